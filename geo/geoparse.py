@@ -216,6 +216,8 @@ def _keep(span: Span, place: Place, ctx: _Context) -> bool:
                  or ctx.share(place.country_code, span.key) >= 0.3)
     if place.population >= 100_000:
         return True
+    if span.headline:
+        return False
     if place.population >= 5_000 and not span.sentence_start:
         return True
     return supported and place.population >= 500

@@ -119,6 +119,7 @@ class Span:
     feature_hint: str = ""  # "admin1"/"admin2"/"city" when a suffix says so
     cue: bool = False  # a preposition or "X, Y" pattern points at a place
     sentence_start: bool = False
+    headline: bool = False  # on a line in Title Case, where every word is capitalised
 
 
 def _sentence_start(text: str, pos: int) -> bool:
@@ -178,6 +179,12 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
     return spans
 
 
+def _placeish(word: str, gaz: Gazetteer) -> bool:
+    """Tell whether a capitalised word names a well-known place (not "Adam", Oman)."""
+    places = gaz.lookup_key(norm(word))
+    return bool(places) and (places[0].feature != "city" or places[0].population >= 100_000)
+
+
 _SPEECH = frozenset("said says told added wrote asked explained noted according".split())
 
 
@@ -196,7 +203,7 @@ def _people(text: str, toks: list[tuple[int, int]], gaz: Gazetteer) -> frozenset
         prev = text[ps:pe]
         if (text[pe:s] == " " and prev[0].isupper() and prev[1:].islower()
                 and prev.lower() not in COMMON and prev.lower() not in PLACE_PREFIXES
-                and not gaz.has_key(norm(prev)) and not gaz.has_key(norm(text[ps:e]))):
+                and not _placeish(prev, gaz) and not gaz.has_key(norm(text[ps:e]))):
             people.add(norm(word))
         elif prev.lower().rstrip(".") in TITLES and text[pe:s] == " ":
             people.add(norm(word))
@@ -244,7 +251,7 @@ def _inside_name(text: str, toks: list[tuple[int, int]], i: int, j: int, gaz: Ga
             lower = prev.lower().rstrip(".")
             if lower in TITLES:
                 return True
-            if lower not in COMMON and lower not in PLACE_PREFIXES and not gaz.has_key(norm(prev)):
+            if lower not in COMMON and lower not in PLACE_PREFIXES and not _placeish(prev, gaz):
                 return True
     if j < len(toks):
         ns, ne = toks[j]
@@ -284,6 +291,16 @@ def _demonym_in_name(text: str, toks, i: int, gaz: Gazetteer) -> bool:
     return False
 
 
+def _title_case_line(text: str, pos: int) -> bool:
+    """Tell whether the line around ``pos`` is a headline in Title Case."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    words = [w for w in text[start:end if end >= 0 else len(text)].split() if len(w) > 3]
+    if len(words) < 4:
+        return False
+    return sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
 def _shouted(text: str, toks, i: int) -> bool:
     """Tell whether the words around token ``i`` are in capitals too (a headline)."""
     near = [text[a:b] for a, b in toks[max(0, i - 2):i + 3]]
@@ -319,5 +336,6 @@ def _judge(text: str, toks, i: int, j: int, end: int, gaz: Gazetteer) -> Span | 
         cue = True
     if i > 0 and text[toks[i - 1][1]:s].strip() == ",":
         cue = True
-    return Span(s, end, key, feature_hint=hint, cue=cue, sentence_start=start_of_sentence)
+    return Span(s, end, key, feature_hint=hint, cue=cue, sentence_start=start_of_sentence,
+                headline=_title_case_line(text, s))
 
