@@ -1,0 +1,76 @@
+# conflict-map: `make run` starts the app, `make test` runs the tests.
+#
+# Needs only python3.11, git and make on Debian 12. Debian packages that are missing
+# (python3-venv, chromium) are installed with apt-get when we are root, or through sudo.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY = $(VENV)/bin/python
+SHARED ?= ../shared
+PYTEST_ARGS ?=
+
+VENV_STAMP = $(VENV)/.installed
+# Anything the built gazetteer index is made from; a change rebuilds it.
+GAZETTEER_SOURCES = $(wildcard geo/gazetteer.py geo/names.py data/*.csv)
+APT_GET = $(if $(filter 0,$(shell id -u)),,sudo )env DEBIAN_FRONTEND=noninteractive apt-get
+
+.DEFAULT_GOAL := run
+.PHONY: venv gazetteer demo run test chromium bench clean distclean
+
+venv: $(VENV_STAMP)
+
+# Debian ships ensurepip (which venv needs) in the separate python3-venv package.
+$(VENV_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || { \
+		echo "$(PYTHON) cannot create virtual environments; installing python3-venv" >&2; \
+		$(APT_GET) update && $(APT_GET) install -y python3-venv; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade pip
+	$(PY) -m pip install -e '.[test]'
+	touch $@
+
+# The index lives where the package looks for it (`geo gazetteer path`, which honours
+# GEO_CACHE_DIR), so make asks for that path once the venv exists and treats the index
+# file as the target in a second make run.
+gazetteer: venv
+	@path="$$($(VENV)/bin/geo gazetteer path)" && \
+		$(MAKE) --no-print-directory gazetteer-index GAZETTEER="$$path"
+
+ifdef GAZETTEER
+.PHONY: gazetteer-index
+gazetteer-index: $(GAZETTEER)
+
+$(GAZETTEER): $(GAZETTEER_SOURCES) | $(VENV_STAMP)
+	$(VENV)/bin/geo gazetteer build --out $@
+endif
+
+# Placeholder: a later issue loads the demo articles and events here.
+demo: gazetteer
+
+run: venv gazetteer demo
+	$(VENV)/bin/streamlit run app.py
+
+test: venv gazetteer chromium
+	GEO_SHARED_DIR="$(abspath $(SHARED))" $(PY) -m pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's chromium; install it only when it is missing.
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] && ! command -v sudo >/dev/null 2>&1; then \
+		echo "warning: chromium is missing and neither root nor sudo is available;" \
+			"install chromium and chromium-driver to run the browser tests" >&2; \
+		exit 0; \
+	fi; \
+	$(APT_GET) update && $(APT_GET) install -y chromium chromium-driver
+
+bench: venv gazetteer
+	$(PY) benchmarks/geoparse.py $(SHARED)/eval
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Also removes the virtual environment and the built gazetteer index.
+distclean: clean
+	if [ -x $(VENV)/bin/geo ]; then rm -f "$$($(VENV)/bin/geo gazetteer path)"; fi
+	rm -rf $(VENV)
