@@ -117,14 +117,14 @@ class _Context:
     countries: dict[str, Counter]  # country code -> mentions by name key
     total: Counter  # mentions by name key
     admin1s: dict[str, set]  # admin1 code -> name keys that mention it
-    anchors: tuple[tuple[str, float, float], ...]
+    anchors: tuple[tuple[str, float, float], ...]  # one point per name
 
     @classmethod
     def from_choices(cls, spans: list[Span], chosen: list[Place | None]) -> _Context:
         countries: dict[str, Counter] = defaultdict(Counter)
         total: Counter = Counter()
         admin1s: dict[str, set] = defaultdict(set)
-        anchors = []
+        anchors: dict[str, tuple[str, float, float]] = {}
         for span, place in zip(spans, chosen, strict=True):
             if place is None:
                 continue
@@ -134,11 +134,11 @@ class _Context:
             if place.feature == "admin1":
                 admin1s[place.admin1].add(span.key)
             elif place.feature in ("city", "admin2", "site"):
-                anchors.append((span.key, place.lat, place.lon))
+                anchors[span.key] = (span.key, place.lat, place.lon)
                 # "Rapides Parish" places its state; a bare "Morrow" does not.
                 if place.feature == "admin2" and span.key.endswith(_DIVISION_WORDS):
                     admin1s[place.admin1].add(span.key)
-        return cls(dict(countries), total, dict(admin1s), tuple(anchors))
+        return cls(dict(countries), total, dict(admin1s), tuple(anchors.values()))
 
     def share(self, country_code: str, key: str) -> float:
         """Return the share of the other names' mentions that fall in a country."""
@@ -181,10 +181,23 @@ def _score(place: Place, span: Span, narrow: set, ctx: _Context) -> float:
 
 def _choose(spans, candidates, narrowing, ctx: _Context, gaz: Gazetteer) -> list[Place | None]:
     # One sense per name per article: the scores of all mentions of a name add up.
+    # Mentions that differ in nothing the score reads are scored once.
     totals: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    for k, (span, cands) in enumerate(zip(spans, candidates, strict=True)):
-        for place in cands:
-            totals[span.key][place.id] += _score(place, span, narrowing.get(k, set()), ctx)
+    groups: Counter = Counter()
+    for k, span in enumerate(spans):
+        if candidates[k]:
+            groups[(span.key, span.feature_hint, frozenset(narrowing.get(k, ())), k if
+                    narrowing.get(k) else -1)] += 1
+    first: dict[tuple, int] = {}
+    for k, span in enumerate(spans):
+        sig = (span.key, span.feature_hint, frozenset(narrowing.get(k, ())),
+               k if narrowing.get(k) else -1)
+        first.setdefault(sig, k)
+    for sig, count in groups.items():
+        k = first[sig]
+        span = spans[k]
+        for place in candidates[k]:
+            totals[span.key][place.id] += count * _score(place, span, narrowing.get(k, set()), ctx)
     best: dict[str, Place] = {}
     for k, (span, cands) in enumerate(zip(spans, candidates, strict=True)):
         if not cands or span.key in best:
@@ -218,6 +231,8 @@ def _keep(span: Span, place: Place, ctx: _Context) -> bool:
         return True
     if span.headline:
         return False
+    if place.population == 0 and " " in span.key:
+        return True  # GeoNames knows no population; a two-word exact name is specific
     if place.population >= 5_000 and not span.sentence_start:
         return True
     return supported and place.population >= 500

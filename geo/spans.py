@@ -32,7 +32,8 @@ COMMON = frozenset(
     nor not now of off on once one only or other our out over own per same she should
     since so some still such than that the their them then there these they this those
     through thus to too under until up upon very was we were what when where which while
-    who whom why will with within without would yet you your
+    who whom why will with within without would yet you your like unlike meanwhile
+    besides despite amid across beyond inside outside
     january february march april may june july august september october november december
     jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday
     friday saturday sunday today tomorrow yesterday tonight morning evening night week
@@ -181,8 +182,12 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
 
 def _placeish(word: str, gaz: Gazetteer) -> bool:
     """Tell whether a capitalised word names a well-known place (not "Adam", Oman)."""
-    places = gaz.lookup_key(norm(word))
-    return bool(places) and (places[0].feature != "city" or places[0].population >= 100_000)
+    for place in gaz.lookup_key(norm(word))[:5]:
+        if place.feature in ("continent", "country", "region", "admin1", "site"):
+            return True
+        if place.feature == "city" and place.population >= 100_000:
+            return True
+    return False
 
 
 _SPEECH = frozenset("said says told added wrote asked explained noted according".split())
@@ -203,7 +208,8 @@ def _people(text: str, toks: list[tuple[int, int]], gaz: Gazetteer) -> frozenset
         prev = text[ps:pe]
         if (text[pe:s] == " " and prev[0].isupper() and prev[1:].islower()
                 and prev.lower() not in COMMON and prev.lower() not in PLACE_PREFIXES
-                and not _placeish(prev, gaz) and not gaz.has_key(norm(text[ps:e]))):
+                and not _placeish(prev, gaz) and not gaz.has_key(norm(text[ps:e]))
+                and not _placeish(word, gaz)):
             people.add(norm(word))
         elif prev.lower().rstrip(".") in TITLES and text[pe:s] == " ":
             people.add(norm(word))
@@ -252,7 +258,9 @@ def _inside_name(text: str, toks: list[tuple[int, int]], i: int, j: int, gaz: Ga
             if lower in TITLES:
                 return True
             if lower not in COMMON and lower not in PLACE_PREFIXES and not _placeish(prev, gaz):
-                return True
+                # "Adam Morrow" opening a line is a name; "Like Moscow, ..." is not.
+                if not (_sentence_start(text, ps) and _placeish(text[toks[i][0]:toks[j - 1][1]], gaz)):
+                    return True
     if j < len(toks):
         ns, ne = toks[j]
         nxt = text[ns:ne]
@@ -293,8 +301,10 @@ def _demonym_in_name(text: str, toks, i: int, gaz: Gazetteer) -> bool:
 
 def _title_case_line(text: str, pos: int) -> bool:
     """Tell whether the line around ``pos`` is a headline in Title Case."""
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
+    start = text.rfind("\n", max(0, pos - 300), pos) + 1
+    end = text.find("\n", pos, pos + 300)
+    if start == 0 and pos > 300 or end < 0 and len(text) - pos > 300:
+        return False  # a line this long is a paragraph, not a headline
     words = [w for w in text[start:end if end >= 0 else len(text)].split() if len(w) > 3]
     if len(words) < 4:
         return False

@@ -1,0 +1,155 @@
+"""Geoparser tests: the seed article's acceptance cases, patterns and bad input."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import geo
+from geo.errors import InputError
+from geo.gazetteer import load_gazetteer
+
+
+def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+@pytest.fixture(scope="module")
+def seed_toponyms(seed_text):
+    return geo.geoparse(seed_text)
+
+
+def by_name(toponyms, name):
+    found = [t for t in toponyms if t.name == name]
+    assert found, f"{name!r} not found among {sorted({t.name for t in toponyms})}"
+    return found
+
+
+def test_spans_are_the_text(seed_text, seed_toponyms):
+    for t in seed_toponyms:
+        assert seed_text[t.start:t.end] == t.name
+
+
+def test_jinderis_is_jindayris(seed_toponyms):
+    for t in by_name(seed_toponyms, "Jinderis"):
+        assert km(t.lat, t.lon, 36.395, 36.689) < 5
+        assert t.geonameid == 169190
+
+
+# Real city centres (rounded from public references) and how far a dot may be.
+CITIES = {
+    "Raqqa": (35.950, 39.010),
+    "Moscow": (55.756, 37.617),
+    "Sochi": (43.603, 39.734),
+    "Ankara": (39.933, 32.860),
+    "Damascus": (33.514, 36.277),
+    "Tehran": (35.689, 51.389),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CITIES))
+def test_seed_cities_within_25_km(seed_toponyms, name):
+    lat, lon = CITIES[name]
+    for t in by_name(seed_toponyms, name):
+        assert t.feature == "city"
+        assert km(t.lat, t.lon, lat, lon) < 25, t
+
+
+@pytest.mark.parametrize(
+    ("name", "code"), [("U.S.", "US"), ("Russia", "RU"), ("Iran", "IR"), ("Turkey", "TR")]
+)
+def test_seed_countries(seed_toponyms, name, code):
+    for t in by_name(seed_toponyms, name):
+        assert (t.feature, t.country_code, t.demonym) == ("country", code, False)
+
+
+def test_northeastern_syria_is_an_area_in_the_northeast(seed_toponyms):
+    (t,) = by_name(seed_toponyms, "northeastern Syria")
+    assert t.feature == "region" and t.country_code == "SY"
+    assert t.uncertainty_km >= 50
+    gaz = load_gazetteer()
+    # The nearest Syrian governorate centre must be Al-Hasakah, Raqqa or Deir ez-Zor.
+    governorates = [p for p in gaz.lookup("Al-Hasakah Governorate") + gaz.lookup("Raqqa")
+                    + gaz.lookup("Deir ez-Zor") + gaz.lookup("Aleppo") + gaz.lookup("Homs")
+                    + gaz.lookup("Hama") + gaz.lookup("Idlib") + gaz.lookup("Damascus")
+                    if p.feature == "admin1" and p.country_code == "SY"]
+    nearest = min(governorates, key=lambda p: km(t.lat, t.lon, p.lat, p.lon))
+    assert nearest.admin1 in {"SY.01", "SY.04", "SY.05"}, nearest
+
+
+def test_no_namesakes_elsewhere(seed_toponyms):
+    for t in seed_toponyms:
+        if t.feature == "city" and t.country_code == "US":
+            assert t.name == "Washington" and km(t.lat, t.lon, 38.9, -77.04) < 25, t
+
+
+def test_demonyms_are_flagged(seed_toponyms):
+    syrian = by_name(seed_toponyms, "Syrian")
+    assert all(t.demonym and t.country_code == "SY" for t in syrian)
+    assert all(t.demonym and t.country_code == "TR" for t in by_name(seed_toponyms, "Turkish"))
+
+
+def test_organisation_named_after_a_place_is_not_the_place(seed_text, seed_toponyms):
+    start = seed_text.index("Syrian Observatory for Human Rights")
+    end = start + len("Syrian Observatory for Human Rights")
+    assert not [t for t in seed_toponyms if start <= t.start < end]
+
+
+def test_person_names_are_not_places(seed_toponyms):
+    names = {t.name for t in seed_toponyms}
+    assert not names & {"Vladimir", "Assad", "Bogdanov", "Morrow", "Putin", "Erdogan"}
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "code", "admin1"),
+    [
+        ("He moved to Moscow, Idaho, last year.", "Moscow", "US", "US.ID"),
+        ("Officials met in Moscow on Tuesday.", "Moscow", "RU", ""),
+        ("The rally took place in Damascus, Md., on Sunday.", "Damascus", "US", "US.MD"),
+        ("Flooding hit Kahramanmaras province again.", "Kahramanmaras", "TR", ""),
+        ("Residents of Qamishli fled.", "Qamishli", "SY", ""),
+        ("Shelling was reported near Deir ez-Zor.", "Deir ez-Zor", "SY", ""),
+        ("Troops left the Al-Tanf garrison.", "Al-Tanf", "SY", ""),
+    ],
+)
+def test_narrowing_and_spellings(text, name, code, admin1):
+    (t,) = [t for t in geo.geoparse(text) if t.name == name]
+    assert t.country_code == code
+    if admin1:
+        gaz = load_gazetteer()
+        assert any(p.admin1 == admin1 and abs(p.lat - t.lat) < 1e-6 for p in gaz.lookup(name))
+
+
+def test_province_suffix_picks_the_province():
+    (t,) = [t for t in geo.geoparse("Aid reached Kahramanmaras province.")]
+    assert t.feature == "admin1"
+
+
+def test_multiword_names():
+    names = [t.name for t in geo.geoparse("From New York City to Deir ez-Zor and Ras al-Ain.")]
+    assert names == ["New York City", "Deir ez-Zor", "Ras al-Ain"]
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t", "\x00\x01\x02binary\xff\xfe", "no places here"])
+def test_empty_or_junk_text_gives_nothing(text):
+    assert geo.geoparse(text) == []
+
+
+def test_binary_input_is_a_clear_error():
+    with pytest.raises(InputError, match="expects text"):
+        geo.geoparse(b"\x89PNG\r\n")  # type: ignore[arg-type]
+
+
+def test_huge_text_is_a_clear_error():
+    with pytest.raises(InputError, match="limit"):
+        geo.geoparse("Raqqa " * 2_000_000)
+
+
+def test_large_text_still_parses_quickly():
+    text = "Fighting in Raqqa and Aleppo continued. " * 25_000  # 1 MB
+    found = geo.geoparse(text)
+    assert len(found) == 50_000
