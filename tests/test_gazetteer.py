@@ -1,0 +1,141 @@
+"""Gazetteer tests: normalisation, coverage of the feature levels, dumps, load time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from geo.errors import GazetteerError
+from geo.gazetteer import build_gazetteer, default_path, load_gazetteer
+from geo.names import norm, strip_article
+
+
+@pytest.fixture(scope="module")
+def gaz():
+    return load_gazetteer()
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Deir ez-Zor", "deir ez zor"),
+        ("KAHRAMANMARAŞ", "kahramanmaras"),
+        ("Dar'a", "dara"),
+        ("Dar’a", "dara"),
+        ("İskenderun", "iskenderun"),
+        ("U.S.", "u s"),
+    ],
+)
+def test_norm_folds_case_accents_hyphens_apostrophes(a, b):
+    assert norm(a) == b
+
+
+def test_strip_article():
+    assert strip_article(norm("al-Qamishli")) == "qamishli"
+    assert strip_article(norm("El Paso")) == "paso"
+    assert strip_article("alexandria") == "alexandria"
+
+
+@pytest.mark.parametrize(
+    ("name", "feature", "code"),
+    [
+        ("Asia", "continent", ""),
+        ("Syria", "country", "SY"),
+        ("Syrian Arab Republic", "country", "SY"),
+        ("U.S.", "country", "US"),
+        ("Texas", "admin1", "US"),
+        ("Al-Hasakah Governorate", "admin1", "SY"),
+        ("Rapides Parish", "admin2", "US"),
+        ("Autauga County", "admin2", "US"),
+        ("Jindayris", "city", "SY"),
+        ("Jinderis", "city", "SY"),
+        ("Qamishli", "city", "SY"),
+        ("Al-Tanf", "site", "SY"),
+        ("Rmeilan", "site", "SY"),
+        ("Hmeimim", "site", "SY"),
+        ("Incirlik", "site", "TR"),
+        ("Middle East", "region", ""),
+        ("W.Va.", "admin1", "US"),
+    ],
+)
+def test_levels_are_resolvable(gaz, name, feature, code):
+    found = gaz.lookup(name)
+    assert any(p.feature == feature and p.country_code == code for p in found), found[:3]
+
+
+def test_curated_rows_name_their_source(gaz):
+    (tanf,) = gaz.lookup("Al-Tanf")
+    assert tanf.source.startswith("curated: ") and tanf.geonameid is None
+
+
+def test_most_prominent_first(gaz):
+    assert gaz.lookup("Moscow")[0].country_code == "RU"
+    assert gaz.lookup("Georgia")[0].feature == "country"
+
+
+def test_demonyms(gaz):
+    assert gaz.demonym("Syrian").country_code == "SY"
+    assert gaz.demonym("Americans").country_code == "US"
+    assert gaz.demonym("Kurdish").name == "Kurdistan"
+    assert gaz.demonym("Table") is None
+
+
+def test_capitals(gaz):
+    assert gaz.is_capital(gaz.lookup("Damascus")[0])
+    assert not gaz.is_capital(gaz.lookup("Aleppo")[0])
+
+
+def test_country_bbox(gaz):
+    south, west, north, east = gaz.bbox("SY")
+    assert 32 < south < 33 and 35 < west < 36.5 and 37 < north < 38 and 42 < east < 43
+
+
+def test_loads_in_under_a_second():
+    path = default_path()
+    load_gazetteer()  # make sure it exists
+    code = (
+        "import time; t = time.perf_counter();"
+        "from geo.gazetteer import _load; from pathlib import Path;"
+        f"_load(Path({str(path)!r})); print(time.perf_counter() - t)"
+    )
+    seconds = min(
+        float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True).stdout)
+        for _ in range(2)
+    )
+    assert seconds < 1.0
+
+
+def test_build_with_a_geonames_dump(tmp_path):
+    dump = tmp_path / "extra.txt"
+    rows = [
+        # geonameid name asciiname alternates lat lon fclass fcode cc cc2 a1 a2 a3 a4 pop ...
+        ["99000001", "Zzyzx Springs", "Zzyzx Springs", "Zzyzx,Soda Springs Camp", "35.143",
+         "-116.104", "P", "PPL", "US", "", "CA", "071", "", "", "120", "", "285",
+         "America/Los_Angeles", "2024-01-01"],
+        ["6252001", "United States", "United States", "Yankeeland", "39.76", "-98.5", "A",
+         "PCLI", "US", "", "00", "", "", "", "327167434", "", "", "", "2024-01-01"],
+    ]
+    dump.write_text("\n".join("\t".join(r) for r in rows) + "\n", encoding="utf-8")
+    out = build_gazetteer(tmp_path / "g.pickle", dumps=(dump,))
+    gaz = load_gazetteer(out)
+    (place,) = gaz.lookup("Zzyzx")
+    assert (place.geonameid, place.feature, place.admin1) == (99000001, "city", "US.CA")
+    assert gaz.lookup("Yankeeland")[0].country_code == "US"
+
+
+def test_bad_dump_is_a_clear_error(tmp_path):
+    dump = tmp_path / "bad.txt"
+    dump.write_text("not\ta\tgeonames\tfile\n", encoding="utf-8")
+    with pytest.raises(GazetteerError, match="bad.txt:1: expected 19"):
+        build_gazetteer(tmp_path / "g.pickle", dumps=(dump,))
+
+
+def test_corrupt_index_is_a_clear_error(tmp_path):
+    path = tmp_path / "broken.pickle"
+    path.write_bytes(b"not a pickle")
+    with pytest.raises(GazetteerError, match="cannot read gazetteer index"):
+        load_gazetteer(path)
+
