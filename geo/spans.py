@@ -144,6 +144,12 @@ def tokens(text: str, abbreviations: tuple[str, ...] = ()) -> list[tuple[int, in
         start, end = m.span()
         if text.endswith(_POSSESSIVE, start, end) and end - start > 2:
             end -= 2
+        # "Moscow-hosted", "U.S.-backed": a name with a lower-case word hyphenated on
+        # is the name and that word.
+        cut = text.rfind("-", start, end)
+        if cut > start and text[start].isupper() and text[cut + 1:end].islower():
+            out.append((start, cut))
+            start = cut + 1
         out.append((start, end))
     return out
 
