@@ -213,9 +213,12 @@ def _prefer_city(pick: Place, cands: list[Place], span: Span, gaz: Gazetteer) ->
     """Prefer a capital or a big city to the division named after it ("Moscow", "Raqqa")."""
     if pick.feature != "admin1" or span.feature_hint == "admin1":
         return pick
+    # A US state's bare name is the state ("New York", "Oklahoma"); elsewhere the bare
+    # name of a province named after its seat is mostly the city ("Idlib", "Kharkiv").
+    share = 0.5 if pick.country_code == "US" else 0.25
     for place in cands:
         if place.feature == "city" and place.country_code == pick.country_code and (
-            gaz.is_capital(place) or place.population >= 0.5 * pick.population
+            gaz.is_capital(place) or place.population >= share * pick.population
         ):
             return place
     return pick
