@@ -132,12 +132,18 @@ _ACTOR_AFTER = re.compile(
     r"soldiers|fighters|jets?|warplanes?|aircraft)\b)",
     re.IGNORECASE,
 )
+_ADJECTIVAL_AFTER = re.compile(
+    r"^(?:-backed|-based|-led|-made)?\s+(?:military\s+|air\s+|naval\s+)?(?:base|bases|"
+    r"forces|troops|strikes?|drones?|jets?|warplanes?|officials?|soldiers|embassy)\b",
+    re.IGNORECASE,
+)
 _ACTOR_BEFORE = re.compile(r"(?:\b(?:by|with|accused|accusing|against|between|urged|told)\s+"
                            r"(?:the\s+)?|\bbetween\s+\S+(?:\s\S+)?\s+and\s+)$",
                            re.IGNORECASE)
 _LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|near|outside|across|throughout|inside|into|on|"
                               r"around|to|from|over|toward|towards)\s+(?:the\s+(?:town|"
-                              r"city|village|province|region|area)\s+of\s+)?$", re.IGNORECASE)
+                              r"city|village|province|region|area)\s+of\s+|the\s+)?$",
+                              re.IGNORECASE)
 _NEAR_BEFORE = re.compile(r"\b(?:near|outside|around|close to)\s+$", re.IGNORECASE)
 
 _LEVEL = {"city": 0, "site": 0, "admin2": 1, "region": 1, "admin1": 2, "country": 3,
@@ -197,6 +203,10 @@ def _triggers(text: str) -> list[tuple[str, tuple[int, int], str | None]]:
                 break
         if best:
             out.append(best)
+    if any(t[0] == "earthquake" for t in out):
+        # "The quake struck southern Turkey": the verb is not an attack.
+        out = [t for t in out if not (t[0] == "strike" and text[t[1][0]:t[1][1]].lower()
+                                      in ("strike", "strikes", "struck", "striking"))]
     return out
 
 
@@ -208,6 +218,8 @@ def _places(text: str, toponyms: list[Toponym]) -> list[tuple[Toponym, bool]]:
             continue
         before = text[max(0, t.start - 40):t.start]
         after = text[t.end:t.end + 40]
+        if _ADJECTIVAL_AFTER.match(after):
+            continue  # "a U.S. base", "US strikes": whose, not where
         locative = bool(_LOCATIVE_BEFORE.search(before))
         if not locative and (_ACTOR_AFTER.match(after) or _ACTOR_BEFORE.search(before)):
             continue
