@@ -1,0 +1,571 @@
+"""Persistence: articles and their events in one store, behind one small interface.
+
+``open_store`` turns a URL or path into a ``Store``. The embedded default is a SQLite
+file (``data/events.sqlite`` by the package, or ``GEO_STORE``), created on first use.
+Each article is written with its events in one transaction, so a crash mid-ingest
+leaves the store as it was before that article, and WAL mode with ``BEGIN IMMEDIATE``
+and a busy timeout lets several processes ingest at once. Every filter of ``query``
+runs as parameterised SQL inside the store. A server backend (PostGIS) only has to
+implement ``Store`` and be added to ``open_store``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+import os
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol, Self
+
+from geo.errors import InputError
+from geo.events import DATE_PRECISIONS, EVENT_TYPES, STATUSES, Event
+from geo.ingest import Article
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "SQLiteStore",
+    "Store",
+    "default_store_path",
+    "open_store",
+    "parse_bbox",
+]
+
+SCHEMA_VERSION = 1
+ENV_VAR = "GEO_STORE"
+SUPPORTED = ("sqlite:///PATH", "a file path")
+# Waiting this long for another writer's lock is far more than one article needs.
+BUSY_TIMEOUT_S = 60.0
+
+BBox = tuple[float, float, float, float]  # west, south, east, north (degrees)
+
+_EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
+_DATE_FIELDS = frozenset({"date", "published"})
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    url TEXT,
+    published TEXT,
+    updated TEXT,
+    source TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    event_id TEXT PRIMARY KEY,
+    event_type TEXT NOT NULL,
+    acled_event_type TEXT,
+    acled_sub_event_type TEXT,
+    status TEXT NOT NULL,
+    date TEXT,
+    date_precision TEXT NOT NULL,
+    place TEXT NOT NULL,
+    lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+    lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+    geonameid INTEGER,
+    country_code TEXT NOT NULL,
+    admin1 TEXT NOT NULL,
+    geo_precision INTEGER NOT NULL,
+    uncertainty_km REAL NOT NULL,
+    evidence TEXT NOT NULL,
+    evidence_start INTEGER NOT NULL,
+    evidence_end INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    article_title TEXT NOT NULL,
+    source_url TEXT,
+    published TEXT,
+    confidence REAL NOT NULL,
+    magnitude REAL,
+    depth_km REAL,
+    usgs_id TEXT,
+    related_quake TEXT
+);
+CREATE INDEX IF NOT EXISTS events_lat_lon ON events (lat, lon);
+CREATE INDEX IF NOT EXISTS events_date ON events (date);
+CREATE INDEX IF NOT EXISTS events_type_date ON events (event_type, date);
+CREATE INDEX IF NOT EXISTS events_country ON events (country_code);
+CREATE INDEX IF NOT EXISTS events_article ON events (article_id);
+"""
+
+_INSERT_EVENT = (
+    f"INSERT INTO events ({', '.join(_EVENT_FIELDS)}) "
+    f"VALUES ({', '.join('?' for _ in _EVENT_FIELDS)}) "
+    "ON CONFLICT (event_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _EVENT_FIELDS[1:])
+)
+
+
+class Store(Protocol):
+    """What the pipeline and the app need from a store, whatever the backend.
+
+    ``SQLiteStore`` documents each method; a PostGIS store implements the same ones.
+    """
+
+    def add_article(self, article: Article, events: Sequence[Event]) -> bool: ...
+    def add_events(self, events: Iterable[Event]) -> int: ...
+    def has_article(self, article_id: str) -> bool: ...
+    def get_article(self, article_id: str) -> Article | None: ...
+    def articles(self, *, with_text: bool = False) -> list[Article]: ...
+    def query(
+        self,
+        types: Iterable[str] | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        country: str | Iterable[str] | None = None,
+        bbox: Sequence[float] | None = None,
+        statuses: Iterable[str] | None = None,
+        article_ids: Iterable[str] | None = None,
+        min_precision: int | None = None,
+        limit: int | None = None,
+    ) -> list[Event]: ...
+    def count(
+        self,
+        types: Iterable[str] | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        country: str | Iterable[str] | None = None,
+        bbox: Sequence[float] | None = None,
+        statuses: Iterable[str] | None = None,
+        article_ids: Iterable[str] | None = None,
+        min_precision: int | None = None,
+    ) -> int: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def default_store_path() -> Path:
+    """Return ``data/events.sqlite`` beside the package (``open_store`` checks $GEO_STORE first).
+
+    An installed package may sit in a read-only place: set ``GEO_STORE`` or pass
+    ``--store`` there.
+    """
+    import geo
+
+    return Path(geo.__file__).resolve().parents[1] / "data" / "events.sqlite"
+
+
+def open_store(url_or_path: str | Path | None = None) -> Store:
+    """Open (and create on first use) the store at a URL or path.
+
+    Parameters
+    ----------
+    url_or_path
+        ``sqlite:///relative/path``, ``sqlite:////absolute/path`` (SQLAlchemy's
+        convention), ``sqlite:///:memory:``, or a plain file path. ``None`` means
+        the ``GEO_STORE`` environment variable (a URL or a path), else
+        ``data/events.sqlite`` by the package.
+
+    Raises
+    ------
+    ValueError
+        For a URL scheme no backend handles; the message lists the supported forms.
+    """
+    if url_or_path is None:
+        url_or_path = os.environ.get(ENV_VAR) or default_store_path()
+    if isinstance(url_or_path, Path):
+        return SQLiteStore(url_or_path)
+    match = _SCHEME.match(url_or_path)
+    if match is None:
+        return SQLiteStore(Path(url_or_path))
+    scheme = match.group(1).lower()
+    if scheme == "sqlite":
+        rest = url_or_path[match.end() :]
+        if not rest.startswith("/") or rest == "/":
+            raise ValueError(f"expected sqlite:///PATH, got {url_or_path!r}")
+        path = rest[1:]
+        return SQLiteStore(path if path == ":memory:" else Path(path))
+    if scheme.startswith(("postgres", "postgis")):
+        raise ValueError(
+            f"PostgreSQL/PostGIS stores are not available yet ({url_or_path!r}); "
+            f"use one of {list(SUPPORTED)}"
+        )
+    raise ValueError(f"unsupported store URL scheme {scheme!r}; expected one of {list(SUPPORTED)}")
+
+
+def parse_bbox(text: str) -> BBox:
+    """Parse ``"W,S,E,N"`` (degrees, as in ``--bbox``) into a checked tuple.
+
+    Examples
+    --------
+    >>> parse_bbox("35.5,35.8,38.5,38.2")
+    (35.5, 35.8, 38.5, 38.2)
+    """
+    parts = text.split(",")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 4:
+        raise ValueError(f"expected a bbox as W,S,E,N in degrees, got {text!r}")
+    return _check_bbox(values)
+
+
+def _check_bbox(bbox: Sequence[float]) -> BBox:
+    west, south, east, north = (float(v) for v in bbox)
+    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
+        raise ValueError(
+            f"bbox {tuple(bbox)!r} is not (west, south, east, north) in degrees with south <= north"
+        )
+    return (west, south, east, north)
+
+
+class SQLiteStore:
+    """The embedded store: one SQLite file, safe for several processes at once.
+
+    One connection per instance, shared between threads under a lock (Streamlit's
+    ``cache_resource`` hands one object to every session).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        memory = path == ":memory:"
+        if not memory:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # isolation_level=None: no implicit transactions, _transaction opens them;
+            # timeout is SQLite's busy timeout, how long to wait for another writer.
+            self._conn = sqlite3.connect(
+                str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as err:
+            raise OSError(f"cannot open event store {str(path)!r}: {err}") from err
+        try:
+            if not memory:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL is durable across application crashes in WAL mode (only a power cut
+            # can lose the last commits), and much faster than FULL.
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._create_schema()
+        except sqlite3.DatabaseError as err:
+            self._conn.close()
+            raise OSError(f"cannot open event store {str(path)!r}: {err}") from err
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({str(self.path)!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection; the file stays as it is."""
+        self._conn.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a write transaction that takes the write lock at once, or roll it back."""
+        with self._lock:
+            # IMMEDIATE takes the write lock up front, so two writers queue on the busy
+            # timeout instead of one failing with "database is locked" on upgrade.
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _create_schema(self) -> None:
+        with self._transaction() as conn:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+            if row[0] is None:
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            elif row[0] > SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(
+                    f"schema version {row[0]} is newer than this program's ({SCHEMA_VERSION}); "
+                    "upgrade conflict-map"
+                )
+
+    def schema_version(self) -> int:
+        """Return the schema version recorded in the file."""
+        with self._lock:
+            return int(self._conn.execute("SELECT max(version) FROM schema_version").fetchone()[0])
+
+    # Writing
+
+    def add_article(self, article: Article, events: Sequence[Event]) -> bool:
+        """Store an article and its events in one transaction.
+
+        Returns ``False`` and writes nothing when the article id is already stored, so
+        ingesting the same article twice adds nothing. Events are upserted by
+        ``event_id``. If anything fails, nothing of this article is kept.
+
+        Raises
+        ------
+        InputError
+            When an event does not belong to the article or cannot be stored.
+        """
+        for event in events:
+            if event.article_id != article.id:
+                raise InputError(
+                    f"event {event.event_id!r} has article_id {event.article_id!r}, "
+                    f"not {article.id!r}"
+                )
+        try:
+            with self._transaction() as conn:
+                cursor = conn.execute(
+                    "INSERT INTO articles (id, title, url, published, updated, source, text) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    (
+                        article.id,
+                        article.title,
+                        article.url,
+                        _iso(article.published),
+                        _iso(article.updated),
+                        article.source,
+                        article.text,
+                    ),
+                )
+                if cursor.rowcount == 0:
+                    return False
+                for event in events:
+                    conn.execute(_INSERT_EVENT, _event_row(event))
+        except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError) as err:
+            raise InputError(f"article {article.id!r} not stored: {err}") from err
+        return True
+
+    def add_events(self, events: Iterable[Event]) -> int:
+        """Upsert events by ``event_id`` in one transaction; return how many were written.
+
+        For events with no article row, such as catalog earthquakes, and for rewriting
+        stored events (e.g. after linking them to catalog quakes). Idempotent.
+        """
+        written = 0
+        try:
+            with self._transaction() as conn:
+                for event in events:
+                    conn.execute(_INSERT_EVENT, _event_row(event))
+                    written += 1
+        except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError) as err:
+            raise InputError(f"events not stored: {err}") from err
+        return written
+
+    # Reading
+
+    def has_article(self, article_id: str) -> bool:
+        """Tell whether an article with this id is stored."""
+        with self._lock:
+            row = self._conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,))
+            return row.fetchone() is not None
+
+    def get_article(self, article_id: str) -> Article | None:
+        """Return the stored article with this id, or ``None``."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT id, title, text, published, url, updated, source FROM articles "
+                "WHERE id = ?",
+                (article_id,),
+            ).fetchone()
+        return None if row is None else _article(row)
+
+    def articles(self, *, with_text: bool = False) -> list[Article]:
+        """Return every stored article by id; ``text`` is ``""`` unless ``with_text``."""
+        text = "text" if with_text else "''"
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT id, title, {text}, published, url, updated, source FROM articles "
+                "ORDER BY id"
+            ).fetchall()
+        return [_article(row) for row in rows]
+
+    def query(
+        self,
+        types: Iterable[str] | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        country: str | Iterable[str] | None = None,
+        bbox: Sequence[float] | None = None,
+        statuses: Iterable[str] | None = None,
+        article_ids: Iterable[str] | None = None,
+        min_precision: int | None = None,
+        limit: int | None = None,
+    ) -> list[Event]:
+        """Return the stored events that pass every filter, by date then id.
+
+        Parameters
+        ----------
+        types, statuses
+            Keep these event types (keys of ``EVENT_TYPES``) / statuses.
+        since, until
+            Inclusive date bounds (``date`` or ISO string); events with no date drop out.
+        country
+            ISO 3166-1 alpha-2 code(s).
+        bbox
+            ``(west, south, east, north)`` in degrees; west > east crosses the
+            antimeridian, as in RFC 7946.
+        article_ids
+            Keep events from these articles (``"usgs"`` for catalog quakes).
+        min_precision
+            Keep events at least this precise: ``geo_precision <= min_precision``
+            (1 a named town, 2 near a town or part of a region, 3 a large region).
+        limit
+            At most this many events.
+        """
+        where, params = _where(
+            types, since, until, country, bbox, statuses, article_ids, min_precision
+        )
+        sql = f"SELECT {', '.join(_EVENT_FIELDS)} FROM events{where} "
+        sql += "ORDER BY date IS NULL, date, event_id"
+        if limit is not None:
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+                raise ValueError(f"limit must be a non-negative integer, got {limit!r}")
+            sql += " LIMIT ?"
+            params.append(limit)
+        with self._lock:
+            rows = self._conn.execute(sql, params).fetchall()
+        return [_event(row) for row in rows]
+
+    def count(
+        self,
+        types: Iterable[str] | None = None,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        country: str | Iterable[str] | None = None,
+        bbox: Sequence[float] | None = None,
+        statuses: Iterable[str] | None = None,
+        article_ids: Iterable[str] | None = None,
+        min_precision: int | None = None,
+    ) -> int:
+        """Return how many events ``query`` would return with these filters."""
+        where, params = _where(
+            types, since, until, country, bbox, statuses, article_ids, min_precision
+        )
+        with self._lock:
+            row = self._conn.execute(f"SELECT count(*) FROM events{where}", params).fetchone()
+        return int(row[0])
+
+
+def _where(
+    types: Iterable[str] | None,
+    since: dt.date | str | None,
+    until: dt.date | str | None,
+    country: str | Iterable[str] | None,
+    bbox: Sequence[float] | None,
+    statuses: Iterable[str] | None,
+    article_ids: Iterable[str] | None,
+    min_precision: int | None,
+) -> tuple[str, list[Any]]:
+    """Build a WHERE clause from the filters; values only ever travel as parameters."""
+    clauses: list[str] = []
+    params: list[Any] = []
+
+    def one_of(column: str, values: Iterable[str]) -> None:
+        # One JSON parameter holds the whole list, so the SQL text never depends on it.
+        clauses.append(f"{column} IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(list(values)))
+
+    if types is not None:
+        types = _checked("event type", types, EVENT_TYPES)
+        one_of("event_type", types)
+    if statuses is not None:
+        statuses = _checked("status", statuses, STATUSES)
+        one_of("status", statuses)
+    if since is not None:
+        clauses.append("date >= ?")
+        params.append(_date_param("since", since))
+    if until is not None:
+        clauses.append("date <= ?")
+        params.append(_date_param("until", until))
+    if country is not None:
+        codes = [country] if isinstance(country, str) else list(country)
+        one_of("country_code", [c.strip().upper() for c in codes])
+    if article_ids is not None:
+        one_of("article_id", [article_ids] if isinstance(article_ids, str) else article_ids)
+    if bbox is not None:
+        west, south, east, north = _check_bbox(bbox)
+        clauses.append("lat BETWEEN ? AND ?")
+        params += [south, north]
+        if west <= east:
+            clauses.append("lon BETWEEN ? AND ?")
+            params += [west, east]
+        else:
+            clauses.append("(lon >= ? OR lon <= ?)")
+            params += [west, east]
+    if min_precision is not None:
+        if min_precision not in (1, 2, 3):
+            raise ValueError(f"min_precision must be 1, 2 or 3, got {min_precision!r}")
+        clauses.append("geo_precision <= ?")
+        params.append(min_precision)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _checked(what: str, values: Iterable[str], valid: Iterable[str]) -> list[str]:
+    values = [values] if isinstance(values, str) else list(values)
+    valid = set(valid)
+    for value in values:
+        if value not in valid:
+            raise ValueError(f"unknown {what} {value!r}; expected one of {sorted(valid)}")
+    return values
+
+
+def _date_param(name: str, value: dt.date | str) -> str:
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a date or YYYY-MM-DD, got {value!r}") from None
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _from_iso(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+def _event_row(event: Event) -> tuple[Any, ...]:
+    """Return the column values of an event, checking what the schema cannot."""
+    if event.event_type not in EVENT_TYPES:
+        raise InputError(f"event {event.event_id!r}: unknown event_type {event.event_type!r}")
+    if event.status not in STATUSES:
+        raise InputError(f"event {event.event_id!r}: unknown status {event.status!r}")
+    if event.date_precision not in DATE_PRECISIONS:
+        raise InputError(
+            f"event {event.event_id!r}: unknown date_precision {event.date_precision!r}"
+        )
+    if not (math.isfinite(event.lat) and math.isfinite(event.lon)):
+        raise InputError(f"event {event.event_id!r}: coordinates {event.lat}, {event.lon}")
+    return tuple(
+        _iso(getattr(event, name)) if name in _DATE_FIELDS else getattr(event, name)
+        for name in _EVENT_FIELDS
+    )
+
+
+def _event(row: Sequence[Any]) -> Event:
+    values = dict(zip(_EVENT_FIELDS, row, strict=True))
+    for name in _DATE_FIELDS:
+        values[name] = _from_iso(values[name])
+    return Event(**values)
+
+
+def _article(row: Sequence[Any]) -> Article:
+    article_id, title, text, published, url, updated, source = row
+    return Article(
+        id=article_id,
+        title=title,
+        text=text,
+        published=_from_iso(published),
+        url=url,
+        updated=_from_iso(updated),
+        source=source,
+    )

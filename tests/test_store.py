@@ -1,0 +1,465 @@
+"""Tests for geo.store: round trip, idempotence, transactions, filters, concurrency."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import multiprocessing
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pytest
+
+from geo.errors import InputError
+from geo.events import Event
+from geo.ingest import Article
+from geo.store import SQLiteStore, default_store_path, open_store, parse_bbox
+
+BASE = dict(
+    event_id="e",
+    event_type="strike",
+    acled_event_type="Explosions/Remote violence",
+    acled_sub_event_type="Air/drone strike",
+    status="occurred",
+    date=dt.date(2023, 2, 1),
+    date_precision="day",
+    place="Place",
+    lat=37.0,
+    lon=37.0,
+    geonameid=None,
+    country_code="TR",
+    admin1="",
+    geo_precision=1,
+    uncertainty_km=5.0,
+    evidence="Something happened.",
+    evidence_start=0,
+    evidence_end=19,
+    article_id="a1",
+    article_title="Title",
+    source_url=None,
+    published=dt.date(2023, 2, 2),
+    confidence=0.8,
+)
+
+
+def event(**changes: object) -> Event:
+    return Event(**{**BASE, **changes})  # type: ignore[arg-type]
+
+
+def article(article_id: str, **changes: object) -> Article:
+    values = dict(
+        id=article_id,
+        title=f"Title {article_id}",
+        text=f"Text of {article_id}.",
+        published=dt.date(2023, 2, 2),
+        url=f"https://example.org/{article_id}",
+        source=f"https://example.org/{article_id}",
+    )
+    return Article(**{**values, **changes})  # type: ignore[arg-type]
+
+
+# Five article events and one catalog quake, spread over types, dates and the map.
+EVENTS = [
+    event(
+        event_id="e1",
+        article_id="a1",
+        place="Gaziantep",
+        lat=37.07,
+        lon=37.38,
+        geonameid=314830,
+        admin1="Gaziantep",
+    ),
+    event(
+        event_id="e2",
+        article_id="a1",
+        event_type="protest",
+        acled_event_type="Protests",
+        acled_sub_event_type="Peaceful protest",
+        status="planned",
+        date=dt.date(2023, 2, 10),
+        place="Aleppo",
+        lat=36.2,
+        lon=37.16,
+        country_code="SY",
+        geo_precision=2,
+    ),
+    event(
+        event_id="e3",
+        article_id="a2",
+        event_type="armed_clash",
+        acled_event_type="Battles",
+        acled_sub_event_type="Armed clash",
+        status="claimed",
+        date=dt.date(2023, 3, 5),
+        date_precision="month",
+        place="Ukraine",
+        lat=48.0,
+        lon=37.8,
+        country_code="UA",
+        geo_precision=3,
+        uncertainty_km=600.0,
+    ),
+    event(
+        event_id="e4",
+        article_id="a2",
+        event_type="diplomacy",
+        acled_event_type="Strategic developments",
+        acled_sub_event_type="Agreement",
+        date=None,
+        date_precision="published",
+        place="Moscow",
+        lat=55.75,
+        lon=37.62,
+        country_code="RU",
+    ),
+    event(
+        event_id="e5",
+        article_id="a3",
+        event_type="military_base",
+        acled_event_type="Strategic developments",
+        acled_sub_event_type="Other",
+        status="denied",
+        date=dt.date(2022, 12, 31),
+        place="Labasa",
+        lat=-16.43,
+        lon=179.38,
+        country_code="FJ",
+    ),
+]
+QUAKE = event(
+    event_id="usgs:us6000jllz",
+    event_type="earthquake",
+    acled_event_type=None,
+    acled_sub_event_type=None,
+    date=dt.date(2023, 2, 6),
+    place="26 km E of Nurdağı",
+    lat=37.1736,
+    lon=37.032,
+    article_id="usgs",
+    article_title="USGS earthquake catalog",
+    source_url="https://earthquake.usgs.gov/earthquakes/eventpage/us6000jllz",
+    published=None,
+    confidence=1.0,
+    magnitude=7.8,
+    depth_km=17.925,
+    usgs_id="us6000jllz",
+)
+
+
+def fill(store: SQLiteStore) -> None:
+    for article_id in ("a1", "a2", "a3"):
+        mine = [e for e in EVENTS if e.article_id == article_id]
+        assert store.add_article(article(article_id), mine)
+    store.add_events([QUAKE])
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> SQLiteStore:
+    with SQLiteStore(tmp_path / "events.sqlite") as opened:
+        fill(opened)
+        yield opened
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "events.sqlite"
+    with open_store(path) as store:
+        fill(store)
+    # A fresh connection sees exactly what was written, dates and None included.
+    with open_store(path) as store:
+        assert store.query() == sorted(
+            EVENTS + [QUAKE], key=lambda e: (e.date is None, e.date or dt.date.min, e.event_id)
+        )
+        assert store.get_article("a1") == article("a1")
+        assert store.get_article("missing") is None
+        assert store.has_article("a2") and not store.has_article("usgs")
+        listed = store.articles()
+        assert [a.id for a in listed] == ["a1", "a2", "a3"]
+        assert all(a.text == "" for a in listed)
+        assert store.articles(with_text=True)[0] == article("a1")
+        assert store.schema_version() == 1
+
+
+def test_reingest_stores_nothing_new(store: SQLiteStore) -> None:
+    changed = dataclasses.replace(EVENTS[0], place="Elsewhere")
+    assert store.add_article(article("a1", title="Other title"), [changed]) is False
+    assert store.get_article("a1") == article("a1")
+    assert store.query(article_ids=["a1"])[0].place == "Gaziantep"
+    assert store.count() == 6
+
+
+def test_add_events_is_idempotent_and_upserts(store: SQLiteStore) -> None:
+    assert store.add_events([QUAKE, QUAKE]) == 2
+    linked = dataclasses.replace(EVENTS[0], related_quake="us6000jllz")
+    store.add_events([linked])
+    assert store.count() == 6
+    assert store.query(article_ids=["a1"], types=["strike"]) == [linked]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        event(event_id="bad", geonameid=object()),  # sqlite cannot bind it
+        event(event_id="bad", lat=200.0),  # fails the CHECK constraint
+        event(event_id="bad", event_type="volcano"),  # rejected while writing
+    ],
+    ids=["unbindable", "check", "unknown-type"],
+)
+def test_failure_mid_article_stores_nothing(store: SQLiteStore, bad: Event) -> None:
+    events = [event(event_id="ok1", article_id="a9"), dataclasses.replace(bad, article_id="a9")]
+    with pytest.raises(InputError, match="a9|bad"):
+        store.add_article(article("a9"), events)
+    assert not store.has_article("a9")
+    assert store.count(article_ids=["a9"]) == 0
+    assert store.count() == 6
+    # The store is usable afterwards, and the article can be ingested once fixed.
+    assert store.add_article(article("a9"), events[:1])
+
+
+def test_event_of_another_article_is_refused(store: SQLiteStore) -> None:
+    with pytest.raises(InputError, match="article_id 'a1', not 'a9'"):
+        store.add_article(article("a9"), [EVENTS[0]])
+    assert not store.has_article("a9")
+
+
+def test_crash_mid_ingest_leaves_store_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "events.sqlite"
+    with open_store(path) as store:
+        fill(store)
+    # A child process dies (no cleanup, no rollback) after writing the article row and
+    # one event of a new article inside its transaction.
+    script = textwrap.dedent(
+        f"""
+        import datetime, os
+        import geo.store
+        from geo.events import Event
+        from geo.ingest import Article
+        real, calls = geo.store._event_row, []
+        def dying(event):
+            calls.append(event)
+            if len(calls) == 2:
+                os._exit(3)
+            return real(event)
+        geo.store._event_row = dying
+        base = {BASE!r}
+        events = [Event(**{{**base, "event_id": f"c{{i}}", "article_id": "crash"}})
+                  for i in range(3)]
+        store = geo.store.open_store({str(path)!r})
+        store.add_article(Article("crash", "t", "x", None), events)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert done.returncode == 3, done.stderr.decode()
+    with open_store(path) as store:
+        assert not store.has_article("crash")
+        assert store.count() == 6
+        assert store._conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def _ingest_many(path: str, prefix: str, barrier: object) -> None:
+    """Write 25 articles of 4 events each, one transaction per article."""
+    store = open_store(path)
+    barrier.wait()  # type: ignore[attr-defined]
+    for n in range(25):
+        article_id = f"{prefix}{n}"
+        events = [event(event_id=f"{article_id}-{i}", article_id=article_id) for i in range(4)]
+        assert store.add_article(article(article_id), events)
+    store.close()
+
+
+def test_two_processes_ingest_at_once(tmp_path: Path) -> None:
+    path = str(tmp_path / "events.sqlite")
+    open_store(path).close()
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(2)
+    workers = [ctx.Process(target=_ingest_many, args=(path, p, barrier)) for p in "pq"]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [w.exitcode for w in workers] == [0, 0]
+    with open_store(path) as store:
+        assert len(store.articles()) == 50
+        assert store.count() == 200
+        assert store._conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_writer_waits_for_a_held_lock(tmp_path: Path) -> None:
+    path = tmp_path / "events.sqlite"
+    store = open_store(path)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process mid-ingest
+    results: list[bool] = []
+    writer = threading.Thread(
+        target=lambda: results.append(store.add_article(article("w"), [])), daemon=True
+    )
+    writer.start()
+    writer.join(0.3)
+    assert writer.is_alive() and results == []  # queued on the busy timeout, not failed
+    holder.execute("COMMIT")
+    writer.join(30)
+    assert results == [True]
+    holder.close()
+    store.close()
+
+
+def test_threads_with_separate_and_shared_stores(tmp_path: Path) -> None:
+    path = str(tmp_path / "events.sqlite")
+    shared = open_store(path)
+    barrier = threading.Barrier(3)
+    threads = [
+        threading.Thread(target=_ingest_many, args=(path, "s", barrier)),
+        threading.Thread(target=_ingest_many, args=(path, "t", barrier)),
+    ]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    for n in range(25):
+        shared.add_article(article(f"u{n}"), [event(event_id=f"u{n}", article_id=f"u{n}")])
+    for thread in threads:
+        thread.join(120)
+    assert shared.count() == 225
+    shared.close()
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({}, {"e1", "e2", "e3", "e4", "e5", "usgs:us6000jllz"}),
+        ({"types": ["strike", "protest"]}, {"e1", "e2"}),
+        ({"types": "earthquake"}, {"usgs:us6000jllz"}),
+        ({"since": "2023-02-06"}, {"e2", "e3", "usgs:us6000jllz"}),
+        ({"until": dt.date(2023, 2, 1)}, {"e1", "e5"}),
+        ({"since": "2023-02-01", "until": "2023-02-06"}, {"e1", "usgs:us6000jllz"}),
+        ({"country": "tr"}, {"e1", "usgs:us6000jllz"}),
+        ({"country": ["SY", "RU"]}, {"e2", "e4"}),
+        ({"bbox": (36.0, 36.0, 38.0, 38.0)}, {"e1", "e2", "usgs:us6000jllz"}),
+        ({"bbox": (37.5, 40.0, 38.0, 60.0)}, {"e3", "e4"}),
+        ({"bbox": (170.0, -20.0, -170.0, -10.0)}, {"e5"}),  # across the antimeridian
+        ({"statuses": ["planned", "claimed"]}, {"e2", "e3"}),
+        ({"article_ids": ["a2", "usgs"]}, {"e3", "e4", "usgs:us6000jllz"}),
+        ({"min_precision": 2}, {"e1", "e2", "e4", "e5", "usgs:us6000jllz"}),
+        ({"types": ["strike", "protest"], "country": "SY", "statuses": ["planned"]}, {"e2"}),
+    ],
+)
+def test_filters(store: SQLiteStore, filters: dict, expected: set[str]) -> None:
+    assert {e.event_id for e in store.query(**filters)} == expected
+    assert store.count(**filters) == len(expected)
+
+
+def test_order_and_limit(store: SQLiteStore) -> None:
+    ids = [e.event_id for e in store.query()]
+    assert ids == ["e5", "e1", "usgs:us6000jllz", "e2", "e3", "e4"]  # undated last
+    assert [e.event_id for e in store.query(limit=2)] == ["e5", "e1"]
+
+
+@pytest.mark.parametrize(
+    ("filters", "message"),
+    [
+        ({"types": ["bogus"]}, "unknown event type 'bogus'; expected one of"),
+        ({"statuses": ["done"]}, "unknown status 'done'"),
+        ({"since": "Feb 1"}, "since must be a date or YYYY-MM-DD, got 'Feb 1'"),
+        ({"bbox": (0, 10, 1, 5)}, "south <= north"),
+        ({"min_precision": 4}, "min_precision must be 1, 2 or 3"),
+        ({"limit": -1}, "limit must be a non-negative integer"),
+    ],
+)
+def test_bad_filters_raise(store: SQLiteStore, filters: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        store.query(**filters)
+
+
+def test_injection_attempts_are_plain_values(store: SQLiteStore) -> None:
+    nasty = "x'); DROP TABLE events; --"
+    assert store.query(country="TR' OR '1'='1") == []
+    assert store.query(article_ids=[nasty]) == []
+    assert store.count() == 6
+    stored = event(event_id=nasty, article_id=nasty, place=nasty, evidence=nasty)
+    assert store.add_article(article(nasty, title=nasty), [stored])
+    assert store.query(article_ids=[nasty]) == [stored]
+    assert store.get_article(nasty).title == nasty
+    assert store.count() == 7
+
+
+@pytest.mark.parametrize("how", ["path", "str", "url-relative", "url-absolute", "env"])
+def test_open_store_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "here.sqlite"
+    monkeypatch.delenv("GEO_STORE", raising=False)
+    arg: str | Path | None = {
+        "path": target,
+        "str": str(target),
+        "url-relative": "sqlite:///here.sqlite",
+        "url-absolute": f"sqlite:///{target}",
+        "env": None,
+    }[how]
+    if how == "env":
+        monkeypatch.setenv("GEO_STORE", f"sqlite:///{target}")
+    with open_store(arg) as store:
+        store.add_events([QUAKE])
+    assert target.exists()
+    with open_store(target) as store:
+        assert store.count() == 1
+
+
+def test_in_memory_store() -> None:
+    with open_store("sqlite:///:memory:") as store:
+        fill(store)
+        assert store.count(types=["strike"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("postgresql://user@host/db", "PostgreSQL/PostGIS stores are not available yet"),
+        ("postgis://host/db", "not available yet"),
+        ("mysql://host/db", r"unsupported store URL scheme 'mysql'; expected one of \['sqlite"),
+        ("sqlite://", "expected sqlite:///PATH"),
+    ],
+)
+def test_unsupported_urls(url: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        open_store(url)
+
+
+def test_default_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert default_store_path() == Path(__file__).resolve().parents[1] / "data" / "events.sqlite"
+    monkeypatch.setenv("GEO_STORE", str(tmp_path / "env.sqlite"))
+    with open_store() as store:
+        assert store.path == tmp_path / "env.sqlite"
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    path = tmp_path / "notes.sqlite"
+    path.write_text("not a database, just text " * 100)
+    with pytest.raises(OSError, match="cannot open event store"):
+        open_store(path)
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "events.sqlite"
+    open_store(path).close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE schema_version SET version = 99")
+    with pytest.raises(OSError, match="schema version 99 is newer"):
+        open_store(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("35.5,35.8,38.5,38.2", (35.5, 35.8, 38.5, 38.2)),
+        ("170,-20,-170,-10", (170, -20, -170, -10)),
+    ],
+)
+def test_parse_bbox(text: str, expected: tuple) -> None:
+    assert parse_bbox(text) == expected
+
+
+@pytest.mark.parametrize("text", ["1,2,3", "a,b,c,d", "0,50,1,40", "0,0,200,1"])
+def test_parse_bbox_rejects(text: str) -> None:
+    with pytest.raises(ValueError, match="bbox"):
+        parse_bbox(text)
