@@ -308,6 +308,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheme", metavar="S", choices=["http", "https"], help="http or https")
     p.set_defaults(run=cmd_geocode)
 
+    from geo.cli_events import add_parsers
+
+    add_parsers(commands, _positive_int)
+
     # Never parsed here: main() hands everything after "eval" to geo.evaluate.
     commands.add_parser(
         "eval", add_help=False, help="score the geoparser on a corpus (geo eval --help for options)"

@@ -1,0 +1,120 @@
+"""The whole pipeline for a batch: read articles, extract events, link quakes, store.
+
+Functions take the store and the gazetteer as arguments; reading and writing happen in
+``geo.ingest`` and ``geo.store``, so this module only decides the order of things and
+what a batch reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from geo.events import Event, extract_events
+from geo.gazetteer import Gazetteer, load_gazetteer
+from geo.ingest import Article, Failure, read_inputs
+from geo.quakes import link_quakes
+
+DEFAULT_MAX_BYTES = 10_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """What one batch did: counts, and each failure and warning naming its input."""
+
+    stored: int
+    already_stored: int
+    events: int
+    failures: tuple[Failure, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def summary(self) -> str:
+        parts = [f"{self.stored} article(s) stored with {self.events} event(s)"]
+        if self.already_stored:
+            parts.append(f"{self.already_stored} already stored")
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} warning(s)")
+        parts.append(f"{len(self.failures)} failed")
+        return ", ".join(parts)
+
+
+def article_events(article: Article, gazetteer: Gazetteer | None = None,
+                   catalog: Sequence[Event] = ()) -> list[Event]:
+    """Return an article's events, earthquakes linked to the catalog quakes they report."""
+    events = extract_events(article, gazetteer=gazetteer or load_gazetteer())
+    if catalog and any(e.event_type == "earthquake" for e in events):
+        events = link_quakes(events, catalog)
+    return events
+
+
+def catalog_near(store, events: Iterable[Event]) -> list[Event]:
+    """Return the stored catalog quakes within two days of the events' quake dates."""
+    dates = [e.date for e in events if e.event_type == "earthquake" and e.date]
+    if not dates:
+        return []
+    since = min(dates) - dt.timedelta(days=2)
+    until = max(dates) + dt.timedelta(days=2)
+    return [e for e in store.query(types=["earthquake"], since=since, until=until)
+            if e.usgs_id and e.article_id == "usgs"]
+
+
+def ingest(inputs: Iterable[str], store, *, published: dt.date | None = None,
+           max_bytes: int = DEFAULT_MAX_BYTES, gazetteer: Gazetteer | None = None,
+           on_item: Callable[[str, str], None] | None = None) -> IngestReport:
+    """Read ``inputs`` and store each new article with its events, one transaction each.
+
+    ``on_item(source, message)`` is called for every failure, warning and stored article
+    (the command line prints them). An article already in the store is left as it is.
+    """
+    gaz = gazetteer or load_gazetteer()
+    note = on_item or (lambda source, message: None)
+    stored = already = n_events = 0
+    failures: list[Failure] = []
+    warnings: list[str] = []
+    for item in read_inputs(inputs, published=published, max_bytes=max_bytes):
+        if isinstance(item, Failure):
+            failures.append(item)
+            note(item.source, f"failed: {item.reason}")
+            continue
+        if store.has_article(item.id):
+            already += 1
+            note(item.source, "already stored")
+            continue
+        if item.published is None:
+            message = f"{item.source}: no publication date found; events without a date in " \
+                      "their sentence are left undated (use --published)"
+            warnings.append(message)
+            note(item.source, "warning: no publication date found")
+        draft = extract_events(item, gazetteer=gaz)
+        events = link_quakes(draft, catalog_near(store, draft)) if draft else draft
+        if store.add_article(item, events):
+            stored += 1
+            n_events += len(events)
+            note(item.source, f"stored {len(events)} event(s)")
+        else:
+            already += 1
+    return IngestReport(stored, already, n_events, tuple(failures), tuple(warnings))
+
+
+def import_quakes(store, catalog: Sequence[Event]) -> tuple[int, int]:
+    """Store catalog quakes and link the stored article quakes to them.
+
+    Returns (catalog quakes written, article events newly linked).
+    """
+    written = store.add_events(catalog)
+    if not catalog:
+        return written, 0
+    dates = [q.date for q in catalog if q.date]
+    since = min(dates) - dt.timedelta(days=2)
+    until = max(dates) + dt.timedelta(days=2)
+    reported = [e for e in store.query(types=["earthquake"], since=since, until=until)
+                if e.article_id != "usgs" and not e.related_quake]
+    linked = [e for e in link_quakes(reported, catalog) if e.related_quake]
+    if linked:
+        store.add_events(linked)
+    return written, len(linked)
