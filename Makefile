@@ -44,11 +44,18 @@ $(GAZETTEER): $(GAZETTEER_SOURCES) | $(VENV_STAMP)
 	$(VENV)/bin/geo gazetteer build --out $@
 endif
 
-# Placeholder: a later issue loads the demo articles and events here.
-demo: gazetteer
+# The demo store: our own news briefs and the USGS 2023 Turkey-Syria catalogue. Ingest
+# is idempotent, so a rebuild only happens when the demo files change.
+DEMO_STORE = data/demo.sqlite
+demo: $(DEMO_STORE)
+
+$(DEMO_STORE): $(wildcard data/demo/articles/*) data/demo/usgs_2023_turkey.csv | gazetteer
+	$(VENV)/bin/geo quakes data/demo/usgs_2023_turkey.csv --store $@
+	$(VENV)/bin/geo ingest data/demo/articles --store $@ --quiet
+	touch $@
 
 run: venv gazetteer demo
-	$(VENV)/bin/streamlit run app.py
+	GEO_STORE=$${GEO_STORE:-$(DEMO_STORE)} $(VENV)/bin/streamlit run app.py
 
 test: venv gazetteer chromium
 	GEO_SHARED_DIR="$(abspath $(SHARED))" $(PY) -m pytest $(PYTEST_ARGS)
@@ -65,6 +72,7 @@ chromium:
 
 bench: venv gazetteer
 	$(PY) benchmarks/geoparse.py $(SHARED)/eval
+	$(PY) benchmarks/events.py $(SHARED)/eval
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
@@ -72,5 +80,6 @@ clean:
 
 # Also removes the virtual environment and the built gazetteer index.
 distclean: clean
+	rm -f $(DEMO_STORE) $(DEMO_STORE)-wal $(DEMO_STORE)-shm
 	if [ -x $(VENV)/bin/geo ]; then rm -f "$$($(VENV)/bin/geo gazetteer path)"; fi
 	rm -rf $(VENV)

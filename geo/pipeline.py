@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from geo.errors import GeoError
 from geo.events import Event, extract_events
 from geo.gazetteer import Gazetteer, load_gazetteer
 from geo.ingest import Article, Failure, read_inputs
@@ -90,9 +91,16 @@ def ingest(inputs: Iterable[str], store, *, published: dt.date | None = None,
                       "their sentence are left undated (use --published)"
             warnings.append(message)
             note(item.source, "warning: no publication date found")
-        draft = extract_events(item, gazetteer=gaz)
-        events = link_quakes(draft, catalog_near(store, draft)) if draft else draft
-        if store.add_article(item, events):
+        try:
+            draft = extract_events(item, gazetteer=gaz)
+            events = link_quakes(draft, catalog_near(store, draft)) if draft else draft
+            added = store.add_article(item, events)
+        except (GeoError, ValueError) as err:
+            # The store rolled the article back; the batch goes on with the next one.
+            failures.append(Failure(item.source, f"not stored: {err}"))
+            note(item.source, f"failed: not stored: {err}")
+            continue
+        if added:
             stored += 1
             n_events += len(events)
             note(item.source, f"stored {len(events)} event(s)")

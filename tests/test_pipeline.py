@@ -1,0 +1,194 @@
+"""The event commands end to end: ingest, quakes, export and extract, on a temporary store."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pyogrio
+import pytest
+
+from geo.cli import main
+from geo.store import open_store
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = REPO / "data" / "demo"
+
+
+@pytest.fixture()
+def store(tmp_path):
+    return str(tmp_path / "events.sqlite")
+
+
+@pytest.fixture()
+def seed_file(shared_dir):
+    return str(shared_dir / "seeds" / "000_736c63efd1aada5a.txt")
+
+
+def test_ingest_twice_stores_nothing_new(store, seed_file, capsys):
+    assert main(["ingest", seed_file, str(DEMO / "articles"), "--store", store]) == 0
+    with open_store(store) as s:
+        first = s.count()
+        articles = len(s.articles())
+    assert first > 20 and articles == 5
+    assert main(["ingest", seed_file, "--store", store]) == 0
+    assert "1 already stored" in capsys.readouterr().err
+    with open_store(store) as s:
+        assert s.count() == first and len(s.articles()) == articles
+
+
+def test_seed_published_date_and_events_stored(store, seed_file):
+    main(["ingest", seed_file, "--store", store])
+    with open_store(store) as s:
+        (article,) = s.articles()
+        assert article.published == dt.date(2023, 3, 27)
+        assert article.updated == dt.date(2023, 3, 30)
+        bases = s.query(types=["military_base"], since=dt.date(2023, 3, 23),
+                        until=dt.date(2023, 3, 23))
+        assert [e.place for e in bases] == ["northeastern Syria"]
+        assert not [e for e in s.query() if e.place == "Washington"]
+
+
+def test_catalog_links_and_places_the_turkey_quake(store, seed_file):
+    main(["ingest", seed_file, "--store", store])
+    assert main(["quakes", str(DEMO / "usgs_2023_turkey.csv"), "--store", store]) == 0
+    with open_store(store) as s:
+        quakes = s.query(types=["earthquake"], since=dt.date(2023, 2, 6),
+                         until=dt.date(2023, 2, 6))
+        (turkey,) = [e for e in quakes if e.place == "Turkey"]
+        catalog = {e.usgs_id: e for e in quakes if e.usgs_id}
+        assert turkey.related_quake == "us6000jllz"
+        epicentre = catalog["us6000jllz"]
+        assert (turkey.lat, turkey.lon) == (epicentre.lat, epicentre.lon)
+        assert epicentre.magnitude == 7.8 and len(s.query(types=["earthquake"])) > 280
+
+
+def test_quakes_first_then_articles_link_too(store, seed_file):
+    main(["quakes", str(DEMO / "usgs_2023_turkey.csv"), "--store", store])
+    main(["ingest", seed_file, "--store", store])
+    with open_store(store) as s:
+        (jinderis,) = [e for e in s.query(types=["earthquake"]) if e.place == "Jinderis"]
+        assert jinderis.related_quake
+
+
+def test_export_formats_read_back_with_gdal(store, seed_file, tmp_path, capsys):
+    main(["ingest", seed_file, "--store", store])
+    out = tmp_path / "syria.geojson"
+    assert main(["export", "--country", "SY", "--types", "strike,military_base",
+                 "--since", "2023-03-20", "-o", str(out), "--store", store]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["type"] == "FeatureCollection" and "crs" not in data
+    assert data["features"]
+    for feature in data["features"]:
+        lon, lat = feature["geometry"]["coordinates"]
+        assert 35 < lon < 43 and 32 < lat < 38  # [lon, lat] order, inside Syria
+        assert feature["properties"]["event_type"] in ("strike", "military_base")
+    frame = pyogrio.read_dataframe(out)
+    assert len(frame) == len(data["features"])
+    gpkg = tmp_path / "all.gpkg"
+    assert main(["export", "--format", "gpkg", "-o", str(gpkg), "--store", store]) == 0
+    assert len(pyogrio.read_dataframe(gpkg)) > 10
+    capsys.readouterr()
+    assert main(["export", "--format", "csv", "--bbox", "35,32,43,38", "-o", "-",
+                 "--store", store]) == 0
+    header = capsys.readouterr().out.splitlines()[0].split(",")
+    assert {"event_date", "event_type", "latitude", "longitude", "geo_precision",
+            "notes", "source"} <= set(header)
+
+
+def test_extract_prints_geojson_without_storing(seed_file, capsys, tmp_path):
+    docs = tmp_path / "docs.jsonl"
+    docs.write_text(
+        json.dumps({"id": "a", "title": "A", "published": "2024-05-10",
+                    "text": "Protesters rallied in Istanbul on May 9."}) + "\n"
+        + json.dumps({"id": "b", "title": "B", "published": "2024-05-10",
+                      "text": "Shelling hit Kherson yesterday."}) + "\n",
+        encoding="utf-8")
+    assert main(["extract", seed_file, str(docs)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    places = {f["properties"]["place"] for f in data["features"]}
+    assert {"Istanbul", "Kherson", "Jinderis", "Raqqa"} <= places
+
+
+def test_bad_inputs_are_named_and_the_batch_goes_on(store, tmp_path, seed_file, capsys):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    binary = tmp_path / "image.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("Caf\xe9 in Paris\n2023-01-01\nA protest in Paris.".encode("latin-1"))
+    code = main(["ingest", str(empty), str(binary), str(latin), seed_file, "--store", store])
+    err = capsys.readouterr().err
+    assert code == 1
+    for name in ("empty.txt", "image.txt", "latin.txt"):
+        assert name in err
+    assert "1 article(s) stored" in err and "3 failed" in err
+    with open_store(store) as s:
+        assert len(s.articles()) == 1
+
+
+def test_a_failing_article_leaves_the_store_as_it_was(store, seed_file, monkeypatch, tmp_path):
+    import geo.pipeline
+
+    other = tmp_path / "other.txt"
+    other.write_text("Brief\n2024-05-10\n\nA protest was held in Paris on May 9.\n",
+                     encoding="utf-8")
+    real = geo.pipeline.extract_events
+
+    def flaky(article, gazetteer=None):
+        if "Moscow" in article.text:
+            raise ValueError("simulated crash while extracting")
+        return real(article, gazetteer=gazetteer)
+
+    monkeypatch.setattr(geo.pipeline, "extract_events", flaky)
+    assert main(["ingest", seed_file, str(other), "--store", store]) == 1
+    with open_store(store) as s:
+        assert [a.title for a in s.articles()] == ["Brief"]
+
+
+class _Feed(BaseHTTPRequestHandler):
+    body = b""
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_ingest_a_feed_from_a_local_server(store):
+    _Feed.body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>Clashes near Aleppo</title><link>http://127.0.0.1/a</link>"
+        b"<pubDate>Mon, 06 May 2024 10:00:00 +0000</pubDate>"
+        b"<description>Fighting broke out near Aleppo on Sunday.</description></item>"
+        b"</channel></rss>"
+    )
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Feed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/feed.xml"
+        assert main(["ingest", url, "--store", store]) == 0
+    finally:
+        server.shutdown()
+    with open_store(store) as s:
+        (event,) = s.query(types=["armed_clash"])
+        assert event.place == "Aleppo" and event.date == dt.date(2024, 5, 5)
+        assert event.source_url == "http://127.0.0.1/a"
+
+
+def test_demo_data_fills_every_layer(store):
+    """What `make demo` loads: each event type has something on the map."""
+    assert main(["quakes", str(DEMO / "usgs_2023_turkey.csv"), "--store", store]) == 0
+    assert main(["ingest", str(DEMO / "articles"), "--store", store]) == 0
+    with open_store(store) as s:
+        types = {e.event_type for e in s.query()}
+    assert types >= {"earthquake", "military_base", "strike", "armed_clash", "diplomacy",
+                     "protest"}
