@@ -72,12 +72,20 @@ def ingest(inputs: Iterable[str], store, *, published: dt.date | None = None,
     ``on_item(source, message)`` is called for every failure, warning and stored article
     (the command line prints them). An article already in the store is left as it is.
     """
+    items = read_inputs(inputs, published=published, max_bytes=max_bytes)
+    return store_articles(items, store, gazetteer=gazetteer, on_item=on_item)
+
+
+def store_articles(items: Iterable[Article | Failure], store, *,
+                   gazetteer: Gazetteer | None = None,
+                   on_item: Callable[[str, str], None] | None = None) -> IngestReport:
+    """Store articles already read (an upload, a paste) as ``ingest`` does."""
     gaz = gazetteer or load_gazetteer()
     note = on_item or (lambda source, message: None)
     stored = already = n_events = 0
     failures: list[Failure] = []
     warnings: list[str] = []
-    for item in read_inputs(inputs, published=published, max_bytes=max_bytes):
+    for item in items:
         if isinstance(item, Failure):
             failures.append(item)
             note(item.source, f"failed: {item.reason}")
