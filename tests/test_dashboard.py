@@ -1,0 +1,78 @@
+"""The dashboard's pure helpers: filters <-> query string, table rows, timeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from geo.dashboard import (
+    Filters,
+    event_rows,
+    filters_from_query,
+    filters_to_query,
+    timeline,
+    with_dates,
+)
+from geo.events import Event
+
+
+def event(event_id, event_type="strike", date=dt.date(2023, 3, 23), **kw):
+    base = dict(
+        event_id=event_id, event_type=event_type, acled_event_type=None,
+        acled_sub_event_type=None, status="occurred", date=date, date_precision="day",
+        place="Raqqa", lat=35.95, lon=39.01, geonameid=172955, country_code="SY",
+        admin1="Ar Raqqah", geo_precision=1, uncertainty_km=12.0, evidence="x",
+        evidence_start=0, evidence_end=1, article_id="a", article_title="A",
+        source_url=None, published=None, confidence=0.9,
+    )
+    base.update(kw)
+    return Event(**base)
+
+
+def test_query_round_trip():
+    filters = Filters(since=dt.date(2023, 3, 1), until=dt.date(2023, 3, 31),
+                      types=("strike", "diplomacy"), countries=("SY",), articles=("abc",),
+                      statuses=("planned",), max_precision=2)
+    assert filters_from_query(filters_to_query(filters)) == filters
+
+
+def test_empty_filters_make_an_empty_query():
+    assert filters_to_query(Filters()) == {}
+    assert filters_from_query({}) == Filters()
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"types": "strike,<script>"}, Filters(types=("strike",))),
+        ({"since": "not-a-date"}, Filters()),
+        ({"precision": "9"}, Filters(max_precision=3)),
+        ({"precision": "x"}, Filters()),
+        ({"countries": "sy,USA,'--"}, Filters(countries=("SY",))),
+        ({"status": "planned,unknown"}, Filters(statuses=("planned",))),
+    ],
+)
+def test_malformed_query_values_are_dropped(params, expected):
+    assert filters_from_query(params) == expected
+
+
+def test_store_query_passes_only_restrictions():
+    q = Filters(types=("strike",), max_precision=2).store_query()
+    assert q["types"] == ["strike"] and q["min_precision"] == 2 and q["country"] is None
+    assert Filters().store_query()["min_precision"] is None
+
+
+def test_with_dates_accepts_one_or_two_dates():
+    day = dt.date(2023, 3, 5)
+    assert with_dates(Filters(), (day,)).until == day
+    assert with_dates(Filters(), (day, dt.date(2023, 3, 9))).until == dt.date(2023, 3, 9)
+
+
+def test_rows_newest_first_and_timeline_counts():
+    events = [event("a", date=dt.date(2023, 3, 1)), event("b", date=dt.date(2023, 3, 23)),
+              event("c", "diplomacy", date=dt.date(2023, 3, 23)), event("d", date=None)]
+    assert [r["event_id"] for r in event_rows(events)][:2] == ["b", "c"]
+    per_day = timeline(events)
+    assert per_day["strike"] == {dt.date(2023, 3, 1): 1, dt.date(2023, 3, 23): 1}
+    assert per_day["diplomacy"] == {dt.date(2023, 3, 23): 1}
