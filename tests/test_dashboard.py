@@ -14,20 +14,12 @@ from geo.dashboard import (
     timeline,
     with_dates,
 )
-from geo.events import Event
+
+from factories import make_event
 
 
-def event(event_id, event_type="strike", date=dt.date(2023, 3, 23), **kw):
-    base = dict(
-        event_id=event_id, event_type=event_type, acled_event_type=None,
-        acled_sub_event_type=None, status="occurred", date=date, date_precision="day",
-        place="Raqqa", lat=35.95, lon=39.01, geonameid=172955, country_code="SY",
-        admin1="Ar Raqqah", geo_precision=1, uncertainty_km=12.0, evidence="x",
-        evidence_start=0, evidence_end=1, article_id="a", article_title="A",
-        source_url=None, published=None, confidence=0.9,
-    )
-    base.update(kw)
-    return Event(**base)
+def event(event_id, event_type="strike", date=dt.date(2023, 3, 23)):
+    return make_event(event_id=event_id, event_type=event_type, date=date)
 
 
 def test_query_round_trip():

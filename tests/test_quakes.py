@@ -14,6 +14,8 @@ from geo.errors import InputError
 from geo.events import Event
 from geo.quakes import link_quakes, read_usgs, usgs_country_code
 
+from factories import make_event
+
 EVAL_DIR = (
     Path(os.environ["GEO_SHARED_DIR"]) / "eval"
     if os.environ.get("GEO_SHARED_DIR")
@@ -34,30 +36,12 @@ def catalog() -> list[Event]:
     return read_usgs(eval_file("usgs_2023_turkey.geojson"))
 
 
-JINDERIS = Event(
-    event_id="j1",
-    event_type="earthquake",
-    acled_event_type=None,
-    acled_sub_event_type=None,
-    status="occurred",
-    date=dt.date(2023, 2, 6),
-    date_precision="day",
-    place="Jinderis",
-    lat=36.395,
-    lon=36.689,
-    geonameid=163843,
-    country_code="SY",
-    admin1="Aleppo",
-    geo_precision=1,
-    uncertainty_km=5.0,
-    evidence="The quake flattened Jinderis.",
-    evidence_start=0,
-    evidence_end=29,
-    article_id="a1",
-    article_title="Quake",
-    source_url="https://example.org/a1",
+JINDERIS = make_event(
+    event_id="j1", event_type="earthquake", acled_event_type=None, acled_sub_event_type=None,
+    date=dt.date(2023, 2, 6), place="Jinderis", lat=36.395, lon=36.689, geonameid=163843,
+    country_code="SY", admin1="Aleppo", evidence="The quake flattened Jinderis.",
+    evidence_end=29, article_title="Quake", source_url="https://example.org/a1",
     published=dt.date(2023, 2, 7),
-    confidence=0.8,
 )
 
 

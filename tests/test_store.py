@@ -19,35 +19,13 @@ from geo.events import Event
 from geo.ingest import Article
 from geo.store import SQLiteStore, default_store_path, open_store, parse_bbox
 
-BASE = dict(
-    event_id="e",
-    event_type="strike",
-    acled_event_type="Explosions/Remote violence",
-    acled_sub_event_type="Air/drone strike",
-    status="occurred",
-    date=dt.date(2023, 2, 1),
-    date_precision="day",
-    place="Place",
-    lat=37.0,
-    lon=37.0,
-    geonameid=None,
-    country_code="TR",
-    admin1="",
-    geo_precision=1,
-    uncertainty_km=5.0,
-    evidence="Something happened.",
-    evidence_start=0,
-    evidence_end=19,
-    article_id="a1",
-    article_title="Title",
-    source_url=None,
-    published=dt.date(2023, 2, 2),
-    confidence=0.8,
-)
+from factories import EVENT_DEFAULTS, make_event
+
+BASE = EVENT_DEFAULTS
 
 
 def event(**changes: object) -> Event:
-    return Event(**{**BASE, **changes})  # type: ignore[arg-type]
+    return make_event(**changes)
 
 
 def article(article_id: str, **changes: object) -> Article:
