@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 
 VENV_STAMP = $(VENV)/.installed
 # Anything the built gazetteer index is made from; a change rebuilds it.
-GAZETTEER_SOURCES = $(wildcard geo/gazetteer.py geo/names.py data/*.csv)
+GAZETTEER_SOURCES = $(wildcard geo/gazetteer.py geo/gazetteer_build.py geo/names.py data/*.csv)
 APT_GET = $(if $(filter 0,$(shell id -u)),,sudo )env DEBIAN_FRONTEND=noninteractive apt-get
 
 .DEFAULT_GOAL := run

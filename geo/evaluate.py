@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from geo.errors import InputError
+from geo.gazetteer import haversine_km  # noqa: F401 (re-exported for scoring)
 
 # Mean Earth radius (IUGG), the value geopy's great_circle uses.
 EARTH_RADIUS_KM = 6371.0088
@@ -107,24 +108,6 @@ def load_corpus(path: str | Path) -> list[dict]:
             raise InputError(f"{path}:{number}: expected an object with 'text' and 'toponyms'")
         docs.append(doc)
     return docs
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Return the great-circle distance in km between two ``lat, lon`` points.
-
-    Examples
-    --------
-    >>> round(haversine_km(0.0, 0.0, 0.0, 1.0), 3)
-    111.195
-    >>> haversine_km(51.5, -0.1, 51.5, -0.1)
-    0.0
-    """
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlambda = math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    # Rounding can push ``a`` a hair above 1 for antipodal points.
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(1.0, a)))
 
 
 def match(gold: Sequence[dict], pred: Sequence[dict]) -> list[tuple[dict, dict]]:

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
 
 from geo.errors import InputError
-from geo.gazetteer import Gazetteer, Place, _haversine, load_gazetteer
+from geo.gazetteer import Gazetteer, Place, haversine_km, load_gazetteer
 from geo.spans import Span, find_spans, tokens
 
 MAX_TEXT_CHARS = 10_000_000
@@ -168,7 +168,7 @@ def _score(place: Place, span: Span, narrow: set, ctx: _Context) -> float:
         score += 25.0
     if place.feature in ("city", "site", "admin2") and ctx.anchors:
         nearest = min(
-            (_haversine(place.lat, place.lon, lat, lon) for key, lat, lon in ctx.anchors
+            (haversine_km(place.lat, place.lon, lat, lon) for key, lat, lon in ctx.anchors
              if key != span.key),
             default=math.inf,
         )
