@@ -22,6 +22,7 @@ _FEATURE_BASE = {
     "continent": 6.0, "country": 6.0, "region": 5.0, "site": 5.0, "admin1": 2.0,
     "admin2": -1.0, "city": 0.0,
 }
+CAPITAL_BONUS = 4.0  # a bare "Paris" is the capital unless the article insists otherwise
 _DIVISION_WORDS = ("county", "parish", "district", "province", "governorate", "borough")
 
 # Direction words before a country or division make a region phrase ("eastern Syria").
@@ -153,8 +154,10 @@ class _Context:
         return bool(keys) and bool(keys - {key})
 
 
-def _score(place: Place, span: Span, narrow: set, ctx: _Context) -> float:
+def _score(place: Place, span: Span, narrow: set, ctx: _Context, capital: bool) -> float:
     score = _FEATURE_BASE[place.feature] + math.log10(place.population + 1)
+    if capital:
+        score += CAPITAL_BONUS
     if place.feature == "admin2" and not span.key.endswith(_DIVISION_WORDS):
         score -= 3.0  # a bare "Richmond" is the town before the county
     share = ctx.share(place.country_code, span.key) if place.country_code else 0.0
@@ -197,7 +200,8 @@ def _choose(spans, candidates, narrowing, ctx: _Context, gaz: Gazetteer) -> list
         k = first[sig]
         span = spans[k]
         for place in candidates[k]:
-            totals[span.key][place.id] += count * _score(place, span, narrowing.get(k, set()), ctx)
+            totals[span.key][place.id] += count * _score(
+                place, span, narrowing.get(k, set()), ctx, gaz.is_capital(place))
     best: dict[str, Place] = {}
     for k, (span, cands) in enumerate(zip(spans, candidates, strict=True)):
         if not cands or span.key in best:
@@ -214,8 +218,9 @@ def _prefer_city(pick: Place, cands: list[Place], span: Span, gaz: Gazetteer) ->
     if pick.feature != "admin1" or span.feature_hint == "admin1":
         return pick
     # A US state's bare name is the state ("New York", "Oklahoma"); elsewhere the bare
-    # name of a province named after its seat is mostly the city ("Idlib", "Kharkiv").
-    share = 0.5 if pick.country_code == "US" else 0.25
+    # name of a province named after its seat is mostly the city ("Idlib", "Kherson"),
+    # even where GeoNames' town population is out of date.
+    share = 0.5 if pick.country_code == "US" else 0.1
     for place in cands:
         if place.feature == "city" and place.country_code == pick.country_code and (
             gaz.is_capital(place) or place.population >= share * pick.population
