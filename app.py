@@ -105,8 +105,16 @@ def sidebar(opts: dict, initial: dashboard.Filters) -> dashboard.Filters:
 
 
 def upload_panel(url: str) -> None:
+    from geo.errors import InputError
     from geo.ingest import Failure, parse_bytes, read_inputs
     from geo.pipeline import store_articles
+
+    def read(data: bytes, name: str, **kw) -> list:
+        # A bad upload or paste is reported like any other failed input, not raised.
+        try:
+            return parse_bytes(data, name, max_bytes=dashboard.UPLOAD_LIMIT_BYTES, **kw)
+        except InputError as err:
+            return [Failure(name, str(err).removeprefix(f"{name}: "))]
 
     with st.sidebar.expander("Add articles"):
         files = st.file_uploader("Article files", type=["txt", "md", "html", "htm", "json",
@@ -123,10 +131,9 @@ def upload_panel(url: str) -> None:
                 items.append(Failure(f.name, f"larger than the {dashboard.UPLOAD_LIMIT_BYTES:,}"
                                              " byte upload limit"))
                 continue
-            items += parse_bytes(data, f.name, max_bytes=dashboard.UPLOAD_LIMIT_BYTES)
+            items += read(data, f.name)
         if pasted.strip():
-            items += parse_bytes(pasted.encode("utf-8"), "pasted text", kind="txt",
-                                 max_bytes=dashboard.UPLOAD_LIMIT_BYTES)
+            items += read(pasted.encode("utf-8"), "pasted text", kind="text")
         if link.strip():
             items += read_inputs([link.strip()], max_bytes=dashboard.UPLOAD_LIMIT_BYTES)
         report = store_articles(items, get_store(url), gazetteer=gazetteer())
@@ -136,6 +143,11 @@ def upload_panel(url: str) -> None:
             st.warning(warning)
         st.success(report.summary())
         st.session_state["version"] = st.session_state.get("version", 0) + 1
+        # Unless a date range was chosen, widen the date widget to the new dates: it keeps
+        # its old range otherwise, which hides what was just added.
+        fresh = choices(url, st.session_state["version"])
+        if fresh["first"] and "since" not in st.query_params:
+            st.session_state["dates"] = (fresh["first"], fresh["last"])
 
 
 def details(events: list[Event], event_id: str | None) -> None:
@@ -189,6 +201,8 @@ def main() -> None:
                           selection_mode="single-row", key="table",
                           column_config={"source": st.column_config.LinkColumn("source")})
     rows = picked.selection.rows if picked and picked.selection else []
+    # A selection outlives a filter that shortens the table: ignore a row no longer there.
+    rows = [r for r in rows if r < len(table)]
     details(events, table.iloc[rows[0]]["event_id"] if rows else None)
 
 
