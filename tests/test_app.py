@@ -1,0 +1,316 @@
+"""The dashboard page (``app.py``) driven by Streamlit's AppTest, on a small temporary store.
+
+What the map receives is read from the st_folium component's arguments, not rebuilt:
+``geo.maps`` writes each event layer's markers as one JSON array (``var rows = [...]``)
+right after ``var group = <feature group>``, and the layer control maps layer names to
+those groups. ``map_layers`` parses both and counts the events in each marker's popup (one
+``cm-pop`` block per event, as several events at one point share a marker);
+``test_map_counts_match_geo_maps`` pins that parser to ``geo.maps.layer_counts``.
+
+What a download holds is caught where Streamlit stores it (its in-memory media storage),
+keyed by the URL the button carries, so the test reads the bytes a user would get.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import http.server
+import json
+import re
+import threading
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+
+from geo.events import EVENT_TYPES, Event
+from geo.ingest import Article
+from geo.maps import build_map, layer_counts, layer_style
+from geo.store import open_store
+
+from factories import make_event
+
+REPO = Path(__file__).resolve().parent.parent
+D = dt.date
+XSS_TITLE = "<script>alert(1)</script> Clashes"
+XSS_EVIDENCE = "Fighting in Syria <img src=x onerror=alert(1)> went on."
+PASTE = "Protest in Paris\n2024-05-10\n\nThousands joined a protest in Paris on May 9."
+
+
+def event(event_id, event_type, place, lat, lon, country, date, article="usgs", **kw) -> Event:
+    return make_event(**{
+        "event_id": event_id, "event_type": event_type, "place": place, "lat": lat,
+        "lon": lon, "country_code": country, "date": date, "published": date,
+        "acled_event_type": EVENT_TYPES[event_type][0], "acled_sub_event_type": None,
+        "evidence": f"Something happened in {place}.", "article_id": article,
+        "article_title": article.upper(), "source_url": f"https://news.example/{article}",
+        **kw})
+
+
+ARTICLES = {
+    "a1": [event("s1", "strike", "Raqqa", 35.95, 39.01, "SY", D(2023, 3, 10), "a1"),
+           event("s2", "strike", "Deir ez-Zor", 35.33, 40.14, "SY", D(2023, 3, 12), "a1",
+                 status="claimed")],
+    "a2": [event("d1", "diplomacy", "Ankara", 39.92, 32.85, "TR", D(2023, 3, 15), "a2",
+                 status="planned"),
+           event("p1", "protest", "Hatay", 36.4, 36.35, "TR", D(2023, 3, 20), "a2",
+                 geo_precision=2, uncertainty_km=60.0)],
+    "a3": [event("c1", "armed_clash", "Syria", 35.0, 38.0, "SY", D(2023, 3, 25), "a3",
+                 geo_precision=3, uncertainty_km=215.0, evidence=XSS_EVIDENCE,
+                 article_title=XSS_TITLE)],
+}
+QUAKES = [event("q1", "earthquake", "Nurdagi", 37.17, 37.03, "TR", D(2023, 2, 6),
+                magnitude=7.8, depth_km=10.0, usgs_id="us6000jllz"),
+          event("q2", "earthquake", "Antakya", 36.2, 36.16, "TR", D(2023, 2, 20),
+                magnitude=6.3, depth_km=16.0, usgs_id="us6000jqxc")]
+ALL = {e.event_id: e for e in [*QUAKES, *(e for evs in ARTICLES.values() for e in evs)]}
+
+
+@pytest.fixture
+def store_path(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "events.sqlite"
+    store = open_store(path)
+    for article_id, events in ARTICLES.items():
+        title = events[0].article_title
+        store.add_article(Article(article_id, title, "text", events[0].date,
+                                  url=events[0].source_url), events)
+    store.add_events(QUAKES)
+    store.close()
+    monkeypatch.setenv("GEO_STORE", str(path))
+    # Caches outlive an AppTest run; each test starts from its own store.
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return path
+
+
+@pytest.fixture
+def at(store_path) -> AppTest:
+    return AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> dict[str, bytes]:
+    """Return {download URL: bytes}, filled as the page stores its download files."""
+    saved: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
+        file_id = original(self, path_or_data, mimetype, kind, filename)
+        saved[self.get_url(file_id)] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+    return saved
+
+
+def map_args(at: AppTest) -> dict:
+    (component,) = at.get("component_instance")
+    return json.loads(component.proto.json_args)
+
+
+def map_layers(at: AppTest) -> dict[str, int]:
+    """Return {layer name: events drawn} from the map script the component received."""
+    script = map_args(at)["script"]
+    overlays = re.search(r"overlays\s*:\s*\{(.*?)\}", script, re.S).group(1)
+    names = {var: name for name, var in re.findall(r'"([^"]+)"\s*:\s*(\w+)', overlays)}
+    counts: Counter = Counter()
+    for group, style, rows in re.findall(
+            r"var group = (\w+);\s*var style = (\{.*?\});\s*var rows = (.*?);\n", script):
+        if "shape" in json.loads(style):  # marker rows; uncertainty circles have none
+            counts[names[group]] += sum(r[5].count('<div class="cm-pop">')
+                                        for r in json.loads(rows))
+    return dict(counts)
+
+
+def shown(at: AppTest) -> int:
+    """Return the event count in the page's caption ("7 events · store: ...")."""
+    return int(at.caption[0].value.split()[0].replace(",", ""))
+
+
+def expected_layers(ids) -> dict[str, int]:
+    return dict(Counter(layer_style(ALL[i].event_type).label for i in ids))
+
+
+def test_map_counts_match_geo_maps(at, store_path):
+    at.run()
+    assert not at.exception
+    assert shown(at) == len(ALL)
+    assert map_layers(at) == expected_layers(ALL)
+    assert map_layers(at) == layer_counts(build_map(open_store(store_path).query()))
+
+
+@pytest.mark.parametrize(("kind", "key", "value", "ids", "query"), [
+    ("multiselect", "types", ["strike"], {"s1", "s2"}, {"types": "strike"}),
+    ("multiselect", "countries", ["TR"], {"q1", "q2", "d1", "p1"}, {"countries": "TR"}),
+    ("multiselect", "articles", ["a2"], {"d1", "p1"}, {"articles": "a2"}),
+    ("multiselect", "statuses", ["planned", "claimed"], {"d1", "s2"},
+     {"status": "planned,claimed"}),
+    ("select_slider", "precision", 1, {"q1", "q2", "s1", "s2", "d1"}, {"precision": "1"}),
+    ("select_slider", "precision", 2, set(ALL) - {"c1"}, {"precision": "2"}),
+    ("date_input", "dates", (D(2023, 3, 1), D(2023, 3, 31)), {"s1", "s2", "d1", "p1", "c1"},
+     {"since": "2023-03-01", "until": "2023-03-31"}),
+])
+def test_filter_drives_map_caption_link_and_downloads(at, downloads, kind, key, value, ids,
+                                                      query):
+    at.run()
+    getattr(at, kind)(key=key).set_value(value).run()
+    assert not at.exception
+    assert shown(at) == len(ids)
+    assert map_layers(at) == expected_layers(ids)
+    assert at.query_params == query  # the shareable link
+
+    geojson_button, csv_button = at.get("download_button")
+    collection = json.loads(downloads[geojson_button.proto.url])
+    # RFC 7946: a FeatureCollection of Point features in [lon, lat], no "crs" member.
+    assert collection.keys() == {"type", "features"}
+    assert collection["type"] == "FeatureCollection"
+    assert {f["id"] for f in collection["features"]} == ids
+    for feature in collection["features"]:
+        e = ALL[feature["id"]]
+        assert feature["type"] == "Feature"
+        assert feature["geometry"] == {"type": "Point", "coordinates": [e.lon, e.lat]}
+    csv_lines = downloads[csv_button.proto.url].decode("utf-8").strip().splitlines()
+    assert len(csv_lines) == 1 + len(ids)
+
+
+@pytest.mark.parametrize(("params", "types", "ids"), [
+    ({"types": "strike,diplomacy", "precision": "1"}, ["strike", "diplomacy"],
+     {"s1", "s2", "d1"}),
+    ({"types": "nonsense", "since": "not-a-date", "precision": "9"}, [], set(ALL)),
+])
+def test_link_presets_filters(at, params, types, ids):
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="types").value == types
+    assert map_layers(at) == expected_layers(ids)
+
+
+def test_changed_widget_updates_the_link(at):
+    at.query_params.update({"types": "strike,diplomacy", "precision": "1"})
+    at.run()
+    at.multiselect(key="types").set_value(["diplomacy"]).run()
+    assert at.query_params == {"types": "diplomacy", "precision": "1"}
+    assert map_layers(at) == {"Diplomacy": 1}
+
+
+def test_article_text_reaches_the_page_escaped(at):
+    at.run()
+    args = map_args(at)
+    page = args["script"] + args["header"] + args["html"]
+    for raw in ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>"):
+        assert raw not in page
+        assert raw.replace("<", "&lt;").replace(">", "&gt;") in page
+    table = at.dataframe[0].value
+    assert XSS_TITLE in set(table["article"])
+    assert XSS_EVIDENCE in set(table["evidence"])
+
+
+def test_selected_row_shows_its_details_as_text(at):
+    at.run()
+    row = list(at.dataframe[0].value["event_id"]).index("c1")
+    at.session_state["table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert [t.value for t in at.text] == [XSS_EVIDENCE]  # st.text: shown, never rendered
+    assert at.markdown[0].value.startswith("**armed_clash** · occurred · 2023-03-25")
+    assert at.get("link_button")[0].proto.url == "https://news.example/a3"
+
+
+def test_selection_left_behind_by_a_filter_is_ignored(at):
+    at.run()
+    at.session_state["table"] = {"selection": {"rows": [len(ALL) - 1], "columns": [],
+                                               "cells": []}}
+    at.run()
+    at.multiselect(key="types").set_value(["strike"]).run()
+    assert not at.exception
+    assert shown(at) == 2
+
+
+@pytest.fixture
+def site(tmp_path):
+    """Serve an article at ``/paris.txt`` on 127.0.0.1; yield the base URL."""
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "paris.txt").write_text(PASTE, encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def add(at: AppTest, site: str, paste: str = "", url: str = "", files=None) -> AppTest:
+    """Fill the "Add articles" form (``url`` is a path on ``site``) and press its button."""
+    at.text_area(key="paste").input(paste)
+    at.text_input(key="url").input(site + url if url else "")
+    if files:
+        at.get("file_uploader")[0].set_value(files)
+    return at.button(key="add").click().run()
+
+
+def stored_events(at: AppTest) -> int:
+    (success,) = at.success
+    return int(re.search(r"stored with (\d+) event", success.value).group(1))
+
+
+BINARY = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+TOO_LARGE = "x" * 5_000_001
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("inputs", [
+    {"paste": PASTE}, {"url": "/paris.txt"},
+    {"files": [("paris.txt", PASTE.encode(), "text/plain")]},
+])
+def test_added_article_appears_on_the_map(at, site, inputs):
+    at.run()
+    before = map_layers(at)
+    add(at, site, **inputs)
+    assert not at.exception
+    assert not at.error
+    added = stored_events(at)
+    assert added >= 1
+    assert shown(at) == len(ALL) + added
+    assert map_layers(at) == before | {"Protests": before["Protests"] + added}
+
+
+@pytest.mark.slow
+def test_chosen_dates_stay_after_an_upload(at, site):
+    at.run()
+    at.date_input(key="dates").set_value((D(2023, 3, 1), D(2023, 3, 31))).run()
+    add(at, site, paste=PASTE)
+    assert stored_events(at) >= 1
+    assert shown(at) == 5  # the new events are from 2024
+    assert at.query_params == {"since": "2023-03-01", "until": "2023-03-31"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("inputs", "named"), [
+    ({"paste": "GIF89a\x00\x01 not text"}, "pasted text: binary"),
+    ({"paste": TOO_LARGE}, "pasted text: too large"),
+    ({"files": [("photo.txt", BINARY, "text/plain")]}, "photo.txt: binary"),
+    ({"files": [("big.txt", TOO_LARGE.encode(), "text/plain")]}, "big.txt: larger than"),
+    ({"url": "/missing.txt"}, "/missing.txt: HTTP error 404"),
+])
+def test_bad_input_is_reported_and_loses_nothing(at, site, inputs, named):
+    at.run()
+    before = map_layers(at)
+    add(at, site, **inputs)
+    assert not at.exception
+    assert any(named in e.value for e in at.error)
+    assert shown(at) == len(ALL)
+    assert map_layers(at) == before
+
+
+@pytest.mark.slow
+def test_one_bad_file_does_not_stop_the_rest(at, site):
+    at.run()
+    add(at, site, paste=PASTE, files=[("photo.txt", BINARY, "text/plain")])
+    assert not at.exception
+    assert "photo.txt: binary" in at.error[0].value
+    assert shown(at) == len(ALL) + stored_events(at)
