@@ -49,7 +49,8 @@ endif
 DEMO_STORE = data/demo.sqlite
 demo: $(DEMO_STORE)
 
-$(DEMO_STORE): $(wildcard data/demo/articles/*) data/demo/usgs_2023_turkey.csv | gazetteer
+$(DEMO_STORE): $(wildcard data/demo/articles/* geo/*.py) data/demo/usgs_2023_turkey.csv | gazetteer
+	rm -f $@ $@-wal $@-shm
 	$(VENV)/bin/geo quakes data/demo/usgs_2023_turkey.csv --store $@
 	$(VENV)/bin/geo ingest data/demo/articles --store $@ --quiet
 	touch $@

@@ -155,10 +155,11 @@ def details(events: list[Event], event_id: str | None) -> None:
     if event is None:
         st.caption("Select a row to see an event's evidence and source.")
         return
-    st.markdown(f"**{event.event_type}** · {event.status} · {event.date or 'undated'} "
-                f"({event.date_precision}) · {event.place} · precision {event.geo_precision}")
-    st.text(event.evidence)  # st.text never renders markup
-    st.caption(event.article_title)
+    # st.text never renders Markdown or HTML: article text reaches the page as text.
+    st.text(f"{event.event_type} · {event.status} · {event.date or 'undated'} "
+            f"({event.date_precision}) · {event.place} · precision {event.geo_precision}")
+    st.text(event.evidence)
+    st.text(f"Source: {event.article_title}")
     if event.source_url and event.source_url.startswith(("http://", "https://")):
         st.link_button("Open the source", event.source_url)
 

@@ -215,8 +215,10 @@ def test_selected_row_shows_its_details_as_text(at):
     row = list(at.dataframe[0].value["event_id"]).index("c1")
     at.session_state["table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     at.run()
-    assert [t.value for t in at.text] == [XSS_EVIDENCE]  # st.text: shown, never rendered
-    assert at.markdown[0].value.startswith("**armed_clash** · occurred · 2023-03-25")
+    texts = [t.value for t in at.text]  # st.text: shown, never rendered
+    assert texts[0].startswith("armed_clash · occurred · 2023-03-25")
+    assert texts[1] == XSS_EVIDENCE
+    assert texts[2] == f"Source: {XSS_TITLE}"
     assert at.get("link_button")[0].proto.url == "https://news.example/a3"
 
 
