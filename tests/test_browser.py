@@ -1,0 +1,276 @@
+"""The dashboard in a real browser: map, layers, filters, download, offline, no XSS.
+
+One Streamlit server (``streamlit run app.py`` on a free port of 127.0.0.1) serves a
+store of hand-made events to headless Debian chromium, driven by Playwright. Every test
+gets a fresh browser context that records each request and aborts any that would leave
+the machine, and records every JavaScript dialog; each test ends by asserting that
+neither happened.
+
+The map is drawn on one canvas inside the st_folium iframe, so markers are counted by
+asking Leaflet in that frame (``browser_utils.MAP_STATE_JS``), and "drawn" is checked
+on the screenshot: the pixel at a strike marker's centre has the strike colour, and
+loses it when the layer is switched off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from browser_utils import (
+    ARTIFACTS,
+    FOLIUM_FRAME,
+    AppServer,
+    is_local,
+    launch_chromium,
+    map_frame,
+    marker_points,
+    require_chromium,
+    wait_for_map,
+    wait_for_settled_map,
+)
+from factories import QUAKE_FIELDS, make_event
+from playwright.sync_api import Browser, Dialog, Page, sync_playwright
+
+from geo.ingest import Article
+from geo.maps import layer_style
+from geo.store import open_store
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
+
+SCRIPT_XSS = "<script>alert(1)</script>"
+IMG_XSS = "<img src=x onerror=alert(1)>"
+XSS_TITLE = f"{SCRIPT_XSS} Strikes on Gaza"
+XSS_EVIDENCE = f"{IMG_XSS} Warplanes struck Gaza on Monday. {SCRIPT_XSS}"
+
+XSS_ARTICLE = Article(id="a1", title=XSS_TITLE, text=XSS_EVIDENCE,
+                      published=dt.date(2023, 3, 7), url="https://example.org/news/1")
+OTHER_ARTICLE = Article(id="a2", title="Regional briefs", text="Briefs.",
+                        published=dt.date(2023, 4, 2), url=None)
+# Places far enough apart that no marker covers another at the fitted zoom.
+ARTICLE_EVENTS = {
+    "a1": [
+        make_event(event_id="s1", lat=31.52, lon=34.45, place="Gaza", country_code="PS",
+                   article_id="a1", article_title=XSS_TITLE, evidence=XSS_EVIDENCE,
+                   evidence_end=len(XSS_EVIDENCE), source_url=XSS_ARTICLE.url),
+        make_event(event_id="s2", lat=49.99, lon=36.23, place="Kharkiv", country_code="UA",
+                   article_id="a1", article_title=XSS_TITLE, date=dt.date(2023, 3, 2)),
+    ],
+    "a2": [
+        make_event(event_id="b1", event_type="military_base", lat=25.12, lon=51.31,
+                   place="Al Udeid", country_code="QA", article_id="a2",
+                   article_title=OTHER_ARTICLE.title),
+        make_event(event_id="c1", event_type="armed_clash", lat=33.31, lon=44.37,
+                   place="Baghdad", country_code="IQ", article_id="a2", status="claimed",
+                   article_title=OTHER_ARTICLE.title),
+        make_event(event_id="d1", event_type="diplomacy", lat=35.69, lon=51.39,
+                   place="Tehran", country_code="IR", article_id="a2", status="planned",
+                   article_title=OTHER_ARTICLE.title),
+        make_event(event_id="p1", event_type="protest", lat=39.93, lon=32.86, place="Ankara",
+                   article_id="a2", article_title=OTHER_ARTICLE.title),
+    ],
+}
+QUAKE = make_event(**QUAKE_FIELDS)
+EVENTS = [QUAKE, *ARTICLE_EVENTS["a1"], *ARTICLE_EVENTS["a2"]]
+STRIKES = layer_style("strike").label
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    store_path = tmp_path_factory.mktemp("browser") / "events.sqlite"
+    with open_store(store_path) as store:
+        store.add_article(XSS_ARTICLE, ARTICLE_EVENTS["a1"])
+        store.add_article(OTHER_ARTICLE, ARTICLE_EVENTS["a2"])
+        store.add_events([QUAKE])
+    with AppServer(store_path, ARTIFACTS / "dashboard-app.log") as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    try:
+        require_chromium()
+    except FileNotFoundError as err:
+        pytest.fail(str(err), pytrace=False)
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Session:
+    """A page on the dashboard, with what it asked the network for and any dialogs."""
+
+    page: Page
+    requests: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        away = [url for url in self.requests if not is_local(url)]
+        assert away == [], f"requests that left 127.0.0.1: {away}"
+        assert self.dialogs == [], f"a script ran and opened dialogs: {self.dialogs}"
+        # An <img src=x> that made it into the DOM would fetch /x from the app itself.
+        assert not [u for u in self.requests if urlsplit(u).path.endswith("/x")]
+
+
+@pytest.fixture
+def session(app: AppServer, browser: Browser) -> Iterator[Session]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  accept_downloads=True)
+    page = context.new_page()
+    out = Session(page)
+    # The context sees the requests of every frame, st_folium's iframe included.
+    context.on("request", lambda request: out.requests.append(request.url))
+    page.on("websocket", lambda socket: out.requests.append(socket.url))
+    context.route("**/*", lambda route: route.continue_() if is_local(route.request.url)
+                  else route.abort("blockedbyclient"))
+
+    def on_dialog(dialog: Dialog) -> None:
+        out.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.goto(app.url)
+    wait_for_map(page, lambda state: state["markers"] > 0)
+    yield out
+    context.close()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def pixel(page: Page, point: dict) -> tuple[int, int, int]:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(page.screenshot())).convert("RGB")
+    return image.getpixel((round(point["x"]), round(point["y"])))
+
+
+def is_strike_red(rgb: tuple[int, int, int]) -> bool:
+    # Strike fill #d7191c at 0.75 opacity over land or sea; quake orange has more green.
+    red, green, blue = rgb
+    return red > 170 and green < 110 and blue < 110
+
+
+def expected_layers(events) -> dict[str, int]:
+    counts = Counter(layer_style(e.event_type).label for e in events)
+    return {**counts, "Density (all events)": 0}
+
+
+def test_map_shows_every_event_offline(session: Session):
+    page = session.page
+    assert page.locator(FOLIUM_FRAME).is_visible()
+    frame = map_frame(page)
+    container = frame.locator(".leaflet-container")
+    assert container.is_visible()
+    box = container.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 300
+
+    state = wait_for_map(page, lambda s: s["markers"] == len(EVENTS))
+    assert state["layers"] == expected_layers(EVENTS)
+    assert page.get_by_text(f"{len(EVENTS)} events · store:").is_visible()
+    # The offline outlines are the base layer; the online tile layers are only options.
+    assert frame.locator(".leaflet-control-layers-base input:checked + span").inner_text(
+    ).strip() == "Country outlines (offline)"
+    assert frame.locator(".leaflet-tile").count() == 0
+
+    strikes = marker_points(page, STRIKES)
+    assert len(strikes) == 2
+    assert wait_until(lambda: all(is_strike_red(pixel(page, p)) for p in strikes)), \
+        [pixel(page, p) for p in strikes]
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+    session.assert_clean()
+
+
+def test_unchecking_a_layer_removes_its_markers(session: Session):
+    page = session.page
+    frame = map_frame(page)
+    strikes = marker_points(page, STRIKES)
+    checkbox = frame.locator(".leaflet-control-layers-overlays label", has_text=STRIKES
+                             ).locator("input")
+
+    checkbox.uncheck()
+    state = wait_for_map(page, lambda s: s["layers"][STRIKES] == 0)
+    assert state["markers"] == len(EVENTS) - 2
+    assert wait_until(lambda: not any(is_strike_red(pixel(page, p)) for p in strikes)), \
+        [pixel(page, p) for p in strikes]
+
+    checkbox.check()
+    state = wait_for_map(page, lambda s: s["layers"][STRIKES] == 2)
+    assert state["markers"] == len(EVENTS)
+    assert wait_until(lambda: all(is_strike_red(pixel(page, p)) for p in strikes))
+    session.assert_clean()
+
+
+def test_type_filter_redraws_map_and_download_follows(session: Session):
+    page = session.page
+    types = page.get_by_test_id("stMultiSelect").filter(has_text="Event types")
+    types.locator("input").click()
+    page.get_by_role("option", name="strike", exact=True).click()
+    page.keyboard.press("Escape")
+
+    state = wait_for_map(page, lambda s: s["markers"] == 2)
+    assert state["layers"] == {STRIKES: 2, "Density (all events)": 0}
+    assert page.get_by_text("2 events · store:").is_visible()
+    assert "types=strike" in page.url  # the filtered view is a shareable link
+
+    with page.expect_download() as info:
+        page.get_by_test_id("stDownloadButton").filter(has_text="Download GeoJSON").click()
+    download = info.value
+    assert download.suggested_filename == "events.geojson"
+    collection = json.loads(Path(download.path()).read_text(encoding="utf-8"))
+    assert collection["type"] == "FeatureCollection"
+    strikes = {e.event_id: e for e in EVENTS if e.event_type == "strike"}
+    assert len(collection["features"]) == len(strikes) == state["markers"]
+    for feature in collection["features"]:
+        event = strikes[feature["id"]]
+        assert feature["type"] == "Feature"
+        assert feature["geometry"] == {"type": "Point", "coordinates": [event.lon, event.lat]}
+        assert feature["properties"]["event_type"] == "strike"
+    session.assert_clean()
+
+
+def test_article_markup_shows_as_text_and_never_runs(session: Session):
+    page = session.page
+    frame = map_frame(page)
+    wait_for_settled_map(page)
+    [target] = [m for m in marker_points(page, STRIKES) if "onerror" in m["popup"]]
+    page.mouse.click(target["x"], target["y"])  # a real click on the canvas marker
+
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for(state="visible", timeout=10_000)
+    text = popup.inner_text()
+    assert SCRIPT_XSS in text
+    assert IMG_XSS in text
+    assert popup.locator("img, script, [onerror]").count() == 0
+    # The source link is the article's own http(s) URL, opened without an opener.
+    link = popup.locator("a")
+    assert link.get_attribute("href") == XSS_ARTICLE.url
+    assert "noopener" in link.get_attribute("rel")
+
+    # The title also reaches the page as a choice of the Sources filter: as text too.
+    sources = page.get_by_test_id("stMultiSelect").filter(has_text="Sources")
+    sources.locator("input").click()
+    assert page.get_by_role("option", name=XSS_TITLE).is_visible()
+    page.keyboard.press("Escape")
+
+    for doc in (page, frame):
+        assert doc.locator("[onerror]").count() == 0
+    session.assert_clean()
