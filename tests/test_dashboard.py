@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from factories import make_event
 
 from geo.dashboard import (
     Filters,
@@ -14,8 +15,6 @@ from geo.dashboard import (
     timeline,
     with_dates,
 )
-
-from factories import make_event
 
 
 def event(event_id, event_type="strike", date=dt.date(2023, 3, 23)):

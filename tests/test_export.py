@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pyogrio
 import pytest
+from factories import QUAKE_FIELDS, make_event
 
 from geo.events import Event
 from geo.export import (
@@ -25,8 +26,6 @@ from geo.export import (
     write_geojson,
     write_gpkg,
 )
-
-from factories import QUAKE_FIELDS, make_event
 
 STRIKE = make_event(
     event_id="s1", date=dt.date(2023, 2, 20), place="Jindayris", lat=36.39496, lon=36.6889,

@@ -9,12 +9,11 @@ import os
 from pathlib import Path
 
 import pytest
+from factories import make_event
 
 from geo.errors import InputError
 from geo.events import Event
 from geo.quakes import link_quakes, read_usgs, usgs_country_code
-
-from factories import make_event
 
 EVAL_DIR = (
     Path(os.environ["GEO_SHARED_DIR"]) / "eval"

@@ -13,13 +13,12 @@ import threading
 from pathlib import Path
 
 import pytest
+from factories import EVENT_DEFAULTS, make_event
 
 from geo.errors import InputError
 from geo.events import Event
 from geo.ingest import Article
 from geo.store import SQLiteStore, default_store_path, open_store, parse_bbox
-
-from factories import EVENT_DEFAULTS, make_event
 
 BASE = EVENT_DEFAULTS
 
