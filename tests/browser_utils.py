@@ -8,7 +8,8 @@ The map lives in the st_folium component's iframe. Markers are drawn on one canv
 (``prefer_canvas``), so there are no marker elements in the DOM to count; instead
 ``MAP_STATE_JS`` finds the ``L.Map`` in the frame's window and asks Leaflet what it has
 on the map: every event marker is an ``L.ShapeMarker`` (``geo/maps.py``), and
-clustered layers hold theirs in an ``L.MarkerClusterGroup``.
+clustered layers hold theirs in an ``L.MarkerClusterGroup``. The layer names come from
+the object folium feeds the layer control with.
 """
 
 from __future__ import annotations
@@ -61,10 +62,11 @@ const cmFind = () => {
 """
 
 # What Leaflet has on the map, or null: ``markers`` is the number of event markers drawn
-# now (a clustered layer counts the markers its clusters stand for), ``layers`` the same
-# per overlay of the layer control (0 when unchecked), ``pending`` is true while a
-# clustered layer still adds markers in chunks, ``width``/``height`` the map's size, and
-# ``view``/``animating`` its zoom and centre and whether a zoom animation runs.
+# now, summed over the overlays that are on (a clustered layer counts the markers its
+# clusters stand for), ``layers`` the same per overlay of the layer control (0 when
+# unchecked), ``width``/``height`` the map's size, and ``view``/``animating`` its zoom
+# and centre and whether a zoom animation runs. Cheap enough to call on every frame:
+# a clustered layer reports its count without listing its markers.
 MAP_STATE_JS = "() => {" + _FIND_MAP_JS + """
     const found = cmFind();
     if (!found) { return null; }
@@ -72,27 +74,50 @@ MAP_STATE_JS = "() => {" + _FIND_MAP_JS + """
     const Cluster = L.MarkerClusterGroup;
     const count = (layer) => {
         if (layer instanceof L.ShapeMarker) { return 1; }
-        if (Cluster && layer instanceof Cluster) { return layer.getLayers().length; }
+        if (Cluster && layer instanceof Cluster) {
+            return layer._topClusterLevel ? layer._topClusterLevel.getChildCount()
+                                          : layer.getLayers().length;
+        }
         let n = 0;
         if (layer.eachLayer) { layer.eachLayer((child) => { n += count(child); }); }
         return n;
     };
-    let markers = 0, pending = false;
-    map.eachLayer((layer) => {
-        if (layer instanceof L.ShapeMarker) { markers += 1; }
-        if (Cluster && layer instanceof Cluster) {
-            markers += layer.getLayers().length;
-            if (layer._queue && layer._queue.length) { pending = true; }
-        }
-    });
+    let markers = 0;
     const layers = {};
     for (const [name, layer] of Object.entries(overlays)) {
         layers[name] = map.hasLayer(layer) ? count(layer) : 0;
+        markers += layers[name];
     }
     const box = map.getContainer().getBoundingClientRect();
     const center = map.getCenter();
-    return {markers, pending, layers, width: box.width, height: box.height,
+    return {markers, layers, width: box.width, height: box.height,
             view: [map.getZoom(), center.lat, center.lng], animating: !!map._animatingZoom};
+}
+"""
+
+# Resolves, in the map's frame, once ``MAP_STATE_JS`` reports ``expected`` markers and
+# the browser has painted twice since (Leaflet draws the canvas on an animation frame),
+# to the time then in ms since the epoch (comparable across frames); or to null after
+# ``timeoutMs`` (a timer, in case animation frames stop, e.g. in a replaced document).
+# The check runs on every animation frame, so it adds no polling delay.
+WAIT_DRAWN_JS = "([expected, timeoutMs]) => {" + """
+    const state = """ + MAP_STATE_JS + """;
+    return new Promise((resolve) => {
+        let done = false;
+        const finish = (value) => { if (!done) { done = true; resolve(value); } };
+        setTimeout(() => finish(null), timeoutMs);
+        const tick = () => {
+            if (done) { return; }
+            const now = state();
+            if (now && now.markers === expected) {
+                requestAnimationFrame(() => requestAnimationFrame(
+                    () => finish(performance.timeOrigin + performance.now())));
+            } else {
+                requestAnimationFrame(tick);
+            }
+        };
+        tick();
+    });
 }
 """
 
@@ -299,3 +324,32 @@ def wait_for_settled_map(page, timeout: float = 10.0, quiet: float = 0.25) -> di
             return state
         time.sleep(0.03)
     raise TimeoutError(f"the map kept moving for {timeout:.0f} s")
+
+
+def wait_drawn(page, expected: int, timeout: float = 60.0) -> float:
+    """Return when (ms since the epoch) the map showed ``expected`` markers, painted.
+
+    Follows the st_folium frame as it is replaced: the component gets a new iframe
+    whenever the map's script changes, e.g. after a filter change.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+
+    deadline = time.monotonic() + timeout
+    error = None
+    while (remaining := deadline - time.monotonic()) > 0:
+        handle = page.query_selector(FOLIUM_FRAME)
+        frame = handle.content_frame() if handle else None
+        if frame is None or frame.is_detached():
+            time.sleep(0.01)
+            continue
+        try:
+            # Short rounds, so a frame replaced without notice is found again.
+            drawn = frame.evaluate(WAIT_DRAWN_JS, [expected, min(remaining, 3.0) * 1000])
+        except PlaywrightError as err:  # the frame navigated or was replaced meanwhile
+            error = err
+            continue
+        if drawn is not None:
+            return float(drawn)
+    state = map_state(page)
+    raise TimeoutError(f"the map did not show {expected} markers in {timeout:.0f} s; "
+                       f"it shows {state and state['markers']} (last error: {error})")

@@ -1,0 +1,623 @@
+"""Benchmark the dashboard in headless Chromium: first map, filter change, page weight.
+
+    python benchmarks/dashboard.py [--sizes 1000,10000,100000] [--loads 2] [--json OUT]
+
+For each size, a store of synthetic events (seeded: plausible places over the Middle
+East and Europe, every event type, dates over 2023, one article per ten events, a
+share of catalog quakes) is written to a temporary file, ``streamlit run app.py``
+serves it on 127.0.0.1, and Debian's chromium (through Playwright) measures:
+
+- **first map**: navigation start to the map drawn, in a fresh browser context. "Drawn"
+  means the Leaflet map in the st_folium frame holds every marker of the page (clusters
+  count the markers they stand for) and the browser has painted two frames since; the
+  check runs in the frame on every animation frame (``tests/browser_utils.py``). The
+  first load after the server starts (cold caches) is reported apart from the median of
+  ``--loads`` further loads (warm: ``st.cache_data`` hit, but the map is rebuilt on
+  every run, as app.py does).
+- **filter change**: from the click choosing "strike" in the Event types filter to the
+  new map (the strikes only) drawn.
+- **page weight**: bytes sent to the browser for one load: HTTP bodies as transferred
+  (CDP ``Network.loadingFinished`` ``encodedDataLength``, st_folium's frame included)
+  plus Streamlit's websocket messages, which carry the page itself (the map's HTML and
+  script, the table, the downloads' links).
+
+Where the time goes: the same calls app.py makes are timed in this process (store query,
+``build_map``, st_folium's rendering of the map into HTML and script, the GeoJSON and
+CSV downloads, the table), and in the browser run the websocket message that carries
+the map is timed, which splits "server until the map is sent" from "browser from the
+map message to the map drawn". See benchmarks/README.md ("Dashboard").
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import datetime as dt
+import json
+import math
+import os
+import platform
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Runnable as a plain script from any folder; the browser helpers live with the tests.
+for path in (ROOT, ROOT / "tests"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from browser_utils import FOLIUM_FRAME, AppServer, launch_chromium, wait_drawn  # noqa: E402
+
+from geo.events import EVENT_TYPES, Event  # noqa: E402
+from geo.ingest import Article  # noqa: E402
+
+TARGETS = {"first_map_s": 3.0, "filter_s": 1.0, "page_mb": 10.0}
+FILTER_TYPE = "strike"
+EVENTS_PER_ARTICLE = 10
+
+# (place, country, lat, lon, country centroid lat, lon): where synthetic events happen.
+PLACES = [
+    ("Aleppo", "SY", 36.20, 37.16, 35.0, 38.5), ("Idlib", "SY", 35.93, 36.63, 35.0, 38.5),
+    ("Damascus", "SY", 33.51, 36.29, 35.0, 38.5), ("Raqqa", "SY", 35.95, 39.01, 35.0, 38.5),
+    ("Gaza", "PS", 31.52, 34.45, 31.9, 35.2), ("Beirut", "LB", 33.89, 35.50, 33.85, 35.86),
+    ("Baghdad", "IQ", 33.31, 44.37, 33.0, 44.0), ("Mosul", "IQ", 36.34, 43.13, 33.0, 44.0),
+    ("Erbil", "IQ", 36.19, 44.01, 33.0, 44.0), ("Tehran", "IR", 35.69, 51.39, 32.0, 53.0),
+    ("Isfahan", "IR", 32.65, 51.67, 32.0, 53.0), ("Sanaa", "YE", 15.37, 44.19, 15.5, 47.5),
+    ("Aden", "YE", 12.79, 45.02, 15.5, 47.5), ("Ankara", "TR", 39.93, 32.86, 39.0, 35.0),
+    ("Gaziantep", "TR", 37.07, 37.38, 39.0, 35.0), ("Antakya", "TR", 36.20, 36.16, 39.0, 35.0),
+    ("Istanbul", "TR", 41.01, 28.98, 39.0, 35.0), ("Kharkiv", "UA", 49.99, 36.23, 49.0, 32.0),
+    ("Kyiv", "UA", 50.45, 30.52, 49.0, 32.0), ("Odesa", "UA", 46.48, 30.72, 49.0, 32.0),
+    ("Donetsk", "UA", 48.02, 37.80, 49.0, 32.0), ("Moscow", "RU", 55.75, 37.62, 61.5, 105.0),
+    ("Belgorod", "RU", 50.60, 36.59, 61.5, 105.0), ("Tbilisi", "GE", 41.72, 44.79, 42.3, 43.4),
+    ("Yerevan", "AM", 40.18, 44.51, 40.1, 45.0), ("Cairo", "EG", 30.04, 31.24, 26.8, 30.8),
+    ("Tripoli", "LY", 32.89, 13.19, 26.3, 17.2), ("Khartoum", "SD", 15.50, 32.56, 12.9, 30.2),
+    ("Riyadh", "SA", 24.71, 46.68, 23.9, 45.1), ("Amman", "JO", 31.95, 35.93, 30.6, 36.2),
+    ("Brussels", "BE", 50.85, 4.35, 50.5, 4.5), ("Berlin", "DE", 52.52, 13.40, 51.2, 10.4),
+    ("Paris", "FR", 48.86, 2.35, 46.2, 2.2), ("Warsaw", "PL", 52.23, 21.01, 51.9, 19.1),
+]
+TYPE_WEIGHTS = {"strike": 30, "armed_clash": 20, "diplomacy": 12, "protest": 15,
+                "military_base": 5, "earthquake": 18}
+SENTENCES = {
+    "strike": "Drone strikes hit targets near {place} early on {day}, local officials said, "
+              "adding that several buildings were damaged and rescue teams were at the scene.",
+    "armed_clash": "Fighting broke out on the outskirts of {place} on {day} between government "
+                   "forces and armed groups, according to residents reached by phone.",
+    "diplomacy": "Foreign ministers met in {place} on {day} for talks on a ceasefire and the "
+                 "return of displaced people, the host government said in a statement.",
+    "protest": "Thousands of protesters rallied in central {place} on {day}, demanding higher "
+               "wages and the release of detained activists, organisers said.",
+    "military_base": "The army maintains a base near {place}, where about 400 troops are "
+                     "stationed, a defence ministry spokesman confirmed on {day}.",
+    "earthquake": "A strong earthquake shook {place} on {day}, damaging homes and cutting power "
+                  "to several districts, the disaster agency said.",
+}
+
+
+def synthetic_events(n: int, seed: int = 2023) -> tuple[list[tuple[Article, list[Event]]],
+                                                        list[Event]]:
+    """Return ``n`` seeded synthetic events: (article, its events) pairs and catalog quakes."""
+    rng = random.Random(seed)
+    types = list(TYPE_WEIGHTS)
+    weights = list(TYPE_WEIGHTS.values())
+    start = dt.date(2023, 1, 1)
+    article_events: list[tuple[Article, list[Event]]] = []
+    quakes: list[Event] = []
+    pending: list[Event] = []
+
+    def flush(article_no: int) -> None:
+        if not pending:
+            return
+        article_id = f"syn{article_no:06d}"
+        first = pending[0]
+        title = f"Report {article_no}: {first.event_type.replace('_', ' ')} near {first.place}"
+        published = max(e.date for e in pending if e.date)
+        article = Article(id=article_id, title=title, text=" ".join(e.evidence for e in pending),
+                          published=published, url=f"https://news.example.org/{article_id}")
+        article_events.append((article, [_with_article(e, article) for e in pending]))
+        pending.clear()
+
+    for i in range(n):
+        event_type = rng.choices(types, weights)[0]
+        place, cc, lat, lon, clat, clon = rng.choice(PLACES)
+        day = start + dt.timedelta(days=rng.randrange(365))
+        precision = rng.choices([1, 2, 3], [70, 20, 10])[0]
+        if precision == 3:  # a country-wide report sits at the country's centroid
+            lat, lon, place, uncertainty = clat, clon, cc, 300.0
+        else:
+            spread = 0.25 if precision == 1 else 0.6
+            lat = round(min(89.0, max(-89.0, rng.gauss(lat, spread))), 5)
+            lon = round(rng.gauss(lon, spread), 5)
+            uncertainty = 5.0 if precision == 1 else 25.0
+        evidence = SENTENCES[event_type].format(place=place, day=day.strftime("%-d %B"))
+        catalog = event_type == "earthquake" and rng.random() < 0.5
+        event = Event(
+            event_id=f"e{i:07d}", event_type=event_type,
+            acled_event_type=EVENT_TYPES[event_type][0],
+            acled_sub_event_type=EVENT_TYPES[event_type][1],
+            status=rng.choices(["occurred", "claimed", "planned", "denied"], [80, 12, 5, 3])[0],
+            date=day, date_precision="day", place=place, lat=lat, lon=lon, geonameid=None,
+            country_code=cc, admin1="", geo_precision=precision, uncertainty_km=uncertainty,
+            evidence=evidence, evidence_start=0, evidence_end=len(evidence),
+            article_id="usgs" if catalog else "", article_title="USGS earthquake catalog",
+            source_url=None, published=day + dt.timedelta(days=1),
+            confidence=round(rng.uniform(0.5, 1.0), 2),
+            magnitude=round(rng.uniform(4.0, 7.5), 1) if catalog else None,
+            depth_km=round(rng.uniform(5, 30), 1) if catalog else None,
+            usgs_id=f"syn{i:08d}" if catalog else None,
+        )
+        if catalog:
+            quakes.append(event)
+        else:
+            pending.append(event)
+            if len(pending) == EVENTS_PER_ARTICLE:
+                flush(len(article_events))
+    flush(len(article_events))
+    return article_events, quakes
+
+
+def _with_article(event: Event, article: Article) -> Event:
+    from dataclasses import replace
+
+    return replace(event, article_id=article.id, article_title=article.title,
+                   source_url=article.url)
+
+
+def write_store(path: Path, n: int, seed: int = 2023) -> dict:
+    """Write ``n`` synthetic events to a new SQLite store at ``path``; return timings."""
+    from geo.store import open_store
+
+    t0 = time.perf_counter()
+    article_events, quakes = synthetic_events(n, seed)
+    t1 = time.perf_counter()
+    with open_store(path) as store:
+        # Articles one by one (the store has no bulk call for them), then every event in
+        # one transaction: add_article(article, events) per article takes ~4x as long.
+        for article, _ in article_events:
+            store.add_article(article, [])
+        store.add_events([e for _, events in article_events for e in events] + quakes)
+    t2 = time.perf_counter()
+    return {"generate_s": t1 - t0, "insert_s": t2 - t1, "articles": len(article_events),
+            "catalog_quakes": len(quakes)}
+
+
+# --- where the server's time goes -----------------------------------------------------
+
+def profile_server(store_path: Path) -> dict:
+    """Time, in this process, the calls app.py makes for the full and the filtered page.
+
+    Returns the seconds per step, the sizes of what is sent, and the number of markers
+    each map has (what "drawn" waits for).
+    """
+    import pandas as pd
+    import streamlit_folium as sf  # its private steps, to see which one costs what
+    from streamlit.dataframe_util import convert_pandas_df_to_arrow_bytes
+
+    from geo import dashboard
+    from geo.export import to_csv_rows, to_geojson
+    from geo.maps import EventMarkers, build_map, walk
+    from geo.store import open_store
+
+    out: dict = {}
+    with open_store(store_path) as store:
+        for label, types in (("all", None), ("filtered", [FILTER_TYPE])):
+            steps: dict[str, float] = {}
+
+            def timed(name: str, fn: Callable, steps: dict = steps):
+                start = time.perf_counter()
+                value = fn()
+                steps[name] = time.perf_counter() - start
+                return value
+
+            events = timed("query", lambda types=types: store.query(types=types))
+            if label == "all":  # app.choices: the sidebar's options, from every event
+                timed("choices", lambda: (store.query(), store.articles()))
+            m = timed("build_map", lambda events=events: build_map(events))
+            # st_folium renders the map twice, then cuts out its script and hashes it.
+            timed("st_folium_render", lambda m=m: (m.get_root().render(), m.render()))
+            script = timed("st_folium_script", lambda m=m: (sf._get_html(m), sf._get_header(m),
+                                                            sf._get_map_string(m))[2])
+            timed("st_folium_hash", lambda script=script: sf.generate_js_hash(script, "map"))
+            geojson = timed("geojson", lambda events=events: json.dumps(to_geojson(events)))
+            csv = timed("csv", lambda events=events: pd.DataFrame(
+                to_csv_rows(events)).to_csv(index=False))
+            table = timed("table", lambda events=events: convert_pandas_df_to_arrow_bytes(
+                pd.DataFrame(dashboard.event_rows(events))))
+            timed("timeline", lambda events=events: dashboard.timeline(events))
+            until_map = ("query", "choices", "build_map", "st_folium_render",
+                         "st_folium_script", "st_folium_hash")
+            out[label] = {
+                "events": len(events),
+                "markers": sum(len(e.rows) for e in walk(m) if isinstance(e, EventMarkers)),
+                "steps_s": steps,
+                "until_map_s": sum(steps.get(k, 0.0) for k in until_map),
+                "total_s": sum(steps.values()),
+                "map_script_mb": len(script.encode()) / 1e6,
+                "geojson_mb": len(geojson.encode()) / 1e6,
+                "csv_mb": len(csv.encode()) / 1e6,
+                "table_arrow_mb": len(table) / 1e6,
+            }
+    return out
+
+
+# --- the browser ----------------------------------------------------------------------
+
+def _kind(url: str) -> str:
+    path = url.split("?", 1)[0]
+    for marker, kind in (("/app/static/", "leaflet"), ("/component/", "st_folium frame"),
+                         ("/static/", "streamlit frontend"), ("/media/", "downloads"),
+                         ("/_stcore/", "streamlit api")):
+        if marker in path:
+            return kind
+    return "other"
+
+
+class Probe:
+    """A fresh browser context on the app, counting what the browser receives.
+
+    From CDP: HTTP bytes as transferred (``encodedDataLength``, headers included), and
+    websocket messages (payload bytes), stamped by the browser on arrival, the ones that
+    carry the map's script marked.
+    """
+
+    def __init__(self, browser) -> None:
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.page = self.context.new_page()
+        self.http: dict[str, int] = {}
+        self.ws: list[tuple[float, int, bool]] = []  # (epoch ms, bytes, carries the map)
+        self._urls: dict[str, str] = {}
+        self.last_byte = time.time() * 1000
+        cdp = self.context.new_cdp_session(self.page)
+        cdp.on("Network.requestWillBeSent", self._on_request)
+        cdp.on("Network.loadingFinished", self._on_finished)
+        cdp.on("Network.webSocketWillSendHandshakeRequest", self._on_ws_start)
+        cdp.on("Network.webSocketHandshakeResponseReceived", self._on_handshake)
+        cdp.on("Network.webSocketFrameReceived", self._on_frame)
+        self.ws_extensions: str | None = None
+        self._clock_ms = 0.0  # CDP monotonic timestamp -> ms since the epoch
+        cdp.send("Network.enable")
+
+    def _on_request(self, event: dict) -> None:
+        self._urls[event["requestId"]] = event["request"]["url"]
+
+    def _on_finished(self, event: dict) -> None:
+        kind = _kind(self._urls.get(event["requestId"], ""))
+        self.http[kind] = self.http.get(kind, 0) + int(event["encodedDataLength"])
+        self.last_byte = time.time() * 1000
+
+    def _on_handshake(self, event: dict) -> None:
+        # Whether the websocket is compressed on the wire (permessage-deflate).
+        headers = {k.lower(): v for k, v in event["response"].get("headers", {}).items()}
+        self.ws_extensions = headers.get("sec-websocket-extensions", "")
+
+    def _on_ws_start(self, event: dict) -> None:
+        self._clock_ms = event["wallTime"] * 1000 - event["timestamp"] * 1000
+
+    def _on_frame(self, event: dict) -> None:
+        # Stamped by the browser as it received the message; a binary payload is base64.
+        payload = event["response"]["payloadData"]
+        data = base64.b64decode(payload) if event["response"]["opcode"] == 2 else payload.encode()
+        self.ws.append((self._clock_ms + event["timestamp"] * 1000, len(data),
+                        b"L.ShapeMarker" in data))
+        self.last_byte = time.time() * 1000
+
+    def reset(self) -> None:
+        self.http.clear()
+        self.ws.clear()
+
+    def map_message_at(self, after: float) -> float | None:
+        """Return when the first websocket message carrying a map arrived after ``after``."""
+        return next((at for at, _, is_map in self.ws if is_map and at >= after), None)
+
+    def settle(self, quiet_s: float = 2.0, timeout: float = 600.0) -> float:
+        """Wait until nothing has arrived for ``quiet_s``; return when the last byte came."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.page.wait_for_timeout(200)  # lets Playwright deliver pending events
+            if time.time() * 1000 - self.last_byte > quiet_s * 1000:
+                break
+        return self.last_byte
+
+    def largest_messages_mb(self, count: int = 3) -> list[tuple[float, bool]]:
+        """Return the sizes of the largest websocket messages, and if each is the map's."""
+        return sorted(((n / 1e6, is_map) for _, n, is_map in self.ws), reverse=True)[:count]
+
+    def received_mb(self) -> dict[str, float]:
+        out = {kind: n / 1e6 for kind, n in sorted(self.http.items())}
+        out["websocket"] = sum(n for _, n, _ in self.ws) / 1e6
+        out["total"] = sum(self.http.values()) / 1e6 + out["websocket"]
+        return out
+
+    def close(self) -> None:
+        self.context.close()
+
+
+# When, in the map's frame, the frame started loading and Leaflet was requested
+# (ms since the epoch): st_folium adds Leaflet's script tag once it has the map's args.
+FRAME_TIMES_JS = """() => {
+    const leaflet = performance.getEntriesByType("resource")
+        .find((entry) => entry.name.endsWith("/leaflet.js"));
+    return {created: performance.timing.navigationStart,
+            leaflet: leaflet ? performance.timeOrigin + leaflet.startTime : null};
+}"""
+
+
+def browser_phases(page, map_at: float | None, drawn: float) -> dict:
+    """Split "map message to drawn" at the frame's start and Leaflet's request."""
+    frame = page.query_selector(FOLIUM_FRAME).content_frame()
+    times = frame.evaluate(FRAME_TIMES_JS)
+    created, leaflet = times["created"], times["leaflet"]
+    return {
+        "message_to_frame_s": (created - map_at) / 1000 if map_at else None,
+        "frame_to_leaflet_s": (leaflet - created) / 1000 if leaflet else None,
+        "leaflet_to_drawn_s": (drawn - leaflet) / 1000 if leaflet else None,
+    }
+
+
+def measure_load(browser, url: str, markers: int, timeout: float) -> tuple[dict, Probe]:
+    """Load the page in a fresh context and time it until the map is drawn."""
+    probe = Probe(browser)
+    page = probe.page
+    page.goto(url, wait_until="commit", timeout=timeout * 1000)
+    origin = page.evaluate("performance.timeOrigin")  # navigation start, ms since epoch
+    drawn = wait_drawn(page, markers, timeout)
+    map_at = probe.map_message_at(origin)
+    # The server's first message comes once the page's JavaScript runs and the session
+    # starts: before it, the browser loads Streamlit's frontend.
+    first_at = probe.ws[0][0] if probe.ws else None
+    done = probe.settle()
+    heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : null")
+    result = {
+        "first_map_s": (drawn - origin) / 1000,
+        "frontend_boot_s": (first_at - origin) / 1000 if first_at else None,
+        "script_until_map_s": (map_at - first_at) / 1000 if map_at and first_at else None,
+        "server_until_map_s": (map_at - origin) / 1000 if map_at else None,
+        "browser_after_map_s": (drawn - map_at) / 1000 if map_at else None,
+        "page_complete_s": (done - origin) / 1000,
+        **browser_phases(page, map_at, drawn),
+        "received_mb": probe.received_mb(),
+        "largest_messages_mb": probe.largest_messages_mb(),
+        "websocket_extensions": probe.ws_extensions,
+        "page_js_heap_mb": heap / 1e6 if heap else None,
+    }
+    return result, probe
+
+
+def measure_filter(probe: Probe, markers: int, timeout: float) -> dict:
+    """Choose FILTER_TYPE in the Event types filter; time it until the new map is drawn."""
+    page = probe.page
+    probe.reset()
+    box = page.get_by_test_id("stMultiSelect").filter(has_text="Event types")
+    box.locator("input").click()
+    option = page.get_by_role("option", name=FILTER_TYPE, exact=True)
+    option.wait_for()
+    # The press as the browser saw it (event timeStamp), not when Playwright sent it.
+    page.evaluate("""() => document.addEventListener("pointerdown", (e) => {
+        window.__cmPressed = performance.timeOrigin + e.timeStamp; }, {capture: true})""")
+    option.click()
+    drawn = wait_drawn(page, markers, timeout)
+    pressed = page.evaluate("window.__cmPressed")
+    map_at = probe.map_message_at(pressed)
+    phases = browser_phases(page, map_at, drawn)
+    done = probe.settle()
+    page.keyboard.press("Escape")
+    return {
+        "filter_s": (drawn - pressed) / 1000,
+        "server_until_map_s": (map_at - pressed) / 1000 if map_at else None,
+        "browser_after_map_s": (drawn - map_at) / 1000 if map_at else None,
+        "page_complete_s": (done - pressed) / 1000,
+        **phases,
+        "received_mb": probe.received_mb(),
+    }
+
+
+def bench_size(browser, n: int, workdir: Path, loads: int, timeout: float,
+               log=print) -> dict:
+    """Write a store of ``n`` events, serve it, and measure loads and a filter change."""
+    store_path = workdir / f"events-{n}.sqlite"
+    result: dict = {"events": n, "store": write_store(store_path, n)}
+    log(f"{n:,} events: store written in {result['store']['insert_s']:.1f} s; "
+        "profiling the server side")
+    server = profile_server(store_path)
+    result["server"] = server
+    markers, filtered = server["all"]["markers"], server["filtered"]["markers"]
+    result["markers"] = markers
+    result["filtered"] = {"events": server["filtered"]["events"], "markers": filtered}
+    with AppServer(store_path, workdir / f"app-{n}.log", startup_timeout=120) as app:
+        log(f"{n:,} events: cold load")
+        cold, probe = measure_load(browser, app.url, markers, timeout)
+        probe.close()
+        result["cold"] = cold
+        warm = []
+        for i in range(loads):
+            log(f"{n:,} events: warm load {i + 1} of {loads}")
+            load, probe = measure_load(browser, app.url, markers, timeout)
+            if i == loads - 1:
+                log(f"{n:,} events: filter change")
+                result["filter"] = measure_filter(probe, filtered, timeout)
+            probe.close()
+            warm.append(load)
+        result["warm"] = warm
+        result["first_map_s"] = statistics.median(w["first_map_s"] for w in warm)
+        result["page_mb"] = statistics.median(w["received_mb"]["total"] for w in warm)
+    return result
+
+
+# --- report ---------------------------------------------------------------------------
+
+def machine_info(browser_version: str | None) -> dict:
+    cpu = platform.processor() or "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
+    from importlib.metadata import version
+
+    return {
+        "date": datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "chromium": browser_version,
+        "streamlit": version("streamlit"),
+        "streamlit_folium": version("streamlit-folium"),
+        "folium": version("folium"),
+        "commit": commit,
+    }
+
+
+def _num(value: float | None, fmt: str = ".2f") -> str:
+    return "-" if value is None or (isinstance(value, float) and math.isnan(value)) \
+        else format(value, fmt)
+
+
+def report(results: list[dict], machine: dict) -> str:
+    lines = [
+        f"{machine['date']}  {machine['platform']}",
+        f"{machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB; "
+        f"{machine['python']}; Chromium {machine['chromium']}; streamlit "
+        f"{machine['streamlit']}, streamlit-folium {machine['streamlit_folium']}, "
+        f"folium {machine['folium']}; commit {machine['commit']}",
+        "",
+        "| events | markers | first map s (cold) | first map s | filter change s "
+        "| page MB | map script MB |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        if "error" in r:
+            lines.append(f"| {r['events']:,} | failed: {r['error']} ||||||")
+            continue
+        lines.append(
+            f"| {r['events']:,} | {r['markers']:,} | {_num(r['cold']['first_map_s'])} "
+            f"| {_num(r['first_map_s'])} | {_num(r['filter']['filter_s'])} "
+            f"| {_num(r['page_mb'], '.1f')} | {_num(r['server']['all']['map_script_mb'], '.1f')} |")
+    lines += ["", f"Targets: first map < {TARGETS['first_map_s']:g} s, filter change < "
+              f"{TARGETS['filter_s']:g} s, page < {TARGETS['page_mb']:g} MB.", "",
+              "Where the time goes, in seconds (last warm load; filter change). In the "
+              "browser: until the map's websocket message arrives (a load splits that into "
+              "Streamlit's frontend starting and the script running until st_folium), and "
+              "from it to the map drawn. In this process: the same calls app.py makes.", "",
+              "| events | until map message (boot + script) | map message to drawn "
+              "(to frame + to Leaflet + to drawn) "
+              "| query, choices, build_map, st_folium render, script+hash, downloads, table |",
+              "|---|---|---|---|"]
+    for r in results:
+        if "error" in r:
+            continue
+        warm = r["warm"][-1]
+        for label, phase, steps in (("load", warm, r["server"]["all"]["steps_s"]),
+                                    ("filter", r["filter"], r["server"]["filtered"]["steps_s"])):
+            detail = ", ".join(_num(steps.get(k)) for k in ("query", "choices", "build_map",
+                                                              "st_folium_render"))
+            detail += ", " + _num(steps["st_folium_script"] + steps["st_folium_hash"])
+            detail += ", " + _num(steps["geojson"] + steps["csv"])
+            detail += ", " + _num(steps["table"])
+            until = _num(phase["server_until_map_s"])
+            if "frontend_boot_s" in phase:
+                until += (f" ({_num(phase['frontend_boot_s'])} + "
+                          f"{_num(phase['script_until_map_s'])})")
+            after = (f"{_num(phase['browser_after_map_s'])} "
+                     f"({_num(phase['message_to_frame_s'])} + "
+                     f"{_num(phase['frame_to_leaflet_s'])} + "
+                     f"{_num(phase['leaflet_to_drawn_s'])})")
+            lines.append(f"| {r['events']:,} {label} | {until} | {after} | {detail} |")
+    lines += ["", "Bytes received per warm load (MB; the websocket carries the page: the map's "
+              "script, the table as Arrow, the widgets' options):", ""]
+    kinds = sorted({k for r in results if "error" not in r
+                    for k in r["warm"][-1]["received_mb"] if k != "total"})
+    lines.append("| events | " + " | ".join(kinds) + " | total |")
+    lines.append("|---|" + "---|" * (len(kinds) + 1))
+    for r in results:
+        if "error" in r:
+            continue
+        mb = r["warm"][-1]["received_mb"]
+        lines.append(f"| {r['events']:,} | " + " | ".join(_num(mb.get(k), ".2f") for k in kinds)
+                     + f" | {_num(mb['total'], '.2f')} |")
+    lines.append("")
+    for r in results:
+        if "error" not in r:
+            server = r["server"]["all"]
+            largest = ", ".join(f"{mb:.2f}" + (" (map)" if is_map else "")
+                                for mb, is_map in r["warm"][-1]["largest_messages_mb"])
+            lines.append(f"{r['events']:,} events: largest websocket messages {largest} MB; "
+                         f"map script {server['map_script_mb']:.2f} MB, table as Arrow "
+                         f"{server['table_arrow_mb']:.2f} MB, GeoJSON {server['geojson_mb']:.2f}"
+                         f" MB and CSV {server['csv_mb']:.2f} MB before compression.")
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def _workdir(keep: Path | None) -> Iterator[Path]:
+    if keep:
+        keep.mkdir(parents=True, exist_ok=True)
+        yield keep
+        return
+    with tempfile.TemporaryDirectory(prefix="cm-dashboard-bench-") as tmp:
+        yield Path(tmp)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000",
+                        help="comma-separated numbers of events (default: %(default)s)")
+    parser.add_argument("--loads", type=int, default=2,
+                        help="warm page loads per size after the cold one (default: 2)")
+    parser.add_argument("--timeout", type=float, default=900.0,
+                        help="seconds to wait for one map to draw (default: 900)")
+    parser.add_argument("--json", type=Path, help="write every number to this file")
+    parser.add_argument("--workdir", type=Path,
+                        help="keep the stores and app logs here (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    try:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
+    if not sizes or min(sizes) < 1 or args.loads < 1:
+        parser.error("need at least one size >= 1 and --loads >= 1")
+
+    from playwright.sync_api import sync_playwright
+
+    # A plain kill ends the run through the context managers, which stop the app server.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    def log(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    results = []
+    failed = False
+    with _workdir(args.workdir) as workdir, sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        machine = machine_info(browser.version)
+        for n in sizes:
+            try:
+                results.append(bench_size(browser, n, workdir, args.loads, args.timeout, log))
+            except (TimeoutError, RuntimeError) as err:
+                log(f"{n:,} events: failed: {err}")
+                results.append({"events": n, "error": str(err).splitlines()[0]})
+                failed = True
+        browser.close()
+    print(report(results, machine))
+    if args.json:
+        args.json.write_text(json.dumps({"machine": machine, "targets": TARGETS,
+                                         "results": results}, indent=2) + "\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
