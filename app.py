@@ -180,8 +180,10 @@ def main() -> None:
     events = load_events(url, version, query_json)
     st.caption(f"{len(events):,} events · store: {url}")
 
+    # render=False: st_folium renders the map once more itself either way; the first
+    # render was a duplicate (same component args) and the slowest step on large maps.
     st_folium(build_map(events), height=560, use_container_width=True, key="map",
-              returned_objects=[])
+              returned_objects=[], render=False)
 
     left, right = st.columns(2)
     left.download_button("Download GeoJSON", json.dumps(to_geojson(events)),
