@@ -178,11 +178,14 @@ def main() -> None:
     query = filters.store_query()
     query_json = json.dumps(query, default=str, sort_keys=True)
     events = load_events(url, version, query_json)
-    st.caption(f"{len(events):,} events · store: {url}")
+    points = dashboard.aggregate_for_map(events)
+    merged = f" (map: {len(points):,} points, nearby events merged)" if len(points) < len(
+        events) else ""
+    st.caption(f"{len(events):,} events{merged} · store: {url}")
 
     # render=False: st_folium renders the map once more itself either way; the first
     # render was a duplicate (same component args) and the slowest step on large maps.
-    st_folium(build_map(events), height=560, use_container_width=True, key="map",
+    st_folium(build_map(points), height=560, use_container_width=True, key="map",
               returned_objects=[], render=False)
 
     left, right = st.columns(2)
@@ -198,7 +201,11 @@ def main() -> None:
         st.bar_chart(pd.DataFrame(per_day).fillna(0).sort_index())
 
     st.subheader("Events")
-    table = pd.DataFrame(dashboard.event_rows(events))
+    rows = dashboard.event_rows(events)
+    if len(rows) > dashboard.TABLE_ROW_LIMIT:
+        st.caption(f"The newest {dashboard.TABLE_ROW_LIMIT:,} of {len(rows):,} events; "
+                   "the downloads hold them all.")
+    table = pd.DataFrame(rows[:dashboard.TABLE_ROW_LIMIT])
     picked = st.dataframe(table, hide_index=True, on_select="rerun",
                           selection_mode="single-row", key="table",
                           column_config={"source": st.column_config.LinkColumn("source")})

@@ -122,3 +122,51 @@ def timeline(events: Sequence[Event]) -> dict[str, dict[dt.date, int]]:
         per_day = out.setdefault(e.event_type, {})
         per_day[e.date] = per_day.get(e.date, 0) + 1
     return out
+
+
+MAP_POINT_LIMIT = 3_000  # markers drawn before events are merged per grid cell
+TABLE_ROW_LIMIT = 1_000  # rows sent to the browser; the downloads hold everything
+
+
+def aggregate_for_map(events: Sequence[Event], limit: int = MAP_POINT_LIMIT) -> list[Event]:
+    """Return at most ``limit`` map points: the events, or one point per type and cell.
+
+    Above the limit, events of a type are merged per grid cell (the cell doubles from
+    0.1 degree until the points fit); each point sits at its events' mean position,
+    says how many it stands for, and keeps the evidence of its most confident event. A
+    cell of catalog quakes keeps the largest magnitude, so its size still means it.
+
+    Examples
+    --------
+    >>> aggregate_for_map([]) == []
+    True
+    """
+    if len(events) <= limit:
+        return list(events)
+    cell = 0.1
+    while True:
+        groups: dict[tuple[str, int, int], list[Event]] = {}
+        for e in events:
+            key = (e.event_type, int(e.lat // cell), int(e.lon // cell))
+            groups.setdefault(key, []).append(e)
+        if len(groups) <= limit:
+            break
+        cell *= 2
+    return [_merged(group, cell, key) for key, group in groups.items()]
+
+
+def _merged(group: list[Event], cell: float, key: tuple[str, int, int]) -> Event:
+    if len(group) == 1:
+        return group[0]
+    lead = max(group, key=lambda e: (e.magnitude or 0.0, e.confidence))
+    lat = sum(e.lat for e in group) / len(group)
+    lon = sum(e.lon for e in group) / len(group)
+    label = key[0].replace("_", " ")
+    return replace(
+        lead, event_id=f"cell:{key[0]}:{key[1]}:{key[2]}", lat=lat, lon=lon,
+        place=f"{len(group)} {label} events around {lead.place}",
+        geo_precision=max(2, lead.geo_precision),
+        uncertainty_km=round(cell * 111.0 / 2, 1),
+        evidence=f"{len(group)} events merged on this zoomed-out map; the most notable: "
+                 f"{lead.evidence}",
+    )

@@ -9,6 +9,7 @@ from factories import make_event
 
 from geo.dashboard import (
     Filters,
+    aggregate_for_map,
     event_rows,
     filters_from_query,
     filters_to_query,
@@ -67,3 +68,31 @@ def test_rows_newest_first_and_timeline_counts():
     per_day = timeline(events)
     assert per_day["strike"] == {dt.date(2023, 3, 1): 1, dt.date(2023, 3, 23): 1}
     assert per_day["diplomacy"] == {dt.date(2023, 3, 23): 1}
+
+
+def test_small_sets_are_drawn_as_they_are():
+    events = [event(str(i)) for i in range(5)]
+    assert aggregate_for_map(events, limit=5) == events
+
+
+def test_large_sets_merge_per_type_and_cell():
+    import random
+
+    rng = random.Random(7)
+    events = [make_event(event_id=str(i), event_type=rng.choice(["strike", "protest"]),
+                         lat=rng.uniform(30, 40), lon=rng.uniform(30, 45),
+                         confidence=rng.random())
+              for i in range(5000)]
+    events.append(make_event(event_id="q", event_type="earthquake", lat=37.2, lon=37.0,
+                             magnitude=7.8, usgs_id="us6000jllz"))
+    events.append(make_event(event_id="q2", event_type="earthquake", lat=37.21, lon=37.01,
+                             magnitude=4.1, usgs_id="x"))
+    points = aggregate_for_map(events, limit=300)
+    assert len(points) <= 300
+    assert {p.event_type for p in points} == {"strike", "protest", "earthquake"}
+    (quake,) = [p for p in points if p.event_type == "earthquake"]
+    assert quake.magnitude == 7.8 and quake.place.startswith("2 earthquake events")
+    merged = [p for p in points if p.event_id.startswith("cell:")]
+    assert merged and all(p.geo_precision >= 2 and p.uncertainty_km > 0 for p in merged)
+    assert sum(int(p.place.split()[0]) if p.event_id.startswith("cell:") else 1
+               for p in points) == len(events)
