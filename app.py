@@ -62,6 +62,14 @@ def load_events(url: str, version: int, query_json: str) -> list[Event]:
     return get_store(url).query(**query)
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def downloads(url: str, version: int, query_json: str) -> tuple[str, str]:
+    """Return the filtered events as GeoJSON and CSV text (built once per filter)."""
+    events = load_events(url, version, query_json)
+    return (json.dumps(to_geojson(events)),
+            pd.DataFrame(to_csv_rows(events)).to_csv(index=False))
+
+
 @st.cache_data(show_spinner=False)
 def choices(url: str, version: int) -> dict:
     store = get_store(url)
@@ -188,12 +196,12 @@ def main() -> None:
     st_folium(build_map(points), height=560, use_container_width=True, key="map",
               returned_objects=[], render=False)
 
+    geojson, csv = downloads(url, version, query_json)
     left, right = st.columns(2)
-    left.download_button("Download GeoJSON", json.dumps(to_geojson(events)),
-                         file_name="events.geojson", mime="application/geo+json",
-                         key="dl_geojson")
-    right.download_button("Download CSV", pd.DataFrame(to_csv_rows(events)).to_csv(index=False),
-                          file_name="events.csv", mime="text/csv", key="dl_csv")
+    left.download_button("Download GeoJSON", geojson, file_name="events.geojson",
+                         mime="application/geo+json", key="dl_geojson")
+    right.download_button("Download CSV", csv, file_name="events.csv", mime="text/csv",
+                          key="dl_csv")
 
     per_day = dashboard.timeline(events)
     if per_day:

@@ -194,6 +194,9 @@ def write_store(path: Path, n: int, seed: int = 2023) -> dict:
 def profile_server(store_path: Path) -> dict:
     """Time, in this process, the calls app.py makes for the full and the filtered page.
 
+    Mirrors app.py's main(): query, sidebar choices, events merged into map points,
+    the map, st_folium's work on it, the downloads, the (capped) table.
+
     Returns the seconds per step, the sizes of what is sent, and the number of markers
     each map has (what "drawn" waits for).
     """
@@ -220,9 +223,11 @@ def profile_server(store_path: Path) -> dict:
             events = timed("query", lambda types=types: store.query(types=types))
             if label == "all":  # app.choices: the sidebar's options, from every event
                 timed("choices", lambda: (store.query(), store.articles()))
-            m = timed("build_map", lambda events=events: build_map(events))
-            # st_folium renders the map twice, then cuts out its script and hashes it.
-            timed("st_folium_render", lambda m=m: (m.get_root().render(), m.render()))
+            points = timed("aggregate", lambda events=events: dashboard.aggregate_for_map(events))
+            m = timed("build_map", lambda points=points: build_map(points))
+            # st_folium renders the map (once: app.py passes render=False), then cuts out
+            # its script and hashes it.
+            timed("st_folium_render", lambda m=m: m.render())
             script = timed("st_folium_script", lambda m=m: (sf._get_html(m), sf._get_header(m),
                                                             sf._get_map_string(m))[2])
             timed("st_folium_hash", lambda script=script: sf.generate_js_hash(script, "map"))
@@ -230,12 +235,13 @@ def profile_server(store_path: Path) -> dict:
             csv = timed("csv", lambda events=events: pd.DataFrame(
                 to_csv_rows(events)).to_csv(index=False))
             table = timed("table", lambda events=events: convert_pandas_df_to_arrow_bytes(
-                pd.DataFrame(dashboard.event_rows(events))))
+                pd.DataFrame(dashboard.event_rows(events)[:dashboard.TABLE_ROW_LIMIT])))
             timed("timeline", lambda events=events: dashboard.timeline(events))
-            until_map = ("query", "choices", "build_map", "st_folium_render",
+            until_map = ("query", "choices", "aggregate", "build_map", "st_folium_render",
                          "st_folium_script", "st_folium_hash")
             out[label] = {
                 "events": len(events),
+                "map_points": len(points),
                 "markers": sum(len(e.rows) for e in walk(m) if isinstance(e, EventMarkers)),
                 "steps_s": steps,
                 "until_map_s": sum(steps.get(k, 0.0) for k in until_map),
@@ -515,7 +521,8 @@ def report(results: list[dict], machine: dict) -> str:
               "from it to the map drawn. In this process: the same calls app.py makes.", "",
               "| events | until map message (boot + script) | map message to drawn "
               "(to frame + to Leaflet + to drawn) "
-              "| query, choices, build_map, st_folium render, script+hash, downloads, table |",
+              "| query, choices, aggregate, build_map, st_folium render, script+hash, "
+              "downloads, table |",
               "|---|---|---|---|"]
     for r in results:
         if "error" in r:
@@ -523,8 +530,8 @@ def report(results: list[dict], machine: dict) -> str:
         warm = r["warm"][-1]
         for label, phase, steps in (("load", warm, r["server"]["all"]["steps_s"]),
                                     ("filter", r["filter"], r["server"]["filtered"]["steps_s"])):
-            detail = ", ".join(_num(steps.get(k)) for k in ("query", "choices", "build_map",
-                                                              "st_folium_render"))
+            detail = ", ".join(_num(steps.get(k)) for k in ("query", "choices", "aggregate",
+                                                              "build_map", "st_folium_render"))
             detail += ", " + _num(steps["st_folium_script"] + steps["st_folium_hash"])
             detail += ", " + _num(steps["geojson"] + steps["csv"])
             detail += ", " + _num(steps["table"])
