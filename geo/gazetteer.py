@@ -9,6 +9,7 @@ countryInfo format) with ``geo gazetteer build --dump FILE``.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import pickle
@@ -61,6 +62,7 @@ class Gazetteer:
         self._capitals: frozenset[int] = payload["capitals"]
         self.abbreviations: list[str] = payload["abbreviations"]
         self._places: dict[int, Place] = {}
+        self.fingerprint: str = payload.get("fingerprint", "")
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -154,11 +156,39 @@ def _load(path: Path) -> Gazetteer:
 
 
 def load_gazetteer(path: Path | None = None) -> Gazetteer:
-    """Load the index, building it first when it is missing; cached per process."""
-    target = Path(path) if path else default_path()
-    if not target.exists():
-        build_gazetteer(target)
+    """Load the index, building it first when it is missing; cached per process.
+
+    The default index is also rebuilt when the data or code it was built from changed
+    (a new curated row, say). An index at an explicit path is loaded as it is: it may
+    hold a user's GeoNames dumps that a rebuild would lose.
+    """
+    if path:
+        target = Path(path)
+        if not target.exists():
+            build_gazetteer(target)
+        return _load(target)
+    return _load_current(default_path())
+
+
+@lru_cache(maxsize=2)
+def _load_current(target: Path) -> Gazetteer:
+    if target.exists():
+        gazetteer = _load(target)
+        if gazetteer.fingerprint == source_fingerprint():
+            return gazetteer
+    build_gazetteer(target)
     return _load(target)
+
+
+@lru_cache(maxsize=1)
+def source_fingerprint() -> str:
+    """Return a hash of what the index is built from: tables, builder, name folding."""
+    digest = hashlib.sha1(str(INDEX_VERSION).encode())
+    here = Path(__file__).resolve().parent
+    for path in [*sorted(DATA_DIR.glob("*.csv")), here / "gazetteer_build.py", here / "names.py"]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -184,4 +214,5 @@ def build_gazetteer(out: Path | None = None, dumps: tuple[Path, ...] = ()) -> Pa
 
     path = build(Path(out) if out else default_path(), tuple(Path(d) for d in dumps))
     _load.cache_clear()
+    _load_current.cache_clear()
     return path

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 
 from geo.errors import GazetteerError
-from geo.gazetteer import DATA_DIR, INDEX_VERSION, haversine_km
+from geo.gazetteer import DATA_DIR, INDEX_VERSION, haversine_km, source_fingerprint
 from geo.names import is_latin, norm, strip_article
 
 
@@ -83,6 +83,7 @@ class _Builder:
                 capitals.add(max(towns, key=lambda i: self.rows[i][8]))
         return {
             "version": INDEX_VERSION,
+            "fingerprint": source_fingerprint(),
             "capitals": frozenset(capitals),
             "abbreviations": sorted(self.abbreviations, key=len, reverse=True),
             "rows": self.rows,

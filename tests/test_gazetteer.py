@@ -139,3 +139,39 @@ def test_corrupt_index_is_a_clear_error(tmp_path):
     with pytest.raises(GazetteerError, match="cannot read gazetteer index"):
         load_gazetteer(path)
 
+
+
+def test_default_index_is_rebuilt_when_its_sources_change(tmp_path, monkeypatch):
+    import pickle
+    import shutil
+
+    import geo.gazetteer as gazetteer
+
+    current = load_gazetteer()  # the up-to-date default index
+    original = default_path()
+    monkeypatch.setenv("GEO_CACHE_DIR", str(tmp_path))
+    shutil.copy(original, tmp_path / original.name)
+    built = []
+
+    def fake_build(out=None, dumps=()):
+        # Stands in for the 15 s build: rewrite the copy with the new fingerprint.
+        target = out or default_path()
+        payload = pickle.loads(target.read_bytes())
+        payload["fingerprint"] = "changed-sources"
+        target.write_bytes(pickle.dumps(payload))
+        built.append(target)
+        gazetteer._load.cache_clear()
+        return target
+
+    monkeypatch.setattr(gazetteer, "build_gazetteer", fake_build)
+    monkeypatch.setattr(gazetteer, "source_fingerprint", lambda: "changed-sources")
+    gazetteer._load_current.cache_clear()
+    try:
+        fresh = load_gazetteer()
+        assert built == [tmp_path / default_path().name]
+        assert fresh.fingerprint == "changed-sources" and len(fresh) == len(current)
+        load_gazetteer()
+        assert len(built) == 1  # up to date now: no second build
+    finally:
+        gazetteer._load_current.cache_clear()
+        gazetteer._load.cache_clear()
