@@ -38,16 +38,13 @@ import json
 import math
 import os
 import pickle
-import platform
 import random
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +54,7 @@ for path in (ROOT, ROOT / "tests"):
         sys.path.insert(0, str(path))
 
 from browser_utils import FOLIUM_FRAME, AppServer, launch_chromium, wait_drawn  # noqa: E402
+from geoparse import machine_info as geoparse_machine_info  # noqa: E402 (benchmarks/)
 
 from geo.events import EVENT_TYPES, Event  # noqa: E402
 from geo.ingest import Article  # noqa: E402
@@ -468,31 +466,16 @@ def bench_size(browser, n: int, workdir: Path, loads: int, timeout: float,
 # --- report ---------------------------------------------------------------------------
 
 def machine_info(browser_version: str | None) -> dict:
-    cpu = platform.processor() or "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = None
+    """Return the geoparse benchmark's machine facts plus the browser stack's versions."""
     from importlib.metadata import version
 
     return {
-        "date": datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "platform": platform.platform(),
-        "cpu": cpu,
-        "cores": os.cpu_count(),
+        **geoparse_machine_info(),
         "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
-        "python": f"{platform.python_implementation()} {platform.python_version()}",
         "chromium": browser_version,
         "streamlit": version("streamlit"),
         "streamlit_folium": version("streamlit-folium"),
         "folium": version("folium"),
-        "commit": commit,
         # Other work on a shared machine skews the times: the 1-minute load at the start.
         "load_average_start": round(os.getloadavg()[0], 2),
     }

@@ -184,20 +184,15 @@ def _score(place: Place, span: Span, narrow: set, ctx: _Context, capital: bool) 
 
 def _choose(spans, candidates, narrowing, ctx: _Context, gaz: Gazetteer) -> list[Place | None]:
     # One sense per name per article: the scores of all mentions of a name add up.
-    # Mentions that differ in nothing the score reads are scored once.
-    totals: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    groups: Counter = Counter()
+    # Mentions that differ in nothing the score reads (name, suffix hint, narrowing) are
+    # scored once and counted.
+    groups: dict[tuple, list[int]] = {}  # signature -> [first mention, mentions]
     for k, span in enumerate(spans):
         if candidates[k]:
-            groups[(span.key, span.feature_hint, frozenset(narrowing.get(k, ())), k if
-                    narrowing.get(k) else -1)] += 1
-    first: dict[tuple, int] = {}
-    for k, span in enumerate(spans):
-        sig = (span.key, span.feature_hint, frozenset(narrowing.get(k, ())),
-               k if narrowing.get(k) else -1)
-        first.setdefault(sig, k)
-    for sig, count in groups.items():
-        k = first[sig]
+            sig = (span.key, span.feature_hint, frozenset(narrowing.get(k, ())))
+            groups.setdefault(sig, [k, 0])[1] += 1
+    totals: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for k, count in groups.values():
         span = spans[k]
         for place in candidates[k]:
             totals[span.key][place.id] += count * _score(

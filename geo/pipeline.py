@@ -56,12 +56,15 @@ def article_events(article: Article, gazetteer: Gazetteer | None = None,
 def catalog_near(store, events: Iterable[Event]) -> list[Event]:
     """Return the stored catalog quakes within two days of the events' quake dates."""
     dates = [e.date for e in events if e.event_type == "earthquake" and e.date]
+    return [e for e in _quakes_around(store, dates) if e.usgs_id and e.article_id == "usgs"]
+
+
+def _quakes_around(store, dates: list[dt.date]) -> list[Event]:
+    """Return the stored earthquake events within two days of any of ``dates``' span."""
     if not dates:
         return []
-    since = min(dates) - dt.timedelta(days=2)
-    until = max(dates) + dt.timedelta(days=2)
-    return [e for e in store.query(types=["earthquake"], since=since, until=until)
-            if e.usgs_id and e.article_id == "usgs"]
+    return store.query(types=["earthquake"], since=min(dates) - dt.timedelta(days=2),
+                       until=max(dates) + dt.timedelta(days=2))
 
 
 def ingest(inputs: Iterable[str], store, *, published: dt.date | None = None,
@@ -123,12 +126,7 @@ def import_quakes(store, catalog: Sequence[Event]) -> tuple[int, int]:
     Returns (catalog quakes written, article events newly linked).
     """
     written = store.add_events(catalog)
-    if not catalog:
-        return written, 0
-    dates = [q.date for q in catalog if q.date]
-    since = min(dates) - dt.timedelta(days=2)
-    until = max(dates) + dt.timedelta(days=2)
-    reported = [e for e in store.query(types=["earthquake"], since=since, until=until)
+    reported = [e for e in _quakes_around(store, [q.date for q in catalog if q.date])
                 if e.article_id != "usgs" and not e.related_quake]
     linked = [e for e in link_quakes(reported, catalog) if e.related_quake]
     if linked:
