@@ -176,6 +176,11 @@ def main() -> None:
     st.title("conflict-map")
     static_assets()
     url = store_url()
+    if url == str(DEMO_STORE) and not DEMO_STORE.exists():
+        # Opening it would create an empty store that `make demo` then takes as built.
+        st.error(f"The demo store {DEMO_STORE} is missing: run `make demo` (or `make run`), "
+                 "or set GEO_STORE to your own store.")
+        st.stop()
     version = st.session_state.setdefault("version", 0)
     upload_panel(url)
     version = st.session_state["version"]
