@@ -7,7 +7,7 @@ bundled demo store ``data/demo.sqlite``.
 
 from __future__ import annotations
 
-import json
+import io
 import os
 from pathlib import Path
 
@@ -18,9 +18,9 @@ from streamlit_folium import st_folium
 from geo import dashboard
 from geo.assets import install_static_assets
 from geo.events import EVENT_TYPES, STATUSES, Event
-from geo.export import to_csv_rows, to_geojson
+from geo.export import write_csv, write_geojson
 from geo.maps import build_map
-from geo.store import open_store
+from geo.store import StoreSummary, open_store
 
 HERE = Path(__file__).resolve().parent
 DEMO_STORE = HERE / "data" / "demo.sqlite"
@@ -54,50 +54,39 @@ def gazetteer():
 
 
 @st.cache_data(show_spinner=False)
-def load_events(url: str, version: int, query_json: str) -> list[Event]:
-    query = json.loads(query_json)
-    for key in ("since", "until"):
-        if query[key]:
-            query[key] = pd.Timestamp(query[key]).date()
-    return get_store(url).query(**query)
+def summary(url: str, version: int) -> StoreSummary:
+    return get_store(url).summary()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def downloads(url: str, version: int, query_json: str) -> tuple[str, str]:
-    """Return the filtered events as GeoJSON and CSV text (built once per filter)."""
-    events = load_events(url, version, query_json)
-    return (json.dumps(to_geojson(events)),
-            pd.DataFrame(to_csv_rows(events)).to_csv(index=False))
+@st.cache_data(show_spinner=False, max_entries=32)
+def page_data(url: str, version: int, query_json: str) -> dashboard.PageData:
+    return dashboard.page_data(get_store(url), dashboard.query_from_json(query_json))
 
 
-@st.cache_data(show_spinner=False)
-def choices(url: str, version: int) -> dict:
-    store = get_store(url)
-    events = store.query()
-    dates = [e.date for e in events if e.date]
-    return {
-        "countries": sorted({e.country_code for e in events if e.country_code}),
-        "articles": {a.id: a.title or a.id for a in store.articles()},
-        "first": min(dates) if dates else None,
-        "last": max(dates) if dates else None,
-    }
+def export_text(url: str, query_json: str, fmt: str) -> str:
+    """Return the filtered events as GeoJSON or CSV: run only when a download is clicked."""
+    out = io.StringIO()
+    events = get_store(url).query(**dashboard.query_from_json(query_json))
+    (write_geojson if fmt == "geojson" else write_csv)(events, out)
+    return out.getvalue()
 
 
-def sidebar(opts: dict, initial: dashboard.Filters) -> dashboard.Filters:
+def sidebar(opts: StoreSummary, initial: dashboard.Filters) -> dashboard.Filters:
     st.sidebar.header("Filters")
     span = ()
-    if opts["first"]:
+    if opts.first:
         span = st.sidebar.date_input(
-            "Dates", value=(initial.since or opts["first"], initial.until or opts["last"]),
+            "Dates", value=(initial.since or opts.first, initial.until or opts.last),
             key="dates")
     types = st.sidebar.multiselect("Event types", list(EVENT_TYPES), default=initial.types,
                                    key="types")
     countries = st.sidebar.multiselect(
-        "Countries", opts["countries"],
-        default=[c for c in initial.countries if c in opts["countries"]], key="countries")
+        "Countries", opts.countries,
+        default=[c for c in initial.countries if c in opts.countries], key="countries")
+    titles = dict(opts.sources)
     articles = st.sidebar.multiselect(
-        "Sources", list(opts["articles"]), format_func=opts["articles"].get,
-        default=[a for a in initial.articles if a in opts["articles"]], key="articles")
+        "Sources", list(titles), format_func=titles.get,
+        default=[a for a in initial.articles if a in titles], key="articles")
     statuses = st.sidebar.multiselect("Status", STATUSES, default=initial.statuses,
                                       key="statuses")
     precision = st.sidebar.select_slider(
@@ -106,7 +95,7 @@ def sidebar(opts: dict, initial: dashboard.Filters) -> dashboard.Filters:
     chosen = dashboard.Filters(types=tuple(types), countries=tuple(countries),
                                articles=tuple(articles), statuses=tuple(statuses),
                                max_precision=precision)
-    if span and opts["first"] and tuple(span) != (opts["first"], opts["last"]):
+    if span and opts.first and tuple(span) != (opts.first, opts.last):
         chosen = dashboard.with_dates(chosen, span)
     return chosen
 
@@ -152,9 +141,9 @@ def upload_panel(url: str) -> None:
         st.session_state["version"] = st.session_state.get("version", 0) + 1
         # Unless a date range was chosen, widen the date widget to the new dates: it keeps
         # its old range otherwise, which hides what was just added.
-        fresh = choices(url, st.session_state["version"])
-        if fresh["first"] and "since" not in st.query_params:
-            st.session_state["dates"] = (fresh["first"], fresh["last"])
+        fresh = summary(url, st.session_state["version"])
+        if fresh.first and "since" not in st.query_params:
+            st.session_state["dates"] = (fresh.first, fresh.last)
 
 
 def details(events: list[Event], event_id: str | None) -> None:
@@ -184,48 +173,46 @@ def main() -> None:
     version = st.session_state.setdefault("version", 0)
     upload_panel(url)
     version = st.session_state["version"]
-    opts = choices(url, version)
+    opts = summary(url, version)
     filters = sidebar(opts, dashboard.filters_from_query(st.query_params.to_dict()))
     st.query_params.from_dict(dashboard.filters_to_query(filters))
 
-    query = filters.store_query()
-    query_json = json.dumps(query, default=str, sort_keys=True)
-    events = load_events(url, version, query_json)
-    points = dashboard.aggregate_for_map(events)
-    merged = f" (map: {len(points):,} points, nearby events merged)" if len(points) < len(
-        events) else ""
-    st.caption(f"{len(events):,} events{merged} · store: {url}")
+    query_json = dashboard.query_to_json(filters.store_query())
+    data = page_data(url, version, query_json)
+    merged = f" (map: {len(data.points):,} points, nearby events merged)" if len(
+        data.points) < data.count else ""
+    st.caption(f"{data.count:,} events{merged} · store: {url}")
 
     # render=False: st_folium renders the map once more itself either way; the first
     # render was a duplicate (same component args) and the slowest step on large maps.
-    st_folium(build_map(points), height=560, use_container_width=True, key="map",
+    st_folium(build_map(data.points), height=560, use_container_width=True, key="map",
               returned_objects=[], render=False)
 
-    geojson, csv = downloads(url, version, query_json)
+    # The files are built when a button is clicked, not with every page: at 100k events
+    # they take seconds and tens of MB. on_click="ignore": a download does not rerun.
     left, right = st.columns(2)
-    left.download_button("Download GeoJSON", geojson, file_name="events.geojson",
-                         mime="application/geo+json", key="dl_geojson")
-    right.download_button("Download CSV", csv, file_name="events.csv", mime="text/csv",
-                          key="dl_csv")
+    left.download_button("Download GeoJSON", lambda: export_text(url, query_json, "geojson"),
+                         file_name="events.geojson", mime="application/geo+json",
+                         key="dl_geojson", on_click="ignore")
+    right.download_button("Download CSV", lambda: export_text(url, query_json, "csv"),
+                          file_name="events.csv", mime="text/csv", key="dl_csv",
+                          on_click="ignore")
 
-    per_day = dashboard.timeline(events)
-    if per_day:
+    if data.per_day:
         st.subheader("Events per day")
-        st.bar_chart(pd.DataFrame(per_day).fillna(0).sort_index())
+        st.bar_chart(pd.DataFrame(data.per_day).fillna(0).sort_index())
 
     st.subheader("Events")
-    rows = dashboard.event_rows(events)
-    if len(rows) > dashboard.TABLE_ROW_LIMIT:
-        st.caption(f"The newest {dashboard.TABLE_ROW_LIMIT:,} of {len(rows):,} events; "
+    if data.count > len(data.latest):
+        st.caption(f"The newest {len(data.latest):,} of {data.count:,} events; "
                    "the downloads hold them all.")
-    table = pd.DataFrame(rows[:dashboard.TABLE_ROW_LIMIT])
+    table = pd.DataFrame(dashboard.event_rows(data.latest))
     picked = st.dataframe(table, hide_index=True, on_select="rerun",
                           selection_mode="single-row", key="table",
                           column_config={"source": st.column_config.LinkColumn("source")})
     rows = picked.selection.rows if picked and picked.selection else []
     # A selection outlives a filter that shortens the table: ignore a row no longer there.
     rows = [r for r in rows if r < len(table)]
-    details(events, table.iloc[rows[0]]["event_id"] if rows else None)
-
+    details(data.latest, table.iloc[rows[0]]["event_id"] if rows else None)
 
 main()

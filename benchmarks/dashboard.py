@@ -19,11 +19,12 @@ serves it on 127.0.0.1, and Debian's chromium (through Playwright) measures:
 - **page weight**: bytes sent to the browser for one load: HTTP bodies as transferred
   (CDP ``Network.loadingFinished`` ``encodedDataLength``, st_folium's frame included)
   plus Streamlit's websocket messages, which carry the page itself (the map's HTML and
-  script, the table, the downloads' links).
+  script, the table, the widgets' options).
 
-Where the time goes: the same calls app.py makes are timed in this process (store query,
-``build_map``, st_folium's rendering of the map into HTML and script, the GeoJSON and
-CSV downloads, the table), and in the browser run the websocket message that carries
+Where the time goes: the same calls app.py makes are timed in this process (the store's
+summary and page data, ``build_map``, st_folium's rendering of the map into HTML and
+script, the table; and the GeoJSON and CSV downloads, which run only on a click), and
+in the browser run the websocket message that carries
 the map is timed, which splits "server until the map is sent" from "browser from the
 map message to the map drawn". See benchmarks/README.md ("Dashboard").
 """
@@ -193,20 +194,28 @@ def write_store(path: Path, n: int, seed: int = 2023) -> dict:
 def profile_server(store_path: Path) -> dict:
     """Time, in this process, the calls app.py makes for the full and the filtered page.
 
-    Mirrors app.py's main(): query, sidebar choices, events merged into map points,
-    the map, st_folium's work on it, the downloads, the (capped) table.
+    Mirrors app.py's main(): the sidebar's summary, the page's data from the store (count,
+    map points merged per grid cell, timeline, newest rows), the map, st_folium's work on
+    it, the table; and apart, the downloads, which are built only when clicked.
 
     Returns the seconds per step, the sizes of what is sent, and the number of markers
     each map has (what "drawn" waits for).
     """
+    import io
+
     import pandas as pd
     import streamlit_folium as sf  # its private steps, to see which one costs what
     from streamlit.dataframe_util import convert_pandas_df_to_arrow_bytes
 
     from geo import dashboard
-    from geo.export import to_csv_rows, to_geojson
+    from geo.export import write_csv, write_geojson
     from geo.maps import EventMarkers, build_map, walk
     from geo.store import open_store
+
+    def export(store, query: dict, writer) -> str:
+        out = io.StringIO()
+        writer(store.query(**query), out)
+        return out.getvalue()
 
     out: dict = {}
     with open_store(store_path) as store:
@@ -219,38 +228,35 @@ def profile_server(store_path: Path) -> dict:
                 steps[name] = time.perf_counter() - start
                 return value
 
-            events = timed("query", lambda types=types: store.query(types=types))
-            # A warm run gets the events from st.cache_data instead, which hands out a
-            # copy: unpickling it is what a cache hit costs.
-            pickled = pickle.dumps(events)
+            query = dashboard.Filters(types=tuple(types or ())).store_query()
+            if label == "all":  # the sidebar's options (cached per store version)
+                timed("summary", store.summary)
+            data = timed("page_data", lambda query=query: dashboard.page_data(store, query))
+            # A warm run gets the page's data from st.cache_data instead, which hands out
+            # a copy: unpickling it is what a cache hit costs.
+            pickled = pickle.dumps(data)
             timed("cache_hit", lambda pickled=pickled: pickle.loads(pickled))
-            if label == "all":  # app.choices: the sidebar's options, from every event
-                timed("choices", lambda: (store.query(), store.articles()))
-            points = timed("aggregate", lambda events=events: dashboard.aggregate_for_map(events))
-            m = timed("build_map", lambda points=points: build_map(points))
+            m = timed("build_map", lambda data=data: build_map(data.points))
             # st_folium renders the map (once: app.py passes render=False), then cuts out
             # its script and hashes it.
             timed("st_folium_render", lambda m=m: m.render())
             script = timed("st_folium_script", lambda m=m: (sf._get_html(m), sf._get_header(m),
                                                             sf._get_map_string(m))[2])
             timed("st_folium_hash", lambda script=script: sf.generate_js_hash(script, "map"))
-            geojson = timed("geojson", lambda events=events: json.dumps(to_geojson(events)))
-            csv = timed("csv", lambda events=events: pd.DataFrame(
-                to_csv_rows(events)).to_csv(index=False))
-            table = timed("table", lambda events=events: convert_pandas_df_to_arrow_bytes(
-                pd.DataFrame(dashboard.event_rows(events)[:dashboard.TABLE_ROW_LIMIT])))
-            timed("timeline", lambda events=events: dashboard.timeline(events))
-            map_steps = ("aggregate", "build_map", "st_folium_render", "st_folium_script",
-                         "st_folium_hash")
+            table = timed("table", lambda data=data: convert_pandas_df_to_arrow_bytes(
+                pd.DataFrame(dashboard.event_rows(data.latest))))
+            geojson = timed("geojson", lambda query=query: export(store, query, write_geojson))
+            csv = timed("csv", lambda query=query: export(store, query, write_csv))
+            map_steps = ("build_map", "st_folium_render", "st_folium_script", "st_folium_hash")
             out[label] = {
-                "events": len(events),
-                "map_points": len(points),
+                "events": data.count,
+                "map_points": len(data.points),
                 "markers": sum(len(e.rows) for e in walk(m) if isinstance(e, EventMarkers)),
                 "steps_s": steps,
-                # Until st_folium sends the map: a cold run queries, a warm one copies
-                # the cached events (the choices are cached too).
+                # Until st_folium sends the map: a cold run asks the store, a warm one
+                # copies the cached page data (the summary is cached too).
                 "until_map_cold_s": sum(steps.get(k, 0.0)
-                                        for k in ("query", "choices", *map_steps)),
+                                        for k in ("summary", "page_data", *map_steps)),
                 "until_map_warm_s": steps["cache_hit"] + sum(steps[k] for k in map_steps),
                 "map_script_mb": len(script.encode()) / 1e6,
                 "geojson_mb": len(geojson.encode()) / 1e6,
@@ -515,8 +521,8 @@ def report(results: list[dict], machine: dict) -> str:
               "from it to the map drawn. In this process: the same calls app.py makes.", "",
               "| events | until map message (boot + script) | map message to drawn "
               "(to frame + to Leaflet + to drawn) "
-              "| query, cache hit, choices, aggregate, build_map, st_folium render, "
-              "script+hash, downloads, table |",
+              "| summary, page data, cache hit, build_map, st_folium render, "
+              "script+hash, table; downloads on click |",
               "|---|---|---|---|"]
     for r in results:
         if "error" in r:
@@ -525,10 +531,10 @@ def report(results: list[dict], machine: dict) -> str:
         for label, phase, steps in (("load", warm, r["server"]["all"]["steps_s"]),
                                     ("filter", r["filter"], r["server"]["filtered"]["steps_s"])):
             detail = ", ".join(_num(steps.get(k)) for k in (
-                "query", "cache_hit", "choices", "aggregate", "build_map", "st_folium_render"))
+                "summary", "page_data", "cache_hit", "build_map", "st_folium_render"))
             detail += ", " + _num(steps["st_folium_script"] + steps["st_folium_hash"])
-            detail += ", " + _num(steps["geojson"] + steps["csv"])
             detail += ", " + _num(steps["table"])
+            detail += "; " + _num(steps["geojson"] + steps["csv"])
             until = _num(phase["server_until_map_s"])
             if "frontend_boot_s" in phase:
                 until += (f" ({_num(phase['frontend_boot_s'])} + "

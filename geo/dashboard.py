@@ -7,10 +7,12 @@ so it is tested directly and the page stays thin.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from geo.events import EVENT_TYPES, STATUSES, Event
+from geo.store import GridCell, Store
 
 UPLOAD_LIMIT_BYTES = 5_000_000  # per uploaded file or pasted text
 PRECISION_LABELS = {1: "towns and sites only", 2: "up to regions", 3: "everything"}
@@ -113,60 +115,115 @@ def event_rows(events: Sequence[Event]) -> list[dict]:
     return rows
 
 
-def timeline(events: Sequence[Event]) -> dict[str, dict[dt.date, int]]:
-    """Return events per day by type: ``{type: {day: count}}`` (undated events left out)."""
-    out: dict[str, dict[dt.date, int]] = {}
-    for e in events:
-        if e.date is None:
-            continue
-        per_day = out.setdefault(e.event_type, {})
-        per_day[e.date] = per_day.get(e.date, 0) + 1
-    return out
-
-
 MAP_POINT_LIMIT = 3_000  # markers drawn before events are merged per grid cell
 TABLE_ROW_LIMIT = 1_000  # rows sent to the browser; the downloads hold everything
+FINE_CELL_DEG = 0.1  # the smallest grid cell events are merged in
 
 
-def aggregate_for_map(events: Sequence[Event], limit: int = MAP_POINT_LIMIT) -> list[Event]:
-    """Return at most ``limit`` map points: the events, or one point per type and cell.
+@dataclass(frozen=True, slots=True)
+class PageData:
+    """What one filtered view of the page shows, all of it computed in the store."""
 
-    Above the limit, events of a type are merged per grid cell (the cell doubles from
-    0.1 degree until the points fit); each point sits at its events' mean position,
-    says how many it stands for, and keeps the evidence of its most confident event. A
-    cell of catalog quakes keeps the largest magnitude, so its size still means it.
+    count: int  # events passing the filters
+    points: list[Event]  # the map's points (merged per grid cell above MAP_POINT_LIMIT)
+    per_day: dict[str, dict[dt.date, int]]  # the timeline: {type: {day: events}}
+    latest: list[Event]  # the table: the newest TABLE_ROW_LIMIT events
+
+
+def page_data(store: Store, query: Mapping) -> PageData:
+    """Return the map points, timeline and table rows for ``store.query(**query)``."""
+    return PageData(
+        count=store.count(**query),
+        points=map_points(store, query),
+        per_day=store.daily_counts(**query),
+        latest=store.query(**query, limit=TABLE_ROW_LIMIT, newest_first=True),
+    )
+
+
+def query_to_json(query: Mapping) -> str:
+    """Return a store query as canonical JSON (a cache key, and what a download re-runs).
 
     Examples
     --------
-    >>> aggregate_for_map([]) == []
-    True
+    >>> query_to_json({"types": ["strike"], "since": dt.date(2023, 3, 1)})
+    '{"since": "2023-03-01", "types": ["strike"]}'
     """
-    if len(events) <= limit:
-        return list(events)
-    cell = 0.1
+    return json.dumps(dict(query), default=str, sort_keys=True)
+
+
+def query_from_json(text: str) -> dict:
+    """Return the store query ``query_to_json`` wrote, dates as dates again."""
+    query = json.loads(text)
+    for key in ("since", "until"):
+        if query.get(key):
+            query[key] = dt.date.fromisoformat(query[key])
+    return query
+
+
+def map_points(store: Store, query: Mapping, limit: int = MAP_POINT_LIMIT) -> list[Event]:
+    """Return at most ``limit`` map points for the events ``store.query(**query)`` finds.
+
+    Up to ``limit`` events are their own points. Above it, events of a type are merged
+    per grid cell, in the store (``Store.grid_cells``), so the events themselves are
+    never loaded: cells start at 0.1 degree and double until the points fit. A merged
+    point sits at its events' mean position, says how many it stands for, and keeps
+    the evidence of its lead event (the largest magnitude, then the most confident), so
+    a cell of catalog quakes is still sized by its strongest.
+    """
+    if store.count(**query) <= limit:
+        return store.query(**query)
+    cells, cell_deg = coarsen(store.grid_cells(FINE_CELL_DEG, **query), FINE_CELL_DEG, limit)
+    leads = {e.event_id: e for e in store.get_events([c.lead_id for c in cells])}
+    return [merged_point(c, leads[c.lead_id], cell_deg) for c in cells]
+
+
+def coarsen(cells: Sequence[GridCell], cell_deg: float,
+            limit: int) -> tuple[list[GridCell], float]:
+    """Merge grid cells four at a time until at most ``limit`` are left.
+
+    Returns the cells and their size in degrees. Counts add up, positions are the
+    count-weighted mean, the lead is the one with the higher score.
+
+    Examples
+    --------
+    >>> a = GridCell("strike", 0, 0, 1, 1.0, 1.0, "a", 0.5)
+    >>> b = GridCell("strike", 1, 1, 3, 2.0, 2.0, "b", 0.9)
+    >>> coarsen([a, b], 0.1, 1)
+    ([GridCell(event_type='strike', row=0, col=0, count=4, lat=1.75, lon=1.75, \
+lead_id='b', lead_score=0.9)], 0.2)
+    """
+    factor = 1
     while True:
-        groups: dict[tuple[str, int, int], list[Event]] = {}
-        for e in events:
-            key = (e.event_type, int(e.lat // cell), int(e.lon // cell))
-            groups.setdefault(key, []).append(e)
-        if len(groups) <= limit:
-            break
-        cell *= 2
-    return [_merged(group, cell, key) for key, group in groups.items()]
+        merged: dict[tuple[str, int, int], list] = {}
+        for c in cells:
+            key = (c.event_type, c.row // factor, c.col // factor)
+            acc = merged.get(key)
+            if acc is None:
+                merged[key] = [c.count, c.lat * c.count, c.lon * c.count, c.lead_id, c.lead_score]
+                continue
+            acc[0] += c.count
+            acc[1] += c.lat * c.count
+            acc[2] += c.lon * c.count
+            if c.lead_score > acc[4]:
+                acc[3], acc[4] = c.lead_id, c.lead_score
+        if len(merged) <= limit:
+            return [GridCell(t, r, col, n, sum_lat / n, sum_lon / n, lead, score)
+                    for (t, r, col), (n, sum_lat, sum_lon, lead, score) in merged.items()
+                    ], cell_deg * factor
+        factor *= 2
 
 
-def _merged(group: list[Event], cell: float, key: tuple[str, int, int]) -> Event:
-    if len(group) == 1:
-        return group[0]
-    lead = max(group, key=lambda e: (e.magnitude or 0.0, e.confidence))
-    lat = sum(e.lat for e in group) / len(group)
-    lon = sum(e.lon for e in group) / len(group)
-    label = key[0].replace("_", " ")
+def merged_point(cell: GridCell, lead: Event, cell_deg: float) -> Event:
+    """Return the map point of a grid cell: its lead event, moved and relabelled."""
+    if cell.count == 1:
+        return lead
+    label = cell.event_type.replace("_", " ")
     return replace(
-        lead, event_id=f"cell:{key[0]}:{key[1]}:{key[2]}", lat=lat, lon=lon,
-        place=f"{len(group)} {label} events around {lead.place}",
+        lead, event_id=f"cell:{cell.event_type}:{cell.row}:{cell.col}",
+        lat=round(cell.lat, 5), lon=round(cell.lon, 5),
+        place=f"{cell.count} {label} events around {lead.place}",
         geo_precision=max(2, lead.geo_precision),
-        uncertainty_km=round(cell * 111.0 / 2, 1),
-        evidence=f"{len(group)} events merged on this zoomed-out map; the most notable: "
+        uncertainty_km=round(cell_deg * 111.0 / 2, 1),
+        evidence=f"{cell.count} events merged on this zoomed-out map; the most notable: "
                  f"{lead.evidence}",
     )

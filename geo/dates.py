@@ -46,10 +46,10 @@ _NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fi
 
 # Month names are case-sensitive, so "may" and "march" (verbs) never match.
 # Only abbreviations take a dot, so a full name never swallows the sentence's full stop.
-_M = r"(?P<mon>(?:%s)\b|(?:%s)\b\.?)" % (
+_M = r"(?P<mon>(?:{})\b|(?:{})\b\.?)".format(
     "|".join(_MONTH_NAMES), "|".join(sorted(_MONTH_ABBRS, key=len, reverse=True)))
 # A month alone must be spelled out: "in Jan Egeland's report" is no date.
-_MONTH_NAME = r"(?P<mon>(?:%s)\b)" % "|".join(_MONTH_NAMES)
+_MONTH_NAME = r"(?P<mon>(?:{})\b)".format("|".join(_MONTH_NAMES))
 _D = r"(?P<day>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?!\d|[:.,]\d|-[a-z])"
 _Y = r"(?P<year>19\d\d|20\d\d|2100)(?!\d|%|s\b|[.,:]\d)"
 _MOD = r"(?i:last|next|this|coming|upcoming|early|late|mid)"
@@ -83,8 +83,8 @@ _FUTURE_CUE = re.compile(
     r"|due\s+to\s+be|upcoming)\b|['’]ll\b")
 # Any date needs one of these; most sentences have none and return at once.
 _PREFILTER = re.compile(
-    r"\d|\b(?:%s|Mon|Tue|Wed|Thu|Fri|Sat|Sun)|(?i:day|night|tomorrow"
-    r"|morning|afternoon|evening|week|month|year)" % "|".join(_MONTH_ABBRS | {"May": 5}))
+    r"\d|\b(?:{}|Mon|Tue|Wed|Thu|Fri|Sat|Sun)|(?i:day|night|tomorrow"
+    r"|morning|afternoon|evening|week|month|year)".format("|".join(_MONTH_ABBRS | {"May": 5})))
 
 
 @dataclass(frozen=True, slots=True)

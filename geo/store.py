@@ -27,9 +27,13 @@ from typing import Any, Protocol, Self
 from geo.errors import InputError
 from geo.events import DATE_PRECISIONS, EVENT_TYPES, STATUSES, Event
 from geo.ingest import Article
+from geo.store_sql import BBox, parse_bbox, where_sql
 
 __all__ = [
     "SCHEMA_VERSION",
+    "BBox",
+    "GridCell",
+    "StoreSummary",
     "SQLiteStore",
     "Store",
     "default_store_path",
@@ -43,7 +47,6 @@ SUPPORTED = ("sqlite:///PATH", "a file path")
 # Waiting this long for another writer's lock is far more than one article needs.
 BUSY_TIMEOUT_S = 60.0
 
-BBox = tuple[float, float, float, float]  # west, south, east, north (degrees)
 
 _EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
 _DATE_FIELDS = frozenset({"date", "published"})
@@ -94,6 +97,10 @@ CREATE INDEX IF NOT EXISTS events_date ON events (date);
 CREATE INDEX IF NOT EXISTS events_type_date ON events (event_type, date);
 CREATE INDEX IF NOT EXISTS events_country ON events (country_code);
 CREATE INDEX IF NOT EXISTS events_article ON events (article_id);
+-- Covers the map's grid (grid_cells) and every filter, so merging 100k events into map
+-- points reads this index instead of the rows with their evidence text.
+CREATE INDEX IF NOT EXISTS events_map ON events (event_type, lat, lon, magnitude, confidence,
+    event_id, date, country_code, status, geo_precision, article_id);
 """
 
 _INSERT_EVENT = (
@@ -102,6 +109,31 @@ _INSERT_EVENT = (
     "ON CONFLICT (event_id) DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in _EVENT_FIELDS[1:])
 )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoreSummary:
+    """What is in a store, for a filter panel: counts, date span, countries, sources."""
+
+    events: int
+    first: dt.date | None  # earliest event date (undated events aside)
+    last: dt.date | None
+    countries: tuple[str, ...]  # ISO alpha-2 codes that have events
+    sources: tuple[tuple[str, str], ...]  # (article id, title) of sources with events
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class GridCell:
+    """The events of one type in one grid cell (``SQLiteStore.grid_cells``)."""
+
+    event_type: str
+    row: int  # cell index from 90 S
+    col: int  # cell index from 180 W
+    count: int
+    lat: float  # mean position of the cell's events
+    lon: float
+    lead_id: str  # the event that speaks for the cell: largest magnitude, most confident
+    lead_score: float
 
 
 class Store(Protocol):
@@ -115,29 +147,13 @@ class Store(Protocol):
     def has_article(self, article_id: str) -> bool: ...
     def get_article(self, article_id: str) -> Article | None: ...
     def articles(self, *, with_text: bool = False) -> list[Article]: ...
-    def query(
-        self,
-        types: Iterable[str] | None = None,
-        since: dt.date | str | None = None,
-        until: dt.date | str | None = None,
-        country: str | Iterable[str] | None = None,
-        bbox: Sequence[float] | None = None,
-        statuses: Iterable[str] | None = None,
-        article_ids: Iterable[str] | None = None,
-        min_precision: int | None = None,
-        limit: int | None = None,
-    ) -> list[Event]: ...
-    def count(
-        self,
-        types: Iterable[str] | None = None,
-        since: dt.date | str | None = None,
-        until: dt.date | str | None = None,
-        country: str | Iterable[str] | None = None,
-        bbox: Sequence[float] | None = None,
-        statuses: Iterable[str] | None = None,
-        article_ids: Iterable[str] | None = None,
-        min_precision: int | None = None,
-    ) -> int: ...
+    def query(self, *, limit: int | None = None, newest_first: bool = False,
+              **filters: Any) -> list[Event]: ...
+    def count(self, **filters: Any) -> int: ...
+    def get_events(self, event_ids: Iterable[str]) -> list[Event]: ...
+    def summary(self) -> StoreSummary: ...
+    def daily_counts(self, **filters: Any) -> dict[str, dict[dt.date, int]]: ...
+    def grid_cells(self, cell_deg: float, **filters: Any) -> list[GridCell]: ...
     def close(self) -> None: ...
     def __enter__(self) -> Self: ...
     def __exit__(self, *exc: object) -> None: ...
@@ -190,33 +206,6 @@ def open_store(url_or_path: str | Path | None = None) -> Store:
             f"use one of {list(SUPPORTED)}"
         )
     raise ValueError(f"unsupported store URL scheme {scheme!r}; expected one of {list(SUPPORTED)}")
-
-
-def parse_bbox(text: str) -> BBox:
-    """Parse ``"W,S,E,N"`` (degrees, as in ``--bbox``) into a checked tuple.
-
-    Examples
-    --------
-    >>> parse_bbox("35.5,35.8,38.5,38.2")
-    (35.5, 35.8, 38.5, 38.2)
-    """
-    parts = text.split(",")
-    try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        values = ()
-    if len(values) != 4:
-        raise ValueError(f"expected a bbox as W,S,E,N in degrees, got {text!r}")
-    return _check_bbox(values)
-
-
-def _check_bbox(bbox: Sequence[float]) -> BBox:
-    west, south, east, north = (float(v) for v in bbox)
-    if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= north <= 90):
-        raise ValueError(
-            f"bbox {tuple(bbox)!r} is not (west, south, east, north) in degrees with south <= north"
-        )
-    return (west, south, east, north)
 
 
 class SQLiteStore:
@@ -384,21 +373,11 @@ class SQLiteStore:
             ).fetchall()
         return [_article(row) for row in rows]
 
-    def query(
-        self,
-        types: Iterable[str] | None = None,
-        since: dt.date | str | None = None,
-        until: dt.date | str | None = None,
-        country: str | Iterable[str] | None = None,
-        bbox: Sequence[float] | None = None,
-        statuses: Iterable[str] | None = None,
-        article_ids: Iterable[str] | None = None,
-        min_precision: int | None = None,
-        limit: int | None = None,
-    ) -> list[Event]:
+    def query(self, *, limit: int | None = None, newest_first: bool = False,
+              **filters: Any) -> list[Event]:
         """Return the stored events that pass every filter, by date then id.
 
-        Parameters
+        Parameters (keywords; every read of the store takes the same filters)
         ----------
         types, statuses
             Keep these event types (keys of ``EVENT_TYPES``) / statuses.
@@ -416,12 +395,13 @@ class SQLiteStore:
             (1 a named town, 2 near a town or part of a region, 3 a large region).
         limit
             At most this many events.
+        newest_first
+            Newest date first (undated last), as a table of recent events wants.
         """
-        where, params = _where(
-            types, since, until, country, bbox, statuses, article_ids, min_precision
-        )
+        where, params = where_sql(**filters)
         sql = f"SELECT {', '.join(_EVENT_FIELDS)} FROM events{where} "
-        sql += "ORDER BY date IS NULL, date, event_id"
+        sql += ("ORDER BY date IS NULL, date DESC, event_id" if newest_first
+                else "ORDER BY date IS NULL, date, event_id")
         if limit is not None:
             if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
                 raise ValueError(f"limit must be a non-negative integer, got {limit!r}")
@@ -431,98 +411,82 @@ class SQLiteStore:
             rows = self._conn.execute(sql, params).fetchall()
         return [_event(row) for row in rows]
 
-    def count(
-        self,
-        types: Iterable[str] | None = None,
-        since: dt.date | str | None = None,
-        until: dt.date | str | None = None,
-        country: str | Iterable[str] | None = None,
-        bbox: Sequence[float] | None = None,
-        statuses: Iterable[str] | None = None,
-        article_ids: Iterable[str] | None = None,
-        min_precision: int | None = None,
-    ) -> int:
+    def count(self, **filters: Any) -> int:
         """Return how many events ``query`` would return with these filters."""
-        where, params = _where(
-            types, since, until, country, bbox, statuses, article_ids, min_precision
-        )
+        where, params = where_sql(**filters)
         with self._lock:
             row = self._conn.execute(f"SELECT count(*) FROM events{where}", params).fetchone()
         return int(row[0])
 
+    def get_events(self, event_ids: Iterable[str]) -> list[Event]:
+        """Return the stored events with these ids (in no particular order)."""
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {', '.join(_EVENT_FIELDS)} FROM events "
+                "WHERE event_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(event_ids)),),
+            ).fetchall()
+        return [_event(row) for row in rows]
 
-def _where(
-    types: Iterable[str] | None,
-    since: dt.date | str | None,
-    until: dt.date | str | None,
-    country: str | Iterable[str] | None,
-    bbox: Sequence[float] | None,
-    statuses: Iterable[str] | None,
-    article_ids: Iterable[str] | None,
-    min_precision: int | None,
-) -> tuple[str, list[Any]]:
-    """Build a WHERE clause from the filters; values only ever travel as parameters."""
-    clauses: list[str] = []
-    params: list[Any] = []
+    def summary(self) -> StoreSummary:
+        """Return what a filter panel offers: dates, countries and sources with events.
 
-    def one_of(column: str, values: Iterable[str]) -> None:
-        # One JSON parameter holds the whole list, so the SQL text never depends on it.
-        clauses.append(f"{column} IN (SELECT value FROM json_each(?))")
-        params.append(json.dumps(list(values)))
+        Cheap at any size: each part is an aggregate SQLite answers from an index.
+        """
+        with self._lock:
+            n, first, last = self._conn.execute(
+                "SELECT count(*), min(date), max(date) FROM events").fetchone()
+            countries = [row[0] for row in self._conn.execute(
+                "SELECT DISTINCT country_code FROM events WHERE country_code != '' "
+                "ORDER BY country_code")]
+            # Every source that has events, catalog quakes ("usgs") included; a stored
+            # article's own title wins over the copy on its events.
+            sources = self._conn.execute(
+                "SELECT e.article_id, coalesce(a.title, min(e.article_title)) "
+                "FROM events e LEFT JOIN articles a ON a.id = e.article_id "
+                "GROUP BY e.article_id ORDER BY e.article_id").fetchall()
+        return StoreSummary(events=int(n), first=_from_iso(first), last=_from_iso(last),
+                            countries=tuple(countries),
+                            sources=tuple((sid, title or sid) for sid, title in sources))
 
-    if types is not None:
-        types = _checked("event type", types, EVENT_TYPES)
-        one_of("event_type", types)
-    if statuses is not None:
-        statuses = _checked("status", statuses, STATUSES)
-        one_of("status", statuses)
-    if since is not None:
-        clauses.append("date >= ?")
-        params.append(_date_param("since", since))
-    if until is not None:
-        clauses.append("date <= ?")
-        params.append(_date_param("until", until))
-    if country is not None:
-        codes = [country] if isinstance(country, str) else list(country)
-        one_of("country_code", [c.strip().upper() for c in codes])
-    if article_ids is not None:
-        one_of("article_id", [article_ids] if isinstance(article_ids, str) else article_ids)
-    if bbox is not None:
-        west, south, east, north = _check_bbox(bbox)
-        clauses.append("lat BETWEEN ? AND ?")
-        params += [south, north]
-        if west <= east:
-            clauses.append("lon BETWEEN ? AND ?")
-            params += [west, east]
-        else:
-            clauses.append("(lon >= ? OR lon <= ?)")
-            params += [west, east]
-    if min_precision is not None:
-        if min_precision not in (1, 2, 3):
-            raise ValueError(f"min_precision must be 1, 2 or 3, got {min_precision!r}")
-        clauses.append("geo_precision <= ?")
-        params.append(min_precision)
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+    def daily_counts(self, **filters: Any) -> dict[str, dict[dt.date, int]]:
+        """Return events per day by type, ``{type: {day: count}}``; undated events left out."""
+        where, params = where_sql(**filters)
+        where = (where + " AND" if where else " WHERE") + " date IS NOT NULL"
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT event_type, date, count(*) FROM events{where} "
+                "GROUP BY event_type, date ORDER BY event_type, date", params).fetchall()
+        out: dict[str, dict[dt.date, int]] = {}
+        for event_type, day, n in rows:
+            out.setdefault(event_type, {})[dt.date.fromisoformat(day)] = int(n)
+        return out
 
+    def grid_cells(self, cell_deg: float, **filters: Any) -> list[GridCell]:
+        """Return the filtered events summed up per event type and grid cell.
 
-def _checked(what: str, values: Iterable[str], valid: Iterable[str]) -> list[str]:
-    values = [values] if isinstance(values, str) else list(values)
-    valid = set(valid)
-    for value in values:
-        if value not in valid:
-            raise ValueError(f"unknown {what} {value!r}; expected one of {sorted(valid)}")
-    return values
-
-
-def _date_param(name: str, value: dt.date | str) -> str:
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    try:
-        return dt.date.fromisoformat(value).isoformat()
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a date or YYYY-MM-DD, got {value!r}") from None
+        Cells are ``cell_deg`` degrees square, counted from 90 S and 180 W, so a cell
+        twice as large holds exactly four of these. Each cell has its events' count
+        and mean position, and its lead event: the largest magnitude, then the most
+        confident.
+        """
+        if isinstance(cell_deg, bool) or not isinstance(cell_deg, int | float) \
+                or not 0 < cell_deg <= 180:
+            raise ValueError(f"cell_deg must be in (0, 180], got {cell_deg!r}")
+        where, params = where_sql(**filters)
+        # With one max() in the select list, SQLite takes the bare event_id from the row
+        # holding the maximum: the lead event of the cell.
+        sql = (
+            "SELECT event_type, CAST((lat + 90.0) / ? AS INTEGER) AS r, "
+            "CAST((lon + 180.0) / ? AS INTEGER) AS c, count(*), avg(lat), avg(lon), "
+            f"event_id, max(coalesce(magnitude, 0.0) * 100.0 + confidence) FROM events{where} "
+            "GROUP BY event_type, r, c"
+        )
+        with self._lock:
+            rows = self._conn.execute(sql, [cell_deg, cell_deg, *params]).fetchall()
+        return [GridCell(event_type=t, row=int(r), col=int(c), count=int(n), lat=lat, lon=lon,
+                         lead_id=lead, lead_score=score)
+                for t, r, c, n, lat, lon, lead, score in rows]
 
 
 def _iso(value: dt.date | None) -> str | None:

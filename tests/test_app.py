@@ -7,8 +7,9 @@ those groups. ``map_layers`` parses both and counts the events in each marker's 
 ``cm-pop`` block per event, as several events at one point share a marker);
 ``test_map_counts_match_geo_maps`` pins that parser to ``geo.maps.layer_counts``.
 
-What a download holds is caught where Streamlit stores it (its in-memory media storage),
-keyed by the URL the button carries, so the test reads the bytes a user would get.
+The downloads are built on click (a callable Streamlit runs when the button is pressed);
+the test catches each callable where Streamlit registers it, by the id the button
+carries, and runs it as Streamlit would, so it reads what a user would get.
 """
 
 from __future__ import annotations
@@ -20,12 +21,13 @@ import json
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from factories import make_event
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from geo.events import EVENT_TYPES, Event
@@ -92,17 +94,17 @@ def at(store_path) -> AppTest:
 
 
 @pytest.fixture
-def downloads(monkeypatch) -> dict[str, bytes]:
-    """Return {download URL: bytes}, filled as the page stores its download files."""
-    saved: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
+def downloads(monkeypatch) -> dict[str, Callable]:
+    """Return {deferred file id: the callable that builds the file when clicked}."""
+    saved: dict[str, Callable] = {}
+    original = MediaFileManager.add_deferred
 
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        saved[self.get_url(file_id)] = path_or_data
+    def add_deferred(self, data_callable, *args, **kwargs):
+        file_id = original(self, data_callable, *args, **kwargs)
+        saved[file_id] = data_callable
         return file_id
 
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
     return saved
 
 
@@ -162,8 +164,10 @@ def test_filter_drives_map_caption_link_and_downloads(at, downloads, kind, key, 
     assert map_layers(at) == expected_layers(ids)
     assert at.query_params == query  # the shareable link
 
+    # The files are built only when a button is clicked: the page carries no data.
     geojson_button, csv_button = at.get("download_button")
-    collection = json.loads(downloads[geojson_button.proto.url])
+    assert not geojson_button.proto.url and not csv_button.proto.url
+    collection = json.loads(downloads[geojson_button.proto.deferred_file_id]())
     # RFC 7946: a FeatureCollection of Point features in [lon, lat], no "crs" member.
     assert collection.keys() == {"type", "features"}
     assert collection["type"] == "FeatureCollection"
@@ -172,7 +176,7 @@ def test_filter_drives_map_caption_link_and_downloads(at, downloads, kind, key, 
         e = ALL[feature["id"]]
         assert feature["type"] == "Feature"
         assert feature["geometry"] == {"type": "Point", "coordinates": [e.lon, e.lat]}
-    csv_lines = downloads[csv_button.proto.url].decode("utf-8").strip().splitlines()
+    csv_lines = downloads[csv_button.proto.deferred_file_id]().strip().splitlines()
     assert len(csv_lines) == 1 + len(ids)
 
 

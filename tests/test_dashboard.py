@@ -1,4 +1,5 @@
-"""The dashboard's pure helpers: filters <-> query string, table rows, timeline."""
+"""The dashboard's helpers: filters <-> query string, table rows, and what the page
+computes in the store (map points merged per grid cell, timeline, newest events)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from factories import make_event
 
 from geo.dashboard import (
     Filters,
-    aggregate_for_map,
     event_rows,
     filters_from_query,
     filters_to_query,
-    timeline,
+    map_points,
+    page_data,
+    query_from_json,
+    query_to_json,
     with_dates,
 )
+from geo.store import open_store
 
 
 def event(event_id, event_type="strike", date=dt.date(2023, 3, 23)):
@@ -61,18 +65,33 @@ def test_with_dates_accepts_one_or_two_dates():
     assert with_dates(Filters(), (day, dt.date(2023, 3, 9))).until == dt.date(2023, 3, 9)
 
 
-def test_rows_newest_first_and_timeline_counts():
+def stored(*events):
+    store = open_store(":memory:")
+    store.add_events(events)
+    return store
+
+
+def test_page_data_counts_timeline_and_newest_rows():
     events = [event("a", date=dt.date(2023, 3, 1)), event("b", date=dt.date(2023, 3, 23)),
               event("c", "diplomacy", date=dt.date(2023, 3, 23)), event("d", date=None)]
-    assert [r["event_id"] for r in event_rows(events)][:2] == ["b", "c"]
-    per_day = timeline(events)
-    assert per_day["strike"] == {dt.date(2023, 3, 1): 1, dt.date(2023, 3, 23): 1}
-    assert per_day["diplomacy"] == {dt.date(2023, 3, 23): 1}
+    data = page_data(stored(*events), {})
+    assert data.count == 4 and len(data.points) == 4
+    assert [e.event_id for e in data.latest] == ["b", "c", "a", "d"]  # undated last
+    assert [r["event_id"] for r in event_rows(data.latest)][:2] == ["b", "c"]
+    assert data.per_day == {"strike": {dt.date(2023, 3, 1): 1, dt.date(2023, 3, 23): 1},
+                            "diplomacy": {dt.date(2023, 3, 23): 1}}
+    strikes = page_data(stored(*events), {"types": ["strike"]})
+    assert strikes.count == 3 and {e.event_type for e in strikes.points} == {"strike"}
+
+
+def test_query_json_round_trip():
+    query = Filters(since=dt.date(2023, 3, 1), types=("strike",)).store_query()
+    assert query_from_json(query_to_json(query)) == query
 
 
 def test_small_sets_are_drawn_as_they_are():
     events = [event(str(i)) for i in range(5)]
-    assert aggregate_for_map(events, limit=5) == events
+    assert map_points(stored(*events), {}, limit=5) == events  # by date, then id
 
 
 def test_large_sets_merge_per_type_and_cell():
@@ -87,12 +106,29 @@ def test_large_sets_merge_per_type_and_cell():
                              magnitude=7.8, usgs_id="us6000jllz"))
     events.append(make_event(event_id="q2", event_type="earthquake", lat=37.21, lon=37.01,
                              magnitude=4.1, usgs_id="x"))
-    points = aggregate_for_map(events, limit=300)
+    store = stored(*events)
+    points = map_points(store, {}, limit=300)
     assert len(points) <= 300
     assert {p.event_type for p in points} == {"strike", "protest", "earthquake"}
     (quake,) = [p for p in points if p.event_type == "earthquake"]
     assert quake.magnitude == 7.8 and quake.place.startswith("2 earthquake events")
+    assert quake.lat == pytest.approx(37.205) and quake.lon == pytest.approx(37.005)
     merged = [p for p in points if p.event_id.startswith("cell:")]
     assert merged and all(p.geo_precision >= 2 and p.uncertainty_km > 0 for p in merged)
     assert sum(int(p.place.split()[0]) if p.event_id.startswith("cell:") else 1
                for p in points) == len(events)
+    # Filters apply before merging: only protests, and all of them.
+    protests = map_points(store, {"types": ["protest"]}, limit=300)
+    assert {p.event_type for p in protests} == {"protest"}
+    assert sum(int(p.place.split()[0]) if p.event_id.startswith("cell:") else 1
+               for p in protests) == sum(e.event_type == "protest" for e in events)
+
+
+def test_merged_point_speaks_with_its_most_confident_event():
+    events = [make_event(event_id=f"s{i}", event_type="strike", lat=36.01 + i / 1000,
+                         lon=38.01, confidence=c, evidence=f"Report {i}.", place=f"P{i}")
+              for i, c in enumerate([0.4, 0.9, 0.6])]
+    events.append(make_event(event_id="far", event_type="strike", lat=10.0, lon=10.0))
+    (point, far) = sorted(map_points(stored(*events), {}, limit=2), key=lambda p: -p.lat)
+    assert point.evidence.endswith("Report 1.") and point.place == "3 strike events around P1"
+    assert point.lat == pytest.approx(36.011) and far.event_id == "far"

@@ -323,14 +323,54 @@ def test_threads_with_separate_and_shared_stores(tmp_path: Path) -> None:
     ],
 )
 def test_filters(store: SQLiteStore, filters: dict, expected: set[str]) -> None:
-    assert {e.event_id for e in store.query(**filters)} == expected
+    events = store.query(**filters)
+    assert {e.event_id for e in events} == expected
+    # Every read of the store filters the same way.
     assert store.count(**filters) == len(expected)
+    assert sum(c.count for c in store.grid_cells(1.0, **filters)) == len(expected)
+    dated = [e for e in events if e.date]
+    assert sum(n for days in store.daily_counts(**filters).values()
+               for n in days.values()) == len(dated)
 
 
 def test_order_and_limit(store: SQLiteStore) -> None:
     ids = [e.event_id for e in store.query()]
     assert ids == ["e5", "e1", "usgs:us6000jllz", "e2", "e3", "e4"]  # undated last
     assert [e.event_id for e in store.query(limit=2)] == ["e5", "e1"]
+    newest = [e.event_id for e in store.query(newest_first=True)]
+    assert newest == ["e3", "e2", "usgs:us6000jllz", "e1", "e5", "e4"]  # undated last
+    assert [e.event_id for e in store.query(newest_first=True, limit=1)] == ["e3"]
+
+
+def test_summary_offers_what_has_events(store: SQLiteStore) -> None:
+    summary = store.summary()
+    assert summary.events == 6
+    assert (summary.first, summary.last) == (dt.date(2022, 12, 31), dt.date(2023, 3, 5))
+    assert summary.countries == ("FJ", "RU", "SY", "TR", "UA")
+    assert summary.sources == (("a1", "Title a1"), ("a2", "Title a2"), ("a3", "Title a3"),
+                               ("usgs", "USGS earthquake catalog"))
+    empty = open_store(":memory:").summary()
+    assert (empty.events, empty.first, empty.countries, empty.sources) == (0, None, (), ())
+
+
+def test_daily_counts_per_type(store: SQLiteStore) -> None:
+    assert store.daily_counts(since="2023-02-01") == {
+        "strike": {dt.date(2023, 2, 1): 1}, "earthquake": {dt.date(2023, 2, 6): 1}, "protest": {dt.date(2023, 2, 10): 1},
+        "armed_clash": {dt.date(2023, 3, 5): 1}}
+
+
+def test_grid_cells_count_and_lead(store: SQLiteStore) -> None:
+    strike = event(event_id="e6", article_id="a9", lat=37.2, lon=37.3, confidence=0.95)
+    store.add_events([strike])
+    cells = {(c.event_type, c.row, c.col): c for c in store.grid_cells(1.0)}
+    gaziantep = cells[("strike", 127, 217)]  # 37.x N, 37.x E in cells from 90 S, 180 W
+    assert gaziantep.count == 2 and gaziantep.lead_id == "e6"
+    assert gaziantep.lat == pytest.approx((37.07 + 37.2) / 2)
+    assert cells[("earthquake", 127, 217)].lead_id == "usgs:us6000jllz"
+    assert cells[("military_base", 73, 359)].count == 1  # Labasa, next to 180 E
+    with pytest.raises(ValueError, match="cell_deg must be in"):
+        store.grid_cells(0)
+    assert {e.event_id for e in store.get_events(["e6", "e1", "nope"])} == {"e1", "e6"}
 
 
 @pytest.mark.parametrize(
