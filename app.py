@@ -21,6 +21,7 @@ from geo.events import EVENT_TYPES, STATUSES, Event
 from geo.export import write_csv, write_geojson
 from geo.maps import build_map
 from geo.store import StoreSummary, open_store
+from geo.timeline import timeline_svg
 
 HERE = Path(__file__).resolve().parent
 DEMO_STORE = HERE / "data" / "demo.sqlite"
@@ -200,7 +201,8 @@ def main() -> None:
 
     if data.per_day:
         st.subheader("Events per day")
-        st.bar_chart(pd.DataFrame(data.per_day).fillna(0).sort_index())
+        # Plain SVG, not st.bar_chart: a charting library on the page slows the map.
+        st.html(timeline_svg(data.per_day))
 
     st.subheader("Events")
     if data.count > len(data.latest):

@@ -45,8 +45,10 @@ import statistics
 import sys
 import tempfile
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 # Runnable as a plain script from any folder; the browser helpers live with the tests.
@@ -282,15 +284,21 @@ class Probe:
     """A fresh browser context on the app, counting what the browser receives.
 
     From CDP: HTTP bytes as transferred (``encodedDataLength``, headers included), and
-    websocket messages (payload bytes), stamped by the browser on arrival, the ones that
-    carry the map's script marked.
+    websocket messages, stamped by the browser on arrival, the ones that carry the map's
+    script marked. CDP reports a message's payload after decompression; when the socket
+    negotiated permessage-deflate (``server.enableWebsocketCompression``), the bytes on
+    the wire are counted by deflating the payloads the way the extension does (one
+    raw-deflate stream per connection, each message sync-flushed), which is what the
+    server sends give or take a few bytes of framing.
     """
 
     def __init__(self, browser) -> None:
         self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
         self.page = self.context.new_page()
         self.http: dict[str, int] = {}
-        self.ws: list[tuple[float, int, bool]] = []  # (epoch ms, bytes, carries the map)
+        self.ws: list[tuple[float, int, bool]] = []  # (epoch ms, wire bytes, carries map)
+        self.ws_payload = 0  # bytes after decompression
+        self._deflate: Any = None
         self._urls: dict[str, str] = {}
         self.last_byte = time.time() * 1000
         cdp = self.context.new_cdp_session(self.page)
@@ -315,6 +323,8 @@ class Probe:
         # Whether the websocket is compressed on the wire (permessage-deflate).
         headers = {k.lower(): v for k, v in event["response"].get("headers", {}).items()}
         self.ws_extensions = headers.get("sec-websocket-extensions", "")
+        if "permessage-deflate" in self.ws_extensions:
+            self._deflate = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
 
     def _on_ws_start(self, event: dict) -> None:
         self._clock_ms = event["wallTime"] * 1000 - event["timestamp"] * 1000
@@ -323,13 +333,18 @@ class Probe:
         # Stamped by the browser as it received the message; a binary payload is base64.
         payload = event["response"]["payloadData"]
         data = base64.b64decode(payload) if event["response"]["opcode"] == 2 else payload.encode()
-        self.ws.append((self._clock_ms + event["timestamp"] * 1000, len(data),
+        wire = len(data)
+        if self._deflate is not None:
+            wire = len(self._deflate.compress(data) + self._deflate.flush(zlib.Z_SYNC_FLUSH)) - 4
+        self.ws_payload += len(data)
+        self.ws.append((self._clock_ms + event["timestamp"] * 1000, wire,
                         b"L.ShapeMarker" in data))
         self.last_byte = time.time() * 1000
 
     def reset(self) -> None:
         self.http.clear()
         self.ws.clear()
+        self.ws_payload = 0
 
     def map_message_at(self, after: float) -> float | None:
         """Return when the first websocket message carrying a map arrived after ``after``."""
@@ -351,6 +366,7 @@ class Probe:
     def received_mb(self) -> dict[str, float]:
         out = {kind: n / 1e6 for kind, n in sorted(self.http.items())}
         out["websocket"] = sum(n for _, n, _ in self.ws) / 1e6
+        out["websocket_uncompressed"] = self.ws_payload / 1e6
         out["total"] = sum(self.http.values()) / 1e6 + out["websocket"]
         return out
 

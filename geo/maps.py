@@ -53,6 +53,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ from geo.assets import asset_urls, load_basemap
 from geo.events import EVENT_TYPES, Event
 
 ST_FOLIUM_ASSET_BASE_URL = "../../app/static"
+_JINJA_OPENERS = re.compile(r"\{(?=[{%#])")
 
 CARTO_URL = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
 CARTO_ATTR = ('&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
@@ -279,16 +281,49 @@ def script_json(value: object) -> str:
 
     Only ``</`` and ``<!--`` can end or confuse a script element, so only they are
     escaped (``tojson`` escapes every ``<``, ``>`` and ``&``, which makes the popups'
-    markup three times larger).
+    markup three times larger). A ``{`` that would open a Jinja tag (``{{``, ``{%``,
+    ``{#``) is written ``\\u007b``: folium turns rendered scripts back into templates
+    when a whole page is rendered, and article text must never run as a template.
 
     Examples
     --------
     >>> script_json(["</script><b>"])
     '["<\\\\/script><b>"]'
+    >>> script_json(["{{ 7*7 }}"])
+    '["\\\\u007b{ 7*7 }}"]'
     """
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    # Outside strings JSON never has "{" before "{", "%" or "#": only string text matches.
+    text = _JINJA_OPENERS.sub(r"\\u007b", text)
     return (text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+class _Script(Element):
+    """An already rendered script, kept as text: never compiled as a template."""
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class _DataElement(MacroElement):
+    """A MacroElement whose script carries data (markers, circles, cells).
+
+    folium's ``MacroElement.render`` compiles each rendered script as a new Jinja
+    template; for a script holding thousands of markers' popups that took most of the
+    map's render time. Only the ``script`` macro is used here, and its output is added
+    to the page as plain text.
+    """
+
+    def render(self, **kwargs: object) -> None:
+        figure = self.get_root()
+        script = self._template.module.__dict__["script"]
+        figure.script.add_child(_Script(script(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
 
 
 class _MapSupport(MacroElement):
@@ -334,7 +369,7 @@ class _MapSupport(MacroElement):
         self.shapes = SHAPES
 
 
-class EventMarkers(MacroElement):
+class EventMarkers(_DataElement):
     """Markers for the events of one layer, from one JSON array, added to the parent.
 
     ``rows`` are ``[lat, lon, radius_px, fill_opacity, tooltip_html, popup_html]``;
@@ -371,7 +406,7 @@ class EventMarkers(MacroElement):
         self.n_events = n_events
 
 
-class UncertaintyCircles(MacroElement):
+class UncertaintyCircles(_DataElement):
     """Circles of ``radius_m`` metres (rows ``[lat, lon, radius_m]``), not clickable.
 
     With ``min_zoom`` the circles show only from that zoom on: a clustered layer shows
@@ -413,7 +448,7 @@ class UncertaintyCircles(MacroElement):
         self.min_zoom = min_zoom
 
 
-class DensityCells(MacroElement):
+class DensityCells(_DataElement):
     """Density view: rows ``[lat, lon, radius_px, color, tooltip_html]`` per grid cell."""
 
     _template = Template("""

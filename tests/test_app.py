@@ -163,6 +163,10 @@ def test_filter_drives_map_caption_link_and_downloads(at, downloads, kind, key, 
     assert shown(at) == len(ids)
     assert map_layers(at) == expected_layers(ids)
     assert at.query_params == query  # the shareable link
+    # The timeline follows too: its bars' titles add up to the dated events shown.
+    (timeline,) = [h for h in at.get("html") if "<svg" in h.proto.body]
+    totals = re.findall(r": ([\d,]+) events \(", timeline.proto.body)
+    assert sum(int(n.replace(",", "")) for n in totals) == len(ids)
 
     # The files are built only when a button is clicked: the page carries no data.
     geojson_button, csv_button = at.get("download_button")

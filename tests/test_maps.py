@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import html
 import http.server
 import json
 import re
@@ -265,6 +266,33 @@ def test_script_json_cannot_end_the_script_element():
     text = script_json(["</script><script>alert(1)</script>", "<!--", "\u2028"])
     assert "</" not in text and "<!--" not in text and "\u2028" not in text
     assert json.loads(text) == ["</script><script>alert(1)</script>", "<!--", "\u2028"]
+
+
+JINJA = 'Rebels said {{ "zq" ~ "xj" }} {% if true %}qv{% endif %}{{ cycler }} {# note #}.'
+
+
+@pytest.mark.parametrize("threshold", [2000, 1])  # plain and clustered layers
+def test_article_text_never_runs_as_a_template(threshold):
+    # folium compiles rendered scripts as Jinja templates when a whole page renders:
+    # article text must come out as the text it was, on the page and in st_folium.
+    import streamlit_folium
+
+    event = dataclasses.replace(EVENTS[4], evidence=JINJA, article_title=JINJA,
+                                place='{{ "kw" ~ "pj" }}', geo_precision=2,
+                                uncertainty_km=30.0)
+    m = build_map([event], cluster_threshold=threshold)
+    for page in (m.get_root().render(), streamlit_folium._get_map_string(m)):
+        assert "zqxj" not in page and "kwpj" not in page and "Cycler" not in page
+        (popup,) = [row[5] for rows in re.findall(r"var rows = (\[\[.*?\]\]);", page)
+                    for row in json.loads(rows) if len(row) == 6]  # the marker's row
+        assert html.unescape(JINJA) in html.unescape(popup)
+        assert "\\u007b{ &quot;kw&quot; ~ &quot;pj&quot; }}" in page  # the tooltip's place
+
+
+def test_script_json_hides_jinja_openers():
+    text = script_json(["{{ x }}", "{%", "{#", {"a": [{"b": "{"}]}])
+    assert "{{" not in text and "{%" not in text and "{#" not in text
+    assert json.loads(text) == ["{{ x }}", "{%", "{#", {"a": [{"b": "{"}]}]
 
 
 # --- offline assets ------------------------------------------------------------------

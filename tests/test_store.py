@@ -355,8 +355,8 @@ def test_summary_offers_what_has_events(store: SQLiteStore) -> None:
 
 def test_daily_counts_per_type(store: SQLiteStore) -> None:
     assert store.daily_counts(since="2023-02-01") == {
-        "strike": {dt.date(2023, 2, 1): 1}, "earthquake": {dt.date(2023, 2, 6): 1}, "protest": {dt.date(2023, 2, 10): 1},
-        "armed_clash": {dt.date(2023, 3, 5): 1}}
+        "strike": {dt.date(2023, 2, 1): 1}, "earthquake": {dt.date(2023, 2, 6): 1},
+        "protest": {dt.date(2023, 2, 10): 1}, "armed_clash": {dt.date(2023, 3, 5): 1}}
 
 
 def test_grid_cells_count_and_lead(store: SQLiteStore) -> None:
