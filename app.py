@@ -204,17 +204,25 @@ def main() -> None:
         # Plain SVG, not st.bar_chart: a charting library on the page slows the map.
         st.html(timeline_svg(data.per_day))
 
-    st.subheader("Events")
-    if data.count > len(data.latest):
-        st.caption(f"The newest {len(data.latest):,} of {data.count:,} events; "
-                   "the downloads hold them all.")
-    table = pd.DataFrame(dashboard.event_rows(data.latest))
-    picked = st.dataframe(table, hide_index=True, on_select="rerun",
-                          selection_mode="single-row", key="table",
-                          column_config={"source": st.column_config.LinkColumn("source")})
-    rows = picked.selection.rows if picked and picked.selection else []
-    # A selection outlives a filter that shortens the table: ignore a row no longer there.
-    rows = [r for r in rows if r < len(table)]
-    details(data.latest, table.iloc[rows[0]]["event_id"] if rows else None)
+    # Collapsed and lazy (on_change="rerun"): the table runs, and the browser loads its
+    # data grid (1.7 MB of script), only once opened, so a page load does not make the
+    # map wait for it. A selected row shows the event's evidence and source.
+    label = f"Events table: the newest {len(data.latest):,} of {data.count:,}"
+    box = st.expander(label if data.count > len(data.latest) else "Events table",
+                      key="show_table", on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        if data.count > len(data.latest):
+            st.caption("The downloads hold every filtered event.")
+        table = pd.DataFrame(dashboard.event_rows(data.latest))
+        picked = st.dataframe(table, hide_index=True, on_select="rerun",
+                              selection_mode="single-row", key="table",
+                              column_config={"source": st.column_config.LinkColumn("source")})
+        rows = picked.selection.rows if picked and picked.selection else []
+        # A selection outlives a filter that shortens the table: ignore a row no longer
+        # there.
+        rows = [r for r in rows if r < len(table)]
+        details(data.latest, table.iloc[rows[0]]["event_id"] if rows else None)
 
 main()

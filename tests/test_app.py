@@ -205,8 +205,24 @@ def test_changed_widget_updates_the_link(at):
     assert map_layers(at) == {"Diplomacy": 1}
 
 
-def test_article_text_reaches_the_page_escaped(at):
+def open_table(at: AppTest) -> AppTest:
+    """Open the lazy "Events table" expander, as a click on it does, and rerun."""
+    at.session_state["show_table"] = True
+    return at.run()
+
+
+def test_table_is_sent_only_once_opened(at):
     at.run()
+    assert not at.dataframe  # collapsed: no table, and no data grid for the browser
+    (box,) = [e for e in at.expander if e.label.startswith("Events table")]
+    open_table(at)
+    assert not at.exception
+    assert len(at.dataframe[0].value) == len(ALL)
+    assert set(at.dataframe[0].value["event_id"]) == set(ALL)
+
+
+def test_article_text_reaches_the_page_escaped(at):
+    open_table(at)
     args = map_args(at)
     page = args["script"] + args["header"] + args["html"]
     for raw in ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>"):
@@ -218,7 +234,7 @@ def test_article_text_reaches_the_page_escaped(at):
 
 
 def test_selected_row_shows_its_details_as_text(at):
-    at.run()
+    open_table(at)
     row = list(at.dataframe[0].value["event_id"]).index("c1")
     at.session_state["table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     at.run()
@@ -230,7 +246,7 @@ def test_selected_row_shows_its_details_as_text(at):
 
 
 def test_selection_left_behind_by_a_filter_is_ignored(at):
-    at.run()
+    open_table(at)
     at.session_state["table"] = {"selection": {"rows": [len(ALL) - 1], "columns": [],
                                                "cells": []}}
     at.run()
