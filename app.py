@@ -19,7 +19,7 @@ from geo import dashboard
 from geo.assets import install_static_assets
 from geo.events import EVENT_TYPES, STATUSES, Event
 from geo.export import write_csv, write_geojson
-from geo.maps import build_map
+from geo.livemap import build_map_parts
 from geo.store import StoreSummary, open_store
 from geo.timeline import timeline_svg
 
@@ -184,10 +184,13 @@ def main() -> None:
         data.points) < data.count else ""
     st.caption(f"{data.count:,} events{merged} · store: {url}")
 
-    # render=False: st_folium renders the map once more itself either way; the first
-    # render was a duplicate (same component args) and the slowest step on large maps.
-    st_folium(build_map(data.points), height=560, use_container_width=True, key="map",
-              returned_objects=[], render=False)
+    # The base map never changes, so st_folium keeps its frame (and Leaflet) across
+    # filter changes and swaps only the event layers (geo/livemap.py). render=False:
+    # st_folium renders the map itself either way.
+    parts = build_map_parts(data.points)
+    st_folium(parts.base, feature_group_to_add=parts.layers, layer_control=parts.control,
+              height=560, use_container_width=True, key="map", returned_objects=[],
+              render=False)
 
     # The files are built when a button is clicked, not with every page: at 100k events
     # they take seconds and tens of MB. on_click="ignore": a download does not rerun.

@@ -211,7 +211,8 @@ def profile_server(store_path: Path) -> dict:
 
     from geo import dashboard
     from geo.export import write_csv, write_geojson
-    from geo.maps import EventMarkers, build_map, walk
+    from geo.livemap import build_map_parts
+    from geo.maps import EventMarkers, walk
     from geo.store import open_store
 
     def export(store, query: dict, writer) -> str:
@@ -238,22 +239,31 @@ def profile_server(store_path: Path) -> dict:
             # a copy: unpickling it is what a cache hit costs.
             pickled = pickle.dumps(data)
             timed("cache_hit", lambda pickled=pickled: pickle.loads(pickled))
-            m = timed("build_map", lambda data=data: build_map(data.points))
-            # st_folium renders the map (once: app.py passes render=False), then cuts out
-            # its script and hashes it.
-            timed("st_folium_render", lambda m=m: m.render())
-            script = timed("st_folium_script", lambda m=m: (sf._get_html(m), sf._get_header(m),
-                                                            sf._get_map_string(m))[2])
-            timed("st_folium_hash", lambda script=script: sf.generate_js_hash(script, "map"))
+            parts = timed("build_map", lambda data=data: build_map_parts(data.points))
+            # st_folium renders the base map (once: app.py passes render=False), cuts out
+            # its script, hashes it, and renders the event layers and their control.
+            timed("st_folium_render", lambda parts=parts: parts.base.render())
+
+            def component_script(parts=parts) -> str:
+                sf._get_html(parts.base), sf._get_header(parts.base)
+                script = sf._get_map_string(parts.base)
+                sf.generate_js_hash(script, "map")
+                return script + "".join(
+                    sf._get_feature_group_string(g, parts.base, i)
+                    for i, g in enumerate(parts.layers)
+                ) + sf._get_layer_control_string(parts.control, parts.base)
+
+            script = timed("st_folium_script", component_script)
             table = timed("table", lambda data=data: convert_pandas_df_to_arrow_bytes(
                 pd.DataFrame(dashboard.event_rows(data.latest))))
             geojson = timed("geojson", lambda query=query: export(store, query, write_geojson))
             csv = timed("csv", lambda query=query: export(store, query, write_csv))
-            map_steps = ("build_map", "st_folium_render", "st_folium_script", "st_folium_hash")
+            map_steps = ("build_map", "st_folium_render", "st_folium_script")
             out[label] = {
                 "events": data.count,
                 "map_points": len(data.points),
-                "markers": sum(len(e.rows) for e in walk(m) if isinstance(e, EventMarkers)),
+                "markers": sum(len(e.rows) for layer in parts.layers for e in walk(layer)
+                               if isinstance(e, EventMarkers)),
                 "steps_s": steps,
                 # Until st_folium sends the map: a cold run asks the store, a warm one
                 # copies the cached page data (the summary is cached too).
@@ -385,14 +395,22 @@ FRAME_TIMES_JS = """() => {
 
 
 def browser_phases(page, map_at: float | None, drawn: float) -> dict:
-    """Split "map message to drawn" at the frame's start and Leaflet's request."""
+    """Split "map message to drawn" at the frame's start and Leaflet's request.
+
+    A frame that st_folium kept from before the message (a filter change swaps only the
+    layers) has no such phases: all of it is "to drawn".
+    """
     frame = page.query_selector(FOLIUM_FRAME).content_frame()
     times = frame.evaluate(FRAME_TIMES_JS)
     created, leaflet = times["created"], times["leaflet"]
+    if map_at and created < map_at:
+        return {"message_to_frame_s": 0.0, "frame_to_leaflet_s": 0.0,
+                "leaflet_to_drawn_s": (drawn - map_at) / 1000, "frame_kept": True}
     return {
         "message_to_frame_s": (created - map_at) / 1000 if map_at else None,
         "frame_to_leaflet_s": (leaflet - created) / 1000 if leaflet else None,
         "leaflet_to_drawn_s": (drawn - leaflet) / 1000 if leaflet else None,
+        "frame_kept": False,
     }
 
 
@@ -548,7 +566,7 @@ def report(results: list[dict], machine: dict) -> str:
                                     ("filter", r["filter"], r["server"]["filtered"]["steps_s"])):
             detail = ", ".join(_num(steps.get(k)) for k in (
                 "summary", "page_data", "cache_hit", "build_map", "st_folium_render"))
-            detail += ", " + _num(steps["st_folium_script"] + steps["st_folium_hash"])
+            detail += ", " + _num(steps["st_folium_script"])
             detail += ", " + _num(steps["table"])
             detail += "; " + _num(steps["geojson"] + steps["csv"])
             until = _num(phase["server_until_map_s"])

@@ -55,7 +55,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -358,6 +358,19 @@ class _MapSupport(MacroElement):
             });
             L.ShapeMarker.shapes = {{ this.shapes|tojson }};
         }
+        if (!L.cmLegend) {  // a control showing escaped legend markup in a map corner
+            L.cmLegend = function (html, position) {
+                var legend = L.control({position: position});
+                legend.onAdd = function () {
+                    var div = L.DomUtil.create("div", "leaflet-control-layers cm-legend");
+                    div.innerHTML = html;
+                    L.DomEvent.disableClickPropagation(div);
+                    L.DomEvent.disableScrollPropagation(div);
+                    return div;
+                };
+                return legend;
+            };
+        }
         {% endmacro %}
     """)
 
@@ -477,17 +490,8 @@ class Legend(MacroElement):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        (function () {
-            var legend = L.control({position: {{ this.position|tojson }}});
-            legend.onAdd = function () {
-                var div = L.DomUtil.create("div", "leaflet-control-layers cm-legend");
-                div.innerHTML = {{ this.html_json }};
-                L.DomEvent.disableClickPropagation(div);
-                L.DomEvent.disableScrollPropagation(div);
-                return div;
-            };
-            legend.addTo({{ this._parent.get_name() }});
-        })();
+        L.cmLegend({{ this.html_json }}, {{ this.position|tojson }})
+            .addTo({{ this._parent.get_name() }});
         {% endmacro %}
     """)
 
@@ -525,6 +529,27 @@ def build_map(
     """
     urls = asset_urls(asset_base_url)
     drawn = [e for e in events if math.isfinite(e.lat) and math.isfinite(e.lon)]
+    m = base_map(asset_base_url=asset_base_url, tiles=tiles)
+    order = layer_order(drawn)
+    for event_type in order:
+        event_layer(event_type, [e for e in drawn if e.event_type == event_type], urls,
+                    cluster_threshold).add_to(m)
+    if drawn:
+        density_layer(drawn).add_to(m)
+    m.add_child(Legend(legend_html(Counter(e.event_type for e in drawn), order, drawn)))
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    _fit(m, drawn)
+    return m
+
+
+def base_map(*, asset_base_url: str = ST_FOLIUM_ASSET_BASE_URL, tiles: bool = True,
+             with_clusters: bool = False) -> folium.Map:
+    """Return the map without events: outlines (and tile options) over the whole world.
+
+    ``with_clusters`` loads Leaflet.markercluster with the map itself, for event layers
+    added later (``geo.livemap``); otherwise a clustered layer brings its own files.
+    """
+    urls = asset_urls(asset_base_url)
     m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, location=[25.0, 20.0],
                    zoom_start=2, world_copy_jump=True)
     # Leaflet.markercluster needs the map's zoom range; folium gives it only to tiles.
@@ -532,6 +557,10 @@ def build_map(
     # Instance attributes shadow folium's CDN lists for this map only.
     m.default_js = [("leaflet", urls["leaflet"])]
     m.default_css = [("leaflet_css", urls["leaflet_css"])]
+    if with_clusters:
+        m.default_js.append(("markerclusterjs", urls["markerclusterjs"]))
+        m.default_css += [("markerclustercss", urls["markerclustercss"]),
+                          ("markerclusterdefaultcss", urls["markerclusterdefaultcss"])]
     m.add_child(_MapSupport())
 
     folium.GeoJson(load_basemap(), name="Country outlines (offline)", overlay=False,
@@ -542,27 +571,21 @@ def build_map(
                          show=False).add_to(m)
         folium.TileLayer(CARTO_URL, name="CartoDB Positron (online)", attr=CARTO_ATTR,
                          subdomains="abcd", max_zoom=20, overlay=False, show=False).add_to(m)
-
-    by_type: dict[str, list[Event]] = defaultdict(list)
-    for event in drawn:
-        by_type[event.event_type].append(event)
-    order = [t for t in EVENT_TYPES if t in by_type] + sorted(set(by_type) - set(EVENT_TYPES))
-    for event_type in order:
-        _add_event_layer(m, event_type, by_type[event_type], urls, cluster_threshold)
-    if drawn:
-        _add_density_layer(m, drawn)
-    m.add_child(Legend(legend_html(Counter(e.event_type for e in drawn), order, drawn)))
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
-    _fit(m, drawn)
     return m
 
 
-def _add_event_layer(m: folium.Map, event_type: str, events: list[Event],
-                     urls: dict[str, str], cluster_threshold: int) -> None:
+def layer_order(events: Sequence[Event]) -> list[str]:
+    """Return the event types present, in the order of ``EVENT_TYPES`` (others last)."""
+    present = {e.event_type for e in events}
+    return [t for t in EVENT_TYPES if t in present] + sorted(present - set(EVENT_TYPES))
+
+
+def event_layer(event_type: str, events: list[Event], urls: dict[str, str],
+                cluster_threshold: int) -> folium.FeatureGroup:
+    """Return the overlay of one event type: its markers and uncertainty circles."""
     style = layer_style(event_type)
     group = folium.FeatureGroup(name=style.label, overlay=True, show=True)
     group.event_type = event_type  # type: ignore[attr-defined]  # marks the event layers
-    group.add_to(m)
 
     clustered = len(events) > cluster_threshold
     areas = sorted({(e.lat, e.lon, round(e.uncertainty_km * 1000.0))
@@ -585,6 +608,7 @@ def _add_event_layer(m: folium.Map, event_type: str, events: list[Event],
                               ("markerclusterdefaultcss", urls["markerclusterdefaultcss"])]
         group.add_child(target)
     target.add_child(EventMarkers(rows, marker_style, len(events)))
+    return group
 
 
 def _marker_rows(events: list[Event]) -> list[list]:
@@ -633,7 +657,8 @@ def _cluster_icon(color: str) -> str:
     )
 
 
-def _add_density_layer(m: folium.Map, events: list[Event]) -> None:
+def density_layer(events: list[Event]) -> folium.FeatureGroup:
+    """Return the density view (off at start): events counted per half-degree cell."""
     cells: dict[tuple[int, int], list[Event]] = defaultdict(list)
     for e in events:
         cell = (math.floor(e.lat / DENSITY_CELL_DEG), math.floor(e.lon / DENSITY_CELL_DEG))
@@ -652,7 +677,7 @@ def _add_density_layer(m: folium.Map, events: list[Event]) -> None:
                      DENSITY_COLORS[step], _e(text)])
     group = folium.FeatureGroup(name="Density (all events)", overlay=True, show=False)
     group.add_child(DensityCells(rows))
-    group.add_to(m)
+    return group
 
 
 def _symbol_svg(style: LayerStyle, radius: float = 6.0, fill: float = FILLED) -> str:
@@ -716,10 +741,14 @@ def walk(element: Element) -> Iterator[Element]:
         yield from walk(child)
 
 
-def layer_counts(m: folium.Map) -> dict[str, int]:
-    """Return the number of events drawn in each event layer, keyed by layer name."""
+def layer_counts(m: folium.Map | Iterable[Element]) -> dict[str, int]:
+    """Return the number of events drawn in each event layer, keyed by layer name.
+
+    ``m`` is a map, or the layers of one (``geo.livemap.MapParts.layers``).
+    """
     out = {}
-    for child in m._children.values():
+    children = m._children.values() if isinstance(m, folium.Map) else m
+    for child in children:
         if isinstance(child, folium.FeatureGroup) and getattr(child, "event_type", None):
             out[child.layer_name] = sum(e.n_events for e in walk(child)
                                         if isinstance(e, EventMarkers))

@@ -115,7 +115,9 @@ def map_args(at: AppTest) -> dict:
 
 def map_layers(at: AppTest) -> dict[str, int]:
     """Return {layer name: events drawn} from the map script the component received."""
-    script = map_args(at)["script"]
+    # The event layers and their control travel apart from the base map (geo/livemap.py).
+    args = map_args(at)
+    script = args["script"] + (args["feature_group"] or "") + (args["layer_control"] or "")
     overlays = re.search(r"overlays\s*:\s*\{(.*?)\}", script, re.S).group(1)
     names = {var: name for name, var in re.findall(r'"([^"]+)"\s*:\s*(\w+)', overlays)}
     counts: Counter = Counter()
@@ -224,7 +226,8 @@ def test_table_is_sent_only_once_opened(at):
 def test_article_text_reaches_the_page_escaped(at):
     open_table(at)
     args = map_args(at)
-    page = args["script"] + args["header"] + args["html"]
+    page = "".join(args[k] or "" for k in ("script", "header", "html", "feature_group",
+                                             "layer_control"))
     for raw in ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>"):
         assert raw not in page
         assert raw.replace("<", "&lt;").replace(">", "&gt;") in page
