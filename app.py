@@ -59,6 +59,13 @@ def summary(url: str, version: int) -> StoreSummary:
     return get_store(url).summary()
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def source_options(url: str, version: int, search: str, chosen: tuple[str, ...]) -> dict:
+    """Return {id: title} of the chosen sources and the newest ones matching ``search``."""
+    return dict(get_store(url).sources(search.strip(), ids=chosen,
+                                       limit=dashboard.SOURCE_OPTION_LIMIT))
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def page_data(url: str, version: int, query_json: str) -> dashboard.PageData:
     return dashboard.page_data(get_store(url), dashboard.query_from_json(query_json))
@@ -72,7 +79,8 @@ def export_text(url: str, query_json: str, fmt: str) -> str:
     return out.getvalue()
 
 
-def sidebar(opts: StoreSummary, initial: dashboard.Filters) -> dashboard.Filters:
+def sidebar(url: str, version: int, opts: StoreSummary,
+            initial: dashboard.Filters) -> dashboard.Filters:
     st.sidebar.header("Filters")
     span = ()
     if opts.first:
@@ -84,10 +92,18 @@ def sidebar(opts: StoreSummary, initial: dashboard.Filters) -> dashboard.Filters
     countries = st.sidebar.multiselect(
         "Countries", opts.countries,
         default=[c for c in initial.countries if c in opts.countries], key="countries")
-    titles = dict(opts.sources)
+    # A store can hold thousands of sources: offer the chosen ones and the newest that
+    # match a search, not all of them in every page.
+    search = st.sidebar.text_input("Find sources", key="source_search",
+                                   placeholder="words of a title") \
+        if opts.sources > dashboard.SOURCE_OPTION_LIMIT else ""
+    titles = source_options(url, version, search, initial.articles)
     articles = st.sidebar.multiselect(
         "Sources", list(titles), format_func=titles.get,
         default=[a for a in initial.articles if a in titles], key="articles")
+    if opts.sources > len(titles):
+        st.sidebar.caption(f"{len(titles):,} of {opts.sources:,} sources shown (the newest"
+                           f"{' matching' if search.strip() else ''}); search to find others.")
     statuses = st.sidebar.multiselect("Status", STATUSES, default=initial.statuses,
                                       key="statuses")
     precision = st.sidebar.select_slider(
@@ -175,7 +191,8 @@ def main() -> None:
     upload_panel(url)
     version = st.session_state["version"]
     opts = summary(url, version)
-    filters = sidebar(opts, dashboard.filters_from_query(st.query_params.to_dict()))
+    filters = sidebar(url, version, opts,
+                      dashboard.filters_from_query(st.query_params.to_dict()))
     st.query_params.from_dict(dashboard.filters_to_query(filters))
 
     query_json = dashboard.query_to_json(filters.store_query())

@@ -119,7 +119,7 @@ class StoreSummary:
     first: dt.date | None  # earliest event date (undated events aside)
     last: dt.date | None
     countries: tuple[str, ...]  # ISO alpha-2 codes that have events
-    sources: tuple[tuple[str, str], ...]  # (article id, title) of sources with events
+    sources: int  # articles (and the quake catalog) that have events
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -152,6 +152,8 @@ class Store(Protocol):
     def count(self, **filters: Any) -> int: ...
     def get_events(self, event_ids: Iterable[str]) -> list[Event]: ...
     def summary(self) -> StoreSummary: ...
+    def sources(self, search: str = "", *, ids: Iterable[str] = (),
+                limit: int | None = None) -> list[tuple[str, str]]: ...
     def daily_counts(self, **filters: Any) -> dict[str, dict[dt.date, int]]: ...
     def grid_cells(self, cell_deg: float, **filters: Any) -> list[GridCell]: ...
     def close(self) -> None: ...
@@ -443,15 +445,44 @@ class SQLiteStore:
             countries = [row[0] for row in self._conn.execute(
                 "SELECT DISTINCT country_code FROM events WHERE country_code != '' "
                 "ORDER BY country_code")]
-            # Every source that has events, catalog quakes ("usgs") included; a stored
-            # article's own title wins over the copy on its events.
-            sources = self._conn.execute(
-                "SELECT e.article_id, coalesce(a.title, min(e.article_title)) "
-                "FROM events e LEFT JOIN articles a ON a.id = e.article_id "
-                "GROUP BY e.article_id ORDER BY e.article_id").fetchall()
+            n_sources = self._conn.execute(
+                "SELECT count(DISTINCT article_id) FROM events").fetchone()[0]
         return StoreSummary(events=int(n), first=_from_iso(first), last=_from_iso(last),
-                            countries=tuple(countries),
-                            sources=tuple((sid, title or sid) for sid, title in sources))
+                            countries=tuple(countries), sources=int(n_sources))
+
+    def sources(self, search: str = "", *, ids: Iterable[str] = (),
+                limit: int | None = None) -> list[tuple[str, str]]:
+        """Return ``(article id, title)`` of the sources with events, newest events first.
+
+        Catalog quakes count as the source ``"usgs"``; a stored article's own title wins
+        over the copy on its events.
+
+        Parameters
+        ----------
+        search
+            Keep sources whose title or id contains this text (case-insensitive for
+            ASCII letters; ``%`` and ``_`` are plain characters).
+        ids
+            Always return these sources (those that have events), first.
+        limit
+            At most this many sources besides ``ids``.
+        """
+        chosen = list(dict.fromkeys(ids))
+        like = "%" + re.sub(r"([\\%_])", r"\\\1", search) + "%"
+        grouped = (
+            "SELECT e.article_id, coalesce(a.title, min(e.article_title)) AS src_title, "
+            "max(e.date) AS newest FROM events e LEFT JOIN articles a ON a.id = e.article_id "
+            "GROUP BY e.article_id HAVING {} ORDER BY newest IS NULL, newest DESC, e.article_id"
+        )
+        with self._lock:
+            rows = self._conn.execute(grouped.format(
+                "src_title LIKE ? ESCAPE '\\' OR e.article_id LIKE ? ESCAPE '\\'"), (like, like)
+            ).fetchall()
+            found = {sid: title for sid, title, _ in self._conn.execute(grouped.format(
+                "e.article_id IN (SELECT value FROM json_each(?))"), (json.dumps(chosen),))}
+        first = [(sid, found[sid] or sid) for sid in chosen if sid in found]
+        rest = [(sid, title or sid) for sid, title, _ in rows if sid not in found]
+        return first + (rest if limit is None else rest[:limit])
 
     def daily_counts(self, **filters: Any) -> dict[str, dict[dt.date, int]]:
         """Return events per day by type, ``{type: {day: count}}``; undated events left out."""

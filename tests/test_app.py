@@ -342,3 +342,23 @@ def test_one_bad_file_does_not_stop_the_rest(at, site):
     assert not at.exception
     assert "photo.txt: binary" in at.error[0].value
     assert shown(at) == len(ALL) + stored_events(at)
+
+
+def test_many_sources_are_searched_not_all_listed(at, monkeypatch):
+    from geo import dashboard
+
+    monkeypatch.setattr(dashboard, "SOURCE_OPTION_LIMIT", 1)
+    at.query_params.update({"articles": "a3"})
+    at.run()
+    sources = at.multiselect(key="articles")
+    # The chosen source and the newest other one (a2: 2023-03-20), not all four.
+    assert sources.options == ["<script>alert(1)</script> Clashes", "A2"]
+    assert sources.value == ["a3"] and shown(at) == 1
+    at.text_input(key="source_search").set_value("usgs").run()
+    assert not at.exception
+    sources = at.multiselect(key="articles")
+    assert sources.options == ["<script>alert(1)</script> Clashes", "USGS"]
+    assert sources.value == ["a3"]  # a search keeps what is chosen
+    sources.set_value(["a3", "usgs"]).run()
+    assert shown(at) == 1 + len(QUAKES)
+    assert at.query_params["articles"] == "a3,usgs"

@@ -347,10 +347,24 @@ def test_summary_offers_what_has_events(store: SQLiteStore) -> None:
     assert summary.events == 6
     assert (summary.first, summary.last) == (dt.date(2022, 12, 31), dt.date(2023, 3, 5))
     assert summary.countries == ("FJ", "RU", "SY", "TR", "UA")
-    assert summary.sources == (("a1", "Title a1"), ("a2", "Title a2"), ("a3", "Title a3"),
-                               ("usgs", "USGS earthquake catalog"))
+    assert summary.sources == 4  # three articles and the quake catalog
     empty = open_store(":memory:").summary()
-    assert (empty.events, empty.first, empty.countries, empty.sources) == (0, None, (), ())
+    assert (empty.events, empty.first, empty.countries, empty.sources) == (0, None, (), 0)
+
+
+def test_sources_newest_first_searched_and_chosen(store: SQLiteStore) -> None:
+    assert store.sources() == [("a2", "Title a2"), ("a1", "Title a1"),
+                               ("usgs", "USGS earthquake catalog"), ("a3", "Title a3")]
+    assert store.sources(limit=2) == [("a2", "Title a2"), ("a1", "Title a1")]
+    assert store.sources("catalog") == [("usgs", "USGS earthquake catalog")]
+    assert store.sources("TITLE A3") == [("a3", "Title a3")]  # any case
+    # Chosen sources come first and always, whatever the search and the limit.
+    assert store.sources("catalog", ids=["a3", "gone"], limit=0) == [("a3", "Title a3")]
+    assert store.sources("catalog", ids=["a3"], limit=1) == [
+        ("a3", "Title a3"), ("usgs", "USGS earthquake catalog")]
+    # LIKE's wildcards and SQL in a search are plain text.
+    assert store.sources("%") == [] and store.sources("_") == []
+    assert store.sources("' OR 1=1 --") == []
 
 
 def test_daily_counts_per_type(store: SQLiteStore) -> None:
