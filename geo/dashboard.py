@@ -115,7 +115,7 @@ def event_rows(events: Sequence[Event]) -> list[dict]:
     return rows
 
 
-MAP_POINT_LIMIT = 3_000  # markers drawn before events are merged per grid cell
+MAP_POINT_LIMIT = 2_000  # markers drawn before events are merged per grid cell
 TABLE_ROW_LIMIT = 1_000  # rows sent to the browser; the downloads hold everything
 SOURCE_OPTION_LIMIT = 200  # sources offered in the filter at once (besides chosen ones)
 FINE_CELL_DEG = 0.1  # the smallest grid cell events are merged in
