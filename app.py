@@ -182,7 +182,7 @@ def main() -> None:
     st.title("conflict-map")
     static_assets()
     url = store_url()
-    if url == str(DEMO_STORE) and not DEMO_STORE.exists():
+    if dashboard.is_missing(url, DEMO_STORE):
         # Opening it would create an empty store that `make demo` then takes as built.
         st.error(f"The demo store {DEMO_STORE} is missing: run `make demo` (or `make run`), "
                  "or set GEO_STORE to your own store.")

@@ -10,6 +10,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from geo.events import EVENT_TYPES, STATUSES, Event
 from geo.store import GridCell, Store
@@ -51,6 +52,23 @@ def _date(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+
+
+def is_missing(url: str, path: Path) -> bool:
+    """Tell whether the store ``url`` (a path or ``sqlite:///`` URL) is ``path`` and absent.
+
+    The app refuses to open a missing demo store: opening it would create an empty one,
+    which ``make demo`` would then take as already built.
+
+    Examples
+    --------
+    >>> is_missing("sqlite:////nowhere/demo.sqlite", Path("/nowhere/demo.sqlite"))
+    True
+    """
+    target = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+    if "://" in target:
+        return False
+    return Path(target).resolve() == path.resolve() and not path.exists()
 
 
 def filters_from_query(params: Mapping[str, str]) -> Filters:

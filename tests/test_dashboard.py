@@ -13,6 +13,7 @@ from geo.dashboard import (
     event_rows,
     filters_from_query,
     filters_to_query,
+    is_missing,
     map_points,
     page_data,
     query_from_json,
@@ -132,3 +133,15 @@ def test_merged_point_speaks_with_its_most_confident_event():
     (point, far) = sorted(map_points(stored(*events), {}, limit=2), key=lambda p: -p.lat)
     assert point.evidence.endswith("Report 1.") and point.place == "3 strike events around P1"
     assert point.lat == pytest.approx(36.011) and far.event_id == "far"
+
+
+def test_missing_demo_store_is_found_by_any_spelling(tmp_path, monkeypatch):
+    demo = tmp_path / "data" / "demo.sqlite"
+    demo.parent.mkdir()
+    monkeypatch.chdir(tmp_path)
+    for url in ("data/demo.sqlite", str(demo), f"sqlite:///{demo}", "sqlite:///data/demo.sqlite"):
+        assert is_missing(url, demo), url
+    assert not is_missing("data/other.sqlite", demo)
+    assert not is_missing("postgresql://host/db", demo)
+    demo.write_bytes(b"")
+    assert not is_missing("data/demo.sqlite", demo)
