@@ -218,7 +218,8 @@ def profile_server(store_path: Path) -> dict:
     from geo import dashboard
     from geo.export import write_csv, write_geojson
     from geo.livemap import build_map_parts
-    from geo.maps import EventMarkers, walk
+    from geo.map_elements import EventMarkers
+    from geo.maps import walk
     from geo.store import open_store
 
     def export(store, query: dict, writer) -> str:
@@ -482,7 +483,8 @@ def filter_markers(store_path: Path) -> dict[str, int]:
     """Return the markers the map draws for each of FILTER_TYPES alone."""
     from geo import dashboard
     from geo.livemap import build_map_parts
-    from geo.maps import EventMarkers, walk
+    from geo.map_elements import EventMarkers
+    from geo.maps import walk
     from geo.store import open_store
 
     out = {}

@@ -36,15 +36,14 @@ from folium.template import Template
 
 from geo.assets import asset_urls
 from geo.events import Event
+from geo.map_elements import _DataElement, script_json
 from geo.maps import (
     ST_FOLIUM_ASSET_BASE_URL,
-    _DataElement,
     base_map,
     density_layer,
     event_layer,
     layer_order,
     legend_html,
-    script_json,
 )
 
 MAX_ZOOM_FIT = 8
@@ -88,8 +87,7 @@ class ViewUpdate(_DataElement):
 
     def __init__(self, names: list[str], hidden: list[str], legend: str,
                  bounds: list[list[float]] | None) -> None:
-        super().__init__()
-        self._name = "ViewUpdate"
+        super().__init__("ViewUpdate", [])
         self.names = names
         self.names_json = script_json(names)
         self.hidden_json = script_json(hidden)

@@ -13,10 +13,11 @@
   density overlay (off at start) for the heat-map view;
 - a layer control and a legend.
 
-Every text that comes from an article is HTML-escaped (``popup_html``) and reaches the
-page as a JSON string, never as markup spliced into JavaScript: folium's own ``Popup``
-and ``Tooltip`` put their text inside a JavaScript template literal, where ``${...}``
-in an article would run, so they are not used here.
+Every text that comes from an article is HTML-escaped (``geo.popups``) and reaches the
+page as a JSON string (``geo.map_elements.script_json``), never as markup spliced into
+JavaScript: folium's own ``Popup`` and ``Tooltip`` put their text inside a JavaScript
+template literal, where ``${...}`` in an article would run, so they are not used here.
+The map for the app, whose event layers are swapped in place, is ``geo.livemap``.
 
 Events sharing a point within a layer (many reports placed at a country's centroid) are
 one marker whose popup lists them, so none hides under another. A layer's markers are
@@ -50,457 +51,50 @@ reruns the script on pan and zoom.
 
 from __future__ import annotations
 
-import html
-import json
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import Element
 from folium.plugins import MarkerCluster
-from folium.template import Template
 
 from geo.assets import asset_urls, load_basemap
 from geo.events import EVENT_TYPES, Event
+from geo.map_elements import (
+    SHAPES,
+    DensityCells,
+    EventMarkers,
+    Legend,
+    UncertaintyCircles,
+    _MapSupport,
+)
+from geo.popups import (
+    BASE_RADIUS,
+    LAYER_STYLES,
+    LayerStyle,
+    esc,
+    layer_style,
+    popup_html,
+    quake_radius,
+    tooltip_text,
+)
 
 ST_FOLIUM_ASSET_BASE_URL = "../../app/static"
-_JINJA_OPENERS = re.compile(r"\{(?=[{%#])")
 
 CARTO_URL = "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png"
 CARTO_ATTR = ('&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
               'contributors &copy; <a href="https://carto.com/attributions">CARTO</a>')
-SEA_COLOR = "#dbe7ef"
 OUTLINE_STYLE = {"color": "#8a8f94", "weight": 0.7, "fillColor": "#f6f4ef", "fillOpacity": 1.0}
 UNCERTAINTY_STYLE = {"weight": 1, "opacity": 0.55, "fillOpacity": 0.07, "dashArray": "4 4",
                      "interactive": False}
 FILLED, HOLLOW = 0.75, 0.12
-BASE_RADIUS = 6.0
 CENTRE_RADIUS = 3.5  # the centre marker of an event placed only to a region
 MAX_POPUP_EVENTS = 25  # events listed in the popup of one point
-EVIDENCE_CHARS = 600
 DENSITY_CELL_DEG = 0.5
 CLUSTERED_AREAS_MIN_ZOOM = 7  # a clustered layer shows uncertainty circles from this zoom
 
-POPUP_CSS = (
-    ".cm-pop{font:12px/1.35 sans-serif}"
-    ".cm-pop table{margin:4px 0;border-collapse:collapse;font-size:12px}"
-    ".cm-pop th{text-align:left;padding-right:6px;vertical-align:top;font-weight:600}"
-    ".cm-pop blockquote{margin:4px 0;padding-left:6px;border-left:3px solid #999;color:#333}"
-    ".leaflet-control-layers{font-size:13px}.cm-dim{color:#777}.cm-many{max-height:320px;overflow-y:auto}"
-    ".cm-many .cm-pop+.cm-pop{border-top:1px solid #ccc;margin-top:6px;padding-top:6px}"
-)
-
-PRECISION_TEXT = {1: "named town or site", 2: "part of a region, or near a town",
-                  3: "large region or country"}
-
-# Unit outlines of the marker symbols (x right, y down), scaled by the marker's radius in
-# the browser and drawn the same way in the legend. "circle" is Leaflet's own.
-SHAPES: dict[str, list[tuple[float, float]]] = {
-    "square": [(-0.85, -0.85), (0.85, -0.85), (0.85, 0.85), (-0.85, 0.85)],
-    "diamond": [(0.0, -1.2), (1.2, 0.0), (0.0, 1.2), (-1.2, 0.0)],
-    "triangle": [(0.0, -1.2), (1.1, 0.8), (-1.1, 0.8)],
-    "star": [(round(r * math.sin(i * math.pi / 5), 3), round(-r * math.cos(i * math.pi / 5), 3))
-             for i, r in enumerate([1.3, 0.55] * 5)],
-    "cross": [(x * c - y * s, x * s + y * c)
-              for c, s in [(math.sqrt(0.5), math.sqrt(0.5))]
-              for x, y in [(-0.3, -1.1), (0.3, -1.1), (0.3, -0.3), (1.1, -0.3), (1.1, 0.3),
-                           (0.3, 0.3), (0.3, 1.1), (-0.3, 1.1), (-0.3, 0.3), (-1.1, 0.3),
-                           (-1.1, -0.3), (-0.3, -0.3)]],
-}
-SHAPES = {name: [(round(x, 3), round(y, 3)) for x, y in pts] for name, pts in SHAPES.items()}
-
-
-@dataclass(frozen=True, slots=True)
-class LayerStyle:
-    """How one event type is drawn: its layer name, colour and symbol."""
-
-    label: str
-    color: str
-    shape: str  # "circle" or a key of SHAPES
-
-
-LAYER_STYLES: dict[str, LayerStyle] = {
-    "earthquake": LayerStyle("Earthquakes", "#e66101", "circle"),
-    "military_base": LayerStyle("Military bases", "#1b7837", "square"),
-    "strike": LayerStyle("Strikes", "#d7191c", "star"),
-    "armed_clash": LayerStyle("Armed clashes", "#7b3294", "cross"),
-    "diplomacy": LayerStyle("Diplomacy", "#2166ac", "diamond"),
-    "protest": LayerStyle("Protests", "#c51b7d", "triangle"),
-}
-DEFAULT_COLOR = "#525252"
 DENSITY_COLORS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
-
-
-def layer_style(event_type: str) -> LayerStyle:
-    """Return the style of an event type; a type without one gets grey circles.
-
-    Examples
-    --------
-    >>> layer_style("strike").label
-    'Strikes'
-    >>> layer_style("cyber_attack")
-    LayerStyle(label='Cyber attack', color='#525252', shape='circle')
-    """
-    if event_type in LAYER_STYLES:
-        return LAYER_STYLES[event_type]
-    label = event_type.replace("_", " ").strip().capitalize() or "Other events"
-    return LayerStyle(label, DEFAULT_COLOR, "circle")
-
-
-def quake_radius(magnitude: float | None) -> float:
-    """Return the marker radius in pixels for a quake: doubles every 2 magnitude units.
-
-    Examples
-    --------
-    >>> quake_radius(4.0), quake_radius(6.0), quake_radius(8.0)
-    (4.0, 8.0, 16.0)
-    >>> quake_radius(None)
-    6.0
-    """
-    if magnitude is None or not math.isfinite(magnitude):
-        return BASE_RADIUS
-    return round(min(28.0, max(3.0, 2.0 ** (magnitude / 2.0))), 1)
-
-
-def safe_url(url: str | None) -> str | None:
-    """Return ``url`` if it is an absolute http(s) URL, else None (no javascript:, data:).
-
-    Examples
-    --------
-    >>> safe_url("https://example.org/a?b=1")
-    'https://example.org/a?b=1'
-    >>> safe_url("javascript:alert(1)") is None, safe_url("//evil.example") is None
-    (True, True)
-    """
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    # urlsplit drops tabs and newlines, as browsers do; the link uses what was checked.
-    return urlunsplit(parts)
-
-
-def _e(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _date_text(event: Event) -> str:
-    if event.date is None:
-        return "date unknown"
-    if event.date_precision == "year":
-        return f"{event.date.year} (year)"
-    if event.date_precision == "month":
-        return f"{event.date:%Y-%m} (month)"
-    if event.date_precision == "published":
-        return f"{event.date.isoformat()} (date of the article)"
-    return event.date.isoformat()
-
-
-def _place_text(event: Event) -> str:
-    parts = [event.place]
-    if event.admin1 and event.admin1 != event.place:
-        parts.append(event.admin1)
-    if event.country_code:
-        parts.append(event.country_code)
-    return ", ".join(p for p in parts if p)
-
-
-def _precision_text(event: Event) -> str:
-    text = PRECISION_TEXT.get(event.geo_precision, "")
-    if event.geo_precision >= 2 and event.uncertainty_km > 0:
-        text += f", within about {event.uncertainty_km:,.0f} km"
-    return f"{text} (precision {event.geo_precision})".lstrip(", ")
-
-
-def popup_html(event: Event) -> str:
-    """Return the popup of one event as HTML, with every text field escaped.
-
-    Shows the type and status, date and its precision, place and location precision,
-    the quake's magnitude (for catalog quakes), the evidence sentence, and the article
-    title, linked to the source only when the URL is http(s).
-    """
-    style = layer_style(event.event_type)
-    head = f'<b style="color:{style.color}">{_e(style.label)}</b>'
-    if event.status != "occurred":
-        head += f" &middot; <i>{_e(event.status)}</i>"
-    rows = [("Date", _date_text(event)), ("Place", _place_text(event)),
-            ("Location", _precision_text(event))]
-    if event.magnitude is not None:
-        quake = f"M {event.magnitude:.1f}"
-        if event.depth_km is not None:
-            quake += f", depth {event.depth_km:.0f} km"
-        if event.usgs_id:
-            quake += f" (USGS {event.usgs_id})"
-        rows.append(("Quake", quake))
-    elif event.related_quake:
-        rows.append(("Quake", f"USGS {event.related_quake}"))
-    table = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
-    evidence = event.evidence.strip()
-    if len(evidence) > EVIDENCE_CHARS:
-        evidence = evidence[:EVIDENCE_CHARS].rstrip() + "\u2026"
-    title = event.article_title.strip() or "(untitled article)"
-    url = safe_url(event.source_url)
-    if url:
-        source = (f'<a href="{_e(url)}" target="_blank" rel="noopener noreferrer">'
-                  f"{_e(title)}</a>")
-    else:
-        source = _e(title)
-    # The look comes from POPUP_CSS (in the map's header); the markup stays small.
-    return (
-        f'<div class="cm-pop">{head}<table>{table}</table>'
-        f'<blockquote style="border-color:{style.color}">{_e(evidence)}</blockquote>'
-        f'<div>Source: {source}</div>'
-        f'<div class="cm-dim">confidence {event.confidence:.2f}</div></div>'
-    )
-
-
-def tooltip_text(event: Event, more: int = 0) -> str:
-    """Return a one-line, escaped tooltip: type, place and date (and how many more)."""
-    text = f"{layer_style(event.event_type).label}: {event.place}"
-    if event.date:
-        text += f", {event.date.isoformat()}"
-    if event.magnitude is not None:
-        text += f", M {event.magnitude:.1f}"
-    if more:
-        text += f" (+{more} more here)"
-    return _e(text)
-
-
-# --- elements ------------------------------------------------------------------------
-
-def script_json(value: object) -> str:
-    """Return ``value`` as JSON that is safe inside an HTML ``<script>`` element.
-
-    Only ``</`` and ``<!--`` can end or confuse a script element, so only they are
-    escaped (``tojson`` escapes every ``<``, ``>`` and ``&``, which makes the popups'
-    markup three times larger). A ``{`` that would open a Jinja tag (``{{``, ``{%``,
-    ``{#``) is written ``\\u007b``: folium turns rendered scripts back into templates
-    when a whole page is rendered, and article text must never run as a template.
-
-    Examples
-    --------
-    >>> script_json(["</script><b>"])
-    '["<\\\\/script><b>"]'
-    >>> script_json(["{{ 7*7 }}"])
-    '["\\\\u007b{ 7*7 }}"]'
-    """
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    # Outside strings JSON never has "{" before "{", "%" or "#": only string text matches.
-    text = _JINJA_OPENERS.sub(r"\\u007b", text)
-    return (text.replace("</", "<\\/").replace("<!--", "<\\u0021--")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
-
-
-class _Script(Element):
-    """An already rendered script, kept as text: never compiled as a template."""
-
-    _template = Template("{{ this.text }}")
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-
-class _DataElement(MacroElement):
-    """A MacroElement whose script carries data (markers, circles, cells).
-
-    folium's ``MacroElement.render`` compiles each rendered script as a new Jinja
-    template; for a script holding thousands of markers' popups that took most of the
-    map's render time. Only the ``script`` macro is used here, and its output is added
-    to the page as plain text.
-    """
-
-    def render(self, **kwargs: object) -> None:
-        figure = self.get_root()
-        script = self._template.module.__dict__["script"]
-        figure.script.add_child(_Script(script(self, kwargs)), name=self.get_name())
-        for child in self._children.values():
-            child.render(**kwargs)
-
-
-class _MapSupport(MacroElement):
-    """Define the canvas shape marker and colour the sea; add first, before the layers."""
-
-    _template = Template("""
-        {% macro header(this, kwargs) %}
-        <style>#{{ this._parent.get_name() }} { background: {{ this.sea }}; }
-        {{ this.css }}</style>
-        {% endmacro %}
-        {% macro script(this, kwargs) %}
-        if (!L.ShapeMarker) {
-            L.ShapeMarker = L.CircleMarker.extend({
-                options: {shape: "circle"},
-                _updatePath: function () {
-                    var renderer = this._renderer;
-                    var points = L.ShapeMarker.shapes[this.options.shape];
-                    if (!points || !(renderer instanceof L.Canvas)) {
-                        return L.CircleMarker.prototype._updatePath.call(this);
-                    }
-                    if (!renderer._drawing || this._empty()) { return; }
-                    var ctx = renderer._ctx, p = this._point;
-                    var r = Math.max(Math.round(this._radius), 1);
-                    ctx.beginPath();
-                    for (var i = 0; i < points.length; i++) {
-                        ctx[i ? "lineTo" : "moveTo"](p.x + points[i][0] * r,
-                                                     p.y + points[i][1] * r);
-                    }
-                    ctx.closePath();
-                    renderer._fillStroke(ctx, this);
-                }
-            });
-            L.ShapeMarker.shapes = {{ this.shapes|tojson }};
-        }
-        if (!L.cmLegend) {  // a control showing escaped legend markup in a map corner
-            L.cmLegend = function (html, position) {
-                var legend = L.control({position: position});
-                legend.onAdd = function () {
-                    var div = L.DomUtil.create("div", "leaflet-control-layers cm-legend");
-                    div.innerHTML = html;
-                    L.DomEvent.disableClickPropagation(div);
-                    L.DomEvent.disableScrollPropagation(div);
-                    return div;
-                };
-                return legend;
-            };
-        }
-        {% endmacro %}
-    """)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "MapSupport"
-        self.sea = SEA_COLOR
-        self.css = POPUP_CSS
-        self.shapes = SHAPES
-
-
-class EventMarkers(_DataElement):
-    """Markers for the events of one layer, from one JSON array, added to the parent.
-
-    ``rows`` are ``[lat, lon, radius_px, fill_opacity, tooltip_html, popup_html]``;
-    ``n_events`` counts events (a row can hold several at one point).
-    """
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var group = {{ this._parent.get_name() }};
-            var style = {{ this.style|tojson }};
-            var rows = {{ this.rows_json }};
-            var markers = [];
-            for (var i = 0; i < rows.length; i++) {
-                var r = rows[i];
-                var marker = new L.ShapeMarker([r[0], r[1]],
-                    L.extend({}, style, {radius: r[2], fillOpacity: r[3]}));
-                marker.bindTooltip(r[4]);
-                marker.bindPopup(r[5], {maxWidth: 380});
-                markers.push(marker);
-            }
-            if (group.addLayers) { group.addLayers(markers); }
-            else { for (var j = 0; j < markers.length; j++) { group.addLayer(markers[j]); } }
-        })();
-        {% endmacro %}
-    """)
-
-    def __init__(self, rows: list[list], style: dict, n_events: int) -> None:
-        super().__init__()
-        self._name = "EventMarkers"
-        self.rows = rows
-        self.rows_json = script_json(rows)
-        self.style = style
-        self.n_events = n_events
-
-
-class UncertaintyCircles(_DataElement):
-    """Circles of ``radius_m`` metres (rows ``[lat, lon, radius_m]``), not clickable.
-
-    With ``min_zoom`` the circles show only from that zoom on: a clustered layer shows
-    counts when zoomed out, and thousands of circles would hide them.
-    """
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var group = {{ this._parent.get_name() }};
-            var style = {{ this.style|tojson }};
-            var rows = {{ this.rows_json }};
-            var areas = L.layerGroup();
-            for (var i = 0; i < rows.length; i++) {
-                areas.addLayer(L.circle([rows[i][0], rows[i][1]],
-                                        L.extend({}, style, {radius: rows[i][2]})));
-            }
-            {%- if this.min_zoom %}
-            var map = {{ this._parent._parent.get_name() }};  // group -> map
-            var sync = function () {
-                if (map.getZoom() >= {{ this.min_zoom }}) { group.addLayer(areas); }
-                else { group.removeLayer(areas); }
-            };
-            map.on("zoomend", sync);
-            sync();
-            {%- else %}
-            group.addLayer(areas);
-            {%- endif %}
-        })();
-        {% endmacro %}
-    """)
-
-    def __init__(self, rows: list[list], style: dict, min_zoom: int | None = None) -> None:
-        super().__init__()
-        self._name = "UncertaintyCircles"
-        self.rows = rows
-        self.rows_json = script_json(rows)
-        self.style = style
-        self.min_zoom = min_zoom
-
-
-class DensityCells(_DataElement):
-    """Density view: rows ``[lat, lon, radius_px, color, tooltip_html]`` per grid cell."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        (function () {
-            var group = {{ this._parent.get_name() }};
-            var rows = {{ this.rows_json }};
-            for (var i = 0; i < rows.length; i++) {
-                var r = rows[i];
-                group.addLayer(L.circleMarker([r[0], r[1]], {radius: r[2], stroke: false,
-                    fillColor: r[3], fillOpacity: 0.6}).bindTooltip(r[4]));
-            }
-        })();
-        {% endmacro %}
-    """)
-
-    def __init__(self, rows: list[list]) -> None:
-        super().__init__()
-        self._name = "DensityCells"
-        self.rows = rows
-        self.rows_json = script_json(rows)
-
-
-class Legend(MacroElement):
-    """A Leaflet control showing ``html`` (built from escaped text) in a map corner."""
-
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        L.cmLegend({{ this.html_json }}, {{ this.position|tojson }})
-            .addTo({{ this._parent.get_name() }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, html_text: str, position: str = "bottomright") -> None:
-        super().__init__()
-        self._name = "Legend"
-        self.html = html_text
-        self.html_json = script_json(html_text)
-        self.position = position
 
 
 # --- building the map ----------------------------------------------------------------
@@ -674,7 +268,7 @@ def density_layer(events: list[Event]) -> folium.FeatureGroup:
         lat = sum(e.lat for e in members) / n
         lon = sum(e.lon for e in members) / n
         rows.append([round(lat, 4), round(lon, 4), round(min(40.0, 5 + 4 * math.sqrt(n)), 1),
-                     DENSITY_COLORS[step], _e(text)])
+                     DENSITY_COLORS[step], esc(text)])
     group = folium.FeatureGroup(name="Density (all events)", overlay=True, show=False)
     group.add_child(DensityCells(rows))
     return group
@@ -701,7 +295,7 @@ def legend_html(counts: Counter, order: Sequence[str], events: Sequence[Event] =
              "<b>Events</b>"]
     for event_type in order:
         style = layer_style(event_type)
-        lines.append(f"<div>{_symbol_svg(style)} {_e(style.label)} "
+        lines.append(f"<div>{_symbol_svg(style)} {esc(style.label)} "
                      f'<span style="color:#777">({counts[event_type]:,})</span></div>')
     grey = LayerStyle("", "#666666", "circle")
     lines.append(f"<div>{_symbol_svg(grey, fill=HOLLOW)} planned or denied</div>")

@@ -13,7 +13,7 @@ import datetime as dt
 import html
 from collections.abc import Mapping
 
-from geo.maps import LAYER_STYLES, layer_style
+from geo.popups import LAYER_STYLES, layer_style
 
 WIDTH, HEIGHT = 1000, 150  # the drawing's own units; it scales to the page's width
 PLOT_TOP, PLOT_BOTTOM, PLOT_LEFT, PLOT_RIGHT = 8, 118, 40, 992

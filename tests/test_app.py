@@ -32,7 +32,8 @@ from streamlit.testing.v1 import AppTest
 
 from geo.events import EVENT_TYPES, Event
 from geo.ingest import Article
-from geo.maps import build_map, layer_counts, layer_style
+from geo.maps import build_map, layer_counts
+from geo.popups import layer_style
 from geo.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent

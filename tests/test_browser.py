@@ -41,7 +41,7 @@ from factories import QUAKE_FIELDS, make_event
 from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
 from geo.ingest import Article
-from geo.maps import layer_style
+from geo.popups import layer_style
 from geo.store import open_store
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]

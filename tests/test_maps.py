@@ -28,19 +28,15 @@ from geo.assets import (
     load_basemap,
 )
 from geo.events import Event
-from geo.maps import (
+from geo.map_elements import (
     DensityCells,
     EventMarkers,
     Legend,
     UncertaintyCircles,
-    build_map,
-    layer_counts,
-    popup_html,
-    quake_radius,
-    safe_url,
     script_json,
-    walk,
 )
+from geo.maps import build_map, layer_counts, walk
+from geo.popups import popup_html, quake_radius, safe_url
 
 SCRIPT_XSS = "<script>alert(1)</script>"
 IMG_XSS = "<img src=x onerror=alert(1)>"

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from geo.maps import layer_style
+from geo.popups import layer_style
 from geo.timeline import binned, timeline_svg
 
 D = dt.date
