@@ -67,7 +67,8 @@ class ViewUpdate(_DataElement):
         (function () {
             var map = {{ this._parent._parent.get_name() }};
             // This update's layers were pushed just before this one's; older ones linger.
-            var groups = (window.feature_group || []).slice(-{{ this.names|length }});
+            var pushed = window.feature_group || [];
+            var groups = pushed.slice(pushed.length - {{ this.names|length }});
             window.feature_group = groups;
             var names = {{ this.names_json }}, overlays = {};
             for (var i = 0; i < names.length; i++) { overlays[names[i]] = groups[i]; }

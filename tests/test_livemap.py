@@ -54,7 +54,7 @@ def test_layers_draw_what_build_map_draws():
 def test_view_update_fits_hides_and_names_the_layers():
     args = component_args(build_map_parts(EVENTS))
     script = args["feature_group"]
-    assert "slice(-4)" in script  # this update's four layers, before the view's own
+    assert "slice(pushed.length - 4)" in script  # this update's four layers
     assert json.loads(re.search(r"var names = (\[.*?\]),", script).group(1)) == [
         "Earthquakes", "Strikes", "Protests", "Density (all events)"]
     assert json.loads(re.search(r"var hidden = (\[.*?\]);", script).group(1)) == [
@@ -75,3 +75,11 @@ def test_article_text_reaches_the_layers_escaped(field):
     args = component_args(build_map_parts([event]))
     page = "".join(args.values())
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_no_events_leaves_an_empty_map_with_a_legend():
+    parts = build_map_parts([])
+    assert [g.layer_name for g in parts.layers] == ["view"]
+    script = component_args(parts)["feature_group"]
+    assert "slice(pushed.length - 0)" in script and "var bounds = null;" in script
+    assert "no events to show" in script
