@@ -204,7 +204,7 @@ def main() -> None:
     # The base map never changes, so st_folium keeps its frame (and Leaflet) across
     # filter changes and swaps only the event layers (geo/livemap.py). render=False:
     # st_folium renders the map itself either way.
-    parts = build_map_parts(data.points)
+    parts = build_map_parts(data.points, weights=data.weights)
     st_folium(parts.base, feature_group_to_add=parts.layers, layer_control=parts.control,
               height=560, use_container_width=True, key="map", returned_objects=[],
               render=False)

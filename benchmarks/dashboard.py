@@ -246,7 +246,8 @@ def profile_server(store_path: Path) -> dict:
             # a copy: unpickling it is what a cache hit costs.
             pickled = pickle.dumps(data)
             timed("cache_hit", lambda pickled=pickled: pickle.loads(pickled))
-            parts = timed("build_map", lambda data=data: build_map_parts(data.points))
+            parts = timed("build_map", lambda data=data: build_map_parts(
+                data.points, weights=data.weights))
             # st_folium renders the base map (once: app.py passes render=False), cuts out
             # its script, hashes it, and renders the event layers and their control.
             timed("st_folium_render", lambda parts=parts: parts.base.render())
@@ -491,7 +492,8 @@ def filter_markers(store_path: Path) -> dict[str, int]:
     with open_store(store_path) as store:
         for event_type in FILTER_TYPES:
             query = dashboard.Filters(types=(event_type,)).store_query()
-            parts = build_map_parts(dashboard.map_points(store, query))
+            points, weights = dashboard.map_points(store, query)
+            parts = build_map_parts(points, weights=weights)
             out[event_type] = sum(len(e.rows) for layer in parts.layers for e in walk(layer)
                                   if isinstance(e, EventMarkers))
     return out

@@ -145,15 +145,18 @@ class PageData:
 
     count: int  # events passing the filters
     points: list[Event]  # the map's points (merged per grid cell above MAP_POINT_LIMIT)
+    weights: dict[str, int]  # merged points: how many events each stands for
     per_day: dict[str, dict[dt.date, int]]  # the timeline: {type: {day: events}}
     latest: list[Event]  # the table: the newest TABLE_ROW_LIMIT events
 
 
 def page_data(store: Store, query: Mapping) -> PageData:
     """Return the map points, timeline and table rows for ``store.query(**query)``."""
+    points, weights = map_points(store, query)
     return PageData(
         count=store.count(**query),
-        points=map_points(store, query),
+        points=points,
+        weights=weights,
         per_day=store.daily_counts(**query),
         latest=store.query(**query, limit=TABLE_ROW_LIMIT, newest_first=True),
     )
@@ -179,8 +182,12 @@ def query_from_json(text: str) -> dict:
     return query
 
 
-def map_points(store: Store, query: Mapping, limit: int = MAP_POINT_LIMIT) -> list[Event]:
+def map_points(store: Store, query: Mapping,
+               limit: int = MAP_POINT_LIMIT) -> tuple[list[Event], dict[str, int]]:
     """Return at most ``limit`` map points for the events ``store.query(**query)`` finds.
+
+    Returns the points and, for each merged point (by ``event_id``), how many events it
+    stands for (``geo.maps.build_map``'s ``weights``).
 
     Up to ``limit`` events are their own points. Above it, events of a type are merged
     per grid cell, in the store (``Store.grid_cells``), so the events themselves are
@@ -190,10 +197,12 @@ def map_points(store: Store, query: Mapping, limit: int = MAP_POINT_LIMIT) -> li
     a cell of catalog quakes is still sized by its strongest.
     """
     if store.count(**query) <= limit:
-        return store.query(**query)
+        return store.query(**query), {}
     cells, cell_deg = coarsen(store.grid_cells(FINE_CELL_DEG, **query), FINE_CELL_DEG, limit)
     leads = {e.event_id: e for e in store.get_events([c.lead_id for c in cells])}
-    return [merged_point(c, leads[c.lead_id], cell_deg) for c in cells]
+    points = [merged_point(c, leads[c.lead_id], cell_deg) for c in cells]
+    return points, {p.event_id: c.count for p, c in zip(points, cells, strict=True)
+                    if c.count > 1}
 
 
 def coarsen(cells: Sequence[GridCell], cell_deg: float,

@@ -27,8 +27,7 @@ Usage, as in ``app.py``::
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import folium
@@ -41,6 +40,7 @@ from geo.maps import (
     ST_FOLIUM_ASSET_BASE_URL,
     base_map,
     density_layer,
+    event_counts,
     event_layer,
     layer_order,
     legend_html,
@@ -116,22 +116,24 @@ def view_bounds(events: Sequence[Event]) -> list[list[float]] | None:
 
 def build_map_parts(events: Sequence[Event], *,
                     asset_base_url: str = ST_FOLIUM_ASSET_BASE_URL, tiles: bool = True,
-                    cluster_threshold: int = 2000) -> MapParts:
+                    cluster_threshold: int = 2000,
+                    weights: Mapping[str, int] | None = None) -> MapParts:
     """Return the map of ``events`` as st_folium's base map, layers and layer control.
 
     Draws what ``geo.maps.build_map`` draws, with the same parameters.
     """
     urls = asset_urls(asset_base_url)
+    weights = weights or {}
     drawn = [e for e in events if math.isfinite(e.lat) and math.isfinite(e.lon)]
     # The cluster plugin loads with the base map, for any later filter that clusters.
     base = base_map(asset_base_url=asset_base_url, tiles=tiles, with_clusters=True)
     order = layer_order(drawn)
-    layers = [event_layer(t, [e for e in drawn if e.event_type == t], urls, cluster_threshold)
-              for t in order]
+    layers = [event_layer(t, [e for e in drawn if e.event_type == t], urls, cluster_threshold,
+                          weights) for t in order]
     if drawn:
-        layers.append(density_layer(drawn))
+        layers.append(density_layer(drawn, weights))
     names = [layer.layer_name for layer in layers]
-    legend = legend_html(Counter(e.event_type for e in drawn), order, drawn)
+    legend = legend_html(event_counts(drawn, weights), order, drawn, weights)
     view = folium.FeatureGroup(name="view", control=False)
     view.add_child(ViewUpdate(names, [layer.layer_name for layer in layers if not layer.show],
                               legend, view_bounds(drawn)))

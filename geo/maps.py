@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import folium
 from branca.element import Element
@@ -105,6 +105,7 @@ def build_map(
     asset_base_url: str = ST_FOLIUM_ASSET_BASE_URL,
     tiles: bool = True,
     cluster_threshold: int = 2000,
+    weights: Mapping[str, int] | None = None,
 ) -> folium.Map:
     """Return a folium map of ``events`` that loads nothing from the internet.
 
@@ -120,17 +121,23 @@ def build_map(
         Offer OpenStreetMap and CartoDB tiles as base layers besides the outlines.
     cluster_threshold
         A layer with more events than this clusters its markers.
+    weights
+        For points that stand for several events (``geo.dashboard.map_points`` merges
+        events per grid cell), how many: such a point is sized by its count, counts as
+        that many events in the legend and the density view, and gets no uncertainty
+        circle (its area is a grid cell, not a place).
     """
     urls = asset_urls(asset_base_url)
+    weights = weights or {}
     drawn = [e for e in events if math.isfinite(e.lat) and math.isfinite(e.lon)]
     m = base_map(asset_base_url=asset_base_url, tiles=tiles)
     order = layer_order(drawn)
     for event_type in order:
         event_layer(event_type, [e for e in drawn if e.event_type == event_type], urls,
-                    cluster_threshold).add_to(m)
+                    cluster_threshold, weights).add_to(m)
     if drawn:
-        density_layer(drawn).add_to(m)
-    m.add_child(Legend(legend_html(Counter(e.event_type for e in drawn), order, drawn)))
+        density_layer(drawn, weights).add_to(m)
+    m.add_child(Legend(legend_html(event_counts(drawn, weights), order, drawn, weights)))
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     _fit(m, drawn)
     return m
@@ -168,6 +175,14 @@ def base_map(*, asset_base_url: str = ST_FOLIUM_ASSET_BASE_URL, tiles: bool = Tr
     return m
 
 
+def event_counts(points: Sequence[Event], weights: Mapping[str, int]) -> Counter:
+    """Return the events per type that ``points`` stand for."""
+    counts: Counter = Counter()
+    for e in points:
+        counts[e.event_type] += weights.get(e.event_id, 1)
+    return counts
+
+
 def layer_order(events: Sequence[Event]) -> list[str]:
     """Return the event types present, in the order of ``EVENT_TYPES`` (others last)."""
     present = {e.event_type for e in events}
@@ -175,21 +190,24 @@ def layer_order(events: Sequence[Event]) -> list[str]:
 
 
 def event_layer(event_type: str, events: list[Event], urls: dict[str, str],
-                cluster_threshold: int) -> folium.FeatureGroup:
+                cluster_threshold: int,
+                weights: Mapping[str, int] | None = None) -> folium.FeatureGroup:
     """Return the overlay of one event type: its markers and uncertainty circles."""
+    weights = weights or {}
     style = layer_style(event_type)
     group = folium.FeatureGroup(name=style.label, overlay=True, show=True)
     group.event_type = event_type  # type: ignore[attr-defined]  # marks the event layers
 
     clustered = len(events) > cluster_threshold
-    areas = sorted({(e.lat, e.lon, round(e.uncertainty_km * 1000.0))
-                    for e in events if e.geo_precision >= 2 and e.uncertainty_km > 0})
+    areas = sorted({(e.lat, e.lon, round(e.uncertainty_km * 1000.0)) for e in events
+                    if e.geo_precision >= 2 and e.uncertainty_km > 0
+                    and e.event_id not in weights})
     if areas:
         group.add_child(UncertaintyCircles(
             [list(a) for a in areas], {"color": style.color, **UNCERTAINTY_STYLE},
             min_zoom=CLUSTERED_AREAS_MIN_ZOOM if clustered else None))
 
-    rows = _marker_rows(events)
+    rows = _marker_rows(events, weights)
     marker_style = {"shape": style.shape, "color": style.color, "fillColor": style.color,
                     "weight": 1.5, "opacity": 0.9}
     target: folium.FeatureGroup | MarkerCluster = group
@@ -201,11 +219,12 @@ def event_layer(event_type: str, events: list[Event], urls: dict[str, str],
         target.default_css = [("markerclustercss", urls["markerclustercss"]),
                               ("markerclusterdefaultcss", urls["markerclusterdefaultcss"])]
         group.add_child(target)
-    target.add_child(EventMarkers(rows, marker_style, len(events)))
+    target.add_child(EventMarkers(rows, marker_style,
+                                  sum(weights.get(e.event_id, 1) for e in events)))
     return group
 
 
-def _marker_rows(events: list[Event]) -> list[list]:
+def _marker_rows(events: list[Event], weights: Mapping[str, int]) -> list[list]:
     """Return one marker row per point: events at the same point share one popup."""
     at: dict[tuple, list[Event]] = defaultdict(list)
     rows: list[tuple[float, list]] = []
@@ -217,6 +236,9 @@ def _marker_rows(events: list[Event]) -> list[list]:
         first = group[0]
         if first.usgs_id:
             radius = quake_radius(first.magnitude)
+        elif any(e.event_id in weights for e in group):  # merged events: sized by count
+            n = sum(weights.get(e.event_id, 1) for e in group)
+            radius = CENTRE_RADIUS + min(10.0, 1.5 * math.log2(n))
         elif first.geo_precision >= 2:
             radius = CENTRE_RADIUS + min(4.0, math.log2(len(group)))
         else:
@@ -251,22 +273,28 @@ def _cluster_icon(color: str) -> str:
     )
 
 
-def density_layer(events: list[Event]) -> folium.FeatureGroup:
+def density_layer(events: list[Event],
+                  weights: Mapping[str, int] | None = None) -> folium.FeatureGroup:
     """Return the density view (off at start): events counted per half-degree cell."""
+    weights = weights or {}
     cells: dict[tuple[int, int], list[Event]] = defaultdict(list)
     for e in events:
         cell = (math.floor(e.lat / DENSITY_CELL_DEG), math.floor(e.lon / DENSITY_CELL_DEG))
         cells[cell].append(e)
-    top = max(len(v) for v in cells.values())
+    totals = {key: sum(weights.get(e.event_id, 1) for e in members)
+              for key, members in cells.items()}
+    top = max(totals.values())
     rows = []
-    for members in sorted(cells.values(), key=len):
-        n = len(members)
+    for key in sorted(cells, key=totals.get):
+        members, n = cells[key], totals[key]
         step = 0 if top == 1 else min(4, int(4 * math.log(n) / math.log(top) + 0.5))
-        kinds = Counter(layer_style(e.event_type).label for e in members)
-        text = f"{n} event{'s' if n > 1 else ''}: " + ", ".join(
-            f"{k} {c}" for k, c in kinds.most_common())
-        lat = sum(e.lat for e in members) / n
-        lon = sum(e.lon for e in members) / n
+        kinds: Counter = Counter()
+        for e in members:
+            kinds[layer_style(e.event_type).label] += weights.get(e.event_id, 1)
+        text = f"{n:,} event{'s' if n > 1 else ''}: " + ", ".join(
+            f"{k} {c:,}" for k, c in kinds.most_common())
+        lat = sum(e.lat for e in members) / len(members)
+        lon = sum(e.lon for e in members) / len(members)
         rows.append([round(lat, 4), round(lon, 4), round(min(40.0, 5 + 4 * math.sqrt(n)), 1),
                      DENSITY_COLORS[step], esc(text)])
     group = folium.FeatureGroup(name="Density (all events)", overlay=True, show=False)
@@ -289,8 +317,10 @@ def _symbol_svg(style: LayerStyle, radius: float = 6.0, fill: float = FILLED) ->
             f"{body}</svg>")
 
 
-def legend_html(counts: Counter, order: Sequence[str], events: Sequence[Event] = ()) -> str:
+def legend_html(counts: Counter, order: Sequence[str], events: Sequence[Event] = (),
+                weights: Mapping[str, int] | None = None) -> str:
     """Return the legend: a symbol, name and count per layer, and what sizes mean."""
+    weights = weights or {}
     lines = ['<div style="padding:6px 8px;font:12px/1.5 sans-serif;background:#fff">'
              "<b>Events</b>"]
     for event_type in order:
@@ -299,7 +329,7 @@ def legend_html(counts: Counter, order: Sequence[str], events: Sequence[Event] =
                      f'<span style="color:#777">({counts[event_type]:,})</span></div>')
     grey = LayerStyle("", "#666666", "circle")
     lines.append(f"<div>{_symbol_svg(grey, fill=HOLLOW)} planned or denied</div>")
-    if any(e.geo_precision >= 2 for e in events):
+    if any(e.geo_precision >= 2 and e.event_id not in weights for e in events):
         lines.append('<div><svg width="18" height="18" style="vertical-align:middle">'
                      '<circle cx="9" cy="9" r="7" fill="#666" fill-opacity="0.1" stroke="#666"'
                      ' stroke-dasharray="3 2"/></svg> location uncertainty (region-level)</div>')
@@ -307,6 +337,9 @@ def legend_html(counts: Counter, order: Sequence[str], events: Sequence[Event] =
         quake = LAYER_STYLES["earthquake"]
         sizes = "".join(_symbol_svg(quake, quake_radius(mag)) for mag in (4, 6, 7.5))
         lines.append(f"<div>{sizes} catalog quakes M4 / M6 / M7.5</div>")
+    if weights:
+        lines.append('<div style="color:#555">nearby events merged: a larger point stands '
+                     "for more</div>")
     if not order:
         lines.append('<div style="color:#777">no events to show</div>')
     lines.append("</div>")

@@ -92,7 +92,7 @@ def test_query_json_round_trip():
 
 def test_small_sets_are_drawn_as_they_are():
     events = [event(str(i)) for i in range(5)]
-    assert map_points(stored(*events), {}, limit=5) == events  # by date, then id
+    assert map_points(stored(*events), {}, limit=5) == (events, {})  # by date, then id
 
 
 def test_large_sets_merge_per_type_and_cell():
@@ -108,7 +108,7 @@ def test_large_sets_merge_per_type_and_cell():
     events.append(make_event(event_id="q2", event_type="earthquake", lat=37.21, lon=37.01,
                              magnitude=4.1, usgs_id="x"))
     store = stored(*events)
-    points = map_points(store, {}, limit=300)
+    points, weights = map_points(store, {}, limit=300)
     assert len(points) <= 300
     assert {p.event_type for p in points} == {"strike", "protest", "earthquake"}
     (quake,) = [p for p in points if p.event_type == "earthquake"]
@@ -118,8 +118,10 @@ def test_large_sets_merge_per_type_and_cell():
     assert merged and all(p.geo_precision >= 2 and p.uncertainty_km > 0 for p in merged)
     assert sum(int(p.place.split()[0]) if p.event_id.startswith("cell:") else 1
                for p in points) == len(events)
+    assert weights == {p.event_id: int(p.place.split()[0]) for p in merged}
+    assert sum(weights.get(p.event_id, 1) for p in points) == len(events)
     # Filters apply before merging: only protests, and all of them.
-    protests = map_points(store, {"types": ["protest"]}, limit=300)
+    protests, _ = map_points(store, {"types": ["protest"]}, limit=300)
     assert {p.event_type for p in protests} == {"protest"}
     assert sum(int(p.place.split()[0]) if p.event_id.startswith("cell:") else 1
                for p in protests) == sum(e.event_type == "protest" for e in events)
@@ -130,7 +132,9 @@ def test_merged_point_speaks_with_its_most_confident_event():
                          lon=38.01, confidence=c, evidence=f"Report {i}.", place=f"P{i}")
               for i, c in enumerate([0.4, 0.9, 0.6])]
     events.append(make_event(event_id="far", event_type="strike", lat=10.0, lon=10.0))
-    (point, far) = sorted(map_points(stored(*events), {}, limit=2), key=lambda p: -p.lat)
+    points, weights = map_points(stored(*events), {}, limit=2)
+    (point, far) = sorted(points, key=lambda p: -p.lat)
+    assert weights == {point.event_id: 3}
     assert point.evidence.endswith("Report 1.") and point.place == "3 strike events around P1"
     assert point.lat == pytest.approx(36.011) and far.event_id == "far"
 

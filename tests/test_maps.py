@@ -495,3 +495,23 @@ def test_clusters_render_in_chromium(browser, site):
     assert page.locator(".marker-cluster").count() > 0
     assert outside == [] and errors == []
     page.close()
+
+
+def test_merged_points_are_sized_and_counted_by_their_events():
+    merged = ev("cell:strike:1:2", "strike", 36.0, 38.0, geo_precision=2,
+                uncertainty_km=11.1)
+    single = ev("s9", "strike", 30.0, 30.0, geo_precision=2, uncertainty_km=20.0)
+    points = [merged, single]
+    small = build_map(points, weights={merged.event_id: 2})
+    big = build_map(points, weights={merged.event_id: 500})
+    radius = {m: {(r[0], r[1]): r[2] for e in elements(m, EventMarkers) for r in e.rows}
+              for m in (small, big)}
+    assert radius[big][(36.0, 38.0)] > radius[small][(36.0, 38.0)] > radius[big][(30.0, 30.0)]
+    assert layer_counts(big) == {"Strikes": 501}
+    # The merged point's area is a grid cell, not a place: only the single event's circle.
+    (circles,) = elements(big, UncertaintyCircles)
+    assert [row[:2] for row in circles.rows] == [[30.0, 30.0]]
+    legend = elements(big, Legend)[0].html
+    assert "(501)" in legend and "nearby events merged" in legend
+    (density,) = elements(big, DensityCells)
+    assert "500 events: Strikes 500" in [row[4] for row in density.rows]
