@@ -55,19 +55,19 @@ def gazetteer():
 
 
 @st.cache_data(show_spinner=False)
-def summary(url: str, version: int) -> StoreSummary:
+def summary(url: str, version: str) -> StoreSummary:
     return get_store(url).summary()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def source_options(url: str, version: int, search: str, chosen: tuple[str, ...]) -> dict:
+def source_options(url: str, version: str, search: str, chosen: tuple[str, ...]) -> dict:
     """Return {id: title} of the chosen sources and the newest ones matching ``search``."""
     return dict(get_store(url).sources(search.strip(), ids=chosen,
                                        limit=dashboard.SOURCE_OPTION_LIMIT))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def page_data(url: str, version: int, query_json: str) -> dashboard.PageData:
+def page_data(url: str, version: str, query_json: str) -> dashboard.PageData:
     return dashboard.page_data(get_store(url), dashboard.query_from_json(query_json))
 
 
@@ -79,11 +79,20 @@ def export_text(url: str, query_json: str, fmt: str) -> str:
     return out.getvalue()
 
 
-def sidebar(url: str, version: int, opts: StoreSummary,
+def sidebar(url: str, version: str, opts: StoreSummary,
             initial: dashboard.Filters) -> dashboard.Filters:
     st.sidebar.header("Filters")
     span = ()
     if opts.first:
+        # Unless a date range was chosen (it is in the link then), the date widget follows
+        # the store's span as it grows (an upload, another process ingesting): it keeps
+        # its old range otherwise, which hides what was just added.
+        whole = (opts.first, opts.last)
+        if st.session_state.get("dates_span") != whole and not (
+                {"since", "until"} & set(st.query_params)):
+            if "dates" in st.session_state:
+                st.session_state["dates"] = whole
+        st.session_state["dates_span"] = whole
         span = st.sidebar.date_input(
             "Dates", value=(initial.since or opts.first, initial.until or opts.last),
             key="dates")
@@ -97,7 +106,7 @@ def sidebar(url: str, version: int, opts: StoreSummary,
     search = st.sidebar.text_input("Find sources", key="source_search",
                                    placeholder="words of a title") \
         if opts.sources > dashboard.SOURCE_OPTION_LIMIT else ""
-    titles = source_options(url, version, search, initial.articles)
+    titles = dashboard.distinct_labels(source_options(url, version, search, initial.articles))
     articles = st.sidebar.multiselect(
         "Sources", list(titles), format_func=titles.get,
         default=[a for a in initial.articles if a in titles], key="articles")
@@ -155,12 +164,6 @@ def upload_panel(url: str) -> None:
         for warning in report.warnings:
             st.warning(warning)
         st.success(report.summary())
-        st.session_state["version"] = st.session_state.get("version", 0) + 1
-        # Unless a date range was chosen, widen the date widget to the new dates: it keeps
-        # its old range otherwise, which hides what was just added.
-        fresh = summary(url, st.session_state["version"])
-        if fresh.first and "since" not in st.query_params:
-            st.session_state["dates"] = (fresh.first, fresh.last)
 
 
 def details(events: list[Event], event_id: str | None) -> None:
@@ -187,9 +190,10 @@ def main() -> None:
         st.error(f"The demo store {DEMO_STORE} is missing: run `make demo` (or `make run`), "
                  "or set GEO_STORE to your own store.")
         st.stop()
-    version = st.session_state.setdefault("version", 0)
     upload_panel(url)
-    version = st.session_state["version"]
+    # Cached views are keyed by the store's revision: an upload here, or an ingest by
+    # another process, shows in every session at its next rerun.
+    version = get_store(url).revision()
     opts = summary(url, version)
     filters = sidebar(url, version, opts,
                       dashboard.filters_from_query(st.query_params.to_dict()))
@@ -227,14 +231,15 @@ def main() -> None:
     # Collapsed and lazy (on_change="rerun"): the table runs, and the browser loads its
     # data grid (1.7 MB of script), only once opened, so a page load does not make the
     # map wait for it. A selected row shows the event's evidence and source.
-    label = f"Events table: the newest {len(data.latest):,} of {data.count:,}"
-    box = st.expander(label if data.count > len(data.latest) else "Events table",
-                      key="show_table", on_change="rerun")
+    # A fixed label: the expander's identity includes it, so a count in it would close
+    # the table at every filter change.
+    box = st.expander("Events table", key="show_table", on_change="rerun")
     if not box.open:
         return
     with box:
         if data.count > len(data.latest):
-            st.caption("The downloads hold every filtered event.")
+            st.caption(f"The newest {len(data.latest):,} of {data.count:,} events; the "
+                       "downloads hold every filtered event.")
         table = pd.DataFrame(dashboard.event_rows(data.latest))
         picked = st.dataframe(table, hide_index=True, on_select="rerun",
                               selection_mode="single-row", key="table",

@@ -71,6 +71,24 @@ def is_missing(url: str, path: Path) -> bool:
     return Path(target).resolve() == path.resolve() and not path.exists()
 
 
+def distinct_labels(titles: Mapping[str, str]) -> dict[str, str]:
+    """Return ``{id: label}`` where a title shared by several ids gets the id appended.
+
+    A multiselect tells its options apart by their labels: two sources titled "Live
+    updates" would be one choice, filtering by the other.
+
+    Examples
+    --------
+    >>> distinct_labels({"a": "Live", "b": "Live", "c": "Other"})
+    {'a': 'Live (a)', 'b': 'Live (b)', 'c': 'Other'}
+    """
+    seen: dict[str, int] = {}
+    for title in titles.values():
+        seen[title] = seen.get(title, 0) + 1
+    return {key: f"{title} ({key})" if seen[title] > 1 else title
+            for key, title in titles.items()}
+
+
 def filters_from_query(params: Mapping[str, str]) -> Filters:
     """Read filters from a URL query string; unknown or malformed values are dropped.
 

@@ -152,6 +152,7 @@ class Store(Protocol):
     def count(self, **filters: Any) -> int: ...
     def get_events(self, event_ids: Iterable[str]) -> list[Event]: ...
     def summary(self) -> StoreSummary: ...
+    def revision(self) -> str: ...
     def sources(self, search: str = "", *, ids: Iterable[str] = (),
                 limit: int | None = None) -> list[tuple[str, str]]: ...
     def daily_counts(self, **filters: Any) -> dict[str, dict[dt.date, int]]: ...
@@ -220,6 +221,7 @@ class SQLiteStore:
     def __init__(self, path: str | Path) -> None:
         self.path = path
         self._lock = threading.RLock()
+        self._writes = 0  # commits through this object (see revision)
         memory = path == ":memory:"
         if not memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -268,6 +270,7 @@ class SQLiteStore:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+            self._writes += 1
 
     def _create_schema(self) -> None:
         with self._transaction() as conn:
@@ -282,6 +285,17 @@ class SQLiteStore:
                     f"schema version {row[0]} is newer than this program's ({SCHEMA_VERSION}); "
                     "upgrade conflict-map"
                 )
+
+    def revision(self) -> str:
+        """Return a token that changes whenever the stored data may have changed.
+
+        Commits through this object count, and SQLite's ``data_version`` changes when
+        another connection (another process ingesting, ``geo ingest``) commits: a cache
+        keyed by it never serves what the store no longer holds.
+        """
+        with self._lock:
+            data_version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            return f"{data_version}.{self._writes}"
 
     def schema_version(self) -> int:
         """Return the schema version recorded in the file."""

@@ -363,3 +363,38 @@ def test_many_sources_are_searched_not_all_listed(at, monkeypatch):
     sources.set_value(["a3", "usgs"]).run()
     assert shown(at) == 1 + len(QUAKES)
     assert at.query_params["articles"] == "a3,usgs"
+
+
+def test_open_table_stays_open_when_a_filter_changes_the_count(at, monkeypatch):
+    from geo import dashboard
+
+    monkeypatch.setattr(dashboard, "TABLE_ROW_LIMIT", 2)  # more events than rows
+    open_table(at)
+    assert len(at.dataframe[0].value) == 2
+    at.multiselect(key="types").set_value(["strike", "protest"]).run()
+    assert not at.exception
+    assert at.session_state["show_table"] and len(at.dataframe) == 1
+
+
+def test_sources_with_one_title_stay_apart(at, store_path):
+    twin = event("t1", "protest", "Izmir", 38.42, 27.14, "TR", D(2023, 3, 21), "a4",
+                 article_title="A2")
+    with open_store(store_path) as store:
+        store.add_article(Article("a4", "A2", "text", twin.date, url=twin.source_url),
+                          [twin])
+    at.run()
+    at.multiselect(key="articles").set_value(["a4"]).run()
+    assert not at.exception
+    assert at.multiselect(key="articles").value == ["a4"]
+    assert shown(at) == 1 and map_layers(at) == {"Protests": 1}
+
+
+def test_writes_by_another_process_show_at_the_next_rerun(at, store_path):
+    at.run()
+    assert shown(at) == len(ALL)
+    late = event("s3", "strike", "Mayadin", 35.02, 40.45, "SY", D(2023, 3, 26), "usgs")
+    with open_store(store_path) as store:  # another connection, as `geo ingest` would be
+        store.add_events([late])
+    at.run()
+    assert shown(at) == len(ALL) + 1
+    assert map_layers(at)["Strikes"] == 3

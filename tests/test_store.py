@@ -494,3 +494,15 @@ def test_parse_bbox(text: str, expected: tuple) -> None:
 def test_parse_bbox_rejects(text: str) -> None:
     with pytest.raises(ValueError, match="bbox"):
         parse_bbox(text)
+
+
+def test_revision_changes_with_any_write(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "events.sqlite") as store:
+        first = store.revision()
+        assert store.revision() == first  # reading changes nothing
+        store.add_events([event(event_id="r1")])
+        second = store.revision()
+        assert second != first
+        with SQLiteStore(tmp_path / "events.sqlite") as other:
+            other.add_events([event(event_id="r2")])
+        assert store.revision() != second
