@@ -1,10 +1,11 @@
 """The dashboard's timeline: events per day by type, as a small self-contained SVG.
 
 A stacked bar per day (per week or month over longer spans) in the map's layer colours,
-with a hover title per bar. Plain SVG, so the page needs no charting library: a
-Vega-Lite chart cost the browser about 0.4 s of every page load, on the same thread
-that draws the map (benchmarks/README.md, "Dashboard"). Every text in it is escaped,
-though only type labels, dates and counts ever reach it.
+a legend with each type's total, and a title per bar (shown on hover where the SVG is
+opened as a document; the app shows it as an image). Plain SVG, so the page needs no
+charting library: a Vega-Lite chart cost the browser about 0.4 s of every page load, on
+the same thread that draws the map (benchmarks/README.md, "Dashboard"). Every text in
+it is escaped, though only type labels, dates and counts ever reach it.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ carries, and runs it as Streamlit would, so it reads what a user would get.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
 import http.server
@@ -167,8 +168,9 @@ def test_filter_drives_map_caption_link_and_downloads(at, downloads, kind, key, 
     assert map_layers(at) == expected_layers(ids)
     assert at.query_params == query  # the shareable link
     # The timeline follows too: its bars' titles add up to the dated events shown.
-    (timeline,) = [h for h in at.get("html") if "<svg" in h.proto.body]
-    totals = re.findall(r": ([\d,]+) events \(", timeline.proto.body)
+    (timeline,) = at.get("image")  # the SVG, as a data: URL
+    svg = base64.b64decode(timeline.proto.imgs[0].url.split(",", 1)[1]).decode()
+    totals = re.findall(r": ([\d,]+) events \(", svg)
     assert sum(int(n.replace(",", "")) for n in totals) == len(ids)
 
     # The files are built only when a button is clicked: the page carries no data.

@@ -194,6 +194,12 @@ def test_map_shows_every_event_offline(session: Session):
     assert wait_until(lambda: all(is_strike_red(pixel(page, p)) for p in strikes)), \
         [pixel(page, p) for p in strikes]
 
+    # The timeline is drawn: its image decoded to a real size on the page.
+    timeline = page.get_by_test_id("stImage").locator("img")
+    timeline.scroll_into_view_if_needed()
+    assert wait_until(lambda: timeline.evaluate("img => img.complete && img.naturalWidth"))
+    assert timeline.bounding_box()["width"] > 300 and timeline.bounding_box()["height"] > 30
+
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
     session.assert_clean()
