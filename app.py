@@ -227,7 +227,7 @@ def main() -> None:
         st.subheader("Events per day")
         # Our own SVG, not st.bar_chart: a charting library on the page slows the map. As
         # an image: st.html's sanitiser drops SVG, and an image runs no script.
-        st.image(timeline_svg(data.per_day), width="stretch")
+        st.image(timeline_svg(data.per_day, titles=False), width="stretch")
 
     # Collapsed and lazy (on_change="rerun"): the table runs, and the browser loads its
     # data grid (1.7 MB of script), only once opened, so a page load does not make the

@@ -80,8 +80,12 @@ def _label(start: dt.date, unit: str) -> str:
     return start.strftime("%B %Y")
 
 
-def timeline_svg(per_day: Mapping[str, Mapping[dt.date, int]]) -> str:
-    """Return the timeline of ``{type: {day: count}}`` as an SVG document ("" if empty)."""
+def timeline_svg(per_day: Mapping[str, Mapping[dt.date, int]], *, titles: bool = True) -> str:
+    """Return the timeline of ``{type: {day: count}}`` as an SVG document ("" if empty).
+
+    ``titles=False`` leaves out the per-bar hover titles, which an SVG shown as an image
+    (as the app does) never shows: half the size.
+    """
     unit, starts, counts = binned(per_day)
     if not starts:
         return ""
@@ -93,7 +97,7 @@ def timeline_svg(per_day: Mapping[str, Mapping[dt.date, int]]) -> str:
     scale = (PLOT_BOTTOM - PLOT_TOP) / top
     # One path per type (a rectangle per bar) keeps the drawing small at any size.
     paths = {t: [] for t in types}
-    titles = []
+    tips = []
     for i, total in enumerate(totals):
         x = PLOT_LEFT + i * step
         y = float(PLOT_BOTTOM)
@@ -105,10 +109,10 @@ def timeline_svg(per_day: Mapping[str, Mapping[dt.date, int]]) -> str:
                 y -= h
                 paths[t].append(f"M{x:.2f} {y:.2f}h{bar:.2f}v{h:.2f}h{-bar:.2f}z")
                 parts.append(f"{layer_style(t).label} {n:,}")
-        if total:
+        if total and titles:
             tip = html.escape(f"{_label(starts[i], unit)}: {total:,} events ("
                               + ", ".join(parts) + ")")
-            titles.append(f'<rect x="{x:.2f}" y="{PLOT_TOP}" width="{step:.2f}" '
+            tips.append(f'<rect x="{x:.2f}" y="{PLOT_TOP}" width="{step:.2f}" '
                           f'height="{PLOT_BOTTOM - PLOT_TOP}" fill="transparent">'
                           f"<title>{tip}</title></rect>")
     svg = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
@@ -123,7 +127,7 @@ def timeline_svg(per_day: Mapping[str, Mapping[dt.date, int]]) -> str:
     for t in types:
         svg.append(f'<path fill="{html.escape(layer_style(t).color)}" '
                    f'd="{"".join(paths[t])}"/>')
-    svg.extend(titles)
+    svg.extend(tips)
     svg.append(f'<text x="{PLOT_LEFT}" y="{PLOT_BOTTOM + 14}" fill="#555">'
                f"{html.escape(_label(starts[0], unit))}</text>")
     svg.append(f'<text x="{PLOT_RIGHT}" y="{PLOT_BOTTOM + 14}" text-anchor="end" fill="#555">'

@@ -167,10 +167,10 @@ def test_filter_drives_map_caption_link_and_downloads(at, downloads, kind, key, 
     assert shown(at) == len(ids)
     assert map_layers(at) == expected_layers(ids)
     assert at.query_params == query  # the shareable link
-    # The timeline follows too: its bars' titles add up to the dated events shown.
+    # The timeline follows too: its legend's totals add up to the dated events shown.
     (timeline,) = at.get("image")  # the SVG, as a data: URL
     svg = base64.b64decode(timeline.proto.imgs[0].url.split(",", 1)[1]).decode()
-    totals = re.findall(r": ([\d,]+) events \(", svg)
+    totals = re.findall(r'fill="#333">[A-Za-z ]+ ([\d,]+)</text>', svg)
     assert sum(int(n.replace(",", "")) for n in totals) == len(ids)
 
     # The files are built only when a button is clicked: the page carries no data.

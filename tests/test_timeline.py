@@ -53,3 +53,10 @@ def test_unknown_type_text_is_escaped():
     svg = timeline_svg({"<script>x</script>": {D(2023, 1, 1): 1}})
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     ET.fromstring(svg)
+
+
+def test_titles_can_be_left_out():
+    per_day = {"strike": {D(2023, 3, 10): 2, D(2023, 3, 12): 1}}
+    bare = timeline_svg(per_day, titles=False)
+    assert "<title>" not in bare and "Strikes 3" in bare
+    assert len(bare) < len(timeline_svg(per_day))
