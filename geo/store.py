@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import math
 import os
 import re
 import sqlite3
@@ -25,9 +24,21 @@ from pathlib import Path
 from typing import Any, Protocol, Self
 
 from geo.errors import InputError
-from geo.events import DATE_PRECISIONS, EVENT_TYPES, STATUSES, Event
+from geo.events import Event
 from geo.ingest import Article
-from geo.store_sql import BBox, parse_bbox, where_sql
+from geo.store_sql import (
+    EVENT_FIELDS,
+    INSERT_EVENT,
+    SCHEMA,
+    BBox,
+    article_from_row,
+    event_from_row,
+    event_row,
+    from_iso,
+    iso,
+    parse_bbox,
+    where_sql,
+)
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -48,68 +59,7 @@ SUPPORTED = ("sqlite:///PATH", "a file path")
 BUSY_TIMEOUT_S = 60.0
 
 
-_EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
-_DATE_FIELDS = frozenset({"date", "published"})
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    url TEXT,
-    published TEXT,
-    updated TEXT,
-    source TEXT NOT NULL,
-    text TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS events (
-    event_id TEXT PRIMARY KEY,
-    event_type TEXT NOT NULL,
-    acled_event_type TEXT,
-    acled_sub_event_type TEXT,
-    status TEXT NOT NULL,
-    date TEXT,
-    date_precision TEXT NOT NULL,
-    place TEXT NOT NULL,
-    lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
-    lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
-    geonameid INTEGER,
-    country_code TEXT NOT NULL,
-    admin1 TEXT NOT NULL,
-    geo_precision INTEGER NOT NULL,
-    uncertainty_km REAL NOT NULL,
-    evidence TEXT NOT NULL,
-    evidence_start INTEGER NOT NULL,
-    evidence_end INTEGER NOT NULL,
-    article_id TEXT NOT NULL,
-    article_title TEXT NOT NULL,
-    source_url TEXT,
-    published TEXT,
-    confidence REAL NOT NULL,
-    magnitude REAL,
-    depth_km REAL,
-    usgs_id TEXT,
-    related_quake TEXT
-);
-CREATE INDEX IF NOT EXISTS events_lat_lon ON events (lat, lon);
-CREATE INDEX IF NOT EXISTS events_date ON events (date);
-CREATE INDEX IF NOT EXISTS events_type_date ON events (event_type, date);
-CREATE INDEX IF NOT EXISTS events_country ON events (country_code);
-CREATE INDEX IF NOT EXISTS events_article ON events (article_id);
--- Covers the map's grid (grid_cells) and every filter, so merging 100k events into map
--- points reads this index instead of the rows with their evidence text.
-CREATE INDEX IF NOT EXISTS events_map ON events (event_type, lat, lon, magnitude, confidence,
-    event_id, date, country_code, status, geo_precision, article_id);
-"""
-
-_INSERT_EVENT = (
-    f"INSERT INTO events ({', '.join(_EVENT_FIELDS)}) "
-    f"VALUES ({', '.join('?' for _ in _EVENT_FIELDS)}) "
-    "ON CONFLICT (event_id) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in _EVENT_FIELDS[1:])
-)
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class StoreSummary:
@@ -274,7 +224,7 @@ class SQLiteStore:
 
     def _create_schema(self) -> None:
         with self._transaction() as conn:
-            for statement in _SCHEMA.split(";"):
+            for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
             row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
@@ -331,8 +281,8 @@ class SQLiteStore:
                         article.id,
                         article.title,
                         article.url,
-                        _iso(article.published),
-                        _iso(article.updated),
+                        iso(article.published),
+                        iso(article.updated),
                         article.source,
                         article.text,
                     ),
@@ -340,7 +290,7 @@ class SQLiteStore:
                 if cursor.rowcount == 0:
                     return False
                 for event in events:
-                    conn.execute(_INSERT_EVENT, _event_row(event))
+                    conn.execute(INSERT_EVENT, event_row(event))
         except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError) as err:
             raise InputError(f"article {article.id!r} not stored: {err}") from err
         return True
@@ -355,7 +305,7 @@ class SQLiteStore:
         try:
             with self._transaction() as conn:
                 for event in events:
-                    conn.execute(_INSERT_EVENT, _event_row(event))
+                    conn.execute(INSERT_EVENT, event_row(event))
                     written += 1
         except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError) as err:
             raise InputError(f"events not stored: {err}") from err
@@ -377,7 +327,7 @@ class SQLiteStore:
                 "WHERE id = ?",
                 (article_id,),
             ).fetchone()
-        return None if row is None else _article(row)
+        return None if row is None else article_from_row(row)
 
     def articles(self, *, with_text: bool = False) -> list[Article]:
         """Return every stored article by id; ``text`` is ``""`` unless ``with_text``."""
@@ -387,7 +337,7 @@ class SQLiteStore:
                 f"SELECT id, title, {text}, published, url, updated, source FROM articles "
                 "ORDER BY id"
             ).fetchall()
-        return [_article(row) for row in rows]
+        return [article_from_row(row) for row in rows]
 
     def query(self, *, limit: int | None = None, newest_first: bool = False,
               **filters: Any) -> list[Event]:
@@ -417,7 +367,7 @@ class SQLiteStore:
         where, params = where_sql(**filters)
         # SQLite sorts NULL first, so DESC puts undated events last.
         order = "date DESC, event_id" if newest_first else "date IS NULL, date, event_id"
-        fields = ", ".join(_EVENT_FIELDS)
+        fields = ", ".join(EVENT_FIELDS)
         sql = f"SELECT {fields} FROM events{where} ORDER BY {order}"
         if limit is not None:
             if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
@@ -429,7 +379,7 @@ class SQLiteStore:
             params.append(limit)
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
-        return [_event(row) for row in rows]
+        return [event_from_row(row) for row in rows]
 
     def count(self, **filters: Any) -> int:
         """Return how many events ``query`` would return with these filters."""
@@ -442,11 +392,11 @@ class SQLiteStore:
         """Return the stored events with these ids (in no particular order)."""
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT {', '.join(_EVENT_FIELDS)} FROM events "
+                f"SELECT {', '.join(EVENT_FIELDS)} FROM events "
                 "WHERE event_id IN (SELECT value FROM json_each(?))",
                 (json.dumps(list(event_ids)),),
             ).fetchall()
-        return [_event(row) for row in rows]
+        return [event_from_row(row) for row in rows]
 
     def summary(self) -> StoreSummary:
         """Return what a filter panel offers: dates, countries and sources with events.
@@ -461,7 +411,7 @@ class SQLiteStore:
                 "ORDER BY country_code")]
             n_sources = self._conn.execute(
                 "SELECT count(DISTINCT article_id) FROM events").fetchone()[0]
-        return StoreSummary(events=int(n), first=_from_iso(first), last=_from_iso(last),
+        return StoreSummary(events=int(n), first=from_iso(first), last=from_iso(last),
                             countries=tuple(countries), sources=int(n_sources))
 
     def sources(self, search: str = "", *, ids: Iterable[str] = (),
@@ -536,49 +486,3 @@ class SQLiteStore:
         return [GridCell(event_type=t, row=int(r), col=int(c), count=int(n), lat=lat, lon=lon,
                          lead_id=lead, lead_score=score)
                 for t, r, c, n, lat, lon, lead, score in rows]
-
-
-def _iso(value: dt.date | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _from_iso(value: str | None) -> dt.date | None:
-    return None if value is None else dt.date.fromisoformat(value)
-
-
-def _event_row(event: Event) -> tuple[Any, ...]:
-    """Return the column values of an event, checking what the schema cannot."""
-    if event.event_type not in EVENT_TYPES:
-        raise InputError(f"event {event.event_id!r}: unknown event_type {event.event_type!r}")
-    if event.status not in STATUSES:
-        raise InputError(f"event {event.event_id!r}: unknown status {event.status!r}")
-    if event.date_precision not in DATE_PRECISIONS:
-        raise InputError(
-            f"event {event.event_id!r}: unknown date_precision {event.date_precision!r}"
-        )
-    if not (math.isfinite(event.lat) and math.isfinite(event.lon)):
-        raise InputError(f"event {event.event_id!r}: coordinates {event.lat}, {event.lon}")
-    return tuple(
-        _iso(getattr(event, name)) if name in _DATE_FIELDS else getattr(event, name)
-        for name in _EVENT_FIELDS
-    )
-
-
-def _event(row: Sequence[Any]) -> Event:
-    values = dict(zip(_EVENT_FIELDS, row, strict=True))
-    for name in _DATE_FIELDS:
-        values[name] = _from_iso(values[name])
-    return Event(**values)
-
-
-def _article(row: Sequence[Any]) -> Article:
-    article_id, title, text, published, url, updated, source = row
-    return Article(
-        id=article_id,
-        title=title,
-        text=text,
-        published=_from_iso(published),
-        url=url,
-        updated=_from_iso(updated),
-        source=source,
-    )

@@ -214,13 +214,13 @@ def test_crash_mid_ingest_leaves_store_as_before(tmp_path: Path) -> None:
         import geo.store
         from geo.events import Event
         from geo.ingest import Article
-        real, calls = geo.store._event_row, []
+        real, calls = geo.store.event_row, []
         def dying(event):
             calls.append(event)
             if len(calls) == 2:
                 os._exit(3)
             return real(event)
-        geo.store._event_row = dying
+        geo.store.event_row = dying
         base = {BASE!r}
         events = [Event(**{{**base, "event_id": f"c{{i}}", "article_id": "crash"}})
                   for i in range(3)]
