@@ -56,7 +56,7 @@ $(DEMO_STORE): $(wildcard data/demo/articles/* geo/*.py) data/demo/usgs_2023_tur
 	touch $@
 
 run: venv gazetteer demo
-	GEO_STORE=$${GEO_STORE:-$(DEMO_STORE)} $(VENV)/bin/streamlit run app.py
+	GEO_STORE=$${GEO_STORE:-$(DEMO_STORE)} $(VENV)/bin/python -m geo.serve
 
 test: venv gazetteer chromium
 	GEO_SHARED_DIR="$(abspath $(SHARED))" $(PY) -m pytest $(PYTEST_ARGS)

@@ -181,7 +181,8 @@ def free_port() -> int:
 
 
 class AppServer:
-    """``streamlit run app.py`` on 127.0.0.1 on a free port, with ``GEO_STORE`` set.
+    """The app (``python -m geo.serve``, i.e. ``streamlit run app.py``) on 127.0.0.1 on a
+    free port, with ``GEO_STORE`` set.
 
     Use it as a context manager: it waits for ``/_stcore/health`` on entry and stops the
     server (its own process group) on exit. The server's output goes to ``log_path``.
@@ -198,8 +199,8 @@ class AppServer:
         self.process: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
-        streamlit = Path(sys.executable).with_name("streamlit")
-        return [str(streamlit), "run", "app.py", "--server.headless", "true",
+        # As `make run` starts it: `streamlit run app.py` with the page's modules preloaded.
+        return [sys.executable, "-m", "geo.serve", "--server.headless", "true",
                 "--server.port", str(self.port), "--server.address", "127.0.0.1",
                 "--browser.gatherUsageStats", "false"]
 
