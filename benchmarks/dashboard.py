@@ -4,8 +4,9 @@
 
 For each size, a store of synthetic events (seeded: plausible places over the Middle
 East and Europe, every event type, dates over 2023, one article per ten events, a
-share of catalog quakes) is written to a temporary file, ``streamlit run app.py``
-serves it on 127.0.0.1, and Debian's chromium (through Playwright) measures:
+share of catalog quakes) is written to a temporary file, the app serves it on 127.0.0.1
+(``python -m geo.serve``, as ``make run`` starts it), and Debian's chromium (through
+Playwright) measures:
 
 - **first map**: navigation start to the map drawn, in a fresh browser context. "Drawn"
   means the Leaflet map in the st_folium frame holds every marker of the page (clusters
