@@ -190,6 +190,7 @@ def main() -> None:
         st.error(f"The demo store {DEMO_STORE} is missing: run `make demo` (or `make run`), "
                  "or set GEO_STORE to your own store.")
         st.stop()
+        return  # st.stop does nothing outside a Streamlit run
     upload_panel(url)
     # Cached views are keyed by the store's revision: an upload here, or an ingest by
     # another process, shows in every session at its next rerun.
@@ -251,4 +252,9 @@ def main() -> None:
         rows = [r for r in rows if r < len(table)]
         details(data.latest, table.iloc[rows[0]]["event_id"] if rows else None)
 
-main()
+# Streamlit runs this file as __main__. A process that only imports it (multiprocessing
+# spawns children that re-import the parent's main script, which AppTest sets to this
+# file) must not run the page: outside Streamlit, that opened, and so created, an empty
+# demo store.
+if __name__ == "__main__":
+    main()

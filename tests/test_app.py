@@ -400,3 +400,14 @@ def test_writes_by_another_process_show_at_the_next_rerun(at, store_path):
     at.run()
     assert shown(at) == len(ALL) + 1
     assert map_layers(at)["Strikes"] == 3
+
+
+def test_importing_the_page_outside_streamlit_runs_nothing(tmp_path, monkeypatch):
+    # multiprocessing's spawned children re-import the parent's main script, which
+    # AppTest sets to app.py: that used to run the page and create an empty store.
+    import runpy
+
+    store = tmp_path / "never.sqlite"
+    monkeypatch.setenv("GEO_STORE", str(store))
+    runpy.run_path(str(REPO / "app.py"), run_name="__mp_main__")
+    assert not store.exists()
