@@ -10,9 +10,7 @@ stops a batch.
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import hashlib
-import io
 import json
 import re
 import urllib.parse
@@ -31,11 +29,11 @@ from geo.fetch import (
     fetch,
     folder_files,
     html_meta,
-    html_to_text,
     is_url,
     read_file,
     response_kind,
 )
+from geo.published import header_dates, to_date
 
 # File suffix -> parser kind. Anything else inside a folder is skipped.
 SUFFIXES = {".txt": "text", ".md": "text", ".html": "html", ".htm": "html", ".json": "json",
@@ -104,111 +102,6 @@ def article_id(url: str | None, text: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
-# --- dates -------------------------------------------------------------------------------
-
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        "jan/january feb/february mar/march apr/april may jun/june jul/july aug/august "
-        "sep/sept/september oct/october nov/november dec/december".split(),
-        start=1,
-    )
-    for name in names.split("/")
-}
-_MONTH = r"(?P<name>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
-_CORES = (
-    r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})",
-    r"(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})",
-    r"(?P<a>\d{1,2})/(?P<b>\d{1,2})/(?P<y>\d{4})",
-    r"(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})",
-    _MONTH + r"\s+" + _DAY + r",?\s+(?P<y>\d{4})",
-    _DAY + r"\s+(?:of\s+)?" + _MONTH + r",?\s+(?P<y>\d{4})",
-)
-_LABEL = r"(?:(?:first\s+)?(?:published|posted|dated?)(?:\s+on)?\s*:?\s*)?"
-_WEEKDAY = r"(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+)?"
-_TIME = (
-    r"(?:\s*(?:,|at|-|\||t)?\s*\d{1,2}[:.]\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]\.?\s?m\.?)?"
-    r"\s*(?:z|[a-z]{2,4}|[+-]\d{2}:?\d{2})?)?"
-)
-_DATE_LINES = [
-    re.compile(r"\s*" + _LABEL + _WEEKDAY + core + _TIME + r"\s*", re.IGNORECASE) for core in _CORES
-]
-_UPDATED = re.compile(
-    r"(?:last\s+)?(?:updated|modified)(?:\s+on)?\s*:?\s*(?P<rest>.*)", re.IGNORECASE
-)
-
-
-def parse_date(line: str) -> dt.date | None:
-    """Return the date if the whole of `line` is one date (an optional label, weekday and
-    time allowed), else None.
-
-    ``3/27/2023`` is read month first, as in US news, unless the first number is over 12;
-    ``27.03.2023`` is day first.
-
-    Examples
-    --------
-    >>> parse_date("3/27/2023"), parse_date("Published: Monday, 27 March 2023, 10:15 GMT")
-    (datetime.date(2023, 3, 27), datetime.date(2023, 3, 27))
-    >>> parse_date("Mar. 27, 2023 at 5:40 p.m. ET"), parse_date("2023-03-27T10:00:00Z")
-    (datetime.date(2023, 3, 27), datetime.date(2023, 3, 27))
-    >>> parse_date("Talks resume on March 27, 2023") is None
-    True
-    """
-    if len(line) > 80:
-        return None
-    for pattern in _DATE_LINES:
-        match = pattern.fullmatch(line)
-        if match is None:
-            continue
-        parts = match.groupdict()
-        year = int(parts["y"])
-        if parts.get("name"):
-            month = _MONTHS[parts["name"].lower()]
-        elif parts.get("a"):
-            first, second = int(parts["a"]), int(parts["b"])
-            month, parts["d"] = (second, str(first)) if first > 12 else (first, str(second))
-        else:
-            month = int(parts["m"])
-        try:
-            return dt.date(year, month, int(parts["d"]))
-        except ValueError:
-            return None
-    return None
-
-
-def _to_date(value: str) -> dt.date | None:
-    """Read an ISO 8601 / RFC 3339 date or datetime, an RFC 822 date, or a date line."""
-    value = value.strip()
-    try:
-        return dt.datetime.fromisoformat(value).date()
-    except ValueError:
-        pass
-    try:
-        return email.utils.parsedate_to_datetime(value).date()
-    except (TypeError, ValueError, IndexError):
-        return parse_date(value)
-
-
-def _header_dates(lines: list[str]) -> tuple[dt.date | None, dt.date | None]:
-    """Find the first date line and an ``Updated:`` date (same or next line)."""
-    published: dt.date | None = None
-    updated: dt.date | None = None
-    index = 0
-    while index < len(lines):
-        label = _UPDATED.fullmatch(lines[index])
-        if label is not None:
-            when = parse_date(label["rest"]) if label["rest"] else None
-            if not label["rest"] and index + 1 < len(lines):
-                when = parse_date(lines[index + 1])
-                index += when is not None
-            updated = updated or when
-        elif published is None:
-            published = parse_date(lines[index])
-        index += 1
-    return published, updated
-
-
 # --- parsers -----------------------------------------------------------------------------
 
 
@@ -234,7 +127,7 @@ def parse_text(
     if not lines:
         raise InputError(f"{source}: empty (no text)")
     title = lines[0].lstrip("#").strip() or lines[0]
-    found, updated = _header_dates(lines[1:DATE_WINDOW])
+    found, updated = header_dates(lines[1:DATE_WINDOW])
     return Article(
         id=article_id(url, raw),
         title=title,
@@ -281,9 +174,9 @@ def parse_html(
         id=article_id(page_url, text),
         title=(doc.title or "").strip() or text.splitlines()[0].strip(),
         text=text,
-        published=published or (_to_date(doc.date) if doc.date else None),
+        published=published or (to_date(doc.date) if doc.date else None),
         url=page_url,
-        updated=_to_date(modified) if modified else None,
+        updated=to_date(modified) if modified else None,
         source=source,
     )
 
@@ -297,7 +190,7 @@ def _json_str(record: dict[str, Any], key: str, source: str) -> str | None:
 
 def _json_date(record: dict[str, Any], key: str, source: str) -> dt.date | None:
     value = _json_str(record, key, source)
-    when = _to_date(value) if value else None
+    when = to_date(value) if value else None
     if value and when is None:
         raise InputError(f"{source}: {key!r} is not a date: {value!r}")
     return when
@@ -388,69 +281,6 @@ def iter_jsonl(
             yield _failure(name, err)
 
 
-def _entry_get(entry: Any, key: str) -> Any:
-    # `entry.get("updated")` would fall back to "published" (with a DeprecationWarning).
-    return entry[key] if key in entry else None
-
-
-def _entry_date(entry: Any, key: str) -> dt.date | None:
-    """The entry's date as written (so the publisher's local day), else feedparser's UTC."""
-    raw = _entry_get(entry, key)
-    when = _to_date(raw) if isinstance(raw, str) and raw.strip() else None
-    parsed = _entry_get(entry, f"{key}_parsed")
-    if when is None and parsed:
-        when = dt.date(parsed.tm_year, parsed.tm_mon, parsed.tm_mday)
-    return when
-
-
-def parse_feed(raw: bytes, source: str, published: dt.date | None = None) -> list[Article]:
-    """Read an RSS or Atom feed with feedparser: each entry is an article.
-
-    The text is the entry's content, else its summary, with HTML removed; an entry with
-    neither is its title alone, and one without a title either is skipped. An entry with
-    only an update date (common in Atom) is dated by it. A valid feed with no entries
-    gives an empty list.
-
-    Raises
-    ------
-    InputError
-        The document is not a feed, or is too malformed for feedparser to find an entry.
-    """
-    import feedparser  # type: ignore[import-untyped]  # no stubs; lazy: heavy to import
-
-    # A file object, never bytes or str: feedparser would take those for a path or URL.
-    feed = feedparser.parse(io.BytesIO(raw))
-    if not feed.entries:
-        if feed.bozo:
-            raise InputError(f"{source}: malformed feed ({feed.get('bozo_exception')})")
-        if not feed.version:
-            raise InputError(f"{source}: not an RSS or Atom feed")
-    articles = []
-    for number, entry in enumerate(feed.entries, start=1):
-        contents = _entry_get(entry, "content") or []
-        body = contents[0] if contents else _entry_get(entry, "summary_detail")
-        value = (body or {}).get("value", "") or ""
-        is_html = "html" in ((body or {}).get("type", "") or "text/html")
-        text = (html_to_text(value) if is_html else value).strip()
-        title = html_to_text(_entry_get(entry, "title") or "")
-        if not (text or title):
-            continue
-        link = _entry_get(entry, "link") or None
-        updated = _entry_date(entry, "updated")
-        articles.append(
-            Article(
-                id=article_id(link, text or title),
-                title=title or text.splitlines()[0],
-                text=text or title,
-                published=published or _entry_date(entry, "published") or updated,
-                url=link,
-                updated=updated,
-                source=f"{source}#entry-{number}",
-            )
-        )
-    return articles
-
-
 # --- bytes and I/O -----------------------------------------------------------------------
 
 
@@ -482,6 +312,8 @@ def parse_bytes(
     kind = kind or kind_for(source)
     check_bytes(data, source, max_bytes)
     if kind == "feed":
+        from geo.feeds import parse_feed  # it builds on this module's Article
+
         return list(parse_feed(data, source, published))
     if kind == "html":
         encoding = encoding or declared_encoding(data)

@@ -19,6 +19,7 @@ import pytest
 import geo.fetch
 import geo.ingest
 from geo.errors import InputError
+from geo.feeds import parse_feed
 from geo.fetch import USER_AGENT, fetch, response_kind
 from geo.ingest import (
     Article,
@@ -26,14 +27,13 @@ from geo.ingest import (
     article_id,
     iter_jsonl,
     parse_bytes,
-    parse_date,
-    parse_feed,
     parse_html,
     parse_json,
     parse_json_record,
     parse_text,
     read_inputs,
 )
+from geo.published import parse_date
 
 DATA = Path(__file__).resolve().parent / "data" / "ingest"
 SEED = "000_736c63efd1aada5a.txt"
