@@ -79,47 +79,20 @@ def export_text(url: str, query_json: str, fmt: str) -> str:
     return out.getvalue()
 
 
-def follow_store_span(opts: StoreSummary) -> None:
-    """Unless a date range was chosen (it is in the link then), keep the date widget on
-    the store's whole span as it grows (an upload, another process ingesting): it keeps
-    its old range otherwise, which hides what was just added."""
-    if not opts.first:
-        return
-    whole = (opts.first, opts.last)
-    if st.session_state.get("dates_span") != whole and not (
-            {"since", "until"} & set(st.query_params)):
-        if "dates" in st.session_state:
-            st.session_state["dates"] = whole
-    st.session_state["dates_span"] = whole
-
-
-def current_filters(opts: StoreSummary, initial: dashboard.Filters,
-                    titles: dict) -> dashboard.Filters:
-    """Return what the sidebar's widgets will hold, before they are drawn.
-
-    A widget's value is in the session state from the start of a rerun (else the link
-    gives it), so the map can be sent before the sidebar: the browser then starts on
-    the map first. ``sidebar`` draws the widgets and returns the same filters.
-    """
-    state = st.session_state
-    chosen = dashboard.Filters(
-        types=tuple(state.get("types", initial.types)),
-        countries=tuple(state.get("countries",
-                                  [c for c in initial.countries if c in opts.countries])),
-        articles=tuple(state.get("articles", [a for a in initial.articles if a in titles])),
-        statuses=tuple(state.get("statuses", initial.statuses)),
-        max_precision=state.get("precision", initial.max_precision))
-    if opts.first:
-        span = state.get("dates", (initial.since or opts.first, initial.until or opts.last))
-        if span and tuple(span) != (opts.first, opts.last):
-            chosen = dashboard.with_dates(chosen, span)
-    return chosen
-
-
-def sidebar(opts: StoreSummary, initial: dashboard.Filters, search: str,
-            titles: dict) -> dashboard.Filters:
+def sidebar(url: str, version: str, opts: StoreSummary,
+            initial: dashboard.Filters) -> dashboard.Filters:
+    st.sidebar.header("Filters")
     span = ()
     if opts.first:
+        # Unless a date range was chosen (it is in the link then), the date widget follows
+        # the store's span as it grows (an upload, another process ingesting): it keeps
+        # its old range otherwise, which hides what was just added.
+        whole = (opts.first, opts.last)
+        if st.session_state.get("dates_span") != whole and not (
+                {"since", "until"} & set(st.query_params)):
+            if "dates" in st.session_state:
+                st.session_state["dates"] = whole
+        st.session_state["dates_span"] = whole
         span = st.sidebar.date_input(
             "Dates", value=(initial.since or opts.first, initial.until or opts.last),
             key="dates")
@@ -128,9 +101,12 @@ def sidebar(opts: StoreSummary, initial: dashboard.Filters, search: str,
     countries = st.sidebar.multiselect(
         "Countries", opts.countries,
         default=[c for c in initial.countries if c in opts.countries], key="countries")
-    if opts.sources > dashboard.SOURCE_OPTION_LIMIT:
-        st.sidebar.text_input("Find sources", key="source_search",
-                              placeholder="words of a title")
+    # A store can hold thousands of sources: offer the chosen ones and the newest that
+    # match a search, not all of them in every page.
+    search = st.sidebar.text_input("Find sources", key="source_search",
+                                   placeholder="words of a title") \
+        if opts.sources > dashboard.SOURCE_OPTION_LIMIT else ""
+    titles = dashboard.distinct_labels(source_options(url, version, search, initial.articles))
     articles = st.sidebar.multiselect(
         "Sources", list(titles), format_func=titles.get,
         default=[a for a in initial.articles if a in titles], key="articles")
@@ -220,14 +196,9 @@ def main() -> None:
     # another process, shows in every session at its next rerun.
     version = get_store(url).revision()
     opts = summary(url, version)
-    initial = dashboard.filters_from_query(st.query_params.to_dict())
-    follow_store_span(opts)
-    # A store can hold thousands of sources: offer the chosen ones and the newest that
-    # match a search, not all of them in every page.
-    search = st.session_state.get("source_search", "") \
-        if opts.sources > dashboard.SOURCE_OPTION_LIMIT else ""
-    titles = dashboard.distinct_labels(source_options(url, version, search, initial.articles))
-    filters = current_filters(opts, initial, titles)
+    filters = sidebar(url, version, opts,
+                      dashboard.filters_from_query(st.query_params.to_dict()))
+    st.query_params.from_dict(dashboard.filters_to_query(filters))
 
     query_json = dashboard.query_to_json(filters.store_query())
     data = page_data(url, version, query_json)
@@ -242,15 +213,6 @@ def main() -> None:
     st_folium(parts.base, feature_group_to_add=parts.layers, layer_control=parts.control,
               height=560, use_container_width=True, key="map", returned_objects=[],
               render=False)
-
-    st.sidebar.header("Filters")
-    drawn = sidebar(opts, initial, search, titles)
-    st.query_params.from_dict(dashboard.filters_to_query(drawn))
-    # Not expected; if it happens, draw once more with what the widgets hold (once only).
-    if drawn != filters and not st.session_state.pop("redrawn", False):
-        st.session_state["redrawn"] = True
-        st.rerun()
-    st.session_state.pop("redrawn", None)
 
     # The files are built when a button is clicked, not with every page: at 100k events
     # they take seconds and tens of MB. on_click="ignore": a download does not rerun.
