@@ -54,7 +54,7 @@ def gazetteer():
     return load_gazetteer()
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_data(show_spinner=False, max_entries=8)
 def summary(url: str, version: str) -> StoreSummary:
     return get_store(url).summary()
 
@@ -84,15 +84,17 @@ def sidebar(url: str, version: str, opts: StoreSummary,
     st.sidebar.header("Filters")
     span = ()
     if opts.first:
-        # Unless a date range was chosen (it is in the link then), the date widget follows
-        # the store's span as it grows (an upload, another process ingesting): it keeps
-        # its old range otherwise, which hides what was just added.
-        whole = (opts.first, opts.last)
-        if st.session_state.get("dates_span") != whole and not (
-                {"since", "until"} & set(st.query_params)):
-            if "dates" in st.session_state:
-                st.session_state["dates"] = whole
-        st.session_state["dates_span"] = whole
+        # While the user has not chosen a range (the widget still holds the whole span
+        # the page gave it, and the link has none), the date widget follows the store's
+        # span as it grows (an upload, another process ingesting): it keeps its old
+        # range otherwise, which hides what was just added.
+        whole, given = (opts.first, opts.last), st.session_state.get("dates_given")
+        if whole != given and not ({"since", "until"} & set(st.query_params)):
+            shown = st.session_state.get("dates")
+            if shown is None or given is None or tuple(shown) == tuple(given):
+                if shown is not None:
+                    st.session_state["dates"] = whole
+                st.session_state["dates_given"] = whole
         span = st.sidebar.date_input(
             "Dates", value=(initial.since or opts.first, initial.until or opts.last),
             key="dates")

@@ -72,21 +72,29 @@ def is_missing(url: str, path: Path) -> bool:
 
 
 def distinct_labels(titles: Mapping[str, str]) -> dict[str, str]:
-    """Return ``{id: label}`` where a title shared by several ids gets the id appended.
+    """Return ``{id: label}`` with every label different: a shared title gets the id.
 
     A multiselect tells its options apart by their labels: two sources titled "Live
-    updates" would be one choice, filtering by the other.
+    updates" would be one choice, filtering by the other. Ids are distinct, so appending
+    them to every label still shared ends, even when a title itself looks like
+    "Title (id)".
 
     Examples
     --------
     >>> distinct_labels({"a": "Live", "b": "Live", "c": "Other"})
     {'a': 'Live (a)', 'b': 'Live (b)', 'c': 'Other'}
+    >>> distinct_labels({"a": "Live (b)", "b": "Live", "c": "Live"})
+    {'a': 'Live (b) (a)', 'b': 'Live (b) (b)', 'c': 'Live (c)'}
     """
-    seen: dict[str, int] = {}
-    for title in titles.values():
-        seen[title] = seen.get(title, 0) + 1
-    return {key: f"{title} ({key})" if seen[title] > 1 else title
-            for key, title in titles.items()}
+    labels = dict(titles)
+    while True:
+        seen: dict[str, int] = {}
+        for label in labels.values():
+            seen[label] = seen.get(label, 0) + 1
+        if all(n == 1 for n in seen.values()):
+            return labels
+        labels = {key: f"{label} ({key})" if seen[label] > 1 else label
+                  for key, label in labels.items()}
 
 
 def filters_from_query(params: Mapping[str, str]) -> Filters:

@@ -411,3 +411,14 @@ def test_importing_the_page_outside_streamlit_runs_nothing(tmp_path, monkeypatch
     monkeypatch.setenv("GEO_STORE", str(store))
     runpy.run_path(str(REPO / "app.py"), run_name="__mp_main__")
     assert not store.exists()
+
+
+def test_a_date_pick_survives_a_store_that_grew_meanwhile(at, store_path):
+    at.run()
+    late = event("s4", "strike", "Mayadin", 35.02, 40.45, "SY", D(2023, 4, 2), "usgs")
+    with open_store(store_path) as store:  # another process ingests while the page idles
+        store.add_events([late])
+    at.date_input(key="dates").set_value((D(2023, 3, 5), D(2023, 3, 12))).run()
+    assert at.date_input(key="dates").value == (D(2023, 3, 5), D(2023, 3, 12))
+    assert at.query_params == {"since": "2023-03-05", "until": "2023-03-12"}
+    assert shown(at) == 2  # the strikes of 10 and 12 March
