@@ -20,6 +20,7 @@ from geo.assets import install_static_assets
 from geo.events import EVENT_TYPES, STATUSES, Event
 from geo.export import write_csv, write_geojson
 from geo.livemap import build_map_parts
+from geo.popups import safe_url
 from geo.store import StoreSummary, open_store
 from geo.timeline import timeline_svg
 
@@ -178,8 +179,9 @@ def details(events: list[Event], event_id: str | None) -> None:
             f"({event.date_precision}) · {event.place} · precision {event.geo_precision}")
     st.text(event.evidence)
     st.text(f"Source: {event.article_title}")
-    if event.source_url and event.source_url.startswith(("http://", "https://")):
-        st.link_button("Open the source", event.source_url)
+    url = safe_url(event.source_url)
+    if url:
+        st.link_button("Open the source", url)
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from geo.events import EVENT_TYPES, STATUSES, Event
+from geo.popups import safe_url
 from geo.store import GridCell, Store
 
 UPLOAD_LIMIT_BYTES = 5_000_000  # per uploaded file or pasted text
@@ -145,18 +146,20 @@ def with_dates(filters: Filters, span: Sequence[dt.date]) -> Filters:
 
 
 def event_rows(events: Sequence[Event]) -> list[dict]:
-    """Return one table row per event, newest first, for the page's event table."""
-    rows = [
+    """Return one table row per event, in the order given (the store's newest first).
+
+    The source is a link only when it is http(s) (``geo.popups.safe_url``), as in the
+    map's popups.
+    """
+    return [
         {
             "date": e.date, "type": e.event_type, "status": e.status, "place": e.place,
             "country": e.country_code, "precision": e.geo_precision,
             "magnitude": e.magnitude, "evidence": e.evidence, "article": e.article_title,
-            "source": e.source_url, "event_id": e.event_id,
+            "source": safe_url(e.source_url), "event_id": e.event_id,
         }
         for e in events
     ]
-    rows.sort(key=lambda r: (r["date"] or dt.date.min), reverse=True)
-    return rows
 
 
 MAP_POINT_LIMIT = 2_000  # markers drawn before events are merged per grid cell
