@@ -11,11 +11,11 @@ PYTEST_ARGS ?=
 
 VENV_STAMP = $(VENV)/.installed
 # Anything the built gazetteer index is made from; a change rebuilds it.
-GAZETTEER_SOURCES = $(wildcard geo/gazetteer.py geo/gazetteer_build.py geo/names.py data/*.csv)
+GAZETTEER_SOURCES = $(wildcard geo/places/gazetteer.py geo/places/build.py geo/text/names.py geo/data/*.csv)
 APT_GET = $(if $(filter 0,$(shell id -u)),,sudo )env DEBIAN_FRONTEND=noninteractive apt-get
 
 .DEFAULT_GOAL := run
-.PHONY: venv gazetteer demo run test chromium bench clean distclean
+.PHONY: venv gazetteer demo run test lint chromium bench clean distclean
 
 venv: $(VENV_STAMP)
 
@@ -49,16 +49,26 @@ endif
 DEMO_STORE = data/demo.sqlite
 demo: $(DEMO_STORE)
 
-$(DEMO_STORE): $(wildcard data/demo/articles/* geo/*.py) data/demo/usgs_2023_turkey.csv | gazetteer
+$(DEMO_STORE): $(wildcard data/demo/articles/*) $(shell find geo -name '*.py') data/demo/usgs_2023_turkey.csv | gazetteer
 	rm -f $@ $@-wal $@-shm
 	$(VENV)/bin/geo quakes data/demo/usgs_2023_turkey.csv --store $@
 	$(VENV)/bin/geo ingest data/demo/articles --store $@ --quiet
 	touch $@
 
+# The page listens on 127.0.0.1 only; pass streamlit options in ARGS, e.g.
+# `make run ARGS="--server.port 8600"`.
+ARGS ?=
 run: venv gazetteer demo
-	GEO_STORE=$${GEO_STORE:-$(DEMO_STORE)} $(VENV)/bin/python -m geo.serve
+	GEO_STORE=$${GEO_STORE:-$(DEMO_STORE)} $(VENV)/bin/python -m geo.webapp app.py $(ARGS)
 
-test: venv gazetteer chromium
+# Lint and types: ruff over everything, mypy over the package (pyproject.toml says how).
+lint: venv
+	$(VENV)/bin/ruff check geo tests benchmarks app.py
+	$(VENV)/bin/mypy
+
+# Lint, types, doctests (over geo/) and the whole suite. Tests that need the shared
+# corpora skip, saying so, when $(SHARED) is missing.
+test: venv gazetteer chromium lint
 	GEO_SHARED_DIR="$(abspath $(SHARED))" $(PY) -m pytest $(PYTEST_ARGS)
 
 # The browser tests drive Debian's chromium; install it only when it is missing.

@@ -5,7 +5,7 @@
 For each size, a store of synthetic events (seeded: plausible places over the Middle
 East and Europe, every event type, dates over 2023, one article per ten events, a
 share of catalog quakes) is written to a temporary file, the app serves it on 127.0.0.1
-(``python -m geo.serve``, as ``make run`` starts it), and Debian's chromium (through
+(``python -m geo.webapp.serve``, as ``make run`` starts it), and Debian's chromium (through
 Playwright) measures:
 
 - **first map**: navigation start to the map drawn, in a fresh browser context. "Drawn"
@@ -62,8 +62,11 @@ for path in (ROOT, ROOT / "tests"):
 from browser_utils import FOLIUM_FRAME, AppServer, launch_chromium, wait_drawn  # noqa: E402
 from geoparse import machine_info as geoparse_machine_info  # noqa: E402 (benchmarks/)
 
-from geo.events import EVENT_TYPES, Event  # noqa: E402
-from geo.ingest import Article  # noqa: E402
+from geo.model import (  # noqa: E402
+    EVENT_TYPES,
+    Article,  # noqa: E402
+    Event,
+)
 
 TARGETS = {"first_map_s": 3.0, "filter_s": 1.0, "page_mb": 10.0}
 FILTER_TYPE = "strike"  # the filter change profiled in this process
@@ -214,18 +217,19 @@ def profile_server(store_path: Path) -> dict:
 
     import pandas as pd
     import streamlit_folium as sf  # its private steps, to see which one costs what
+    from map_utils import walk
     from streamlit.dataframe_util import convert_pandas_df_to_arrow_bytes
 
-    from geo import dashboard
     from geo.export import write_csv, write_geojson
-    from geo.livemap import build_map_parts
-    from geo.map_elements import EventMarkers
-    from geo.maps import walk
+    from geo.model import EventQuery
+    from geo.render.elements import EventMarkers
+    from geo.render.maps import build_map_parts
     from geo.store import open_store
+    from geo.webapp import data as dashboard
 
-    def export(store, query: dict, writer) -> str:
+    def export(store, query: EventQuery, writer) -> str:
         out = io.StringIO()
-        writer(store.query(**query), out)
+        writer(store.query(query), out)
         return out.getvalue()
 
     out: dict = {}
@@ -239,7 +243,7 @@ def profile_server(store_path: Path) -> dict:
                 steps[name] = time.perf_counter() - start
                 return value
 
-            query = dashboard.Filters(types=tuple(types or ())).store_query()
+            query = EventQuery(types=tuple(types or ()))
             if label == "all":  # the sidebar's options (cached per store version)
                 timed("summary", store.summary)
             data = timed("page_data", lambda query=query: dashboard.page_data(store, query))
@@ -483,17 +487,18 @@ def measure_filter(probe: Probe, event_type: str, markers: int, timeout: float) 
 
 def filter_markers(store_path: Path) -> dict[str, int]:
     """Return the markers the map draws for each of FILTER_TYPES alone."""
-    from geo import dashboard
-    from geo.livemap import build_map_parts
-    from geo.map_elements import EventMarkers
-    from geo.maps import walk
+    from map_utils import walk
+
+    from geo.model import EventQuery
+    from geo.render.elements import EventMarkers
+    from geo.render.maps import build_map_parts
     from geo.store import open_store
+    from geo.store.grid import map_points
 
     out = {}
     with open_store(store_path) as store:
         for event_type in FILTER_TYPES:
-            query = dashboard.Filters(types=(event_type,)).store_query()
-            points, weights = dashboard.map_points(store, query)
+            points, weights = map_points(store, EventQuery(types=(event_type,)))
             parts = build_map_parts(points, weights=weights)
             out[event_type] = sum(len(e.rows) for layer in parts.layers for e in walk(layer)
                                   if isinstance(e, EventMarkers))

@@ -20,10 +20,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from geo.events import extract_events
-from geo.gazetteer import load_gazetteer
-from geo.geoparse import geoparse
-from geo.ingest import Article
+from geo.events.extract import extract_events
+from geo.model import Article
+from geo.places.gazetteer import load_gazetteer
+from geo.places.geoparse import geoparse
 
 CORPORA = ("lgl.jsonl", "geovirus.jsonl", "trnews.jsonl")
 

@@ -24,7 +24,6 @@ import resource
 import subprocess
 import sys
 import time
-import types
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +35,7 @@ if str(ROOT) not in sys.path:
 
 from geo import evaluate  # noqa: E402
 from geo.errors import InputError  # noqa: E402
-from geo.geoparse import Toponym  # noqa: E402
+from geo.model import Toponym  # noqa: E402
 
 Parse = Callable[[str], Sequence]
 
@@ -50,7 +49,7 @@ RESULTS = ROOT / "benchmarks" / "results.json"
 GAZETTEER_PROBE = """\
 import json, resource, time
 t0 = time.perf_counter()
-import geo.gazetteer as gazetteer
+import geo.places.gazetteer as gazetteer
 t1 = time.perf_counter()
 gazetteer.load_gazetteer()
 t2 = time.perf_counter()
@@ -63,40 +62,24 @@ print(json.dumps({"import_s": t1 - t0, "load_s": t2 - t1,
 
 
 def our_parser() -> Parse:
-    return importlib.import_module("geo.geoparse").geoparse
+    return importlib.import_module("geo.places.geoparse").geoparse
 
 
 def lead_baseline() -> Parse:
-    """Return ``geo.geoparse_baseline``, wherever the package defines it.
-
-    Raises
-    ------
-    ImportError
-        If the package has no callable ``geoparse_baseline``.
-    """
-    import geo
-
-    found = getattr(geo, "geoparse_baseline", None)
-    if found is None:
-        found = getattr(importlib.import_module("geo.geoparse"), "geoparse_baseline", None)
-    if found is None:
-        found = importlib.import_module("geo.geoparse_baseline")
-    if isinstance(found, types.ModuleType):
-        found = getattr(found, "geoparse_baseline", None) or getattr(found, "geoparse", None)
-    if not callable(found):
-        raise ImportError("geo.geoparse_baseline is not a function")
-    return found
+    """Return the package's population-only baseline (most populous candidate per span)."""
+    return importlib.import_module("geo.places.geoparse").geoparse_baseline
 
 
 def peer_parser() -> tuple[str, Parse, str]:
     """Return the peer's label, its parse function, and why it was chosen."""
     try:
-        return "geo.geoparse_baseline", lead_baseline(), "the package's population-only baseline"
-    except ImportError as err:
+        return ("geoparse_baseline", lead_baseline(),
+                "the package's population-only baseline (geo.places.geoparse)")
+    except (ImportError, AttributeError) as err:
         return (
             "capitalised n-grams (fallback peer)",
             capitalised_ngram_peer,
-            f"geo.geoparse_baseline not importable ({err}); using the benchmark's fallback",
+            f"geoparse_baseline not importable ({err}); using the benchmark's fallback",
         )
 
 
@@ -119,7 +102,7 @@ def capitalised_ngram_peer(text: str) -> list[Toponym]:
     (up to four words) that the gazetteer knows wins, left to right. A trailing
     possessive 's is left out of the span.
     """
-    from geo.gazetteer import load_gazetteer
+    from geo.places.gazetteer import load_gazetteer
 
     gazetteer = load_gazetteer()  # cached per process
     found = []
@@ -286,7 +269,7 @@ def peak_memory(which: str, path: Path, limit: int | None) -> dict:
 
 
 def _peak_rss_child(which: str, path: Path, limit: int | None) -> int:
-    from geo.gazetteer import load_gazetteer
+    from geo.places.gazetteer import load_gazetteer
 
     load_gazetteer()
     parse = our_parser() if which == "ours" else peer_parser()[1]
@@ -404,7 +387,7 @@ def _speed_table(result: dict) -> str:
 def _arg_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="benchmarks/geoparse.py",
-        description="Benchmark geo.geoparse against the gold corpora and a peer geoparser.",
+        description="Benchmark geo.places.geoparse against the gold corpora and a peer geoparser.",
     )
     parser.add_argument("corpora", nargs="+", help="corpus .jsonl files or a folder of them")
     parser.add_argument("--limit", type=int, metavar="N", help="use the first N documents")

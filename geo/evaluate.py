@@ -2,7 +2,7 @@
 
 The scoring functions are pure and work on plain dicts (corpus lines, or
 ``Toponym.to_dict()``); ``main`` is the ``geo eval`` command that runs
-``geo.geoparse`` over corpus files and prints our numbers beside the published ones.
+``geo.places.geoparse`` over corpus files and prints our numbers beside the published ones.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from geo.errors import InputError
-from geo.gazetteer import haversine_km  # noqa: F401 (re-exported for scoring)
+from geo.geodesy import EARTH_RADIUS_KM, MAX_DISTANCE_KM, haversine_km  # noqa: F401
 
 # Mean Earth radius (IUGG), the value geopy's great_circle uses.
-EARTH_RADIUS_KM = 6371.0088
 # Gritta et al. normalise AUC by the log of the largest possible error.
-MAX_ERROR_KM = 20039
+MAX_ERROR_KM = MAX_DISTANCE_KM
 ACC_KM = 161  # 100 miles
 MIDPOINT_WINDOW = 10  # span midpoints must be strictly closer than this, in characters
 CORPUS_FILES = ("lgl.jsonl", "geovirus.jsonl", "trnews.jsonl")
@@ -328,13 +327,13 @@ def format_table(corpus: str, rows: Sequence[tuple[str, Scores]]) -> str:
 
 def _default_parse() -> Callable[[str], Sequence]:
     # Looked up when called, on the defining module, so tests can patch it there.
-    return importlib.import_module("geo.geoparse").geoparse
+    return importlib.import_module("geo.places.geoparse").geoparse
 
 
 def _arg_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="geo eval",
-        description="Score geo.geoparse on gold corpora (Gritta et al. 2018 rules).",
+        description="Score geo.places.geoparse on gold corpora (Gritta et al. 2018 rules).",
     )
     parser.add_argument(
         "corpora",

@@ -18,15 +18,14 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
-import secrets
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from geo.events import Event
+from geo.files import replacing
+from geo.model import Event
 
 __all__ = [
     "CSV_COLUMNS",
@@ -222,7 +221,7 @@ def write_gpkg(events: Iterable[Event], path: str | Path) -> None:
     points = gpd.points_from_xy([e.lon for e in events], [e.lat for e in events])
     frame = gpd.GeoDataFrame(columns, geometry=points, crs="EPSG:4326")
     frame = frame.astype({name: _GPKG_DTYPES.get(name, object) for name in names})
-    with _replacing(Path(path)) as tmp:
+    with replacing(Path(path)) as tmp:
         frame.to_file(tmp, layer=GPKG_LAYER, driver="GPKG", engine="pyogrio")
 
 
@@ -263,18 +262,5 @@ def _text_sink(out: str | Path | IO[str]) -> Iterator[IO[str]]:
         yield sys.stdout
         sys.stdout.flush()
         return
-    with _replacing(Path(out)) as tmp, open(tmp, "w", encoding="utf-8", newline="") as sink:
+    with replacing(Path(out)) as tmp, open(tmp, "w", encoding="utf-8", newline="") as sink:
         yield sink
-
-
-@contextmanager
-def _replacing(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path`` and move it over ``path`` on success."""
-    # A fresh name, not a mkstemp file: GDAL will not create a GeoPackage over an
-    # existing file, and a new file gets the usual permissions (mkstemp's are 0600).
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp{path.suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)

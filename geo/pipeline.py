@@ -1,7 +1,7 @@
 """The whole pipeline for a batch: read articles, extract events, link quakes, store.
 
 Functions take the store and the gazetteer as arguments; reading and writing happen in
-``geo.ingest`` and ``geo.store``, so this module only decides the order of things and
+``geo.ingest.read`` and ``geo.store.sqlite``, so this module only decides the order of things and
 what a batch reports.
 """
 
@@ -12,12 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from geo.errors import GeoError
-from geo.events import Event, extract_events
-from geo.gazetteer import Gazetteer, load_gazetteer
-from geo.ingest import Article, Failure, read_inputs
-from geo.quakes import link_quakes
-
-DEFAULT_MAX_BYTES = 10_000_000
+from geo.events.extract import extract_events
+from geo.events.quakes import link_quakes
+from geo.ingest.read import read_inputs
+from geo.limits import DEFAULT_MAX_BYTES
+from geo.model import CATALOG_ARTICLE_ID, Article, Event, EventQuery, Failure
+from geo.places.gazetteer import Gazetteer, load_gazetteer
+from geo.store.base import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,21 +54,23 @@ def article_events(article: Article, gazetteer: Gazetteer | None = None,
     return events
 
 
-def catalog_near(store, events: Iterable[Event]) -> list[Event]:
+def catalog_near(store: Store, events: Iterable[Event]) -> list[Event]:
     """Return the stored catalog quakes within two days of the events' quake dates."""
     dates = [e.date for e in events if e.event_type == "earthquake" and e.date]
-    return [e for e in _quakes_around(store, dates) if e.usgs_id and e.article_id == "usgs"]
+    return [e for e in _quakes_around(store, dates)
+            if e.usgs_id and e.article_id == CATALOG_ARTICLE_ID]
 
 
-def _quakes_around(store, dates: list[dt.date]) -> list[Event]:
+def _quakes_around(store: Store, dates: list[dt.date]) -> list[Event]:
     """Return the stored earthquake events within two days of any of ``dates``' span."""
     if not dates:
         return []
-    return store.query(types=["earthquake"], since=min(dates) - dt.timedelta(days=2),
-                       until=max(dates) + dt.timedelta(days=2))
+    return store.query(EventQuery(types=("earthquake",),
+                                  since=min(dates) - dt.timedelta(days=2),
+                                  until=max(dates) + dt.timedelta(days=2)))
 
 
-def ingest(inputs: Iterable[str], store, *, published: dt.date | None = None,
+def ingest(inputs: Iterable[str], store: Store, *, published: dt.date | None = None,
            max_bytes: int = DEFAULT_MAX_BYTES, gazetteer: Gazetteer | None = None,
            on_item: Callable[[str, str], None] | None = None) -> IngestReport:
     """Read ``inputs`` and store each new article with its events, one transaction each.
@@ -79,7 +82,7 @@ def ingest(inputs: Iterable[str], store, *, published: dt.date | None = None,
     return store_articles(items, store, gazetteer=gazetteer, on_item=on_item)
 
 
-def store_articles(items: Iterable[Article | Failure], store, *,
+def store_articles(items: Iterable[Article | Failure], store: Store, *,
                    gazetteer: Gazetteer | None = None,
                    on_item: Callable[[str, str], None] | None = None) -> IngestReport:
     """Store articles already read (an upload, a paste) as ``ingest`` does."""
@@ -120,14 +123,14 @@ def store_articles(items: Iterable[Article | Failure], store, *,
     return IngestReport(stored, already, n_events, tuple(failures), tuple(warnings))
 
 
-def import_quakes(store, catalog: Sequence[Event]) -> tuple[int, int]:
+def import_quakes(store: Store, catalog: Sequence[Event]) -> tuple[int, int]:
     """Store catalog quakes and link the stored article quakes to them.
 
     Returns (catalog quakes written, article events newly linked).
     """
     written = store.add_events(catalog)
     reported = [e for e in _quakes_around(store, [q.date for q in catalog if q.date])
-                if e.article_id != "usgs" and not e.related_quake]
+                if e.article_id != CATALOG_ARTICLE_ID and not e.related_quake]
     linked = [e for e in link_quakes(reported, catalog) if e.related_quake]
     if linked:
         store.add_events(linked)

@@ -181,7 +181,7 @@ def free_port() -> int:
 
 
 class AppServer:
-    """The app (``python -m geo.serve``, i.e. ``streamlit run app.py``) on 127.0.0.1 on a
+    """The app (``python -m geo.webapp.serve``, i.e. ``streamlit run app.py``) on 127.0.0.1 on a
     free port, with ``GEO_STORE`` set.
 
     Use it as a context manager: it waits for ``/_stcore/health`` on entry and stops the
@@ -200,7 +200,7 @@ class AppServer:
 
     def command(self) -> list[str]:
         # As `make run` starts it: `streamlit run app.py` with the page's modules preloaded.
-        return [sys.executable, "-m", "geo.serve", "--server.headless", "true",
+        return [sys.executable, "-m", "geo.webapp", "app.py", "--server.headless", "true",
                 "--server.port", str(self.port), "--server.address", "127.0.0.1",
                 "--browser.gatherUsageStats", "false"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from geo.events import Event
+from geo.model import Event
 
 EVENT_DEFAULTS: dict[str, object] = dict(
     event_id="e",

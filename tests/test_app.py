@@ -1,11 +1,11 @@
 """The dashboard page (``app.py``) driven by Streamlit's AppTest, on a small temporary store.
 
 What the map receives is read from the st_folium component's arguments, not rebuilt:
-``geo.maps`` writes each event layer's markers as one JSON array (``var rows = [...]``)
+``geo.render.maps`` writes each event layer's markers as one JSON array (``var rows = [...]``)
 right after ``var group = <feature group>``, and the layer control maps layer names to
 those groups. ``map_layers`` parses both and counts the events in each marker's popup (one
 ``cm-pop`` block per event, as several events at one point share a marker);
-``test_map_counts_match_geo_maps`` pins that parser to ``geo.maps.layer_counts``.
+``test_map_counts_match_geo_maps`` pins that parser to ``geo.render.maps.layer_counts``.
 
 The downloads are built on click (a callable Streamlit runs when the button is pressed);
 the test catches each callable where Streamlit registers it, by the id the button
@@ -28,13 +28,13 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from factories import make_event
+from map_utils import layer_counts
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from geo.events import EVENT_TYPES, Event
-from geo.ingest import Article
-from geo.maps import build_map, layer_counts
-from geo.popups import layer_style
+from geo.model import EVENT_TYPES, Article, Event
+from geo.render.maps import build_map
+from geo.render.styles import layer_style
 from geo.store import open_store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -117,7 +117,7 @@ def map_args(at: AppTest) -> dict:
 
 def map_layers(at: AppTest) -> dict[str, int]:
     """Return {layer name: events drawn} from the map script the component received."""
-    # The event layers and their control travel apart from the base map (geo/livemap.py).
+    # The event layers and their control travel apart from the base map (geo/render/maps.py).
     args = map_args(at)
     script = args["script"] + (args["feature_group"] or "") + (args["layer_control"] or "")
     overlays = re.search(r"overlays\s*:\s*\{(.*?)\}", script, re.S).group(1)
@@ -153,9 +153,9 @@ def test_map_counts_match_geo_maps(at, store_path):
     ("multiselect", "countries", ["TR"], {"q1", "q2", "d1", "p1"}, {"countries": "TR"}),
     ("multiselect", "articles", ["a2"], {"d1", "p1"}, {"articles": "a2"}),
     ("multiselect", "statuses", ["planned", "claimed"], {"d1", "s2"},
-     {"status": "planned,claimed"}),
-    ("select_slider", "precision", 1, {"q1", "q2", "s1", "s2", "d1"}, {"precision": "1"}),
-    ("select_slider", "precision", 2, set(ALL) - {"c1"}, {"precision": "2"}),
+     {"statuses": "planned,claimed"}),
+    ("select_slider", "precision", 1, {"q1", "q2", "s1", "s2", "d1"}, {"max_precision": "1"}),
+    ("select_slider", "precision", 2, set(ALL) - {"c1"}, {"max_precision": "2"}),
     ("date_input", "dates", (D(2023, 3, 1), D(2023, 3, 31)), {"s1", "s2", "d1", "p1", "c1"},
      {"since": "2023-03-01", "until": "2023-03-31"}),
 ])
@@ -206,7 +206,8 @@ def test_changed_widget_updates_the_link(at):
     at.query_params.update({"types": "strike,diplomacy", "precision": "1"})
     at.run()
     at.multiselect(key="types").set_value(["diplomacy"]).run()
-    assert at.query_params == {"types": "diplomacy", "precision": "1"}
+    # A link made with the earlier key name reads, and is rewritten with today's.
+    assert at.query_params == {"types": "diplomacy", "max_precision": "1"}
     assert map_layers(at) == {"Diplomacy": 1}
 
 
@@ -348,7 +349,7 @@ def test_one_bad_file_does_not_stop_the_rest(at, site):
 
 
 def test_many_sources_are_searched_not_all_listed(at, monkeypatch):
-    from geo import dashboard
+    from geo.webapp import data as dashboard
 
     monkeypatch.setattr(dashboard, "SOURCE_OPTION_LIMIT", 1)
     at.query_params.update({"articles": "a3"})
@@ -368,7 +369,7 @@ def test_many_sources_are_searched_not_all_listed(at, monkeypatch):
 
 
 def test_open_table_stays_open_when_a_filter_changes_the_count(at, monkeypatch):
-    from geo import dashboard
+    from geo.webapp import data as dashboard
 
     monkeypatch.setattr(dashboard, "TABLE_ROW_LIMIT", 2)  # more events than rows
     open_table(at)

@@ -40,8 +40,8 @@ from browser_utils import (
 from factories import QUAKE_FIELDS, make_event
 from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 
-from geo.ingest import Article
-from geo.popups import layer_style
+from geo.model import Article
+from geo.render.styles import layer_style
 from geo.store import open_store
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]

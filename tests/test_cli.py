@@ -6,6 +6,7 @@ runs the real geoparser end to end.
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import re
@@ -16,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-import geo
 from geo import cli
+from geo.cli import geoparse as cli_geoparse
 from geo.errors import GeocoderError, InputError
-from geo.geoparse import Toponym
+from geo.model import Toponym
 
 FAKE_PLACES = {
     "Raqqa": (35.95, 39.01, 163808, "SY", "city"),
@@ -41,7 +42,7 @@ def fake_geoparse(text: str) -> list[Toponym]:
 
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli, "geoparse", fake_geoparse)
+    monkeypatch.setattr(cli_geoparse, "geoparse", fake_geoparse)
 
 
 def doc(doc_id: object, text: object, **extra: object) -> bytes:
@@ -205,7 +206,7 @@ def test_geoparse_rejects_a_bad_max_bytes(value: str) -> None:
 
 @pytest.mark.slow
 def test_geoparse_with_the_real_geoparser(tmp_path: Path) -> None:
-    """End to end through ``geo.geoparse`` and the built gazetteer, no fakes."""
+    """End to end through ``geo.places.geoparse`` and the built gazetteer, no fakes."""
     status, records = run_geoparse(tmp_path, [doc("r", "Fighting was reported in Raqqa, Syria.")])
     assert "error" not in records[0], records[0]
     assert status == 0
@@ -217,7 +218,7 @@ def test_geoparse_with_the_real_geoparser(tmp_path: Path) -> None:
 @pytest.fixture
 def build_calls(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[tuple]:
     """Replace the gazetteer builder with one that records its arguments."""
-    from geo import gazetteer
+    from geo.places import gazetteer
 
     calls: list[tuple] = []
 
@@ -275,10 +276,11 @@ def test_gazetteer_needs_an_action() -> None:
 
 
 def install_fake_module(monkeypatch: pytest.MonkeyPatch, name: str, **functions: object) -> None:
-    """Make ``from geo import <name>`` return a stand-in module with ``functions``."""
+    """Make ``from geo.<package> import <module>`` return a stand-in with ``functions``."""
+    package, _, module_name = f"geo.{name}".rpartition(".")
     module = types.SimpleNamespace(**functions)
     monkeypatch.setitem(sys.modules, f"geo.{name}", module)
-    monkeypatch.setattr(geo, name, module, raising=False)
+    monkeypatch.setattr(importlib.import_module(package), module_name, module, raising=False)
 
 
 @pytest.mark.parametrize(
@@ -311,7 +313,7 @@ def test_geocode_forwards_the_query_and_given_options(
         calls.append((query, options))
         return types.SimpleNamespace(latitude=35.95, longitude=39.01, address="Raqqa, Syria")
 
-    install_fake_module(monkeypatch, "geocoders", geocode_query=geocode_query)
+    install_fake_module(monkeypatch, "places.geocoders", geocode_query=geocode_query)
     assert cli.main(argv) == 0
     assert calls == [(expected_query, expected_options)]
     assert capsys.readouterr().out == "35.95000, 39.01000  Raqqa, Syria\n"
@@ -320,7 +322,8 @@ def test_geocode_forwards_the_query_and_given_options(
 def test_geocode_not_found_exits_1(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    install_fake_module(monkeypatch, "geocoders", geocode_query=lambda query, **options: None)
+    install_fake_module(monkeypatch, "places.geocoders",
+                        geocode_query=lambda query, **options: None)
     assert cli.main(["geocode", "Atlantis"]) == 1
     assert capsys.readouterr().out == "not found\n"
 
@@ -331,7 +334,7 @@ def test_geocode_reports_a_geocoder_error(
     def geocode_query(query: str, **options: str) -> None:
         raise GeocoderError("nominatim is unreachable")
 
-    install_fake_module(monkeypatch, "geocoders", geocode_query=geocode_query)
+    install_fake_module(monkeypatch, "places.geocoders", geocode_query=geocode_query)
     assert cli.main(["geocode", "Raqqa", "--geocoder", "nominatim"]) == 1
     captured = capsys.readouterr()
     assert "nominatim is unreachable" in captured.err
@@ -345,7 +348,7 @@ def test_geocode_shows_a_fallback_warning_as_one_line(
         warnings.warn("nominatim failed; using the offline gazetteer instead", stacklevel=2)
         return types.SimpleNamespace(latitude=35.95, longitude=39.01, address="Raqqa, Syria")
 
-    install_fake_module(monkeypatch, "geocoders", geocode_query=geocode_query)
+    install_fake_module(monkeypatch, "places.geocoders", geocode_query=geocode_query)
     assert cli.main(["geocode", "Raqqa", "--geocoder", "nominatim"]) == 0
     captured = capsys.readouterr()
     assert (
@@ -361,7 +364,7 @@ def test_geocode_reports_a_bad_geocoder_name(
     def geocode_query(query: str, **options: str) -> None:
         raise InputError("unknown geocoder 'nope'; expected one of ['gazetteer', 'nominatim']")
 
-    install_fake_module(monkeypatch, "geocoders", geocode_query=geocode_query)
+    install_fake_module(monkeypatch, "places.geocoders", geocode_query=geocode_query)
     assert cli.main(["geocode", "Raqqa", "--geocoder", "nope"]) == 2
     assert "unknown geocoder 'nope'" in capsys.readouterr().err
 

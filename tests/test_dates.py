@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from geo.dates import DateMention, best_date, find_dates
+from geo.text.dates import DateMention, find_dates
 
 BASE = dt.date(2023, 3, 27)  # the seed article's publication date, a Monday
 D = dt.date
@@ -147,18 +147,6 @@ def test_mention_is_frozen():
         m.start = 0  # type: ignore[misc]
 
 
-@pytest.mark.parametrize(("sentence", "base", "expected"), [
-    ("The process was suspended last month after quakes on Feb. 6.", BASE,
-     (D(2023, 2, 1), "month")),
-    ("On March 23, a U.S. base was attacked.", BASE, (D(2023, 3, 23), "day")),
-    ("Tehran staunchly supports Damascus.", BASE, (BASE, "published")),
-    ("Tehran staunchly supports Damascus.", None, (None, "published")),
-    ("Drones struck yesterday.", None, (None, "published")),
-])
-def test_best_date(sentence, base, expected):
-    assert best_date(sentence, base) == expected
-
-
 # dateparser, the package the notes name for dates, agrees on the single-day cases above.
 # Left out: future cues (dateparser only knows past/future per call), and a weekday that
 # is the base's own ("on Monday" in a Monday paper means that day; dateparser goes back 7).
@@ -178,6 +166,9 @@ def test_agrees_with_dateparser(sentence, base, expected):
     assert parsed is not None and parsed.date() == date
 
 
+# Timing asserts are in the slow tier, with limits far above what they take (~0.1 s):
+# they catch a regex gone quadratic, not a busy machine.
+@pytest.mark.slow
 def test_sentences_without_dates_are_fast():
     sentence = ("Washington says it must keep a military presence in Syria to prevent the "
                 "resurgence of the terrorist group, which was largely destroyed organizationally "
@@ -186,9 +177,10 @@ def test_sentences_without_dates_are_fast():
     started = time.perf_counter()
     for _ in range(1000):
         find_dates(sentence, BASE)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 3.0
 
 
+@pytest.mark.slow
 def test_sentences_with_numbers_are_fast():
     sentence = ("The quakes left 50,000 people dead in Turkey, 19 people in a 2-hour rescue, "
                 "and 900 troops after 12 years in the field, officials said at 10:30 on the "
@@ -196,12 +188,4 @@ def test_sentences_with_numbers_are_fast():
     started = time.perf_counter()
     for _ in range(1000):
         find_dates(sentence, BASE)
-    assert time.perf_counter() - started < 1.0
-
-
-def test_docstring_examples():
-    import doctest
-
-    import geo.dates
-
-    assert doctest.testmod(geo.dates).failed == 0
+    assert time.perf_counter() - started < 3.0

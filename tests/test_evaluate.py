@@ -15,7 +15,7 @@ from geo.evaluate import (
     match,
     score,
 )
-from geo.geoparse import Toponym
+from geo.model import Toponym
 
 KM_PER_DEGREE = EARTH_RADIUS_KM * math.pi / 180  # 111.195 km along a meridian
 LN_MAX = math.log(20039)
@@ -314,7 +314,7 @@ def fake_geoparse(text):
 
 @pytest.fixture
 def corpora(tmp_path, monkeypatch):
-    monkeypatch.setattr(importlib.import_module("geo.geoparse"), "geoparse", fake_geoparse)
+    monkeypatch.setattr(importlib.import_module("geo.places.geoparse"), "geoparse", fake_geoparse)
     write_corpus(tmp_path / "lgl.jsonl", [LGL_DOC])
     write_corpus(tmp_path / "geovirus.jsonl", [GEOVIRUS_DOC])
     return tmp_path
@@ -359,7 +359,7 @@ def test_main_reports_failing_documents_and_goes_on(corpora, monkeypatch, capsys
             raise RuntimeError("boom")
         return fake_geoparse(text)
 
-    monkeypatch.setattr(importlib.import_module("geo.geoparse"), "geoparse", flaky)
+    monkeypatch.setattr(importlib.import_module("geo.places.geoparse"), "geoparse", flaky)
     out = corpora / "s.json"
     assert main([str(corpora), "--json", str(out)]) == 1
     report = json.loads(out.read_text())

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from geo.events import EVENT_TYPES, extract_events
-from geo.ingest import Article
-from geo.sentences import split_sentences
+from geo.events.extract import extract_events
+from geo.model import EVENT_TYPES, Article
+from geo.text.sentences import split_sentences
 
 PUBLISHED = dt.date(2023, 3, 27)
 

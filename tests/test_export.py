@@ -13,7 +13,6 @@ import pyogrio
 import pytest
 from factories import QUAKE_FIELDS, make_event
 
-from geo.events import Event
 from geo.export import (
     CSV_COLUMNS,
     PROPERTIES,
@@ -26,6 +25,7 @@ from geo.export import (
     write_geojson,
     write_gpkg,
 )
+from geo.model import Event
 
 STRIKE = make_event(
     event_id="s1", date=dt.date(2023, 2, 20), place="Jindayris", lat=36.39496, lon=36.6889,

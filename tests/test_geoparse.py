@@ -8,7 +8,7 @@ import pytest
 
 import geo
 from geo.errors import InputError
-from geo.gazetteer import load_gazetteer
+from geo.places.gazetteer import load_gazetteer
 
 
 def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -18,8 +18,10 @@ import folium
 import pytest
 from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
+from map_utils import layer_counts, walk
 
-from geo.assets import (
+from geo.model import Event
+from geo.render.assets import (
     ASSETS,
     BASEMAP_PATH,
     STATIC_FILES,
@@ -27,16 +29,11 @@ from geo.assets import (
     install_static_assets,
     load_basemap,
 )
-from geo.events import Event
-from geo.map_elements import (
-    DensityCells,
-    EventMarkers,
-    Legend,
-    UncertaintyCircles,
-    script_json,
-)
-from geo.maps import build_map, layer_counts, walk
-from geo.popups import popup_html, quake_radius, safe_url
+from geo.render.elements import DensityCells, EventMarkers, Legend, UncertaintyCircles
+from geo.render.escape import safe_url, script_json
+from geo.render.maps import build_map
+from geo.render.popups import popup_html
+from geo.render.styles import quake_radius
 
 SCRIPT_XSS = "<script>alert(1)</script>"
 IMG_XSS = "<img src=x onerror=alert(1)>"

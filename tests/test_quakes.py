@@ -1,4 +1,4 @@
-"""Tests for geo.quakes: reading the real USGS extracts and linking article quakes."""
+"""Tests for geo.events.quakes: reading the real USGS extracts and linking article quakes."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 from factories import make_event
 
 from geo.errors import InputError
-from geo.events import Event
-from geo.quakes import link_quakes, read_usgs, usgs_country_code
+from geo.events.quakes import link_quakes, read_usgs, usgs_country_code
+from geo.model import Event
 
 EVAL_DIR = (
     Path(os.environ["GEO_SHARED_DIR"]) / "eval"

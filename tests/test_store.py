@@ -16,8 +16,7 @@ import pytest
 from factories import EVENT_DEFAULTS, make_event
 
 from geo.errors import InputError
-from geo.events import Event
-from geo.ingest import Article
+from geo.model import Article, Event, EventQuery
 from geo.store import SQLiteStore, default_store_path, open_store, parse_bbox
 
 BASE = EVENT_DEFAULTS
@@ -164,7 +163,7 @@ def test_reingest_stores_nothing_new(store: SQLiteStore) -> None:
     changed = dataclasses.replace(EVENTS[0], place="Elsewhere")
     assert store.add_article(article("a1", title="Other title"), [changed]) is False
     assert store.get_article("a1") == article("a1")
-    assert store.query(article_ids=["a1"])[0].place == "Gaziantep"
+    assert store.query(EventQuery(articles=["a1"]))[0].place == "Gaziantep"
     assert store.count() == 6
 
 
@@ -173,7 +172,7 @@ def test_add_events_is_idempotent_and_upserts(store: SQLiteStore) -> None:
     linked = dataclasses.replace(EVENTS[0], related_quake="us6000jllz")
     store.add_events([linked])
     assert store.count() == 6
-    assert store.query(article_ids=["a1"], types=["strike"]) == [linked]
+    assert store.query(EventQuery(articles=["a1"], types=["strike"])) == [linked]
 
 
 @pytest.mark.parametrize(
@@ -190,7 +189,7 @@ def test_failure_mid_article_stores_nothing(store: SQLiteStore, bad: Event) -> N
     with pytest.raises(InputError, match="a9|bad"):
         store.add_article(article("a9"), events)
     assert not store.has_article("a9")
-    assert store.count(article_ids=["a9"]) == 0
+    assert store.count(EventQuery(articles=["a9"])) == 0
     assert store.count() == 6
     # The store is usable afterwards, and the article can be ingested once fixed.
     assert store.add_article(article("a9"), events[:1])
@@ -211,20 +210,20 @@ def test_crash_mid_ingest_leaves_store_as_before(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import datetime, os
-        import geo.store
-        from geo.events import Event
-        from geo.ingest import Article
-        real, calls = geo.store.event_row, []
+        import geo.store.sqlite
+        from geo.model import Event
+        from geo.model import Article
+        real, calls = geo.store.sqlite.event_row, []
         def dying(event):
             calls.append(event)
             if len(calls) == 2:
                 os._exit(3)
             return real(event)
-        geo.store.event_row = dying
+        geo.store.sqlite.event_row = dying
         base = {BASE!r}
         events = [Event(**{{**base, "event_id": f"c{{i}}", "article_id": "crash"}})
                   for i in range(3)]
-        store = geo.store.open_store({str(path)!r})
+        store = geo.store.sqlite.SQLiteStore({str(path)!r})
         store.add_article(Article("crash", "t", "x", None), events)
         """
     )
@@ -311,25 +310,26 @@ def test_threads_with_separate_and_shared_stores(tmp_path: Path) -> None:
         ({"since": "2023-02-06"}, {"e2", "e3", "usgs:us6000jllz"}),
         ({"until": dt.date(2023, 2, 1)}, {"e1", "e5"}),
         ({"since": "2023-02-01", "until": "2023-02-06"}, {"e1", "usgs:us6000jllz"}),
-        ({"country": "tr"}, {"e1", "usgs:us6000jllz"}),
-        ({"country": ["SY", "RU"]}, {"e2", "e4"}),
+        ({"countries": "tr"}, {"e1", "usgs:us6000jllz"}),
+        ({"countries": ["SY", "RU"]}, {"e2", "e4"}),
         ({"bbox": (36.0, 36.0, 38.0, 38.0)}, {"e1", "e2", "usgs:us6000jllz"}),
         ({"bbox": (37.5, 40.0, 38.0, 60.0)}, {"e3", "e4"}),
         ({"bbox": (170.0, -20.0, -170.0, -10.0)}, {"e5"}),  # across the antimeridian
         ({"statuses": ["planned", "claimed"]}, {"e2", "e3"}),
-        ({"article_ids": ["a2", "usgs"]}, {"e3", "e4", "usgs:us6000jllz"}),
-        ({"min_precision": 2}, {"e1", "e2", "e4", "e5", "usgs:us6000jllz"}),
-        ({"types": ["strike", "protest"], "country": "SY", "statuses": ["planned"]}, {"e2"}),
+        ({"articles": ["a2", "usgs"]}, {"e3", "e4", "usgs:us6000jllz"}),
+        ({"max_precision": 2}, {"e1", "e2", "e4", "e5", "usgs:us6000jllz"}),
+        ({"types": ["strike", "protest"], "countries": "SY", "statuses": ["planned"]}, {"e2"}),
     ],
 )
 def test_filters(store: SQLiteStore, filters: dict, expected: set[str]) -> None:
-    events = store.query(**filters)
+    query = EventQuery(**filters)
+    events = store.query(query)
     assert {e.event_id for e in events} == expected
     # Every read of the store filters the same way.
-    assert store.count(**filters) == len(expected)
-    assert sum(c.count for c in store.grid_cells(1.0, **filters)) == len(expected)
+    assert store.count(query) == len(expected)
+    assert sum(c.count for c in store.grid_cells(1.0, query)) == len(expected)
     dated = [e for e in events if e.date]
-    assert sum(n for days in store.daily_counts(**filters).values()
+    assert sum(n for days in store.daily_counts(query).values()
                for n in days.values()) == len(dated)
 
 
@@ -368,7 +368,7 @@ def test_sources_newest_first_searched_and_chosen(store: SQLiteStore) -> None:
 
 
 def test_daily_counts_per_type(store: SQLiteStore) -> None:
-    assert store.daily_counts(since="2023-02-01") == {
+    assert store.daily_counts(EventQuery(since="2023-02-01")) == {
         "strike": {dt.date(2023, 2, 1): 1}, "earthquake": {dt.date(2023, 2, 6): 1},
         "protest": {dt.date(2023, 2, 10): 1}, "armed_clash": {dt.date(2023, 3, 5): 1}}
 
@@ -394,23 +394,27 @@ def test_grid_cells_count_and_lead(store: SQLiteStore) -> None:
         ({"statuses": ["done"]}, "unknown status 'done'"),
         ({"since": "Feb 1"}, "since must be a date or YYYY-MM-DD, got 'Feb 1'"),
         ({"bbox": (0, 10, 1, 5)}, "south <= north"),
-        ({"min_precision": 4}, "min_precision must be 1, 2 or 3"),
-        ({"limit": -1}, "limit must be a non-negative integer"),
+        ({"max_precision": 4}, "max_precision must be 1, 2 or 3"),
+        ({"countries": ["TR' OR '1'='1"]}, "country must be an ISO 3166-1 alpha-2 code"),
     ],
 )
-def test_bad_filters_raise(store: SQLiteStore, filters: dict, message: str) -> None:
+def test_bad_filters_raise(filters: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        store.query(**filters)
+        EventQuery(**filters)
+
+
+def test_bad_limit_raises(store: SQLiteStore) -> None:
+    with pytest.raises(ValueError, match="limit must be a non-negative integer"):
+        store.query(limit=-1)
 
 
 def test_injection_attempts_are_plain_values(store: SQLiteStore) -> None:
     nasty = "x'); DROP TABLE events; --"
-    assert store.query(country="TR' OR '1'='1") == []
-    assert store.query(article_ids=[nasty]) == []
+    assert store.query(EventQuery(articles=[nasty])) == []
     assert store.count() == 6
     stored = event(event_id=nasty, article_id=nasty, place=nasty, evidence=nasty)
     assert store.add_article(article(nasty, title=nasty), [stored])
-    assert store.query(article_ids=[nasty]) == [stored]
+    assert store.query(EventQuery(articles=[nasty])) == [stored]
     assert store.get_article(nasty).title == nasty
     assert store.count() == 7
 
@@ -439,7 +443,7 @@ def test_open_store_forms(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: 
 def test_in_memory_store() -> None:
     with open_store("sqlite:///:memory:") as store:
         fill(store)
-        assert store.count(types=["strike"]) == 1
+        assert store.count(EventQuery(types=["strike"])) == 1
 
 
 @pytest.mark.parametrize(
@@ -457,7 +461,8 @@ def test_unsupported_urls(url: str, message: str) -> None:
 
 
 def test_default_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert default_store_path() == Path(__file__).resolve().parents[1] / "data" / "events.sqlite"
+    monkeypatch.setenv("GEO_DATA_DIR", str(tmp_path / "data"))
+    assert default_store_path() == tmp_path / "data" / "events.sqlite"
     monkeypatch.setenv("GEO_STORE", str(tmp_path / "env.sqlite"))
     with open_store() as store:
         assert store.path == tmp_path / "env.sqlite"

@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from geo.popups import layer_style
-from geo.timeline import binned, timeline_svg
+from geo.render.styles import layer_style
+from geo.render.timeline import binned, timeline_svg
 
 D = dt.date
 SVG = "{http://www.w3.org/2000/svg}"

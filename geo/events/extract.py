@@ -1,0 +1,262 @@
+"""Events: sentences + places + dates -> typed, dated, sourced events.
+
+Each sentence (captions included) is scanned for trigger words of the event types. A
+typed trigger becomes one event per place the sentence locates it at, dated by the date
+expression nearest to the trigger, or by the article's date.
+
+Which toponyms place an event
+-----------------------------
+A toponym places an event unless the sentence uses it for an actor: the subject of a
+speech or stance verb ("Washington says"), an adjective or possessive ("U.S. base",
+"Iran's"), or the object of "by", "with", "accused". Of the remaining toponyms the finest
+level wins (towns and sites, then regions and divisions, then countries), so "in the
+town of Jinderis, Syria" places the quake at Jinderis, not at Syria's centroid.
+
+Country-only events (geo_precision 3, at the country's centroid) are kept when the
+country follows a locative preposition ("in Syria") or when the event is an earthquake;
+otherwise a sentence that only names countries ("talks with Turkey") yields no event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+
+from geo.model import EVENT_TYPES, Article, Event, Toponym
+from geo.places.gazetteer import Gazetteer, load_gazetteer
+from geo.places.geoparse import geoparse
+from geo.text.dates import find_dates
+from geo.text.sentences import Sentence, split_sentences
+
+
+def _words(*patterns: str) -> re.Pattern[str]:
+    return re.compile(r"\b(?:" + "|".join(patterns) + r")\b", re.IGNORECASE)
+
+
+# Trigger patterns per type, with the ACLED sub-event type a match implies.
+TRIGGERS: dict[str, list[tuple[re.Pattern[str], str | None]]] = {
+    "earthquake": [(_words(r"earthquakes?", r"quakes?", r"aftershocks?", r"tremors?",
+                           r"temblors?", r"seismic"), None)],
+    "military_base": [
+        (_words(r"(?:air |military |naval |army )?bases?", r"airbases?", r"outposts?",
+                r"garrisons?", r"military presence",
+                r"(?:maintain|maintains|maintained|keep|keeps|station|stations|stationed|"
+                r"deploy|deploys|deployed) (?:its |their |some |about |roughly )?"
+                r"(?:forces|troops)",
+                r"(?:forces|troops) (?:stationed|deployed|based)"), "Other"),
+        (_words(r"(?:established|set up|built|opened) (?:a |an |the )?(?:new )?"
+                r"(?:military |air )?(?:base|outpost)"), "Headquarters or base established"),
+    ],
+    "strike": [
+        (_words(r"air ?strikes?", r"drone (?:attacks?|strikes?)", r"drones?",
+                r"bomb(?:ed|ing|ings|s)?", r"strik(?:es|ing)", r"struck", r"strike"),
+         "Air/drone strike"),
+        (_words(r"missiles?", r"rockets?", r"shell(?:ed|ing)", r"artillery", r"mortars?"),
+         "Shelling/artillery/missile attack"),
+    ],
+    "armed_clash": [(_words(r"clash(?:es|ed)?", r"fighting", r"battles?", r"offensives?",
+                            r"firefights?", r"gunfights?", r"skirmish(?:es)?",
+                            r"fought"), "Armed clash")],
+    "diplomacy": [(_words(r"talks", r"meetings?", r"met", r"visit(?:s|ed)?", r"summits?",
+                          r"agreements?", r"phone call", r"negotiations?", r"hosted",
+                          r"news conference", r"ceasefire deal", r"accord"), "Agreement")],
+    "protest": [(_words(r"protests?", r"protesters?", r"demonstrations?", r"demonstrators?",
+                        r"rall(?:y|ies)", r"sit-ins?"), "Peaceful protest")],
+}
+# "strike a deal" and a "hunger strike" are not attacks.
+_NOT_STRIKE = _words(r"strike (?:a|an) (?:deal|balance|chord|agreement)", r"hunger strikes?",
+                     r"general strikes?", r"workers? strikes?")
+
+_PLANNED = _words(r"will", r"would", r"likely to", r"expected to", r"set to", r"plans? to",
+                  r"planned", r"to be held", r"next (?:week|month|year|round)", r"upcoming",
+                  r"future", r"scheduled")
+_DENIED = _words(r"denied", r"denies", r"deny", r"denying", r"rejected claims?")
+_CLAIMED = _words(r"claimed", r"claims?", r"purported(?:ly)?", r"alleged(?:ly)?",
+                  r"reportedly", r"said to")
+
+# A toponym followed by one of these is an actor, not a location ("Washington says").
+_ACTOR_AFTER = re.compile(
+    r"^(?:’s|'s|-backed|-based|-led|-made|\s*,?\s*(?:meanwhile,\s*)?(?:says|said|say|remains|"
+    r"remained|responded|vowed|warned|accused|condemned|denied|claimed|insists|insisted|"
+    r"argues|argued|wants|wanted|opposes|opposed|supports|supported|backs|backed|"
+    r"maintains|accuses|urged|urges|would|will|has|had|is|was)\b|\s+(?:officials?|forces|"
+    r"troops|military|government|president|defen[cs]e|base|bases|strikes?|drones?|"
+    r"authorities|army|navy|embassy|envoy|counterpart|representatives?|ministers?|"
+    r"soldiers|fighters|jets?|warplanes?|aircraft)\b)",
+    re.IGNORECASE,
+)
+_ADJECTIVAL_AFTER = re.compile(
+    r"^(?:-backed|-based|-led|-made)?\s+(?:military\s+|air\s+|naval\s+)?(?:base|bases|"
+    r"forces|troops|strikes?|drones?|jets?|warplanes?|officials?|soldiers|embassy)\b",
+    re.IGNORECASE,
+)
+_ACTOR_BEFORE = re.compile(r"(?:\b(?:by|with|accused|accusing|against|between|urged|told)\s+"
+                           r"(?:the\s+)?|\bbetween\s+\S+(?:\s\S+)?\s+and\s+)$",
+                           re.IGNORECASE)
+_LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|near|outside|across|throughout|inside|into|on|"
+                              r"around|to|from|over|toward|towards)\s+(?:the\s+(?:town|"
+                              r"city|village|province|region|area)\s+of\s+|the\s+)?$",
+                              re.IGNORECASE)
+_NEAR_BEFORE = re.compile(r"\b(?:near|outside|around|close to)\s+$", re.IGNORECASE)
+
+_LEVEL = {"city": 0, "site": 0, "admin2": 1, "region": 1, "admin1": 2, "country": 3,
+          "continent": 4}
+
+
+def extract_events(
+    article: Article, toponyms: list[Toponym] | None = None,
+    gazetteer: Gazetteer | None = None,
+) -> list[Event]:
+    """Return the events ``article`` reports, one per (sentence, type, place).
+
+    Repeated captions give the same event ids and are reported once.
+    """
+    gaz = gazetteer or load_gazetteer()
+    found = geoparse(article.text, gaz) if toponyms is None else toponyms
+    events: dict[str, Event] = {}
+    for sentence in split_sentences(article.text):
+        inside = [t for t in found if sentence.start <= t.start and t.end <= sentence.end]
+        for event in _sentence_events(article, sentence, inside, gaz):
+            events.setdefault(event.event_id, event)
+    return list(events.values())
+
+
+def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Toponym],
+                     gaz: Gazetteer) -> list[Event]:
+    triggers = _triggers(sentence.text)
+    if not triggers:
+        return []
+    places = _places(article.text, toponyms)
+    dates = find_dates(sentence.text, article.published)
+    out = []
+    for event_type, (t_start, t_end), sub_type in triggers:
+        chosen = _locate(places, event_type)
+        if not chosen:
+            continue
+        date, precision, explicit = _date_for(dates, t_start, article.published)
+        status = _status(sentence.text, t_start, t_end, dates)
+        for toponym, locative in chosen:
+            out.append(_event(article, sentence, toponym, event_type, sub_type, status, date,
+                              precision, explicit, locative, gaz))
+    return out
+
+
+def _triggers(text: str) -> list[tuple[str, tuple[int, int], str | None]]:
+    """Return the first trigger of each event type in a sentence."""
+    out = []
+    for event_type, patterns in TRIGGERS.items():
+        best = None
+        for pattern, sub_type in patterns:
+            for m in pattern.finditer(text):
+                if event_type == "strike" and _NOT_STRIKE.search(text, max(0, m.start() - 12),
+                                                                 m.end() + 20):
+                    continue
+                if best is None or m.start() < best[1][0]:
+                    best = (event_type, m.span(), sub_type)
+                break
+        if best:
+            out.append(best)
+    if any(t[0] == "earthquake" for t in out):
+        # "The quake struck southern Turkey": the verb is not an attack.
+        out = [t for t in out if not (t[0] == "strike" and text[t[1][0]:t[1][1]].lower()
+                                      in ("strike", "strikes", "struck", "striking"))]
+    return out
+
+
+def _places(text: str, toponyms: list[Toponym]) -> list[tuple[Toponym, bool]]:
+    """Return the toponyms that locate something, each with whether it is locative."""
+    out = []
+    for t in toponyms:
+        if t.demonym:
+            continue
+        before = text[max(0, t.start - 40):t.start]
+        after = text[t.end:t.end + 40]
+        if _ADJECTIVAL_AFTER.match(after):
+            continue  # "a U.S. base", "US strikes": whose, not where
+        locative = bool(_LOCATIVE_BEFORE.search(before))
+        if not locative and (_ACTOR_AFTER.match(after) or _ACTOR_BEFORE.search(before)):
+            continue
+        if locative and after.startswith(("’s", "'s")):
+            locative = True  # "in Syria's northeast" still places it in Syria
+        out.append((t, locative))
+    return out
+
+
+def _locate(places: list[tuple[Toponym, bool]], event_type: str) -> list[tuple[Toponym, bool]]:
+    """Pick the finest of the locative places, else of the others.
+
+    Countries count only when locative, or for earthquakes.
+    """
+    usable = [(t, loc) for t, loc in places
+              if _LEVEL.get(t.feature, 3) < 3 or loc or event_type == "earthquake"]
+    if any(loc for _, loc in usable):
+        usable = [(t, loc) for t, loc in usable if loc]
+    if not usable:
+        return []
+    finest = min(_LEVEL.get(t.feature, 3) for t, _ in usable)
+    seen: set[tuple[float, float]] = set()
+    out = []
+    for t, loc in usable:
+        if _LEVEL.get(t.feature, 3) == finest and (t.lat, t.lon) not in seen:
+            seen.add((t.lat, t.lon))
+            out.append((t, loc))
+    return out
+
+
+def _date_for(dates, trigger_start: int, published: dt.date | None):
+    """Return (date, precision, explicit) from the date mention nearest the trigger."""
+    if dates:
+        nearest = min(dates, key=lambda d: abs(d.start - trigger_start))
+        return nearest.date, nearest.precision, True
+    return published, "published", False
+
+
+def _status(text: str, start: int, end: int, dates) -> str:
+    window = text[max(0, start - 60):end + 40]
+    if _DENIED.search(window) and not _CLAIMED.search(text[max(0, start - 25):start]):
+        return "denied"
+    if _CLAIMED.search(text[max(0, start - 25):start]):
+        return "claimed"
+    future = any(d.date and d.relative and "next" in d.text.lower() for d in dates)
+    if future or _PLANNED.search(window):
+        return "planned"
+    return "occurred"
+
+
+def _geo_precision(toponym: Toponym, text_before: str) -> int:
+    if toponym.feature in ("city", "site"):
+        return 2 if _NEAR_BEFORE.search(text_before) else 1
+    if toponym.feature == "admin2" or (toponym.feature == "region"
+                                       and toponym.uncertainty_km <= 250):
+        return 2
+    return 3
+
+
+def _event(article: Article, sentence: Sentence, toponym: Toponym, event_type: str,
+           sub_type: str | None, status: str, date: dt.date | None, precision: str,
+           explicit: bool, locative: bool, gaz: Gazetteer) -> Event:
+    acled_type, default_sub = EVENT_TYPES[event_type]
+    geo_precision = _geo_precision(toponym, article.text[max(0, toponym.start - 15):toponym.start])
+    key = "|".join([article.id, sentence.text, event_type, toponym.name])
+    event_id = hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+    confidence = 0.45 + 0.2 * locative + 0.15 * explicit + 0.1 * (geo_precision == 1)
+    confidence += 0.1 * (status == "occurred")
+    return Event(
+        event_id=event_id, event_type=event_type, acled_event_type=acled_type,
+        acled_sub_event_type=sub_type if acled_type else default_sub, status=status,
+        date=date, date_precision=precision, place=toponym.name, lat=toponym.lat,
+        lon=toponym.lon, geonameid=toponym.geonameid, country_code=toponym.country_code,
+        admin1=_admin1_name(toponym, gaz), geo_precision=geo_precision,
+        uncertainty_km=toponym.uncertainty_km, evidence=sentence.text,
+        evidence_start=sentence.start, evidence_end=sentence.end, article_id=article.id,
+        article_title=article.title, source_url=article.url, published=article.published,
+        confidence=round(min(confidence, 1.0), 2),
+    )
+
+
+def _admin1_name(toponym: Toponym, gaz: Gazetteer) -> str:
+    for place in gaz.lookup(toponym.name):
+        if abs(place.lat - toponym.lat) < 1e-6 and abs(place.lon - toponym.lon) < 1e-6:
+            return place.admin1_name
+    return ""

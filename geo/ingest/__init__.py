@@ -1,0 +1,7 @@
+"""Reading inputs: files, folders, JSON/JSONL, HTML pages, RSS/Atom feeds and URLs.
+
+Everything here ends in :class:`geo.model.Article` (or a :class:`geo.model.Failure`
+naming a bad input). ``read`` dispatches on the kind of input; ``parse`` and ``html``
+turn text into articles; ``feeds`` reads RSS/Atom; ``fetch`` and ``files`` do the I/O;
+``published`` reads publication dates; ``ids`` gives articles their stable ids.
+"""

@@ -1,0 +1,155 @@
+"""Parsing text already in memory into articles: plain text / Markdown and JSON (lines).
+
+Pure functions: they take a string and the input's name and return
+:class:`~geo.model.Article` objects, or raise :class:`~geo.errors.InputError` with a
+message that starts with the input's name (a bad record inside a JSON input comes back
+as a :class:`~geo.model.Failure`, so the others are still read).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from geo.errors import InputError
+from geo.ingest.ids import article_id
+from geo.ingest.published import header_dates, to_date
+from geo.model import Article, Failure
+
+DATE_WINDOW = 15  # a text file's dates are looked for in its first 15 non-blank lines
+
+
+def parse_text(
+    raw: str, source: str, published: dt.date | None = None, url: str | None = None
+) -> Article:
+    """Read a plain-text or Markdown article: title on the first line, dates near the top.
+
+    The first non-blank line (less any Markdown ``#``) is the title. Among the next
+    lines (up to ``DATE_WINDOW`` non-blank ones), the first that is a date is the
+    publication date, and a line ``Updated:`` with a date on it or on the next line is the
+    update date. The text kept is all of `raw`, so character offsets are the file's.
+    `published` overrides the date found. When there is neither, ``published`` is None:
+    the caller decides what to do with an undated article.
+
+    Examples
+    --------
+    >>> a = parse_text("# Talks resume\\n3/27/2023\\nUpdated: March 30, 2023\\nBody.", "a.md")
+    >>> a.title, a.published, a.updated
+    ('Talks resume', datetime.date(2023, 3, 27), datetime.date(2023, 3, 30))
+    """
+    lines = [line.strip() for line in raw.splitlines() if line.strip()]
+    if not lines:
+        raise InputError(f"{source}: empty (no text)")
+    title = lines[0].lstrip("#").strip() or lines[0]
+    found, updated = header_dates(lines[1:DATE_WINDOW])
+    return Article(
+        id=article_id(url, raw),
+        title=title,
+        text=raw,
+        published=published or found,
+        url=url,
+        updated=updated,
+        source=source,
+    )
+
+
+def _json_str(record: dict[str, Any], key: str, source: str) -> str | None:
+    value = record.get(key)
+    if value is not None and not isinstance(value, str):
+        raise InputError(f"{source}: {key!r} must be a string, got {type(value).__name__}")
+    return (value or "").strip() or None
+
+
+def _json_date(record: dict[str, Any], key: str, source: str) -> dt.date | None:
+    value = _json_str(record, key, source)
+    when = to_date(value) if value else None
+    if value and when is None:
+        raise InputError(f"{source}: {key!r} is not a date: {value!r}")
+    return when
+
+
+def parse_json_record(obj: Any, source: str, published: dt.date | None = None) -> Article:
+    """Read one JSON article: keys ``text`` (required), ``title``, ``published``, ``url``,
+    ``id`` and ``updated``.
+
+    Dates are ISO dates or datetimes (other date lines are accepted too). A given ``id``
+    is kept; otherwise it comes from the URL or text. A missing title is the text's first
+    line.
+
+    Examples
+    --------
+    >>> a = parse_json_record({"text": "Body", "published": "2023-03-27T08:00:00Z"}, "x")
+    >>> a.title, a.published
+    ('Body', datetime.date(2023, 3, 27))
+    """
+    if not isinstance(obj, dict):
+        raise InputError(f"{source}: expected a JSON object, got {type(obj).__name__}")
+    text = obj.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"{source}: missing or empty 'text'")
+    url = _json_str(obj, "url", source)
+    given = obj.get("id")
+    if isinstance(given, bool) or not isinstance(given, str | int | None):
+        raise InputError(f"{source}: 'id' must be a string or integer, got {given!r}")
+    return Article(
+        id=str(given).strip() if given not in (None, "") else article_id(url, text),
+        title=_json_str(obj, "title", source) or text.strip().splitlines()[0].strip(),
+        text=text,
+        published=published or _json_date(obj, "published", source),
+        url=url,
+        updated=_json_date(obj, "updated", source),
+        source=source,
+    )
+
+
+def failure(source: str, err: InputError) -> Failure:
+    """Turn an InputError into a Failure, without repeating the source in the reason."""
+    message = str(err)
+    return Failure(source, message.removeprefix(f"{source}: "))
+
+
+def parse_json(raw: str, source: str, published: dt.date | None = None) -> list[Article | Failure]:
+    """Read a ``.json`` document: one article object or an array of them.
+
+    A bad element of an array is a :class:`Failure` named ``source[index]``; the others
+    are still read. A document that is not JSON at all raises InputError.
+    """
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise InputError(
+            f"{source}: invalid JSON at line {err.lineno} column {err.colno}: {err.msg}"
+        ) from err
+    if not isinstance(data, list):
+        return [parse_json_record(data, source, published)]
+    results: list[Article | Failure] = []
+    for index, record in enumerate(data):
+        name = f"{source}[{index}]"
+        try:
+            results.append(parse_json_record(record, name, published))
+        except InputError as err:
+            results.append(failure(name, err))
+    return results
+
+
+def iter_jsonl(
+    raw: str, source: str, published: dt.date | None = None
+) -> Iterator[Article | Failure]:
+    """Read JSON lines, one article per line; a bad line is a Failure named ``source:line``."""
+    # Split on "\n" only: str.splitlines() would also split at U+2028, which JSON strings
+    # may contain unescaped.
+    for number, line in enumerate(raw.split("\n"), start=1):
+        if not line.strip():
+            continue
+        name = f"{source}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            yield Failure(name, f"invalid JSON at column {err.colno}: {err.msg}")
+            continue
+        try:
+            yield parse_json_record(record, name, published)
+        except InputError as err:
+            yield failure(name, err)

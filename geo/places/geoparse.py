@@ -1,0 +1,276 @@
+"""Geoparser: find toponym spans in text and resolve each to one gazetteer place.
+
+Resolution weighs, for every candidate place of a span: its prominence (feature and
+population), the countries and first-level divisions the rest of the article mentions,
+its distance to the article's other places, and explicit narrowing ("Moscow, Idaho",
+"Kahramanmaras province"). One name keeps one sense throughout an article.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from geo.errors import InputError
+from geo.geodesy import KM_PER_DEGREE, haversine_km
+from geo.limits import MAX_TEXT_CHARS
+from geo.model import Toponym
+from geo.places.gazetteer import Gazetteer, Place, load_gazetteer
+from geo.places.spans import Span, find_spans, tokens
+
+_FEATURE_BASE = {
+    "continent": 6.0, "country": 6.0, "region": 5.0, "site": 5.0, "admin1": 2.0,
+    "admin2": -1.0, "city": 0.0,
+}
+CAPITAL_BONUS = 4.0  # a bare "Paris" is the capital unless the article insists otherwise
+_DIVISION_WORDS = ("county", "parish", "district", "province", "governorate", "borough")
+
+# Direction words before a country or division make a region phrase ("eastern Syria").
+# Values are (north, east) components.
+_DIRECTIONS = {
+    "north": (1, 0), "northern": (1, 0), "south": (-1, 0), "southern": (-1, 0),
+    "east": (0, 1), "eastern": (0, 1), "west": (0, -1), "western": (0, -1),
+    "northeast": (1, 1), "northeastern": (1, 1), "north-east": (1, 1), "north-eastern": (1, 1),
+    "northwest": (1, -1), "northwestern": (1, -1), "north-west": (1, -1),
+    "north-western": (1, -1), "southeast": (-1, 1), "southeastern": (-1, 1),
+    "south-east": (-1, 1), "south-eastern": (-1, 1), "southwest": (-1, -1),
+    "southwestern": (-1, -1), "south-west": (-1, -1), "south-western": (-1, -1),
+    "central": (0, 0),
+}
+
+
+def geoparse(text: str, gazetteer: Gazetteer | None = None) -> list[Toponym]:
+    """Return the toponyms of ``text`` in order of appearance.
+
+    Examples
+    --------
+    >>> [t.name for t in geoparse("Talks were held in Sochi, Russia.")]
+    ['Sochi', 'Russia']
+    """
+    if not isinstance(text, str):
+        raise InputError(f"geoparse expects text (str), got {type(text).__name__}")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InputError(f"text of {len(text):,} characters is over the {MAX_TEXT_CHARS:,} limit")
+    gaz = gazetteer or load_gazetteer()
+    spans = find_spans(text, gaz)
+    if not spans:
+        return []
+    candidates = [_candidates(span, gaz) for span in spans]
+    narrowing = _narrowing(text, spans, candidates)
+    chosen = [c[0] if c else None for c in candidates]
+    for _ in range(2):
+        context = _Context.from_choices(spans, chosen)
+        chosen = _choose(spans, candidates, narrowing, context, gaz)
+    context = _Context.from_choices(spans, chosen)
+    out = []
+    for span, place in zip(spans, chosen, strict=True):
+        if place is None or not _keep(span, place, context):
+            continue
+        out.append(_region(text, span, place, gaz) or _toponym(text, span, place))
+    return out
+
+
+def _candidates(span: Span, gaz: Gazetteer) -> list[Place]:
+    if span.demonym:
+        place = gaz.demonym(span.key)
+        return [place] if place else []
+    return gaz.lookup_key(span.key)[:40]
+
+
+def _narrowing(text: str, spans: list[Span], candidates: list[list[Place]]) -> dict[int, set]:
+    """Map span index -> admin1 codes / country codes that narrow it ("X, Y", "X in Y")."""
+    out: dict[int, set] = defaultdict(set)
+    for k in range(len(spans) - 1):
+        between = text[spans[k].end:spans[k + 1].start]
+        if between not in (", ", " in ", ",", " , "):
+            continue
+        for place in candidates[k + 1][:5]:
+            if place.feature in ("country", "region") and place.country_code:
+                out[k].add(place.country_code)
+            elif place.feature == "admin1":
+                out[k].add(place.admin1)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What the article's current choices say, per name so a name cannot vote for itself."""
+
+    countries: dict[str, Counter]  # country code -> mentions by name key
+    total: Counter  # mentions by name key
+    admin1s: dict[str, set]  # admin1 code -> name keys that mention it
+    anchors: tuple[tuple[str, float, float], ...]  # one point per name
+
+    @classmethod
+    def from_choices(cls, spans: list[Span], chosen: list[Place | None]) -> _Context:
+        countries: dict[str, Counter] = defaultdict(Counter)
+        total: Counter = Counter()
+        admin1s: dict[str, set] = defaultdict(set)
+        anchors: dict[str, tuple[str, float, float]] = {}
+        for span, place in zip(spans, chosen, strict=True):
+            if place is None:
+                continue
+            total[span.key] += 1
+            if place.country_code:
+                countries[place.country_code][span.key] += 1
+            if place.feature == "admin1":
+                admin1s[place.admin1].add(span.key)
+            elif place.feature in ("city", "admin2", "site"):
+                anchors[span.key] = (span.key, place.lat, place.lon)
+                # "Rapides Parish" places its state; a bare "Morrow" does not.
+                if place.feature == "admin2" and span.key.endswith(_DIVISION_WORDS):
+                    admin1s[place.admin1].add(span.key)
+        return cls(dict(countries), total, dict(admin1s), tuple(anchors.values()))
+
+    def share(self, country_code: str, key: str) -> float:
+        """Return the share of the other names' mentions that fall in a country."""
+        others = sum(self.total.values()) - self.total[key]
+        by_key = self.countries.get(country_code)
+        if not others or not by_key:
+            return 0.0
+        return (sum(by_key.values()) - by_key[key]) / others
+
+    def has_admin1(self, code: str, key: str) -> bool:
+        keys = self.admin1s.get(code)
+        return bool(keys and keys - {key})
+
+
+def _score(place: Place, span: Span, narrow: set, ctx: _Context, capital: bool) -> float:
+    score = _FEATURE_BASE[place.feature] + math.log10(place.population + 1)
+    if capital:
+        score += CAPITAL_BONUS
+    if place.feature == "admin2" and not span.key.endswith(_DIVISION_WORDS):
+        score -= 3.0  # a bare "Richmond" is the town before the county
+    share = ctx.share(place.country_code, span.key) if place.country_code else 0.0
+    if share:
+        score += 2.0 + 4.0 * share
+    if place.admin1 and ctx.has_admin1(place.admin1, span.key):
+        score += 4.0
+    if span.feature_hint and place.feature == span.feature_hint:
+        score += 10.0
+    if narrow and (place.country_code in narrow or place.admin1 in narrow):
+        score += 25.0
+    if place.feature in ("city", "site", "admin2") and ctx.anchors:
+        nearest = min(
+            (haversine_km(place.lat, place.lon, lat, lon) for key, lat, lon in ctx.anchors
+             if key != span.key),
+            default=math.inf,
+        )
+        if nearest < 300:
+            score += 2.5
+        elif nearest < 1000:
+            score += 1.0
+    return score
+
+
+def _choose(spans, candidates, narrowing, ctx: _Context, gaz: Gazetteer) -> list[Place | None]:
+    # One sense per name per article: the scores of all mentions of a name add up.
+    # Mentions that differ in nothing the score reads (name, suffix hint, narrowing) are
+    # scored once and counted.
+    groups: dict[tuple, list[int]] = {}  # signature -> [first mention, mentions]
+    for k, span in enumerate(spans):
+        if candidates[k]:
+            sig = (span.key, span.feature_hint, frozenset(narrowing.get(k, ())))
+            groups.setdefault(sig, [k, 0])[1] += 1
+    totals: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    for k, count in groups.values():
+        span = spans[k]
+        for place in candidates[k]:
+            totals[span.key][place.id] += count * _score(
+                place, span, narrowing.get(k, set()), ctx, gaz.is_capital(place))
+    best: dict[str, Place] = {}
+    for span, cands in zip(spans, candidates, strict=True):
+        if not cands or span.key in best:
+            continue
+        by_id = {p.id: p for p in cands}
+        scores = totals[span.key]
+        pick = by_id[max(scores, key=scores.__getitem__)]
+        best[span.key] = _prefer_city(pick, cands, span, gaz)
+    return [best.get(span.key) for span in spans]
+
+
+def _prefer_city(pick: Place, cands: list[Place], span: Span, gaz: Gazetteer) -> Place:
+    """Prefer a capital or a big city to the division named after it ("Moscow", "Raqqa")."""
+    if pick.feature != "admin1" or span.feature_hint == "admin1":
+        return pick
+    # A US state's bare name is the state ("New York", "Oklahoma"); elsewhere the bare
+    # name of a province named after its seat is mostly the city ("Idlib", "Kherson"),
+    # even where GeoNames' town population is out of date.
+    share = 0.5 if pick.country_code == "US" else 0.1
+    for place in cands:
+        if place.feature == "city" and place.country_code == pick.country_code and (
+            gaz.is_capital(place) or place.population >= share * pick.population
+        ):
+            return place
+    return pick
+
+
+def _keep(span: Span, place: Place, ctx: _Context) -> bool:
+    """Drop weak matches: small towns with nothing in the article pointing at them."""
+    if place.feature != "city" and place.feature != "admin2":
+        return True
+    supported = (span.cue or ctx.has_admin1(place.admin1, span.key)
+                 or ctx.share(place.country_code, span.key) >= 0.3)
+    if place.population >= 100_000:
+        return True
+    if span.headline:
+        return False
+    if place.population == 0 and " " in span.key:
+        return True  # GeoNames knows no population; a two-word exact name is specific
+    if place.population >= 5_000 and not span.sentence_start:
+        return True
+    return supported and place.population >= 500
+
+
+def _toponym(text: str, span: Span, place: Place) -> Toponym:
+    return Toponym(
+        start=span.start, end=span.end, name=text[span.start:span.end], lat=place.lat,
+        lon=place.lon, geonameid=place.geonameid, country_code=place.country_code,
+        feature=place.feature, uncertainty_km=place.uncertainty_km, demonym=span.demonym,
+    )
+
+
+def _region(text: str, span: Span, place: Place, gaz: Gazetteer) -> Toponym | None:
+    """Turn "northeastern Syria" into an area: a point and a radius inside the place."""
+    if span.demonym or place.feature not in ("country", "admin1") or span.start == 0:
+        return None
+    before = [t for t in tokens(text[max(0, span.start - 20):span.start])]
+    if not before:
+        return None
+    offset = max(0, span.start - 20)
+    ws, we = before[-1][0] + offset, before[-1][1] + offset
+    word = text[ws:we].lower()
+    if word not in _DIRECTIONS or text[we:span.start].strip():
+        return None
+    north, east = _DIRECTIONS[word]
+    box = gaz.bbox(place.country_code) if place.feature == "country" else None
+    if box is None:
+        deg = place.uncertainty_km / KM_PER_DEGREE
+        box = (place.lat - deg, place.lon - deg, place.lat + deg, place.lon + deg)
+    south, west, top, right = box
+    lat = (south + top) / 2 + north * 0.3 * (top - south)
+    lon = (west + right) / 2 + east * 0.3 * (right - west)
+    height_km = (top - south) * KM_PER_DEGREE
+    width_km = (right - west) * KM_PER_DEGREE * math.cos(math.radians(lat))
+    radius = max(50.0, round(0.3 * min(height_km, width_km), 1))
+    return Toponym(
+        start=ws, end=span.end, name=text[ws:span.end], lat=round(lat, 4), lon=round(lon, 4),
+        geonameid=None, country_code=place.country_code, feature="region",
+        uncertainty_km=radius, demonym=False,
+    )
+
+
+def geoparse_baseline(text: str, gazetteer: Gazetteer | None = None) -> list[Toponym]:
+    """Resolve the same spans as ``geoparse`` to their most populous candidate.
+
+    The benchmark's peer: it shows what the context-based resolution adds.
+    """
+    gaz = gazetteer or load_gazetteer()
+    out = []
+    for span in find_spans(text, gaz):
+        candidates = _candidates(span, gaz)
+        if candidates:
+            place = max(candidates, key=lambda p: p.population)
+            out.append(_toponym(text, span, place))
+    return out

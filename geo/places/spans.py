@@ -1,0 +1,358 @@
+"""Toponym recognition: find the spans of a text that name places.
+
+Dictionary matching against the gazetteer is the main extractor (no NER model that
+knows Syrian and Turkish places is installable here). Capitalised word runs are matched
+longest-first; a few rules then drop what is not a place: common words at the start of
+a sentence, person names, streets and organisations named after places.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from geo.places.gazetteer import Gazetteer
+from geo.text.names import norm
+
+# "U.S." and "U.K." are tokens of their own; otherwise words with inner hyphens or
+# apostrophes ("ez-Zor", "Dar'a") stay whole.
+_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|\w+(?:[-'’]\w+)*", re.UNICODE)
+_POSSESSIVE = ("'s", "’s")
+_MAX_WORDS = 6
+
+# Words that name some village in GeoNames but, capitalised in English news, are almost
+# always something else: sentence starters, calendar words, titles, generic nouns.
+COMMON = frozenset(
+    """
+    a about after again against all along also although among an and another any are as
+    at back be because been before being both but by can could day did do does down during
+    each even every few for from further had has have he her here his how however i if in
+    into is it its just last late less many may more most much my near never new next no
+    nor not now of off on once one only or other our out over own per same she should
+    since so some still such than that the their them then there these they this those
+    through thus to too under until up upon very was we were what when where which while
+    who whom why will with within without would yet you your like unlike meanwhile
+    besides despite amid across beyond inside outside
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday
+    friday saturday sunday today tomorrow yesterday tonight morning evening night week
+    mr mrs ms dr sen rep gov gen col capt lt sgt st prof rev president minister governor
+    mayor sheriff police officer officers chief judge senator secretary king queen prince
+    general commander director spokesman spokeswoman deputy pope
+    attorney county court city state states center centre office department university
+    college school hospital church street road avenue river lake park north south east
+    west northern southern eastern western central national international federal public
+    people government army news times post press union party council committee health
+    service services company group forces force air sea home house world island republic
+    democratic republican independent social free best good great little big old young
+    black white red green blue gold golden silver royal grand long high low middle lower
+    upper first second third star sun moon hope liberty victory unity peace freedom
+    paradise eden energy justice power security central commerce industry trade early
+    police fire rescue man woman men women boy girl child children family friends friend
+    love life god lord christ jesus saint holy mount mountain valley bay beach harbor
+    harbour port fort camp station bridge hill hills spring springs falls field fields
+    wood woods forest rock stone iron mill mills garden gardens grove union village town
+    """.split()
+)
+
+# A capitalised word before a match that makes it a person's name ("President Assad").
+TITLES = frozenset(
+    """
+    mr mrs ms miss dr sen senator rep representative gov governor gen general col colonel
+    capt captain lt lieutenant sgt sergeant maj major cpl corporal adm admiral president
+    minister secretary mayor sheriff judge justice officer chief king queen prince princess
+    pope rev reverend father sister brother saint coach prof professor deputy spokesman
+    spokeswoman lawyer attorney commissioner superintendent councilman councilwoman
+    detective trooper agent sir lady lord dame
+    """.split()
+)
+
+# A capitalised word after a match that makes the whole a street or a person.
+STREET_WORDS = frozenset(
+    "road rd street st avenue ave boulevard blvd drive dr lane ln way court ct place pl "
+    "highway hwy parkway pkwy circle terrace trail pike".split()
+)
+
+# Words that turn a place into a named division of it ("Kahramanmaras province").
+ADMIN_SUFFIX = {
+    "province": "admin1", "governorate": "admin1", "state": "admin1", "oblast": "admin1",
+    "region": "admin1", "prefecture": "admin1", "county": "admin2", "parish": "admin2",
+    "district": "admin2", "city": "city",
+}
+
+# Capitalised words before a place that do not make it a person's name.
+PLACE_PREFIXES = frozenset(
+    "downtown greater metro suburban rural coastal neighboring neighbouring northeast "
+    "northwest southeast southwest northeastern northwestern southeastern southwestern "
+    "upstate western eastern northern southern central war-torn".split()
+)
+
+# Capitalised words after a place that make an organisation still naming that place.
+ORG_WORDS = frozenset(
+    "sheriff's police fire mayor department public high community district highway town "
+    "president governor county city state university college hospital council board "
+    "schools school sun times post herald tribune journal gazette chronicle courier "
+    "examiner observer democrat republican register daily news star telegraph".split()
+)
+
+# After a demonym these words still describe the country ("Turkish Foreign Minister").
+_DEMONYM_OK = frozenset(
+    "foreign defense defence prime interior deputy army navy military government "
+    "officials troops forces authorities president minister leader ambassador embassy "
+    "border capital people".split()
+)
+
+PREPOSITIONS = frozenset(
+    "in at near from to into outside across toward towards around throughout via of "
+    "between inside within".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A candidate toponym span, before resolution."""
+
+    start: int
+    end: int
+    key: str  # normalised name used for lookup
+    demonym: bool = False
+    feature_hint: str = ""  # "admin1"/"admin2"/"city" when a suffix says so
+    cue: bool = False  # a preposition or "X, Y" pattern points at a place
+    sentence_start: bool = False
+    headline: bool = False  # on a line in Title Case, where every word is capitalised
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    i = pos - 1
+    while i >= 0 and text[i] in " \t\"'“‘(":
+        i -= 1
+    return i < 0 or text[i] in ".!?\n:;—–-•|"
+
+
+@lru_cache(maxsize=8)
+def _token_pattern(abbreviations: tuple[str, ...]) -> re.Pattern[str]:
+    # Known abbreviations with dots ("W.Va.", "Calif.") are single tokens.
+    known = "|".join(re.escape(a) for a in abbreviations)
+    return re.compile(f"(?:{known})(?!\\w)|{_TOKEN.pattern}" if known else _TOKEN.pattern)
+
+
+def tokens(text: str, abbreviations: tuple[str, ...] = ()) -> list[tuple[int, int]]:
+    """Return word token offsets, with possessive endings cut off ("Syria's")."""
+    out = []
+    for m in _token_pattern(abbreviations).finditer(text):
+        start, end = m.span()
+        if text.endswith(_POSSESSIVE, start, end) and end - start > 2:
+            end -= 2
+        # "Moscow-hosted", "U.S.-backed": a name with a lower-case word hyphenated on
+        # is the name and that word.
+        cut = text.rfind("-", start, end)
+        if cut > start and text[start].isupper() and text[cut + 1:end].islower():
+            out.append((start, cut))
+            start = cut + 1
+        out.append((start, end))
+    return out
+
+
+def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
+    """Return candidate toponym spans of ``text`` in order, longest match first."""
+    toks = tokens(text, tuple(gaz.abbreviations))
+    people = _people(text, toks, gaz)
+    spans: list[Span] = []
+    n = len(toks)
+    i = 0
+    while i < n:
+        s, e = toks[i]
+        first = text[s]
+        if not first.isupper():
+            i += 1
+            continue
+        match = _longest_match(text, toks, i, gaz)
+        if match is not None and match[0] == i + 1 and norm(text[s:e]) in people:
+            i += 1
+            continue
+        if match is None:
+            demonym = gaz.demonym(text[s:e]) if e - s > 3 else None
+            if demonym is not None and not _demonym_in_name(text, toks, i, gaz):
+                spans.append(Span(s, e, norm(text[s:e]), demonym=True,
+                                  sentence_start=_sentence_start(text, s)))
+            i += 1
+            continue
+        j, end = match
+        span = _judge(text, toks, i, j, end, gaz)
+        if span is not None:
+            spans.append(span)
+        i = j
+    return spans
+
+
+def _placeish(word: str, gaz: Gazetteer) -> bool:
+    """Tell whether a capitalised word names a well-known place (not "Adam", Oman)."""
+    for place in gaz.lookup_key(norm(word))[:5]:
+        if place.feature in ("continent", "country", "region", "admin1", "site"):
+            return True
+        if place.feature == "city" and place.population >= 100_000:
+            return True
+    return False
+
+
+_SPEECH = frozenset("said says told added wrote asked explained noted according".split())
+
+
+def _people(text: str, toks: list[tuple[int, int]], gaz: Gazetteer) -> frozenset[str]:
+    """Return surnames of the article: the last word of "First Last" runs and speakers.
+
+    Later bare mentions ("Jones said") are then not taken for places.
+    """
+    people = set()
+    for k in range(1, len(toks)):
+        ps, pe = toks[k - 1]
+        s, e = toks[k]
+        word = text[s:e]
+        if not word[0].isupper() or not word[1:].islower():
+            continue
+        prev = text[ps:pe]
+        if (text[pe:s] == " " and prev[0].isupper() and prev[1:].islower()
+                and prev.lower() not in COMMON and prev.lower() not in PLACE_PREFIXES
+                and not _placeish(prev, gaz) and not gaz.has_key(norm(text[ps:e]))
+                and not _placeish(word, gaz)):
+            people.add(norm(word))
+        elif prev.lower().rstrip(".") in TITLES and text[pe:s] == " ":
+            people.add(norm(word))
+    for k in range(len(toks) - 1):
+        s, e = toks[k]
+        ns, ne = toks[k + 1]
+        if text[e:ns] == " " and text[ns:ne] in _SPEECH and text[s].isupper():
+            key = norm(text[s:e])
+            places = gaz.lookup_key(key)
+            if places and places[0].feature == "city":
+                people.add(key)
+    return frozenset(people)
+
+
+def _longest_match(text: str, toks: list[tuple[int, int]], i: int, gaz: Gazetteer):
+    """Return ``(next token index, end offset)`` of the longest gazetteer name at ``i``."""
+    s = toks[i][0]
+    best = None
+    last = min(len(toks), i + _MAX_WORDS)
+    for j in range(i + 1, last + 1):
+        e = toks[j - 1][1]
+        if j - 1 > i:
+            gap = text[toks[j - 2][1]:toks[j - 1][0]]
+            if gap.strip(" -") or "\n" in gap:
+                break
+        word = text[toks[j - 1][0]:e]
+        if not any(c.isupper() for c in word):
+            continue
+        if gaz.has_key(norm(text[s:e])):
+            best = (j, e)
+    return best
+
+
+def _inside_name(text: str, toks: list[tuple[int, int]], i: int, j: int, gaz: Gazetteer) -> bool:
+    """Tell whether tokens ``i:j`` sit inside a longer capitalised name (person, street).
+
+    "Chiquita Raquel Henry", "Vladimir Putin" and "Dublin Road" are not places;
+    "Alexandria Police" still mentions Alexandria, as the news corpora annotate it.
+    """
+    if i > 0:
+        ps, pe = toks[i - 1]
+        prev = text[ps:pe]
+        gap = text[pe:toks[i][0]]
+        if gap.strip() == "" and "\n" not in gap and prev[0].isupper():
+            lower = prev.lower().rstrip(".")
+            if lower in TITLES:
+                return True
+            if lower not in COMMON and lower not in PLACE_PREFIXES and not _placeish(prev, gaz):
+                # "Adam Morrow" opening a line is a name; "Like Moscow, ..." is not.
+                name = text[toks[i][0]:toks[j - 1][1]]
+                if not (_sentence_start(text, ps) and _placeish(name, gaz)):
+                    return True
+    if j < len(toks):
+        ns, ne = toks[j]
+        nxt = text[ns:ne]
+        gap = text[toks[j - 1][1]:ns]
+        if gap.strip() == "" and "\n" not in gap and nxt[0].isupper():
+            lower = nxt.lower().rstrip(".")
+            if lower in STREET_WORDS:
+                return True
+            if (lower not in COMMON and lower not in ADMIN_SUFFIX and lower not in ORG_WORDS
+                    and not gaz.has_key(norm(nxt))):
+                return True
+    return False
+
+
+def _demonym_in_name(text: str, toks, i: int, gaz: Gazetteer) -> bool:
+    """Tell whether a demonym starts or sits in an organisation's name.
+
+    "Syrian Observatory for Human Rights" is one organisation, not Syria; "Turkish
+    Foreign Minister" still refers to Turkey.
+    """
+    if i + 1 < len(toks):
+        ns, ne = toks[i + 1]
+        gap = text[toks[i][1]:ns]
+        nxt = text[ns:ne]
+        if gap.strip() == "" and "\n" not in gap and nxt[0].isupper():
+            if nxt.lower() not in _DEMONYM_OK and not gaz.has_key(norm(nxt)):
+                return True
+    if i > 0:
+        ps, pe = toks[i - 1]
+        prev = text[ps:pe]
+        gap = text[pe:toks[i][0]]
+        if gap.strip() == "" and "\n" not in gap and prev[0].isupper():
+            lower = prev.lower()
+            if lower in TITLES or (lower not in COMMON and not gaz.has_key(norm(prev))):
+                return True
+    return False
+
+
+def _title_case_line(text: str, pos: int) -> bool:
+    """Tell whether the line around ``pos`` is a headline in Title Case."""
+    start = text.rfind("\n", max(0, pos - 300), pos) + 1
+    end = text.find("\n", pos, pos + 300)
+    if start == 0 and pos > 300 or end < 0 and len(text) - pos > 300:
+        return False  # a line this long is a paragraph, not a headline
+    words = [w for w in text[start:end if end >= 0 else len(text)].split() if len(w) > 3]
+    if len(words) < 4:
+        return False
+    return sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
+def _shouted(text: str, toks, i: int) -> bool:
+    """Tell whether the words around token ``i`` are in capitals too (a headline)."""
+    near = [text[a:b] for a, b in toks[max(0, i - 2):i + 3]]
+    return sum(w.isupper() and len(w) > 1 for w in near) >= 3
+
+
+def _judge(text: str, toks, i: int, j: int, end: int, gaz: Gazetteer) -> Span | None:
+    s = toks[i][0]
+    surface = text[s:end]
+    key = norm(surface)
+    start_of_sentence = _sentence_start(text, s)
+    if j - i == 1:
+        lower = key
+        if lower in COMMON:
+            return None
+        if surface.isupper() and len(surface) > 4 and _shouted(text, toks, i):
+            return None  # a word of a headline in capitals, not a name
+    if _inside_name(text, toks, i, j, gaz):
+        return None
+    hint = ""
+    if j < len(toks):
+        ns, ne = toks[j]
+        nxt = text[ns:ne].lower()
+        if nxt in ADMIN_SUFFIX and text[end:ns].strip() == "":
+            hint = ADMIN_SUFFIX[nxt]
+    cue = False
+    if i > 0:
+        ps, pe = toks[i - 1]
+        if text[ps:pe].lower() in PREPOSITIONS and text[pe:s].strip() == "":
+            cue = True
+    after = text[end:end + 3]
+    if after.startswith(", ") and j < len(toks) and text[toks[j][0]].isupper():
+        cue = True
+    if i > 0 and text[toks[i - 1][1]:s].strip() == ",":
+        cue = True
+    return Span(s, end, key, feature_hint=hint, cue=cue, sentence_start=start_of_sentence,
+                headline=_title_case_line(text, s))
+

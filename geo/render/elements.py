@@ -1,0 +1,246 @@
+"""The folium elements of the map: data scripts that stay text.
+
+``geo.render.layers`` and ``geo.render.maps`` build maps from these. Every element that
+carries article text writes it with ``script_json`` into its script, and the data
+elements (``EventMarkers``, ``UncertaintyCircles``, ``DensityCells``) add their rendered
+script to the page as plain text (``_DataElement``): folium would otherwise compile each
+rendered script as a new Jinja template.
+"""
+
+from __future__ import annotations
+
+import math
+
+from branca.element import Element, MacroElement
+from folium.template import Template
+
+from geo.render.escape import script_json
+
+SEA_COLOR = "#dbe7ef"
+
+POPUP_CSS = (
+    ".cm-pop{font:12px/1.35 sans-serif}"
+    ".cm-pop table{margin:4px 0;border-collapse:collapse;font-size:12px}"
+    ".cm-pop th{text-align:left;padding-right:6px;vertical-align:top;font-weight:600}"
+    ".cm-pop blockquote{margin:4px 0;padding-left:6px;border-left:3px solid #999;color:#333}"
+    ".leaflet-control-layers{font-size:13px}.cm-dim{color:#777}.cm-many{max-height:320px;overflow-y:auto}"
+    ".cm-many .cm-pop+.cm-pop{border-top:1px solid #ccc;margin-top:6px;padding-top:6px}"
+)
+
+# Unit outlines of the marker symbols (x right, y down), scaled by the marker's radius in
+# the browser and drawn the same way in the legend. "circle" is Leaflet's own.
+SHAPES: dict[str, list[tuple[float, float]]] = {
+    "square": [(-0.85, -0.85), (0.85, -0.85), (0.85, 0.85), (-0.85, 0.85)],
+    "diamond": [(0.0, -1.2), (1.2, 0.0), (0.0, 1.2), (-1.2, 0.0)],
+    "triangle": [(0.0, -1.2), (1.1, 0.8), (-1.1, 0.8)],
+    "star": [(round(r * math.sin(i * math.pi / 5), 3), round(-r * math.cos(i * math.pi / 5), 3))
+             for i, r in enumerate([1.3, 0.55] * 5)],
+    "cross": [(x * c - y * s, x * s + y * c)
+              for c, s in [(math.sqrt(0.5), math.sqrt(0.5))]
+              for x, y in [(-0.3, -1.1), (0.3, -1.1), (0.3, -0.3), (1.1, -0.3), (1.1, 0.3),
+                           (0.3, 0.3), (0.3, 1.1), (-0.3, 1.1), (-0.3, 0.3), (-1.1, 0.3),
+                           (-1.1, -0.3), (-0.3, -0.3)]],
+}
+SHAPES = {name: [(round(x, 3), round(y, 3)) for x, y in pts] for name, pts in SHAPES.items()}
+
+
+class _Script(Element):
+    """An already rendered script, kept as text: never compiled as a template."""
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class _DataElement(MacroElement):
+    """A MacroElement whose script carries data (markers, circles, cells).
+
+    folium's ``MacroElement.render`` compiles each rendered script as a new Jinja
+    template; for a script holding thousands of markers' popups that took most of the
+    map's render time. Only the ``script`` macro is used here, and its output is added
+    to the page as plain text.
+    """
+
+    def __init__(self, name: str, rows: list[list]) -> None:
+        super().__init__()
+        self._name = name
+        self.rows = rows
+        self.rows_json = script_json(rows)
+
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]
+        figure = self.get_root()
+        script = self._template.module.__dict__["script"]
+        scripts = figure.script  # type: ignore[attr-defined]  # a Figure's script section
+        scripts.add_child(_Script(script(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
+
+
+class _MapSupport(MacroElement):
+    """Define the canvas shape marker and colour the sea; add first, before the layers."""
+
+    _template = Template("""
+        {% macro header(this, kwargs) %}
+        <style>#{{ this._parent.get_name() }} { background: {{ this.sea }}; }
+        {{ this.css }}</style>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+        if (!L.ShapeMarker) {
+            L.ShapeMarker = L.CircleMarker.extend({
+                options: {shape: "circle"},
+                _updatePath: function () {
+                    var renderer = this._renderer;
+                    var points = L.ShapeMarker.shapes[this.options.shape];
+                    if (!points || !(renderer instanceof L.Canvas)) {
+                        return L.CircleMarker.prototype._updatePath.call(this);
+                    }
+                    if (!renderer._drawing || this._empty()) { return; }
+                    var ctx = renderer._ctx, p = this._point;
+                    var r = Math.max(Math.round(this._radius), 1);
+                    ctx.beginPath();
+                    for (var i = 0; i < points.length; i++) {
+                        ctx[i ? "lineTo" : "moveTo"](p.x + points[i][0] * r,
+                                                     p.y + points[i][1] * r);
+                    }
+                    ctx.closePath();
+                    renderer._fillStroke(ctx, this);
+                }
+            });
+            L.ShapeMarker.shapes = {{ this.shapes|tojson }};
+        }
+        if (!L.cmLegend) {  // a control showing escaped legend markup in a map corner
+            L.cmLegend = function (html, position) {
+                var legend = L.control({position: position});
+                legend.onAdd = function () {
+                    var div = L.DomUtil.create("div", "leaflet-control-layers cm-legend");
+                    div.innerHTML = html;
+                    L.DomEvent.disableClickPropagation(div);
+                    L.DomEvent.disableScrollPropagation(div);
+                    return div;
+                };
+                return legend;
+            };
+        }
+        {% endmacro %}
+    """)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MapSupport"
+        self.sea = SEA_COLOR
+        self.css = POPUP_CSS
+        self.shapes = SHAPES
+
+
+class EventMarkers(_DataElement):
+    """Markers for the events of one layer, from one JSON array, added to the parent.
+
+    ``rows`` are ``[lat, lon, radius_px, fill_opacity, tooltip_html, popup_html]``;
+    ``n_events`` counts events (a row can hold several at one point).
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var group = {{ this._parent.get_name() }};
+            var style = {{ this.style|tojson }};
+            var rows = {{ this.rows_json }};
+            var markers = [];
+            for (var i = 0; i < rows.length; i++) {
+                var r = rows[i];
+                var marker = new L.ShapeMarker([r[0], r[1]],
+                    L.extend({}, style, {radius: r[2], fillOpacity: r[3]}));
+                marker.bindTooltip(r[4]);
+                marker.bindPopup(r[5], {maxWidth: 380});
+                markers.push(marker);
+            }
+            if (group.addLayers) { group.addLayers(markers); }
+            else { for (var j = 0; j < markers.length; j++) { group.addLayer(markers[j]); } }
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list[list], style: dict, n_events: int) -> None:
+        super().__init__("EventMarkers", rows)
+        self.style = style
+        self.n_events = n_events
+
+
+class UncertaintyCircles(_DataElement):
+    """Circles of ``radius_m`` metres (rows ``[lat, lon, radius_m]``), not clickable.
+
+    With ``min_zoom`` the circles show only from that zoom on: a clustered layer shows
+    counts when zoomed out, and thousands of circles would hide them.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var group = {{ this._parent.get_name() }};
+            var style = {{ this.style|tojson }};
+            var rows = {{ this.rows_json }};
+            var areas = L.layerGroup();
+            for (var i = 0; i < rows.length; i++) {
+                areas.addLayer(L.circle([rows[i][0], rows[i][1]],
+                                        L.extend({}, style, {radius: rows[i][2]})));
+            }
+            {%- if this.min_zoom %}
+            var map = {{ this._parent._parent.get_name() }};  // group -> map
+            var sync = function () {
+                if (map.getZoom() >= {{ this.min_zoom }}) { group.addLayer(areas); }
+                else { group.removeLayer(areas); }
+            };
+            map.on("zoomend", sync);
+            sync();
+            {%- else %}
+            group.addLayer(areas);
+            {%- endif %}
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list[list], style: dict, min_zoom: int | None = None) -> None:
+        super().__init__("UncertaintyCircles", rows)
+        self.style = style
+        self.min_zoom = min_zoom
+
+
+class DensityCells(_DataElement):
+    """Density view: rows ``[lat, lon, radius_px, color, tooltip_html]`` per grid cell."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var group = {{ this._parent.get_name() }};
+            var rows = {{ this.rows_json }};
+            for (var i = 0; i < rows.length; i++) {
+                var r = rows[i];
+                group.addLayer(L.circleMarker([r[0], r[1]], {radius: r[2], stroke: false,
+                    fillColor: r[3], fillOpacity: 0.6}).bindTooltip(r[4]));
+            }
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: list[list]) -> None:
+        super().__init__("DensityCells", rows)
+
+
+class Legend(MacroElement):
+    """A Leaflet control showing ``html`` (built from escaped text) in a map corner."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        L.cmLegend({{ this.html_json }}, {{ this.position|tojson }})
+            .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, html_text: str, position: str = "bottomright") -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.html = html_text
+        self.html_json = script_json(html_text)
+        self.position = position

@@ -1,0 +1,81 @@
+"""Persistence: articles and their events in one store, behind one small interface.
+
+``open_store`` turns a URL or path into a :class:`Store`. The embedded default is a
+SQLite file (``geo.store.sqlite``), created on first use. Every read takes one
+:class:`geo.model.EventQuery` and runs it as parameterised SQL inside the store
+(``geo.store.sql``); ``geo.store.grid`` merges events into map points there. A server
+backend (PostGIS) only has to implement :class:`Store` and be added to ``open_store``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from geo.files import data_dir
+from geo.store.base import GridCell, Store, StoreSummary
+from geo.store.sql import parse_bbox
+from geo.store.sqlite import SQLiteStore
+
+__all__ = [
+    "ENV_VAR",
+    "GridCell",
+    "SQLiteStore",
+    "Store",
+    "StoreSummary",
+    "default_store_path",
+    "open_store",
+    "parse_bbox",
+]
+
+ENV_VAR = "GEO_STORE"
+SUPPORTED = ("sqlite:///PATH", "a file path")
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def default_store_path() -> Path:
+    """Return the store used when none is named: ``events.sqlite`` in the user's data folder.
+
+    That is ``~/.local/share/conflict-map/events.sqlite`` on Linux (``GEO_DATA_DIR``
+    moves the folder); ``open_store`` checks ``$GEO_STORE`` first.
+    """
+    return data_dir() / "events.sqlite"
+
+
+def open_store(url_or_path: str | Path | None = None) -> Store:
+    """Open (and create on first use) the store at a URL or path.
+
+    Parameters
+    ----------
+    url_or_path
+        ``sqlite:///relative/path``, ``sqlite:////absolute/path`` (SQLAlchemy's
+        convention), ``sqlite:///:memory:``, or a plain file path. ``None`` means
+        the ``GEO_STORE`` environment variable (a URL or a path), else
+        ``default_store_path()``.
+
+    Raises
+    ------
+    ValueError
+        For a URL scheme no backend handles; the message lists the supported forms.
+    """
+    if url_or_path is None:
+        url_or_path = os.environ.get(ENV_VAR) or default_store_path()
+    if isinstance(url_or_path, Path):
+        return SQLiteStore(url_or_path)
+    match = _SCHEME.match(url_or_path)
+    if match is None:
+        return SQLiteStore(Path(url_or_path))
+    scheme = match.group(1).lower()
+    if scheme == "sqlite":
+        rest = url_or_path[match.end() :]
+        if not rest.startswith("/") or rest == "/":
+            raise ValueError(f"expected sqlite:///PATH, got {url_or_path!r}")
+        path = rest[1:]
+        return SQLiteStore(path if path == ":memory:" else Path(path))
+    if scheme.startswith(("postgres", "postgis")):
+        raise ValueError(
+            f"PostgreSQL/PostGIS stores are not available yet ({url_or_path!r}); "
+            f"use one of {list(SUPPORTED)}"
+        )
+    raise ValueError(f"unsupported store URL scheme {scheme!r}; expected one of {list(SUPPORTED)}")

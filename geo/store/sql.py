@@ -1,0 +1,196 @@
+"""The SQL behind ``geo.store.sqlite.SQLiteStore``: its schema, rows <-> dataclasses, filters.
+
+One WHERE clause serves every read (the events, their count, the map's grid cells, the
+timeline), so they all filter the same way. Every value travels as a parameter (lists
+as one JSON parameter read with ``json_each``), so the SQL text never depends on what
+a user typed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from geo.errors import InputError
+from geo.model import DATE_PRECISIONS, EVENT_TYPES, STATUSES, Article, BBox, Event, EventQuery
+
+EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
+DATE_FIELDS = frozenset({"date", "published"})
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    url TEXT,
+    published TEXT,
+    updated TEXT,
+    source TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    event_id TEXT PRIMARY KEY,
+    event_type TEXT NOT NULL,
+    acled_event_type TEXT,
+    acled_sub_event_type TEXT,
+    status TEXT NOT NULL,
+    date TEXT,
+    date_precision TEXT NOT NULL,
+    place TEXT NOT NULL,
+    lat REAL NOT NULL CHECK (lat BETWEEN -90 AND 90),
+    lon REAL NOT NULL CHECK (lon BETWEEN -180 AND 180),
+    geonameid INTEGER,
+    country_code TEXT NOT NULL,
+    admin1 TEXT NOT NULL,
+    geo_precision INTEGER NOT NULL,
+    uncertainty_km REAL NOT NULL,
+    evidence TEXT NOT NULL,
+    evidence_start INTEGER NOT NULL,
+    evidence_end INTEGER NOT NULL,
+    article_id TEXT NOT NULL,
+    article_title TEXT NOT NULL,
+    source_url TEXT,
+    published TEXT,
+    confidence REAL NOT NULL,
+    magnitude REAL,
+    depth_km REAL,
+    usgs_id TEXT,
+    related_quake TEXT
+);
+CREATE INDEX IF NOT EXISTS events_lat_lon ON events (lat, lon);
+CREATE INDEX IF NOT EXISTS events_date ON events (date);
+CREATE INDEX IF NOT EXISTS events_type_date ON events (event_type, date);
+CREATE INDEX IF NOT EXISTS events_country ON events (country_code);
+CREATE INDEX IF NOT EXISTS events_article ON events (article_id);
+-- Covers the map's grid (grid_cells) and every filter, so merging 100k events into map
+-- points reads this index instead of the rows with their evidence text.
+CREATE INDEX IF NOT EXISTS events_map ON events (event_type, lat, lon, magnitude, confidence,
+    event_id, date, country_code, status, geo_precision, article_id);
+"""
+
+INSERT_EVENT = (
+    f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) "
+    f"VALUES ({', '.join('?' for _ in EVENT_FIELDS)}) "
+    "ON CONFLICT (event_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in EVENT_FIELDS[1:])
+)
+
+# The keyword arguments every read of the store accepts (see SQLiteStore.query).
+FILTER_NAMES = ("types", "since", "until", "country", "bbox", "statuses", "article_ids",
+                "min_precision")
+
+
+def parse_bbox(text: str) -> BBox:
+    """Parse ``"W,S,E,N"`` (degrees, as in ``--bbox``) into a checked tuple.
+
+    Examples
+    --------
+    >>> parse_bbox("35.5,35.8,38.5,38.2")
+    (35.5, 35.8, 38.5, 38.2)
+    """
+    parts = text.split(",")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 4:
+        raise ValueError(f"expected a bbox as W,S,E,N in degrees, got {text!r}")
+    checked = EventQuery(bbox=(values[0], values[1], values[2], values[3])).bbox
+    assert checked is not None
+    return checked
+
+
+def where_sql(query: EventQuery) -> tuple[str, list[Any]]:
+    """Build a WHERE clause (``""`` or ``" WHERE ..."``) and its parameters.
+
+    Examples
+    --------
+    >>> where_sql(EventQuery(max_precision=2, since="2023-03-01"))
+    (' WHERE date >= ? AND geo_precision <= ?', ['2023-03-01', 2])
+    """
+    clauses: list[str] = []
+    params: list[Any] = []
+
+    def one_of(column: str, values: Iterable[str]) -> None:
+        # One JSON parameter holds the whole list, so the SQL text never depends on it.
+        clauses.append(f"{column} IN (SELECT value FROM json_each(?))")
+        params.append(json.dumps(list(values)))
+
+    if query.types:
+        one_of("event_type", query.types)
+    if query.statuses:
+        one_of("status", query.statuses)
+    if query.since is not None:
+        clauses.append("date >= ?")
+        params.append(query.since.isoformat())
+    if query.until is not None:
+        clauses.append("date <= ?")
+        params.append(query.until.isoformat())
+    if query.countries:
+        one_of("country_code", query.countries)
+    if query.articles:
+        one_of("article_id", query.articles)
+    if query.bbox is not None:
+        west, south, east, north = query.bbox
+        clauses.append("lat BETWEEN ? AND ?")
+        params += [south, north]
+        if west <= east:
+            clauses.append("lon BETWEEN ? AND ?")
+            params += [west, east]
+        else:
+            clauses.append("(lon >= ? OR lon <= ?)")
+            params += [west, east]
+    if query.max_precision < 3:
+        clauses.append("geo_precision <= ?")
+        params.append(query.max_precision)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def iso(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def from_iso(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+def event_row(event: Event) -> tuple[Any, ...]:
+    """Return the column values of an event, checking what the schema cannot."""
+    if event.event_type not in EVENT_TYPES:
+        raise InputError(f"event {event.event_id!r}: unknown event_type {event.event_type!r}")
+    if event.status not in STATUSES:
+        raise InputError(f"event {event.event_id!r}: unknown status {event.status!r}")
+    if event.date_precision not in DATE_PRECISIONS:
+        raise InputError(
+            f"event {event.event_id!r}: unknown date_precision {event.date_precision!r}"
+        )
+    if not (math.isfinite(event.lat) and math.isfinite(event.lon)):
+        raise InputError(f"event {event.event_id!r}: coordinates {event.lat}, {event.lon}")
+    return tuple(
+        iso(getattr(event, name)) if name in DATE_FIELDS else getattr(event, name)
+        for name in EVENT_FIELDS
+    )
+
+
+def event_from_row(row: Sequence[Any]) -> Event:
+    values = dict(zip(EVENT_FIELDS, row, strict=True))
+    for name in DATE_FIELDS:
+        values[name] = from_iso(values[name])
+    return Event(**values)
+
+
+def article_from_row(row: Sequence[Any]) -> Article:
+    article_id, title, text, published, url, updated, source = row
+    return Article(
+        id=article_id,
+        title=title,
+        text=text,
+        published=from_iso(published),
+        url=url,
+        updated=from_iso(updated),
+        source=source,
+    )

@@ -1,0 +1,354 @@
+"""The embedded store: one SQLite file, safe for several processes at once.
+
+Each article is written with its events in one transaction, so a crash mid-ingest
+leaves the store as it was before that article, and WAL mode with ``BEGIN IMMEDIATE``
+and a busy timeout lets several processes ingest at once. Every read takes an
+``EventQuery`` and runs it as parameterised SQL inside the store (``geo.store.sql``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Self
+
+from geo.errors import InputError
+from geo.model import Article, Event, EventQuery
+from geo.store.base import GridCell, StoreSummary
+from geo.store.sql import (
+    EVENT_FIELDS,
+    INSERT_EVENT,
+    SCHEMA,
+    article_from_row,
+    event_from_row,
+    event_row,
+    from_iso,
+    iso,
+    where_sql,
+)
+
+SCHEMA_VERSION = 1
+# Waiting this long for another writer's lock is far more than one article needs.
+BUSY_TIMEOUT_S = 60.0
+ALL = EventQuery()  # the query that restricts nothing
+
+
+class SQLiteStore:
+    """The embedded store: one SQLite file, safe for several processes at once.
+
+    One connection per instance, shared between threads under a lock (Streamlit's
+    ``cache_resource`` hands one object to every session).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._writes = 0  # commits through this object (see revision)
+        memory = path == ":memory:"
+        if not memory:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # isolation_level=None: no implicit transactions, _transaction opens them;
+            # timeout is SQLite's busy timeout, how long to wait for another writer.
+            self._conn = sqlite3.connect(
+                str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as err:
+            raise OSError(f"cannot open event store {str(path)!r}: {err}") from err
+        try:
+            if not memory:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            # NORMAL is durable across application crashes in WAL mode (only a power cut
+            # can lose the last commits), and much faster than FULL.
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._create_schema()
+        except sqlite3.DatabaseError as err:
+            self._conn.close()
+            raise OSError(f"cannot open event store {str(path)!r}: {err}") from err
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({str(self.path)!r})"
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection; the file stays as it is."""
+        self._conn.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a write transaction that takes the write lock at once, or roll it back."""
+        with self._lock:
+            # IMMEDIATE takes the write lock up front, so two writers queue on the busy
+            # timeout instead of one failing with "database is locked" on upgrade.
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+            self._writes += 1
+
+    def _create_schema(self) -> None:
+        with self._transaction() as conn:
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+            if row[0] is None:
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            elif row[0] > SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(
+                    f"schema version {row[0]} is newer than this program's ({SCHEMA_VERSION}); "
+                    "upgrade conflict-map"
+                )
+
+    def revision(self) -> str:
+        """Return a token that changes whenever the stored data may have changed.
+
+        Commits through this object count, and SQLite's ``data_version`` changes when
+        another connection (another process ingesting, ``geo ingest``) commits: a cache
+        keyed by it never serves what the store no longer holds.
+        """
+        with self._lock:
+            data_version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            return f"{data_version}.{self._writes}"
+
+    def schema_version(self) -> int:
+        """Return the schema version recorded in the file."""
+        with self._lock:
+            return int(self._conn.execute("SELECT max(version) FROM schema_version").fetchone()[0])
+
+    # Writing
+
+    def add_article(self, article: Article, events: Sequence[Event]) -> bool:
+        """Store an article and its events in one transaction.
+
+        Returns ``False`` and writes nothing when the article id is already stored, so
+        ingesting the same article twice adds nothing. Events are upserted by
+        ``event_id``. If anything fails, nothing of this article is kept.
+
+        Raises
+        ------
+        InputError
+            When an event does not belong to the article or cannot be stored.
+        """
+        for event in events:
+            if event.article_id != article.id:
+                raise InputError(
+                    f"event {event.event_id!r} has article_id {event.article_id!r}, "
+                    f"not {article.id!r}"
+                )
+        try:
+            with self._transaction() as conn:
+                cursor = conn.execute(
+                    "INSERT INTO articles (id, title, url, published, updated, source, text) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    (
+                        article.id,
+                        article.title,
+                        article.url,
+                        iso(article.published),
+                        iso(article.updated),
+                        article.source,
+                        article.text,
+                    ),
+                )
+                if cursor.rowcount == 0:
+                    return False
+                for event in events:
+                    conn.execute(INSERT_EVENT, event_row(event))
+        except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError) as err:
+            raise InputError(f"article {article.id!r} not stored: {err}") from err
+        return True
+
+    def add_events(self, events: Iterable[Event]) -> int:
+        """Upsert events by ``event_id`` in one transaction; return how many were written.
+
+        For events with no article row, such as catalog earthquakes, and for rewriting
+        stored events (e.g. after linking them to catalog quakes). Idempotent.
+        """
+        written = 0
+        try:
+            with self._transaction() as conn:
+                for event in events:
+                    conn.execute(INSERT_EVENT, event_row(event))
+                    written += 1
+        except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError) as err:
+            raise InputError(f"events not stored: {err}") from err
+        return written
+
+    # Reading
+
+    def has_article(self, article_id: str) -> bool:
+        """Tell whether an article with this id is stored."""
+        with self._lock:
+            row = self._conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,))
+            return row.fetchone() is not None
+
+    def get_article(self, article_id: str) -> Article | None:
+        """Return the stored article with this id, or ``None``."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT id, title, text, published, url, updated, source FROM articles "
+                "WHERE id = ?",
+                (article_id,),
+            ).fetchone()
+        return None if row is None else article_from_row(row)
+
+    def articles(self, *, with_text: bool = False) -> list[Article]:
+        """Return every stored article by id; ``text`` is ``""`` unless ``with_text``."""
+        text = "text" if with_text else "''"
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT id, title, {text}, published, url, updated, source FROM articles "
+                "ORDER BY id"
+            ).fetchall()
+        return [article_from_row(row) for row in rows]
+
+    def query(self, query: EventQuery = ALL, *, limit: int | None = None,
+              newest_first: bool = False) -> list[Event]:
+        """Return the stored events that ``query`` selects, by date then id.
+
+        Parameters
+        ----------
+        query
+            Which events (every read of the store takes the same ``EventQuery``).
+        limit
+            At most this many events.
+        newest_first
+            Newest date first (undated last), as a table of recent events wants.
+        """
+        where, params = where_sql(query)
+        # SQLite sorts NULL first, so DESC puts undated events last.
+        order = "date DESC, event_id" if newest_first else "date IS NULL, date, event_id"
+        fields = ", ".join(EVENT_FIELDS)
+        sql = f"SELECT {fields} FROM events{where} ORDER BY {order}"
+        if limit is not None:
+            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+                raise ValueError(f"limit must be a non-negative integer, got {limit!r}")
+            # Sort within the narrow covering index, then read only the rows kept: the
+            # newest 1,000 of 100,000 events in ~20 ms instead of ~150 ms.
+            sql = (f"SELECT {fields} FROM events WHERE rowid IN (SELECT rowid FROM events"
+                   f"{where} ORDER BY {order} LIMIT ?) ORDER BY {order}")
+            params.append(limit)
+        with self._lock:
+            rows = self._conn.execute(sql, params).fetchall()
+        return [event_from_row(row) for row in rows]
+
+    def count(self, query: EventQuery = ALL) -> int:
+        """Return how many events ``query`` selects."""
+        where, params = where_sql(query)
+        with self._lock:
+            row = self._conn.execute(f"SELECT count(*) FROM events{where}", params).fetchone()
+        return int(row[0])
+
+    def get_events(self, event_ids: Iterable[str]) -> list[Event]:
+        """Return the stored events with these ids (in no particular order)."""
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {', '.join(EVENT_FIELDS)} FROM events "
+                "WHERE event_id IN (SELECT value FROM json_each(?))",
+                (json.dumps(list(event_ids)),),
+            ).fetchall()
+        return [event_from_row(row) for row in rows]
+
+    def summary(self) -> StoreSummary:
+        """Return what a filter panel offers: dates, countries and sources with events.
+
+        Cheap at any size: each part is an aggregate SQLite answers from an index.
+        """
+        with self._lock:
+            n, first, last = self._conn.execute(
+                "SELECT count(*), min(date), max(date) FROM events").fetchone()
+            countries = [row[0] for row in self._conn.execute(
+                "SELECT DISTINCT country_code FROM events WHERE country_code != '' "
+                "ORDER BY country_code")]
+            n_sources = self._conn.execute(
+                "SELECT count(DISTINCT article_id) FROM events").fetchone()[0]
+        return StoreSummary(events=int(n), first=from_iso(first), last=from_iso(last),
+                            countries=tuple(countries), sources=int(n_sources))
+
+    def sources(self, search: str = "", *, ids: Iterable[str] = (),
+                limit: int | None = None) -> list[tuple[str, str]]:
+        """Return ``(article id, title)`` of the sources with events, newest events first.
+
+        Catalog quakes count as the source ``"usgs"``; a stored article's own title wins
+        over the copy on its events.
+
+        Parameters
+        ----------
+        search
+            Keep sources whose title or id contains this text (case-insensitive for
+            ASCII letters; ``%`` and ``_`` are plain characters).
+        ids
+            Always return these sources (those that have events), first.
+        limit
+            At most this many sources besides ``ids``.
+        """
+        chosen = list(dict.fromkeys(ids))
+        like = "%" + re.sub(r"([\\%_])", r"\\\1", search) + "%"
+        grouped = (
+            "SELECT e.article_id, coalesce(a.title, min(e.article_title)) AS src_title, "
+            "max(e.date) AS newest FROM events e LEFT JOIN articles a ON a.id = e.article_id "
+            "GROUP BY e.article_id HAVING {} ORDER BY newest IS NULL, newest DESC, e.article_id"
+        )
+        with self._lock:
+            rows = self._conn.execute(grouped.format(
+                "src_title LIKE ? ESCAPE '\\' OR e.article_id LIKE ? ESCAPE '\\'"), (like, like)
+            ).fetchall()
+            found = {sid: title for sid, title, _ in self._conn.execute(grouped.format(
+                "e.article_id IN (SELECT value FROM json_each(?))"), (json.dumps(chosen),))}
+        first = [(sid, found[sid] or sid) for sid in chosen if sid in found]
+        rest = [(sid, title or sid) for sid, title, _ in rows if sid not in found]
+        return first + (rest if limit is None else rest[:limit])
+
+    def daily_counts(self, query: EventQuery = ALL) -> dict[str, dict[dt.date, int]]:
+        """Return events per day by type, ``{type: {day: count}}``; undated events left out."""
+        where, params = where_sql(query)
+        where = (where + " AND" if where else " WHERE") + " date IS NOT NULL"
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT event_type, date, count(*) FROM events{where} "
+                "GROUP BY event_type, date ORDER BY event_type, date", params).fetchall()
+        out: dict[str, dict[dt.date, int]] = {}
+        for event_type, day, n in rows:
+            out.setdefault(event_type, {})[dt.date.fromisoformat(day)] = int(n)
+        return out
+
+    def grid_cells(self, cell_deg: float, query: EventQuery = ALL) -> list[GridCell]:
+        """Return the filtered events summed up per event type and grid cell.
+
+        Cells are ``cell_deg`` degrees square, counted from 90 S and 180 W, so a cell
+        twice as large holds exactly four of these. Each cell has its events' count
+        and mean position, and its lead event: the largest magnitude, then the most
+        confident.
+        """
+        if isinstance(cell_deg, bool) or not isinstance(cell_deg, int | float) \
+                or not 0 < cell_deg <= 180:
+            raise ValueError(f"cell_deg must be in (0, 180], got {cell_deg!r}")
+        where, params = where_sql(query)
+        # With one max() in the select list, SQLite takes the bare event_id from the row
+        # holding the maximum: the lead event of the cell.
+        sql = (
+            "SELECT event_type, CAST((lat + 90.0) / ? AS INTEGER) AS r, "
+            "CAST((lon + 180.0) / ? AS INTEGER) AS c, count(*), avg(lat), avg(lon), "
+            f"event_id, max(coalesce(magnitude, 0.0) * 100.0 + confidence) FROM events{where} "
+            "GROUP BY event_type, r, c"
+        )
+        with self._lock:
+            rows = self._conn.execute(sql, [cell_deg, cell_deg, *params]).fetchall()
+        return [GridCell(event_type=t, row=int(r), col=int(c), count=int(n), lat=lat, lon=lon,
+                         lead_id=lead, lead_score=score)
+                for t, r, c, n, lat, lon, lead, score in rows]

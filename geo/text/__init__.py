@@ -1,0 +1,1 @@
+"""Pure text helpers shared by the stages: sentences, date expressions, name folding."""

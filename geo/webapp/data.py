@@ -1,0 +1,77 @@
+"""What one view of the page shows, computed in the store, without streamlit.
+
+The page (``geo.webapp.page``) owns widgets and layout; everything here is a plain
+function of plain values, so it is tested directly and the page stays thin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.model import Event, EventQuery
+from geo.render.escape import safe_url
+from geo.store import Store
+from geo.store.grid import map_points
+
+TABLE_ROW_LIMIT = 1_000  # rows sent to the browser; the downloads hold everything
+SOURCE_OPTION_LIMIT = 200  # sources offered in the filter at once (besides chosen ones)
+
+
+def is_missing(url: str, path: Path) -> bool:
+    """Tell whether the store ``url`` (a path or ``sqlite:///`` URL) is ``path`` and absent.
+
+    The app refuses to open a missing demo store: opening it would create an empty one,
+    which ``make demo`` would then take as already built.
+
+    Examples
+    --------
+    >>> is_missing("sqlite:////nowhere/demo.sqlite", Path("/nowhere/demo.sqlite"))
+    True
+    """
+    target = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else url
+    if "://" in target:
+        return False
+    return Path(target).resolve() == path.resolve() and not path.exists()
+
+
+def event_rows(events: Sequence[Event]) -> list[dict]:
+    """Return one table row per event, in the order given (the store's newest first).
+
+    The source is a link only when it is http(s) (``geo.render.popups.safe_url``), as in the
+    map's popups.
+    """
+    return [
+        {
+            "date": e.date, "type": e.event_type, "status": e.status, "place": e.place,
+            "country": e.country_code, "precision": e.geo_precision,
+            "magnitude": e.magnitude, "evidence": e.evidence, "article": e.article_title,
+            "source": safe_url(e.source_url), "event_id": e.event_id,
+        }
+        for e in events
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class PageData:
+    """What one filtered view of the page shows, all of it computed in the store."""
+
+    count: int  # events passing the filters
+    points: list[Event]  # the map's points (merged per grid cell above MAP_POINT_LIMIT)
+    weights: dict[str, int]  # merged points: how many events each stands for
+    per_day: dict[str, dict[dt.date, int]]  # the timeline: {type: {day: events}}
+    latest: list[Event]  # the table: the newest TABLE_ROW_LIMIT events
+
+
+def page_data(store: Store, query: EventQuery) -> PageData:
+    """Return the map points, timeline and table rows of the events ``query`` selects."""
+    points, weights = map_points(store, query)
+    return PageData(
+        count=store.count(query),
+        points=points,
+        weights=weights,
+        per_day=store.daily_counts(query),
+        latest=store.query(query, limit=TABLE_ROW_LIMIT, newest_first=True),
+    )

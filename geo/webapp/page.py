@@ -1,0 +1,265 @@
+"""The conflict-map page: layered map, filters, table, timeline, downloads and uploads.
+
+Widgets and layout only; what the page shows is computed in ``geo.webapp.state`` and
+``geo.webapp.data``. The store is ``GEO_STORE`` (environment), else ``store`` in
+``.streamlit/secrets.toml``, else the demo store the script names (``app.py`` in a
+checkout), else the user's default store (``geo.store.default_store_path``).
+
+Run as a script by Streamlit: ``geo serve`` (``python -m geo.webapp``) runs this file;
+a checkout's ``app.py`` calls :func:`main` with its own folders.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.export import write_csv, write_geojson
+from geo.limits import UPLOAD_LIMIT_BYTES
+from geo.model import EVENT_TYPES, STATUSES, Event, EventQuery
+from geo.render.assets import install_static_assets
+from geo.render.escape import safe_url
+from geo.render.maps import build_map_parts
+from geo.render.timeline import timeline_svg
+from geo.store import StoreSummary, default_store_path, open_store
+from geo.webapp import data as dashboard
+from geo.webapp import state
+
+
+def store_url(demo_store: Path | None) -> str:
+    if os.environ.get("GEO_STORE"):
+        return os.environ["GEO_STORE"]
+    try:
+        return str(st.secrets["store"])
+    except (KeyError, FileNotFoundError):
+        return str(demo_store or default_store_path())
+
+
+@st.cache_resource
+def get_store(url: str):
+    return open_store(url)
+
+
+@st.cache_resource
+def static_assets(static_dir: Path) -> list[Path]:
+    # Leaflet and its plugins are served by the app itself (no CDN): see
+    # geo/render/assets.py. Streamlit serves the folder beside the script it runs.
+    return install_static_assets(static_dir)
+
+
+@st.cache_resource
+def gazetteer():
+    from geo.places.gazetteer import load_gazetteer
+
+    return load_gazetteer()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def summary(url: str, version: str) -> StoreSummary:
+    return get_store(url).summary()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def source_options(url: str, version: str, search: str, chosen: tuple[str, ...]) -> dict:
+    """Return {id: title} of the chosen sources and the newest ones matching ``search``."""
+    return dict(get_store(url).sources(search.strip(), ids=chosen,
+                                       limit=dashboard.SOURCE_OPTION_LIMIT))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def page_data(url: str, version: str, query: EventQuery) -> dashboard.PageData:
+    return dashboard.page_data(get_store(url), query)
+
+
+def export_text(url: str, query: EventQuery, fmt: str) -> str:
+    """Return the filtered events as GeoJSON or CSV: run only when a download is clicked."""
+    out = io.StringIO()
+    events = get_store(url).query(query)
+    (write_geojson if fmt == "geojson" else write_csv)(events, out)
+    return out.getvalue()
+
+
+def sidebar(url: str, version: str, opts: StoreSummary, initial: EventQuery) -> EventQuery:
+    st.sidebar.header("Filters")
+    span: tuple = ()
+    if opts.first:
+        # While the user has not chosen a range (the widget still holds the whole span
+        # the page gave it, and the link has none), the date widget follows the store's
+        # span as it grows (an upload, another process ingesting): it keeps its old
+        # range otherwise, which hides what was just added.
+        whole, given = (opts.first, opts.last), st.session_state.get("dates_given")
+        if whole != given and not ({"since", "until"} & set(st.query_params)):
+            shown = st.session_state.get("dates")
+            if shown is None or given is None or tuple(shown) == tuple(given):
+                if shown is not None:
+                    st.session_state["dates"] = whole
+                st.session_state["dates_given"] = whole
+        span = st.sidebar.date_input(
+            "Dates", value=(initial.since or opts.first, initial.until or opts.last),
+            key="dates")
+    types = st.sidebar.multiselect("Event types", list(EVENT_TYPES), default=initial.types,
+                                   key="types")
+    countries = st.sidebar.multiselect(
+        "Countries", opts.countries,
+        default=[c for c in initial.countries if c in opts.countries], key="countries")
+    # A store can hold thousands of sources: offer the chosen ones and the newest that
+    # match a search, not all of them in every page.
+    search = st.sidebar.text_input("Find sources", key="source_search",
+                                   placeholder="words of a title") \
+        if opts.sources > dashboard.SOURCE_OPTION_LIMIT else ""
+    titles = state.distinct_labels(source_options(url, version, search, initial.articles))
+    articles = st.sidebar.multiselect(
+        "Sources", list(titles), format_func=lambda key: titles[key],
+        default=[a for a in initial.articles if a in titles], key="articles")
+    if opts.sources > len(titles):
+        st.sidebar.caption(f"{len(titles):,} of {opts.sources:,} sources shown (the newest"
+                           f"{' matching' if search.strip() else ''}); search to find others.")
+    statuses = st.sidebar.multiselect("Status", STATUSES, default=initial.statuses,
+                                      key="statuses")
+    precision = st.sidebar.select_slider(
+        "Place precision", options=[1, 2, 3], value=initial.max_precision,
+        format_func=state.PRECISION_LABELS.get, key="precision")
+    chosen = EventQuery(types=tuple(types), countries=tuple(countries),
+                        articles=tuple(articles), statuses=tuple(statuses),
+                        max_precision=precision)
+    if span and opts.first and tuple(span) != (opts.first, opts.last):
+        chosen = state.with_dates(chosen, span)
+    return chosen
+
+
+def upload_panel(url: str) -> None:
+    from geo.errors import InputError
+    from geo.ingest.read import parse_bytes, read_inputs
+    from geo.model import Failure
+    from geo.pipeline import store_articles
+
+    def read(data: bytes, name: str, **kw) -> list:
+        # A bad upload or paste is reported like any other failed input, not raised.
+        try:
+            return parse_bytes(data, name, max_bytes=UPLOAD_LIMIT_BYTES, **kw)
+        except InputError as err:
+            return [Failure(name, str(err).removeprefix(f"{name}: "))]
+
+    with st.sidebar.expander("Add articles"):
+        files = st.file_uploader("Article files", type=["txt", "md", "html", "htm", "json",
+                                                        "jsonl", "xml", "rss", "atom"],
+                                 accept_multiple_files=True, key="upload")
+        pasted = st.text_area("or paste an article (title on the first line)", key="paste")
+        link = st.text_input("or an article / feed URL", key="url")
+        if not st.button("Add to the map", key="add"):
+            return
+        items: list = []
+        for f in files or []:
+            data = f.getvalue()
+            if len(data) > UPLOAD_LIMIT_BYTES:
+                items.append(Failure(f.name, f"larger than the {UPLOAD_LIMIT_BYTES:,}"
+                                             " byte upload limit"))
+                continue
+            items += read(data, f.name)
+        if pasted.strip():
+            items += read(pasted.encode("utf-8"), "pasted text", kind="text")
+        if link.strip():
+            items += read_inputs([link.strip()], max_bytes=UPLOAD_LIMIT_BYTES)
+        report = store_articles(items, get_store(url), gazetteer=gazetteer())
+        for failure in report.failures:
+            st.error(f"{failure.source}: {failure.reason}")
+        for warning in report.warnings:
+            st.warning(warning)
+        st.success(report.summary())
+
+
+def details(events: list[Event], event_id: str | None) -> None:
+    event = next((e for e in events if e.event_id == event_id), None)
+    if event is None:
+        st.caption("Select a row to see an event's evidence and source.")
+        return
+    # st.text never renders Markdown or HTML: article text reaches the page as text.
+    st.text(f"{event.event_type} · {event.status} · {event.date or 'undated'} "
+            f"({event.date_precision}) · {event.place} · precision {event.geo_precision}")
+    st.text(event.evidence)
+    st.text(f"Source: {event.article_title}")
+    url = safe_url(event.source_url)
+    if url:
+        st.link_button("Open the source", url)
+
+
+def main(static_dir: Path, demo_store: Path | None = None) -> None:
+    """Draw the page; ``static_dir`` is the folder Streamlit serves beside the script."""
+    st.set_page_config(page_title="conflict-map", layout="wide")
+    st.title("conflict-map")
+    static_assets(static_dir)
+    url = store_url(demo_store)
+    if demo_store is not None and dashboard.is_missing(url, demo_store):
+        # Opening it would create an empty store that `make demo` then takes as built.
+        st.error(f"The demo store {demo_store} is missing: run `make demo` (or `make run`), "
+                 "or set GEO_STORE to your own store.")
+        st.stop()
+        return  # st.stop does nothing outside a Streamlit run
+    upload_panel(url)
+    # Cached views are keyed by the store's revision: an upload here, or an ingest by
+    # another process, shows in every session at its next rerun.
+    version = get_store(url).revision()
+    opts = summary(url, version)
+    query = sidebar(url, version, opts, state.query_from_params(st.query_params.to_dict()))
+    st.query_params.from_dict(state.query_to_params(query))
+
+    data = page_data(url, version, query)
+    merged = f" (map: {len(data.points):,} points, nearby events merged)" if len(
+        data.points) < data.count else ""
+    st.caption(f"{data.count:,} events{merged} · store: {url}")
+
+    # The base map never changes, so st_folium keeps its frame (and Leaflet) across
+    # filter changes and swaps only the event layers (geo/render/maps.py). render=False:
+    # st_folium renders the map itself either way.
+    parts = build_map_parts(data.points, weights=data.weights)
+    st_folium(parts.base, feature_group_to_add=parts.layers, layer_control=parts.control,
+              height=560, use_container_width=True, key="map", returned_objects=[],
+              render=False)
+
+    # The files are built when a button is clicked, not with every page: at 100k events
+    # they take seconds and tens of MB. on_click="ignore": a download does not rerun.
+    left, right = st.columns(2)
+    left.download_button("Download GeoJSON", lambda: export_text(url, query, "geojson"),
+                         file_name="events.geojson", mime="application/geo+json",
+                         key="dl_geojson", on_click="ignore")
+    right.download_button("Download CSV", lambda: export_text(url, query, "csv"),
+                          file_name="events.csv", mime="text/csv", key="dl_csv",
+                          on_click="ignore")
+
+    if data.per_day:
+        st.subheader("Events per day")
+        # Our own SVG, not st.bar_chart: a charting library on the page slows the map. As
+        # an image: st.html's sanitiser drops SVG, and an image runs no script.
+        st.image(timeline_svg(data.per_day, titles=False), width="stretch")
+
+    # Collapsed and lazy (on_change="rerun"): the table runs, and the browser loads its
+    # data grid (1.7 MB of script), only once opened, so a page load does not make the
+    # map wait for it. A selected row shows the event's evidence and source.
+    # A fixed label: the expander's identity includes it, so a count in it would close
+    # the table at every filter change.
+    box = st.expander("Events table", key="show_table", on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        if data.count > len(data.latest):
+            st.caption(f"The newest {len(data.latest):,} of {data.count:,} events; the "
+                       "downloads hold every filtered event.")
+        table = pd.DataFrame(dashboard.event_rows(data.latest))
+        picked = st.dataframe(table, hide_index=True, on_select="rerun",
+                              selection_mode="single-row", key="table",
+                              column_config={"source": st.column_config.LinkColumn("source")})
+        rows = picked.selection.rows if picked and picked.selection else []
+        # A selection outlives a filter that shortens the table: ignore a row no longer
+        # there.
+        rows = [r for r in rows if r < len(table)]
+        details(data.latest, table.iloc[rows[0]]["event_id"] if rows else None)
+
+# Streamlit runs this file as __main__ (``geo serve``). A process that only imports it
+# must not run the page.
+if __name__ == "__main__":
+    main(Path(__file__).resolve().parent / "static")
