@@ -11,6 +11,14 @@ earthquakes), and ``layer`` always holds our key. ACLED's ``time_precision`` cod
 map ``day`` -> 1, ``published`` (no date in the text, the article's date used) -> 2,
 ``month`` -> 3 and ``year`` -> 3 (ACLED has no coarser code; ``date_precision`` keeps
 ours). ``geo_precision`` is ACLED's code already.
+
+CSV cells are neutralised against formula injection (OWASP's "CSV Injection" rule):
+a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+is written with a leading ``'``, so a spreadsheet shows it as text instead of running
+it (evidence and titles come from articles anyone can write). Numbers are left as they
+are (a longitude of -70.5 stays -70.5), and GeoJSON and GeoPackage, which no
+spreadsheet evaluates, are written unaltered. Rows end with CRLF (RFC 4180), so a cell
+holding a line break of either kind is quoted and stays one cell.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ __all__ = [
     "FORMATS",
     "GPKG_LAYER",
     "export",
+    "neutralise_formula",
     "to_csv_rows",
     "to_feature",
     "to_geojson",
@@ -43,6 +52,8 @@ __all__ = [
 FORMATS = ("geojson", "csv", "gpkg")
 GPKG_LAYER = "events"
 TIME_PRECISION = {"day": 1, "published": 2, "month": 3, "year": 3}
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 PROPERTIES = (
     "event_id",
@@ -156,6 +167,8 @@ def to_csv_rows(events: Iterable[Event]) -> list[dict[str, Any]]:
     """Return one dict per event with the keys of ``CSV_COLUMNS`` (see the module doc).
 
     ``notes`` is the evidence sentence and ``source`` the article title, else its URL.
+    Text that a spreadsheet would run as a formula gets a leading ``'`` (see
+    :func:`neutralise_formula`).
 
     Examples
     --------
@@ -184,8 +197,26 @@ def to_csv_rows(events: Iterable[Event]) -> list[dict[str, Any]]:
         }
         for name in EXTRA_COLUMNS[1:]:
             row[name] = _json_value(getattr(event, name))
-        rows.append(row)
+        rows.append({name: neutralise_formula(value) for name, value in row.items()})
     return rows
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Return a CSV cell value that no spreadsheet runs as a formula.
+
+    A string starting with one of ``FORMULA_PREFIXES`` gets a leading ``'``; anything
+    else, numbers included, is returned as it is.
+
+    Examples
+    --------
+    >>> neutralise_formula("=1+2"), neutralise_formula("-1+2"), neutralise_formula("@SUM(A1)")
+    ("'=1+2", "'-1+2", "'@SUM(A1)")
+    >>> neutralise_formula(-70.5), neutralise_formula("Aleppo"), neutralise_formula(None)
+    (-70.5, 'Aleppo', None)
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
 
 
 def write_geojson(events: Iterable[Event], out: str | Path | IO[str]) -> None:
@@ -197,10 +228,17 @@ def write_geojson(events: Iterable[Event], out: str | Path | IO[str]) -> None:
 
 
 def write_csv(events: Iterable[Event], out: str | Path | IO[str]) -> None:
-    """Write events as UTF-8 CSV with ``CSV_COLUMNS`` to a path, ``"-"`` or a stream."""
+    """Write events as UTF-8 CSV with ``CSV_COLUMNS`` to a path, ``"-"`` or a stream.
+
+    Rows end with CRLF (RFC 4180); formula cells get a leading ``'`` (see the module doc).
+    """
     rows = to_csv_rows(events)
     with _text_sink(out) as sink:
-        writer = csv.DictWriter(sink, fieldnames=CSV_COLUMNS, lineterminator="\n")
+        # RFC 4180's CRLF: Python's writer quotes a cell only for the characters of its
+        # line terminator, so with "\n" a bare "\r" in a text went out unquoted and
+        # split the row in two, the second part a row of its own (whose first cell the
+        # formula rule never saw).
+        writer = csv.DictWriter(sink, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
         writer.writeheader()
         writer.writerows(rows)
 

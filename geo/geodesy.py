@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 
 EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG)
-KM_PER_DEGREE = 111.195  # one degree of latitude (or of longitude at the equator)
+# One degree of latitude (or of longitude at the equator), rounded: for the size of boxes
+# and radii (regions, map grid cells), not for distances (haversine_km).
+KM_PER_DEGREE = 111.0
 MAX_DISTANCE_KM = 20039  # half the Earth's circumference: the largest possible distance
 
 

@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from geo.errors import GeoError
 from geo.events.extract import extract_events
 from geo.events.quakes import link_quakes
+from geo.ingest.ids import article_id, normalise_text
+from geo.ingest.parse import describe
 from geo.ingest.read import read_inputs
 from geo.limits import DEFAULT_MAX_BYTES
 from geo.model import CATALOG_ARTICLE_ID, Article, Event, EventQuery, Failure
 from geo.places.gazetteer import Gazetteer, load_gazetteer
 from geo.store.base import Store
+
+ALREADY_STORED = "already stored"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,55 +76,118 @@ def _quakes_around(store: Store, dates: list[dt.date]) -> list[Event]:
 
 def ingest(inputs: Iterable[str], store: Store, *, published: dt.date | None = None,
            max_bytes: int = DEFAULT_MAX_BYTES, gazetteer: Gazetteer | None = None,
-           on_item: Callable[[str, str], None] | None = None) -> IngestReport:
+           on_item: Callable[[str, str], None] | None = None,
+           allow_private: bool | None = None) -> IngestReport:
     """Read ``inputs`` and store each new article with its events, one transaction each.
 
     ``on_item(source, message)`` is called for every failure, warning and stored article
     (the command line prints them). An article already in the store is left as it is.
+    ``allow_private`` lets URLs reach local and private addresses (``None``: the
+    operator's ``GEO_ALLOW_PRIVATE_URLS``; see ``geo.ingest.fetch.fetch``).
     """
-    items = read_inputs(inputs, published=published, max_bytes=max_bytes)
+    items = read_inputs(inputs, published=published, max_bytes=max_bytes,
+                        allow_private=allow_private)
     return store_articles(items, store, gazetteer=gazetteer, on_item=on_item)
 
 
 def store_articles(items: Iterable[Article | Failure], store: Store, *,
                    gazetteer: Gazetteer | None = None,
-                   on_item: Callable[[str, str], None] | None = None) -> IngestReport:
-    """Store articles already read (an upload, a paste) as ``ingest`` does."""
-    gaz = gazetteer or load_gazetteer()
+                   on_item: Callable[[str, str], None] | None = None,
+                   extract: Callable[[Article], list[Event]] | None = None) -> IngestReport:
+    """Store articles already read (an upload, a paste) as ``ingest`` does.
+
+    Each article is its own unit of failure: whatever goes wrong while extracting or
+    storing it (any exception) is a Failure naming it, with a one-line reason, and the
+    batch goes on; articles stored before it stay stored. An article already stored
+    (same id, or the same text under another id) is counted as such; one whose explicit
+    id is stored with different text is a Failure, not silently dropped.
+
+    Parameters
+    ----------
+    extract
+        Called instead of ``extract_events(article, gazetteer=...)`` when given (the
+        page runs extraction in a worker process); ``gazetteer`` is then not loaded.
+    """
+    gazetteers: list[Gazetteer] = [gazetteer] if gazetteer is not None else []
+
+    def default_extract(article: Article) -> list[Event]:
+        if not gazetteers:  # loaded once, and only when an article needs it
+            gazetteers.append(load_gazetteer())
+        return extract_events(article, gazetteer=gazetteers[0])
+
+    find_events = extract or default_extract
     note = on_item or (lambda source, message: None)
     stored = already = n_events = 0
     failures: list[Failure] = []
     warnings: list[str] = []
+
+    def fail(source: str, reason: str) -> None:
+        failures.append(Failure(source, reason))
+        note(source, f"failed: {reason}")
+
     for item in items:
         if isinstance(item, Failure):
             failures.append(item)
             note(item.source, f"failed: {item.reason}")
             continue
-        if store.has_article(item.id):
-            already += 1
-            note(item.source, "already stored")
-            continue
-        if item.published is None:
-            message = f"{item.source}: no publication date found; events without a date in " \
-                      "their sentence are left undated (use --published)"
-            warnings.append(message)
-            note(item.source, "warning: no publication date found")
         try:
-            draft = extract_events(item, gazetteer=gaz)
+            copy = _stored_copy(store, item)
+            if copy is not None:
+                kind, message = copy
+                if kind == "conflict":
+                    fail(item.source, message)
+                    continue
+                already += 1
+                if kind == "changed":
+                    warnings.append(f"{item.source}: {message}")
+                note(item.source, message)
+                continue
+            if item.published is None:
+                message = f"{item.source}: no publication date found; events without a " \
+                          "date in their sentence are left undated (use --published)"
+                warnings.append(message)
+                note(item.source, "warning: no publication date found")
+            draft = find_events(item)
             events = link_quakes(draft, catalog_near(store, draft)) if draft else draft
             added = store.add_article(item, events)
-        except (GeoError, ValueError) as err:
-            # The store rolled the article back; the batch goes on with the next one.
-            failures.append(Failure(item.source, f"not stored: {err}"))
-            note(item.source, f"failed: not stored: {err}")
+        # The store rolled the article back; the batch goes on with the next one.
+        except GeoError as err:  # ours: the message says it all
+            fail(item.source, f"not stored: {' '.join(str(err).split())}")
+            continue
+        except Exception as err:  # the last line of defence: the article fails, not the batch
+            fail(item.source, f"not stored: {describe(err)}")
             continue
         if added:
             stored += 1
             n_events += len(events)
             note(item.source, f"stored {len(events)} event(s)")
-        else:
+        else:  # stored meanwhile by another writer
             already += 1
+            note(item.source, ALREADY_STORED)
     return IngestReport(stored, already, n_events, tuple(failures), tuple(warnings))
+
+
+def _stored_copy(store: Store, article: Article) -> tuple[str, str] | None:
+    """Tell whether the store has this article: None, or (kind, message).
+
+    ``"same"``: the same id with the same text (whitespace and case aside), or the same
+    text under another id (a file and its URL). ``"conflict"``: an explicit id (a JSON
+    ``id``) stored with different text. ``"changed"``: an id made from the URL stored
+    with different text, the same page read again after it changed; the stored version
+    is kept.
+    """
+    stored = store.get_article(article.id)
+    if stored is not None:
+        if normalise_text(stored.text) == normalise_text(article.text):
+            return "same", ALREADY_STORED
+        if article.id != article_id(article.url, article.text):
+            return "conflict", f"id {article.id!r} already stored with different text"
+        return "changed", f"{ALREADY_STORED} from the same URL with different text; the " \
+                          "stored version is kept"
+    other = store.article_with_text(article.text)
+    if other is not None:
+        return "same", f"{ALREADY_STORED} (the same text as article {other!r})"
+    return None
 
 
 def import_quakes(store: Store, catalog: Sequence[Event]) -> tuple[int, int]:

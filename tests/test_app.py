@@ -133,7 +133,8 @@ def map_layers(at: AppTest) -> dict[str, int]:
 
 def shown(at: AppTest) -> int:
     """Return the event count in the page's caption ("7 events · store: ...")."""
-    return int(at.caption[0].value.split()[0].replace(",", ""))
+    (count,) = [c.value for c in at.caption if re.match(r"[\d,]+ events", c.value)]
+    return int(count.split()[0].replace(",", ""))
 
 
 def expected_layers(ids) -> dict[str, int]:
@@ -262,8 +263,27 @@ def test_selection_left_behind_by_a_filter_is_ignored(at):
     assert shown(at) == 2
 
 
+def server_address(address):
+    """Set Streamlit's server.address for a test (AppTest runs no server of its own)."""
+    from streamlit import config
+
+    old = config.get_option("server.address")
+    config.set_option("server.address", address)
+    yield
+    config.set_option("server.address", old)
+
+
 @pytest.fixture
-def site(tmp_path):
+def writes(monkeypatch):
+    """The operator's settings for these tests: the page served on 127.0.0.1 (as `make run`
+    does), writes on, fetches from 127.0.0.1 allowed."""
+    monkeypatch.setenv("GEO_ALLOW_WRITES", "1")
+    monkeypatch.setenv("GEO_ALLOW_PRIVATE_URLS", "1")
+    yield from server_address("127.0.0.1")
+
+
+@pytest.fixture
+def site(tmp_path, writes):
     """Serve an article at ``/paris.txt`` on 127.0.0.1; yield the base URL."""
     root = tmp_path / "site"
     root.mkdir()
@@ -283,6 +303,12 @@ def add(at: AppTest, site: str, paste: str = "", url: str = "", files=None) -> A
     if files:
         at.get("file_uploader")[0].set_value(files)
     return at.button(key="add").click().run()
+
+
+def messages(elements) -> list[str]:
+    """Return the texts of error/warning elements as shown: the page escapes Markdown in
+    what carries a visitor's input (geo.webapp.state.plain)."""
+    return [re.sub(r"\\(.)", r"\1", e.value) for e in elements]
 
 
 def stored_events(at: AppTest) -> int:
@@ -334,7 +360,7 @@ def test_bad_input_is_reported_and_loses_nothing(at, site, inputs, named):
     before = map_layers(at)
     add(at, site, **inputs)
     assert not at.exception
-    assert any(named in e.value for e in at.error)
+    assert any(named in e for e in messages(at.error))
     assert shown(at) == len(ALL)
     assert map_layers(at) == before
 
@@ -344,7 +370,7 @@ def test_one_bad_file_does_not_stop_the_rest(at, site):
     at.run()
     add(at, site, paste=PASTE, files=[("photo.txt", BINARY, "text/plain")])
     assert not at.exception
-    assert "photo.txt: binary" in at.error[0].value
+    assert "photo.txt: binary" in messages(at.error)[0]
     assert shown(at) == len(ALL) + stored_events(at)
 
 
@@ -423,3 +449,87 @@ def test_a_date_pick_survives_a_store_that_grew_meanwhile(at, store_path):
     assert at.date_input(key="dates").value == (D(2023, 3, 5), D(2023, 3, 12))
     assert at.query_params == {"since": "2023-03-05", "until": "2023-03-12"}
     assert shown(at) == 2  # the strikes of 10 and 12 March
+
+
+# --- the operator's consent for writes, and the URL box ---------------------------------
+
+
+def test_writes_are_off_unless_the_operator_enables_them(at, monkeypatch):
+    monkeypatch.delenv("GEO_ALLOW_WRITES", raising=False)
+    at.run()
+    assert not at.exception
+    assert [b for b in at.button if b.key == "add"] == []
+    assert any("Adding articles is off" in c.value for c in at.caption)
+
+
+@pytest.fixture
+def public_address():
+    """Serve "beyond this machine", as Streamlit's server.address 0.0.0.0 does."""
+    yield from server_address("0.0.0.0")
+
+
+def test_beyond_localhost_writes_need_a_password(at, monkeypatch, public_address):
+    monkeypatch.setenv("GEO_ALLOW_WRITES", "1")
+    monkeypatch.delenv("GEO_WRITE_PASSWORD", raising=False)
+    at.run()
+    assert [b for b in at.button if b.key == "add"] == []
+    assert any("no write password is set" in c.value for c in at.caption)
+
+    monkeypatch.setenv("GEO_WRITE_PASSWORD", "correct horse")
+    at.run()
+    assert [b for b in at.button if b.key == "add"] == []
+    at.text_input(key="write_password").input("wrong").run()
+    at.button(key="login").click().run()
+    assert any("Wrong password" in e.value for e in at.error)
+    assert [b for b in at.button if b.key == "add"] == []
+    at.text_input(key="write_password").input("correct horse").run()
+    at.button(key="login").click().run()
+    assert [b.key for b in at.button if b.key == "add"] == ["add"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("link", ["README.md", "/etc/passwd", "file:///etc/passwd",
+                                  "ftp://example.org/a.txt", "data"])
+def test_the_url_box_never_reads_server_paths(at, site, link):
+    at.run()
+    at.text_input(key="url").input(link)
+    at.button(key="add").click().run()
+    assert not at.exception
+    assert any("only http(s) URLs" in e for e in messages(at.error)), messages(at.error)
+    assert shown(at) == len(ALL)
+
+
+@pytest.mark.slow
+def test_the_url_box_refuses_local_addresses_unless_allowed(at, site, monkeypatch):
+    monkeypatch.delenv("GEO_ALLOW_PRIVATE_URLS")
+    at.run()
+    add(at, site, url="/paris.txt")
+    assert not at.exception
+    assert any("local or private address" in e for e in messages(at.error))
+    assert shown(at) == len(ALL)
+
+
+# --- links that do not fit the store ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("params", "since", "until", "said"), [
+    ({"since": "9999-12-31"}, D(2023, 3, 25), D(2023, 3, 25), "outside the stored events"),
+    ({"since": "2044-01-01"}, D(2023, 3, 25), D(2023, 3, 25), "outside the stored events"),
+    ({"until": "1990-01-01"}, D(2023, 2, 6), D(2023, 2, 6), "outside the stored events"),
+    ({"since": "2023-03-20", "until": "2023-03-01"}, D(2023, 3, 1), D(2023, 3, 20),
+     "reversed"),
+])
+def test_a_link_with_dates_beyond_the_store_is_fitted_and_said(at, params, since, until, said):
+    at.query_params.update(params)
+    at.run()
+    assert not at.exception
+    assert any(said in w for w in messages(at.warning)), messages(at.warning)
+    assert tuple(at.date_input(key="dates").value) == (since, until)
+
+
+def test_unknown_link_values_are_named(at):
+    at.query_params.update({"types": "strike,bombing", "statuses": "maybe"})
+    at.run()
+    assert not at.exception
+    (warning,) = messages(at.warning)
+    assert "bombing" in warning and "maybe" in warning

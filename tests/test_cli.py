@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import os
 import re
 import sys
 import types
@@ -379,3 +380,356 @@ def test_eval_hands_every_argument_to_the_harness(monkeypatch: pytest.MonkeyPatc
     install_fake_module(monkeypatch, "evaluate", main=fake_main)
     assert cli.main(["eval", "lgl.jsonl", "--limit", "5", "--help"]) == 3
     assert calls == [["lgl.jsonl", "--limit", "5", "--help"]]
+
+
+# --- bad arguments, stores and the generic guard (issue 9) ----------------------------
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run ``geo`` in-process; return the exit status (argparse's too), stdout, stderr."""
+    try:
+        status = cli.main(argv)
+    except SystemExit as exit_info:
+        status = int(exit_info.code or 0)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def assert_one_line_error(err: str, fragment: str) -> None:
+    """The error is one ``geo ...: error: ...`` line naming ``fragment``, no traceback."""
+    assert "Traceback" not in err
+    errors = [line for line in err.splitlines() if line.startswith("geo") and ": error: " in line]
+    assert len(errors) == 1, err
+    assert fragment.lower() in errors[0].lower(), err
+
+
+def make_store(path: Path) -> Path:
+    """Write a store with one event per country in COUNTRY_EVENTS; return its path."""
+    from factories import make_event
+
+    from geo.store import open_store
+
+    with open_store(path) as store:
+        store.add_events([make_event(event_id=f"e-{code}", country_code=code, place=place)
+                          for code, place in COUNTRY_EVENTS.items()])
+    return path
+
+
+COUNTRY_EVENTS = {"SY": "Aleppo", "TR": "Gaziantep", "IQ": "Mosul", "KR": "Seoul"}
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return make_store(tmp_path / "events.sqlite")
+
+
+@pytest.fixture
+def bad_paths(tmp_path: Path) -> dict[str, str]:
+    """Paths for the bad-argument table: a non-database, a file used as a folder..."""
+    (tmp_path / "notdb.sqlite").write_text("not a database, just text " * 100)
+    (tmp_path / "afile").write_text("a file, not a folder")
+    (tmp_path / "latin1.csv").write_bytes(b"time,latitude,longitude,mag,id,place\ncaf\xe9\n")
+    (tmp_path / "q.csv").write_text("time,latitude,longitude,mag,id\n")  # no rows, fine
+    return {"tmp": str(tmp_path)}
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        # export: filters
+        (["export", "--bbox", "a,b"], "expected a bbox as W,S,E,N in degrees, got 'a,b'"),
+        (["export", "--bbox", "200,0,10,10"], "bbox (200.0, 0.0, 10.0, 10.0) is not"),
+        (["export", "--bbox", "0,50,1,40"], "south <= north"),
+        (["export", "--types", "bogus"], "unknown event type 'bogus'; expected one of ['armed"),
+        (["export", "--types", "strike,bogus"], "unknown event type 'bogus'"),
+        (["export", "--since", "2023-13-01"], "expected a date as YYYY-MM-DD, got '2023-13-01'"),
+        (["export", "--until", "2023-02-30"], "got '2023-02-30'"),
+        (["export", "--since", "2023-03-01", "--until", "2023-02-01"], "is after --until"),
+        (["export", "--country", "Narnia"], "unknown country 'Narnia'"),
+        (["export", "--country", "Syria,Narnia"], "unknown country 'Narnia'"),
+        (["export", "--country", ","], "expected country names or codes"),
+        # export: output
+        (["export", "--format", "gpkg", "-o", "-"], "a GeoPackage cannot be written to stdout"),
+        (["export", "--format", "kml"], "invalid choice: 'kml'"),
+        (["export", "-o", "/nonexistent/dir/x.csv"], "folder '/nonexistent/dir' does not exist"),
+        (["export", "-o", "{tmp}"], "is a folder"),
+        (["export", "-o", "{tmp}/afile/x.csv"], "does not exist"),
+        # export: the store
+        (["export", "--store", "sqlite://bad"], "expected sqlite:///PATH, got 'sqlite://bad'"),
+        (["export", "--store", "mysql://host/db"], "unsupported store URL scheme 'mysql'"),
+        (["export", "--store", "postgresql://h/db"], "PostgreSQL/PostGIS stores are not"),
+        (["export", "--store", "{tmp}/notdb.sqlite"], "file is not a database"),
+        (["export", "--store", "{tmp}"], "is a folder; expected a SQLite file"),
+        (["export", "--store", "{tmp}/missing.sqlite"], "no event store at"),
+        (["export", "--store", "sqlite:///{tmp}/missing.sqlite"], "geo ingest INPUT... --store"),
+        # ingest, extract, quakes, geoparse
+        (["ingest", "x.txt", "--store", "{tmp}"], "is a folder"),
+        (["ingest", "x.txt", "--store", "{tmp}/notdb.sqlite"], "file is not a database"),
+        (["ingest", "x.txt", "--store", "{tmp}/afile/x.sqlite"], "cannot open event store"),
+        (["ingest", "x.txt", "--store", "sqlite://"], "expected sqlite:///PATH"),
+        (["ingest", "x.txt", "--max-bytes", "200000000"], "over the hard limit of 50,000,000"),
+        (["ingest", "x.txt", "--max-bytes", "0"], "expected a positive integer, got '0'"),
+        (["ingest", "x.txt", "--published", "2023-13-01"], "got '2023-13-01'"),
+        (["extract", "x.txt", "--max-bytes", "50000001"], "over the hard limit"),
+        (["extract", "x.txt", "--published", "soon"], "got 'soon'"),
+        (["quakes", "q.csv", "--max-bytes", "99999999999"], "over the hard limit"),
+        (["quakes", "{tmp}/nope.csv", "--store", "{tmp}/q.sqlite"], "no such file"),
+        (["quakes", "{tmp}", "--store", "{tmp}/q.sqlite"], "directory"),
+        (["quakes", "{tmp}/latin1.csv", "--store", "{tmp}/q.sqlite"], "UTF-8"),
+        (["quakes", "{tmp}/q.csv", "--store", "{tmp}/afile/q.sqlite"], "cannot open event store"),
+        (["quakes", "{tmp}/q.csv", "--store", "{tmp}/notdb.sqlite"], "file is not a database"),
+        (["quakes", "{tmp}/q.csv", "--max-bytes", "5", "--store", "{tmp}/q.sqlite"], "q.csv"),
+        (["geoparse", "--max-bytes", "200000000"], "over the hard limit"),
+        (["geoparse", "--in", "{tmp}", "--out", "-"], "is a directory"),
+        (["geoparse", "--in", "{tmp}/nope.jsonl"], "No such file or directory"),
+        (["geoparse", "--in", "-", "--out", "/nonexistent/dir/out.jsonl"], "No such file"),
+    ],
+)
+def test_bad_arguments_give_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    bad_paths: dict[str, str],
+    argv: list[str],
+    fragment: str,
+) -> None:
+    monkeypatch.setenv("GEO_DATA_DIR", bad_paths["tmp"])  # never the user's own store
+    monkeypatch.delenv("GEO_STORE", raising=False)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"")))
+    argv = [a.format(**bad_paths) for a in argv]
+    if argv[0] == "export" and "-o" not in argv:
+        argv += ["-o", "-"]
+    status, out, err = run_cli(argv, capsys)
+    assert status == 2, err
+    assert out == ""
+    assert_one_line_error(err, fragment.format(**bad_paths))
+    assert not Path(bad_paths["tmp"], "missing.sqlite").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0,
+                    reason="root reads and writes whatever the permissions say")
+@pytest.mark.parametrize("command", ["ingest", "quakes"])
+def test_an_unwritable_store_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    catalog = tmp_path / "q.csv"
+    catalog.write_text("time,latitude,longitude,mag,id\n")
+    folder.chmod(0o555)
+    try:
+        status, _, err = run_cli([command, str(catalog), "--store", str(folder / "s.sqlite")],
+                                 capsys)
+    finally:
+        folder.chmod(0o755)
+    assert status == 2
+    assert_one_line_error(err, "cannot open event store")
+
+
+@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0,
+                    reason="root reads whatever the permissions say")
+def test_an_unreadable_catalog_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    catalog = tmp_path / "q.csv"
+    catalog.write_text("time,latitude,longitude,mag,id\n")
+    catalog.chmod(0)
+    status, _, err = run_cli(["quakes", str(catalog), "--store", str(tmp_path / "s.sqlite")],
+                             capsys)
+    assert status == 2
+    assert_one_line_error(err, "q.csv")
+
+
+def test_export_without_a_store_makes_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("GEO_STORE", raising=False)
+    monkeypatch.setenv("GEO_DATA_DIR", str(tmp_path / "data"))
+    out = tmp_path / "out.geojson"
+    status, _, err = run_cli(["export", "-o", str(out)], capsys)
+    assert status == 2
+    default = tmp_path / "data" / "events.sqlite"
+    assert_one_line_error(err, f"no event store at {str(default)!r}")
+    assert "geo ingest" in err
+    assert not default.exists() and not out.exists()
+    monkeypatch.setenv("GEO_STORE", f"sqlite:///{tmp_path}/env.sqlite")
+    status, _, err = run_cli(["export", "-o", str(out)], capsys)
+    assert status == 2
+    assert_one_line_error(err, "env.sqlite")
+    assert not (tmp_path / "env.sqlite").exists()
+
+
+def test_open_store_create_false(tmp_path: Path) -> None:
+    from geo.store import open_store
+
+    with pytest.raises(FileNotFoundError, match="no event store at"):
+        open_store(tmp_path / "none.sqlite", create=False)
+    assert not (tmp_path / "none.sqlite").exists()
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        open_store(tmp_path)
+    for memory in (":memory:", "sqlite:///:memory:"):
+        with open_store(memory, create=False) as store:
+            assert store.count() == 0
+    assert list(tmp_path.iterdir()) == []
+    make_store(tmp_path / "there.sqlite")
+    with open_store(tmp_path / "there.sqlite", create=False) as store:
+        assert store.count() == len(COUNTRY_EVENTS)
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--country", "Syria"], {"SY"}),
+        (["--country", "sy"], {"SY"}),
+        (["--country", "SYR"], {"SY"}),
+        (["--country", "Syrian Arab Republic"], {"SY"}),
+        (["--country", "Syria,Turkey"], {"SY", "TR"}),
+        (["--country", "Syria", "--country", "iq"], {"SY", "IQ"}),
+        (["--country", "Korea, Republic of,Türkiye"], {"KR", "TR"}),
+        (["--country", "Jordan"], set()),
+        ([], set(COUNTRY_EVENTS)),
+    ],
+)
+def test_export_country_takes_names_and_codes(
+    tmp_path: Path, store_path: Path, capsys: pytest.CaptureFixture[str],
+    options: list[str], expected: set[str],
+) -> None:
+    out = tmp_path / "out.geojson"
+    status, _, err = run_cli(["export", *options, "-o", str(out), "--store", str(store_path)],
+                             capsys)
+    assert status == 0, err
+    features = json.loads(out.read_text(encoding="utf-8"))["features"]
+    assert {f["properties"]["country_code"] for f in features} == expected
+    assert f"{len(expected)} event(s) written" in err
+
+
+def test_export_csv_neutralises_formulas_through_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from factories import make_event
+
+    from geo.store import open_store
+
+    path = tmp_path / "events.sqlite"
+    with open_store(path) as store:
+        store.add_events([make_event(event_id="f", place="=HYPERLINK(\"http://x\")",
+                                     evidence="@SUM(A1)", lon=-70.5, country_code="CL")])
+    status, out, err = run_cli(["export", "--format", "csv", "-o", "-", "--store", str(path)],
+                               capsys)
+    assert status == 0, err
+    import csv as csv_module
+
+    (row,) = csv_module.DictReader(io.StringIO(out))
+    assert row["location"] == "'=HYPERLINK(\"http://x\")"
+    assert row["notes"] == "'@SUM(A1)"
+    assert row["longitude"] == "-70.5"
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unexpected_error_is_one_line_unless_debugging(
+    store_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    debug: bool,
+) -> None:
+    import geo.export
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("exporter exploded\nwith a second line")
+
+    monkeypatch.setattr(geo.export, "export", broken)
+    if debug:
+        monkeypatch.setenv("GEO_DEBUG", "1")
+    else:
+        monkeypatch.delenv("GEO_DEBUG", raising=False)
+    status, _, err = run_cli(["export", "-o", "-", "--store", str(store_path)], capsys)
+    assert status == 1
+    assert "geo: error: RuntimeError: exporter exploded with a second line" in err
+    assert ("Traceback" in err) is debug
+    if not debug:
+        assert err.strip().count("\n") == 0
+        assert "GEO_DEBUG=1" in err
+
+
+def test_a_geo_error_is_one_line(
+    store_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import geo.export
+
+    def broken(*args: object) -> None:
+        raise InputError("a known failure")
+
+    monkeypatch.setattr(geo.export, "export", broken)
+    monkeypatch.delenv("GEO_DEBUG", raising=False)
+    status, _, err = run_cli(["export", "-o", "-", "--store", str(store_path)], capsys)
+    assert (status, err) == (1, "geo: error: a known failure\n")
+
+
+@pytest.mark.parametrize(
+    ("command", "target"),
+    [
+        ("ingest", "geo.pipeline.ingest"),
+        ("extract", "geo.ingest.read.read_inputs"),
+        ("quakes", "geo.events.usgs.read_usgs"),
+    ],
+)
+@pytest.mark.parametrize("flag", [False, True])
+def test_allow_private_urls_reaches_the_fetcher_for_that_command_only(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    command: str, target: str, flag: bool,
+) -> None:
+    seen: list[str | None] = []
+
+    def fake(*args: object, **kwargs: object) -> object:
+        seen.append(os.environ.get("GEO_ALLOW_PRIVATE_URLS"))
+        if command == "ingest":
+            return types.SimpleNamespace(summary=lambda: "done", ok=True)
+        return [] if command == "quakes" else iter([])
+
+    module, _, name = target.rpartition(".")
+    monkeypatch.setattr(importlib.import_module(module), name, fake)
+    monkeypatch.delenv("GEO_ALLOW_PRIVATE_URLS", raising=False)
+    argv = [command, "http://127.0.0.1:1/x", "--store", str(tmp_path / "s.sqlite")]
+    if command == "extract":
+        argv = argv[:2]
+    status, _, err = run_cli(argv + (["--allow-private-urls"] if flag else []), capsys)
+    assert status == 0, err
+    assert seen == ["1" if flag else None]
+    assert "GEO_ALLOW_PRIVATE_URLS" not in os.environ
+
+
+def test_quakes_from_a_local_server_with_allow_private_urls(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = (b"time,latitude,longitude,depth,mag,id,place,type\n"
+            b"2023-02-06T01:17:34.861Z,37.2256,37.0143,10,7.8,us6000jllz,"
+            b"\"Pazarcik, Turkey\",earthquake\n")
+
+    class Catalog(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/csv")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Catalog)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    store = tmp_path / "q.sqlite"
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/q.csv"
+        refused = run_cli(["quakes", url, "--store", str(store)], capsys)
+        status, _, err = run_cli(["quakes", url, "--store", str(store), "--allow-private-urls"],
+                                 capsys)
+    finally:
+        server.shutdown()
+        server.server_close()
+    # Without the flag the fetcher refuses a loopback address: one line, nothing stored.
+    assert refused[0] == 2
+    assert_one_line_error(refused[2], "127.0.0.1")
+    assert status == 0, err
+    assert "1 quake(s) read, 1 stored" in err

@@ -233,3 +233,76 @@ def test_unknown_format() -> None:
 
 def _fields(event: Event) -> dict:
     return {name: getattr(event, name) for name in Event.__dataclass_fields__}
+
+
+# --- CSV formula injection (OWASP): text cells that a spreadsheet would run -----------
+
+FORMULAS = ["=1+2", "+1+2", "-1+2", "@SUM(A1)", "\tTAB", "\rCR",
+            "=HYPERLINK(\"http://evil.example\",\"click\")", "=cmd|' /C calc'!A0"]
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+@pytest.mark.parametrize("field", ["place", "evidence", "article_title", "admin1", "source_url"])
+def test_csv_neutralises_formula_cells(tmp_path: Path, text: str, field: str) -> None:
+    event = Event(**{**_fields(STRIKE), field: text})
+    column = {"place": "location", "evidence": "notes", "article_title": "source"}.get(field,
+                                                                                       field)
+    assert to_csv_rows([event])[0][column] == "'" + text
+    path = tmp_path / "events.csv"
+    write_csv([event], path)
+    with open(path, encoding="utf-8", newline="") as f:
+        (row,) = csv.DictReader(f)
+    assert row[column] == "'" + text
+
+
+@pytest.mark.parametrize("text", ["Aleppo", "a = b", "1-2", " =1", "'=1", "", "Москва"])
+def test_csv_leaves_other_text_alone(text: str) -> None:
+    row = to_csv_rows([Event(**{**_fields(STRIKE), "place": text})])[0]
+    assert row["location"] == text
+
+
+def test_csv_leaves_numbers_alone(tmp_path: Path) -> None:
+    west = Event(**{**_fields(STRIKE), "lat": -33.45, "lon": -70.5, "confidence": 0.5,
+                    "uncertainty_km": 5.0})
+    row = to_csv_rows([west])[0]
+    assert (row["latitude"], row["longitude"]) == (-33.45, -70.5)
+    path = tmp_path / "events.csv"
+    write_csv([west], path)
+    with open(path, encoding="utf-8", newline="") as f:
+        (written,) = csv.DictReader(f)
+    assert (written["latitude"], written["longitude"]) == ("-33.45", "-70.5")
+
+
+def test_csv_stream_neutralises_too() -> None:
+    """The page's CSV download writes to a stream through the same writer."""
+    sink = io.StringIO()
+    write_csv([Event(**{**_fields(STRIKE), "evidence": "=1+2"})], sink)
+    (row,) = csv.DictReader(io.StringIO(sink.getvalue()))
+    assert row["notes"] == "'=1+2"
+
+
+def test_geojson_and_gpkg_keep_formula_text_as_it_is(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    events = [Event(**{**_fields(STRIKE), "event_id": f"f{i}", "place": text})
+              for i, text in enumerate(FORMULAS)]
+    features = to_geojson(events)["features"]
+    assert [f["properties"]["place"] for f in features] == FORMULAS
+    path = tmp_path / "events.geojson"
+    write_geojson(events, path)
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert [f["properties"]["place"] for f in doc["features"]] == FORMULAS
+    gpkg = tmp_path / "events.gpkg"
+    write_gpkg(events, gpkg)
+    assert list(gpd.read_file(gpkg, layer="events")["place"]) == FORMULAS
+
+
+@pytest.mark.parametrize("text", ["a\rb", "a\nb", "a\r\nb", "Aleppo\r=1+2,x", "x\n@SUM(A1)"])
+def test_csv_line_breaks_inside_a_cell_stay_in_it(text: str) -> None:
+    """A bare CR once split a row, and the text after it began a row of its own."""
+    sink = io.StringIO()
+    write_csv([Event(**{**_fields(STRIKE), "evidence": text}), PROTEST], sink)
+    rows = list(csv.DictReader(io.StringIO(sink.getvalue(), newline="")))
+    assert [r["event_id"] for r in rows] == ["s1", "p1"]
+    assert rows[0]["notes"] == text
+    assert sink.getvalue().endswith("\r\n")

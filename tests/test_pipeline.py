@@ -169,7 +169,8 @@ class _Feed(BaseHTTPRequestHandler):
         pass
 
 
-def test_ingest_a_feed_from_a_local_server(store):
+def test_ingest_a_feed_from_a_local_server(store, monkeypatch):
+    monkeypatch.setenv("GEO_ALLOW_PRIVATE_URLS", "1")  # the operator allows local servers
     _Feed.body = (
         b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
         b"<item><title>Clashes near Aleppo</title><link>http://127.0.0.1/a</link>"
@@ -199,3 +200,144 @@ def test_demo_data_fills_every_layer(store):
         types = {e.event_type for e in s.query()}
     assert types >= {"earthquake", "military_base", "strike", "armed_clash", "diplomacy",
                      "protest"}
+
+
+# --- every article its own unit of failure; one article stored once ------------------------
+
+LONG = ("Protesters rallied in central Izmir on Saturday, demanding higher wages and the "
+        "release of detained activists, organisers said. ") * 3
+STORY = "Rally in Izmir\n2024-05-11\n\n" + LONG
+
+
+def brief(article_id, text=LONG, url=None, source=None):
+    from geo.model import Article
+
+    return Article(id=article_id, title="Brief", text=text, published=dt.date(2024, 5, 11),
+                   url=url, source=source or article_id)
+
+
+def no_events(article):
+    return []
+
+
+def test_store_articles_uses_the_given_extract(store, monkeypatch):
+    import geo.pipeline
+    from geo.pipeline import store_articles
+
+    def no_gazetteer():
+        raise AssertionError("the gazetteer was loaded")
+
+    monkeypatch.setattr(geo.pipeline, "load_gazetteer", no_gazetteer)
+    seen = []
+    with open_store(store) as s:
+        report = store_articles([brief("a")], s, extract=lambda a: seen.append(a.id) or [])
+        assert seen == ["a"] and report.stored == 1 and s.has_article("a")
+
+
+def test_any_error_fails_one_article_and_the_batch_goes_on(store):
+    from geo.pipeline import store_articles
+
+    def extract(article):
+        if article.id == "overflow":
+            raise OverflowError("date value out of range")
+        if article.id == "deep":
+            raise RecursionError("maximum recursion depth exceeded")
+        return []
+
+    items = [brief("first", text="First."), brief("overflow", text="Two."),
+             brief("deep", text="Three."), brief("surrogate", text="Lone \ud800 surrogate."),
+             brief("last", text="Last.")]
+    with open_store(store) as s:
+        report = store_articles(items, s, extract=extract)
+        assert [a.id for a in s.articles()] == ["first", "last"]
+    assert report.stored == 2 and not report.ok
+    reasons = {f.source: f.reason for f in report.failures}
+    assert reasons["overflow"] == "not stored: OverflowError: date value out of range"
+    assert reasons["deep"] == "not stored: RecursionError: maximum recursion depth exceeded"
+    assert reasons["surrogate"].startswith("not stored: UnicodeEncodeError")
+    assert all("\n" not in reason for reason in reasons.values())
+
+
+def test_an_explicit_id_stored_with_other_text_is_reported(store, tmp_path):
+    from geo.ingest.read import read_inputs
+    from geo.pipeline import store_articles
+
+    first = tmp_path / "a.jsonl"
+    first.write_text(json.dumps({"id": "x", "text": "Talks in Doha."}) + "\n", encoding="utf-8")
+    second = tmp_path / "b.jsonl"
+    second.write_text(json.dumps({"id": "x", "text": "talks in  DOHA."}) + "\n"
+                      + json.dumps({"id": "x", "text": "Clashes in Idlib."}) + "\n",
+                      encoding="utf-8")
+    with open_store(store) as s:
+        assert store_articles(read_inputs([str(first)]), s, extract=no_events).stored == 1
+        report = store_articles(read_inputs([str(second)]), s, extract=no_events)
+        assert s.get_article("x").text == "Talks in Doha."
+    assert report.already_stored == 1  # the same text again
+    assert [str(f) for f in report.failures] == [
+        f"{second}:2: id 'x' already used in this batch with different text"]
+    with open_store(store) as s:
+        third = tmp_path / "c.jsonl"
+        third.write_text(json.dumps({"id": "x", "text": "Clashes in Idlib."}) + "\n",
+                         encoding="utf-8")
+        report = store_articles(read_inputs([str(third)]), s, extract=no_events)
+    assert [str(f) for f in report.failures] == [
+        f"{third}:1: id 'x' already stored with different text"]
+
+
+def test_a_changed_page_keeps_the_stored_version_with_a_warning(store):
+    from geo.ingest.ids import article_id
+    from geo.pipeline import store_articles
+
+    url = "https://news.example/a"
+    with open_store(store) as s:
+        store_articles([brief(article_id(url, ""), text="Old text.", url=url)], s,
+                       extract=no_events)
+        report = store_articles([brief(article_id(url, ""), text="New text.", url=url)], s,
+                                extract=no_events)
+        assert s.get_article(article_id(url, "")).text == "Old text."
+    assert report.ok and report.already_stored == 1
+    assert "different text; the stored version is kept" in report.warnings[0]
+
+
+class _Story(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        body = STORY.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture()
+def story_server(monkeypatch):
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "GEO_ALLOW_PRIVATE_URLS"):
+        monkeypatch.delenv(name, raising=False)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Story)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_file_and_its_urls_are_stored_once(store, tmp_path, story_server):
+    from geo.pipeline import ingest
+
+    path = tmp_path / "story.txt"
+    path.write_text(STORY, encoding="utf-8")
+    urls = [f"http://127.0.0.1:{story_server}/story.txt",
+            f"http://localhost:{story_server}//story.txt?ref=home",
+            f"http://127.0.0.1:{story_server}/story.txt/#top"]
+    with open_store(store) as s:
+        refused = ingest(urls[:1], s)  # the operator's allowance is off
+        assert "local or private address" in refused.failures[0].reason
+        assert ingest([str(path)], s).stored == 1
+        for url in urls:
+            report = ingest([url], s, allow_private=True)
+            assert report.ok and report.stored == 0 and report.already_stored == 1, url
+        (article,) = s.articles()
+        assert article.source == str(path)
+        assert {e.article_id for e in s.query()} == {article.id}

@@ -156,7 +156,7 @@ def test_round_trip(tmp_path: Path) -> None:
         assert [a.id for a in listed] == ["a1", "a2", "a3"]
         assert all(a.text == "" for a in listed)
         assert store.articles(with_text=True)[0] == article("a1")
-        assert store.schema_version() == 1
+        assert store.schema_version() == 2
 
 
 def test_reingest_stores_nothing_new(store: SQLiteStore) -> None:
@@ -511,3 +511,75 @@ def test_revision_changes_with_any_write(tmp_path: Path) -> None:
         with SQLiteStore(tmp_path / "events.sqlite") as other:
             other.add_events([event(event_id="r2")])
         assert store.revision() != second
+
+
+# --- article identity: one text, one article ----------------------------------------------
+
+LONG_TEXT = "Shelling hit the outskirts of Kharkiv overnight, the governor said. " * 4
+V1_ARTICLES = """CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version VALUES (1);
+CREATE TABLE articles (id TEXT PRIMARY KEY, title TEXT NOT NULL, url TEXT, published TEXT,
+    updated TEXT, source TEXT NOT NULL, text TEXT NOT NULL);"""
+
+
+def test_the_same_text_under_another_id_is_already_stored(store: SQLiteStore) -> None:
+    assert store.add_article(article("file", text=LONG_TEXT), [event(event_id="f1",
+                                                                       article_id="file")])
+    # The same words by another name (its URL, localhost vs 127.0.0.1): nothing is added.
+    again = article("url", text="  " + LONG_TEXT.upper().replace(" ", "\n"))
+    assert store.add_article(again, [event(event_id="u1", article_id="url")]) is False
+    assert not store.has_article("url") and store.get_events(["u1"]) == []
+    assert store.article_with_text(again.text) == "file"
+    assert store.article_with_text(LONG_TEXT + " More.") is None
+
+
+def test_short_texts_are_never_merged(store: SQLiteStore) -> None:
+    # test fixture texts such as "text" are shared by different articles
+    assert store.add_article(article("s1", text="text"), [])
+    assert store.add_article(article("s2", text="text"), [])
+    assert store.article_with_text("text") is None
+
+
+def make_v1_store(path: Path) -> None:
+    with sqlite3.connect(path) as conn:
+        conn.executescript(V1_ARTICLES)
+        rows = [("old1", LONG_TEXT), ("old2", LONG_TEXT.replace(" ", "  ")), ("old3", "short")]
+        conn.executemany("INSERT INTO articles VALUES (?, 't', NULL, NULL, NULL, 's', ?)", rows)
+    conn.close()
+
+
+def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "v1.sqlite"
+    make_v1_store(path)
+    with SQLiteStore(path) as store:
+        assert store.schema_version() == 2
+        # Copies stored before version 2 are all kept; the first keeps the text hash.
+        assert [a.id for a in store.articles()] == ["old1", "old2", "old3"]
+        assert store.article_with_text(LONG_TEXT) == "old1"
+        assert store.add_article(article("new", text=LONG_TEXT), []) is False
+        assert store.add_article(article("new", text="Another text."), [])
+    with SQLiteStore(path) as store:  # opening it again changes nothing
+        assert store.schema_version() == 2 and len(store.articles()) == 4
+
+
+def test_a_failed_migration_leaves_the_store_as_it_was(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import geo.store.sqlite
+
+    path = tmp_path / "v1.sqlite"
+    make_v1_store(path)
+
+    def broken(text: str) -> str:
+        raise RuntimeError("simulated crash mid-migration")
+
+    monkeypatch.setattr(geo.store.sqlite, "text_fingerprint", broken)
+    with pytest.raises(OSError, match="cannot open event store"):
+        SQLiteStore(path)
+    with sqlite3.connect(path) as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(articles)")]
+        assert "text_hash" not in columns
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone()[0] == 1
+    conn.close()
+    monkeypatch.undo()
+    with SQLiteStore(path) as store:
+        assert store.schema_version() == 2

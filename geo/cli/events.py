@@ -8,11 +8,51 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from geo.cli.args import date_arg, positive_int
-from geo.limits import DEFAULT_MAX_BYTES
+from geo.cli.args import (
+    CommandError,
+    allow_private_urls,
+    bbox_arg,
+    countries_arg,
+    date_arg,
+    describe_os_error,
+    event_types_arg,
+    max_bytes_arg,
+    output_arg,
+)
+from geo.limits import DEFAULT_MAX_BYTES, MAX_INPUT_BYTES
+from geo.model import EVENT_TYPES
+
+if TYPE_CHECKING:
+    from geo.store import Store
+
+
+def open_event_store(store: str | None, *, create: bool) -> Store:
+    """Open the store named by ``--store`` (else ``$GEO_STORE``, else the default).
+
+    Raises
+    ------
+    CommandError
+        When it cannot be opened: a bad URL, a folder, a file that is not a SQLite
+        database, a path that cannot be written, or (``create=False``) no store there.
+    """
+    from geo.store import ENV_VAR, default_store_path, open_store
+
+    try:
+        return open_store(store, create=create)
+    except ValueError as err:
+        raise CommandError(str(err)) from err
+    except OSError as err:
+        message = describe_os_error(err)
+        if "event store" not in message:
+            # A system call's own words ("File exists: 'data'") do not say what was
+            # being opened; name the store as the user gave it.
+            name = store or os.environ.get(ENV_VAR) or str(default_store_path())
+            message = f"cannot open event store {name!r}: {message}"
+        raise CommandError(message) from err
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -20,12 +60,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from geo.pipeline import ingest
-    from geo.store import open_store
 
-    with open_store(args.store) as store, tqdm(
-        desc="ingest", unit=" input", file=sys.stderr,
-        disable=args.quiet or not sys.stderr.isatty(),
-    ) as bar:
+    with (
+        allow_private_urls(args.allow_private_urls),
+        open_event_store(args.store, create=True) as store,
+        tqdm(desc="ingest", unit=" input", file=sys.stderr,
+             disable=args.quiet or not sys.stderr.isatty()) as bar,
+    ):
 
         def note(source: str, message: str) -> None:
             bar.update(1)
@@ -47,12 +88,14 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     events = []
     failed = 0
-    for item in read_inputs(args.inputs, published=args.published, max_bytes=args.max_bytes):
-        if isinstance(item, Failure):
-            failed += 1
-            print(f"{item.source}: failed: {item.reason}", file=sys.stderr)
-            continue
-        events.extend(article_events(item))
+    with allow_private_urls(args.allow_private_urls):
+        for item in read_inputs(args.inputs, published=args.published,
+                                max_bytes=args.max_bytes):
+            if isinstance(item, Failure):
+                failed += 1
+                print(f"{item.source}: failed: {item.reason}", file=sys.stderr)
+                continue
+            events.extend(article_events(item))
     json.dump(to_geojson(events), sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
     return 1 if failed else 0
@@ -62,13 +105,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     """Write the stored events that pass the filters as GeoJSON, CSV or GeoPackage."""
     from geo.export import export
     from geo.model import EventQuery
-    from geo.store import open_store, parse_bbox
 
-    bbox = parse_bbox(args.bbox) if args.bbox else None
-    types = tuple(t.strip() for t in args.types.split(",") if t.strip()) if args.types else ()
-    query = EventQuery(types=types, since=args.since, until=args.until,
-                       countries=(args.country,) if args.country else (), bbox=bbox)
-    with open_store(args.store) as store:
+    if args.format == "gpkg" and args.output == "-":
+        raise CommandError("a GeoPackage cannot be written to stdout; give a file name with -o")
+    if args.since and args.until and args.since > args.until:
+        raise CommandError(f"--since {args.since} is after --until {args.until}; "
+                           "no event can match")
+    query = EventQuery(types=args.types or (), since=args.since, until=args.until,
+                       countries=args.country or (), bbox=args.bbox)
+    # create=False: exporting from a store that is not there is a mistake (a typo, a
+    # missing GEO_STORE), not a reason to make an empty store and write an empty file.
+    with open_event_store(args.store, create=False) as store:
         events = store.query(query)
     export(events, args.format, args.output)
     if args.output != "-":
@@ -78,16 +125,27 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_quakes(args: argparse.Namespace) -> int:
     """Import a USGS catalog (GeoJSON feed or ComCat CSV, file or URL) into the store."""
-    from geo.events.quakes import read_usgs
+    from geo.errors import InputError
+    from geo.events.usgs import read_usgs
     from geo.ingest.fetch import fetch
     from geo.pipeline import import_quakes
-    from geo.store import open_store
 
     errors: list[str] = []
-    catalog = read_usgs(args.source, fetch=lambda url: fetch(url)[0], errors=errors)
+    with allow_private_urls(args.allow_private_urls):
+        try:
+            catalog = read_usgs(args.source, errors=errors, max_bytes=args.max_bytes,
+                                fetch=lambda url: fetch(url, max_bytes=args.max_bytes)[0])
+        except InputError as err:
+            # The whole input is unusable (missing, a folder, not UTF-8, unreachable...):
+            # read_usgs's message names it and says why.
+            raise CommandError(str(err)) from err
+        except OSError as err:
+            raise CommandError(f"cannot read {args.source!r}: {describe_os_error(err)}") from err
     for error in errors:
-        print(f"{args.source}: {error}", file=sys.stderr)
-    with open_store(args.store) as store:
+        # read_usgs names the source in its messages; add it only where it does not.
+        prefix = "" if error.startswith(str(args.source)) else f"{args.source}: "
+        print(f"{prefix}{error}", file=sys.stderr)
+    with open_event_store(args.store, create=True) as store:
         written, linked = import_quakes(store, catalog)
     print(f"geo quakes: {len(catalog)} quake(s) read, {written} stored, "
           f"{linked} article event(s) linked, {len(errors)} bad row(s)", file=sys.stderr)
@@ -96,7 +154,12 @@ def cmd_quakes(args: argparse.Namespace) -> int:
 
 def add_parsers(commands: Any) -> None:
     """Add the event subcommands to the ``geo`` parser's subparsers."""
-    store_help = "store path or URL (default: $GEO_STORE, else data/events.sqlite)"
+    store_help = ("store path or sqlite:/// URL (default: $GEO_STORE, else events.sqlite "
+                  "in the user's data folder)")
+    private_help = ("let URLs reach loopback and private addresses such as 127.0.0.1 "
+                    "(for local testing; also GEO_ALLOW_PRIVATE_URLS=1)")
+    max_bytes_help = (f"largest input accepted, in bytes (default %(default)s, "
+                      f"at most {MAX_INPUT_BYTES})")
 
     p = commands.add_parser("ingest", help="store the events of articles (files, URLs, feeds)")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
@@ -104,29 +167,39 @@ def add_parsers(commands: Any) -> None:
     p.add_argument("--store", metavar="URL", help=store_help)
     p.add_argument("--published", type=date_arg, metavar="DATE",
                    help="publication date for every article (YYYY-MM-DD)")
-    p.add_argument("--max-bytes", type=positive_int, default=DEFAULT_MAX_BYTES, metavar="N",
-                   help="largest input accepted, in bytes (default %(default)s)")
+    p.add_argument("--max-bytes", type=max_bytes_arg, default=DEFAULT_MAX_BYTES, metavar="N",
+                   help=max_bytes_help)
+    p.add_argument("--allow-private-urls", action="store_true", help=private_help)
     p.add_argument("-q", "--quiet", action="store_true", help="only failures and the summary")
     p.set_defaults(run=cmd_ingest)
 
     p = commands.add_parser("extract", help="print the events of articles as GeoJSON")
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     p.add_argument("--published", type=date_arg, metavar="DATE")
-    p.add_argument("--max-bytes", type=positive_int, default=DEFAULT_MAX_BYTES, metavar="N")
+    p.add_argument("--max-bytes", type=max_bytes_arg, default=DEFAULT_MAX_BYTES, metavar="N",
+                   help=max_bytes_help)
+    p.add_argument("--allow-private-urls", action="store_true", help=private_help)
     p.set_defaults(run=cmd_extract)
 
     p = commands.add_parser("export", help="write stored events as GeoJSON, CSV or GeoPackage")
-    p.add_argument("--types", metavar="A,B", help="event types, comma-separated")
+    p.add_argument("--types", type=event_types_arg, action="extend", metavar="A,B",
+                   help=f"event types, comma-separated: {', '.join(EVENT_TYPES)}")
     p.add_argument("--since", type=date_arg, metavar="DATE")
     p.add_argument("--until", type=date_arg, metavar="DATE")
-    p.add_argument("--country", metavar="CC", help="ISO 3166-1 alpha-2 code")
-    p.add_argument("--bbox", metavar="W,S,E,N")
+    p.add_argument("--country", type=countries_arg, action="extend", metavar="C,D",
+                   help="countries, comma-separated: names or ISO codes (Syria, SY, SYR)")
+    p.add_argument("--bbox", type=bbox_arg, metavar="W,S,E,N",
+                   help="degrees; write --bbox=W,S,E,N when W is negative")
     p.add_argument("--format", choices=["geojson", "csv", "gpkg"], default="geojson")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="'-' for stdout")
+    p.add_argument("-o", "--output", type=output_arg, required=True, metavar="FILE",
+                   help="'-' for stdout (not for gpkg)")
     p.add_argument("--store", metavar="URL", help=store_help)
     p.set_defaults(run=cmd_export)
 
     p = commands.add_parser("quakes", help="import a USGS earthquake catalog into the store")
     p.add_argument("source", metavar="FILE|URL")
     p.add_argument("--store", metavar="URL", help=store_help)
+    p.add_argument("--max-bytes", type=max_bytes_arg, default=DEFAULT_MAX_BYTES, metavar="N",
+                   help=max_bytes_help)
+    p.add_argument("--allow-private-urls", action="store_true", help=private_help)
     p.set_defaults(run=cmd_quakes)

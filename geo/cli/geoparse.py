@@ -11,9 +11,9 @@ import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
-from geo.cli.args import positive_int
+from geo.cli.args import describe_os_error, max_bytes_arg
 from geo.errors import GazetteerError, InputError
-from geo.limits import DEFAULT_MAX_BYTES
+from geo.limits import DEFAULT_MAX_BYTES, MAX_INPUT_BYTES
 from geo.places.geoparse import geoparse
 
 
@@ -42,9 +42,10 @@ def add_parser(commands: Any) -> None:
     )
     p.add_argument(
         "--max-bytes",
-        type=positive_int,
+        type=max_bytes_arg,
         default=DEFAULT_MAX_BYTES,
-        help="largest text to geoparse, in UTF-8 bytes (default %(default)s)",
+        help=f"largest text to geoparse, in UTF-8 bytes (default %(default)s, "
+        f"at most {MAX_INPUT_BYTES})",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=cmd_geoparse)
@@ -59,7 +60,7 @@ def cmd_geoparse(args: argparse.Namespace) -> int:
             source = _open_binary(args.input, "rb", stack)
             sink = _open_binary(args.output, "wb", stack)
         except OSError as err:
-            print(f"geo geoparse: {err}", file=sys.stderr)
+            print(f"geo geoparse: error: {describe_os_error(err)}", file=sys.stderr)
             return 2
         bar = stack.enter_context(
             tqdm(

@@ -2,6 +2,8 @@
 
 Everything here ends in :class:`geo.model.Article` (or a :class:`geo.model.Failure`
 naming a bad input). ``read`` dispatches on the kind of input; ``parse`` and ``html``
-turn text into articles; ``feeds`` reads RSS/Atom; ``fetch`` and ``files`` do the I/O;
-``published`` reads publication dates; ``ids`` gives articles their stable ids.
+turn text into articles; ``feeds`` reads RSS/Atom; ``fetch`` and ``files`` do the I/O,
+``guard`` keeps fetches off local and private addresses and within one deadline;
+``published`` reads publication dates; ``ids`` gives articles their stable ids and text
+fingerprints.
 """

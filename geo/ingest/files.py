@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Collection
 from pathlib import Path
 
 from geo.errors import InputError
 from geo.limits import DEFAULT_MAX_BYTES
+from geo.model import Failure
 
 
 def too_large(source: str, size: str, max_bytes: int) -> str:
@@ -21,31 +23,84 @@ def too_large(source: str, size: str, max_bytes: int) -> str:
 
 
 def read_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Return the bytes of the file at `path`, refusing one larger than `max_bytes` unread."""
+    """Return the bytes of the regular file at `path`, refusing one larger than `max_bytes`.
+
+    A FIFO, socket or device is refused without being opened: opening a FIFO waits for a
+    writer, and reading a device may never end. The file is opened non-blocking and
+    checked again, so one swapped in after the first check is refused too.
+    """
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(too_large(str(path), f"{size:,} bytes", max_bytes))
-        return path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{path}: not a regular file ({_file_type(info.st_mode)})")
+        if info.st_size > max_bytes:
+            raise InputError(too_large(str(path), f"{info.st_size:,} bytes", max_bytes))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise InputError(f"{path}: not a regular file")
+            # One byte more than the cap tells a file that grew since it was measured.
+            data = file.read(max_bytes + 1)
     except OSError as err:
-        raise InputError(f"{path}: cannot read ({err.strerror or err})") from err
+        raise InputError(f"{path}: cannot read ({err.strerror or type(err).__name__})") from err
+    if len(data) > max_bytes:
+        raise InputError(too_large(str(path), f"more than {max_bytes:,} bytes", max_bytes))
+    return data
 
 
-def folder_files(folder: Path, suffixes: Collection[str]) -> list[Path]:
-    """Return the files under `folder` with one of `suffixes`, sorted, skipping hidden ones."""
-    found = []
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
-        found += [
-            Path(root, name)
-            for name in sorted(files)
-            if not name.startswith(".") and Path(name).suffix.lower() in suffixes
-        ]
+def _file_type(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+                       (stat.S_ISBLK, "a device")):  # fmt: skip
+        if test(mode):
+            return name
+    return "not a file"
+
+
+def folder_files(folder: Path, suffixes: Collection[str]) -> list[Path | Failure]:
+    """Return the files under `folder` with one of `suffixes`, sorted, skipping hidden ones.
+
+    Symbolic links are never followed, to files or folders: a link could lead out of
+    the folder (to ``/etc``, to a home directory). A link, FIFO, socket or device that
+    would otherwise have been read is returned as a :class:`Failure` saying why it was
+    skipped, and is never opened.
+    """
+    found: list[Path | Failure] = []
+    pending = [folder]
+    while pending:
+        here = pending.pop()
+        try:
+            with os.scandir(here) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError as err:
+            found.append(Failure(str(here), f"cannot read the folder ({err.strerror})"))
+            continue
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            wanted = path.suffix.lower() in suffixes
+            if entry.is_symlink():
+                if wanted or entry.is_dir():
+                    found.append(Failure(str(path), "skipped: a symbolic link (folders are "
+                                                    "read without following links)"))
+            elif entry.is_dir(follow_symlinks=False):
+                subfolders.append(path)
+            elif wanted and entry.is_file(follow_symlinks=False):
+                found.append(path)
+            elif wanted:
+                mode = entry.stat(follow_symlinks=False).st_mode
+                found.append(Failure(str(path), f"skipped: not a regular file "
+                                                f"({_file_type(mode)})"))
+        # Files of a folder first, then its subfolders in order, as os.walk gives them.
+        pending.extend(reversed(subfolders))
     return found
 
 
 def check_bytes(data: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-    """Raise InputError if `data` is empty, larger than `max_bytes`, or binary.
+    """Raise InputError if `data` is empty, larger than `max_bytes`, or binary (a NUL byte
+    anywhere).
 
     Examples
     --------
@@ -57,7 +112,7 @@ def check_bytes(data: bytes, source: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
         raise InputError(f"{source}: empty")
     if len(data) > max_bytes:
         raise InputError(too_large(source, f"{len(data):,} bytes", max_bytes))
-    nul = data.find(b"\x00", 0, 8192)
+    nul = data.find(b"\x00")  # anywhere: text files have none, and find is linear
     if nul >= 0:
         raise InputError(f"{source}: binary, not text (NUL byte at offset {nul})")
 

@@ -21,6 +21,11 @@ _BLOCKS = frozenset(
     "h6 header hr li main nav ol p pre section table td th tr ul".split()
 )
 _HIDDEN = frozenset({"script", "style", "template", "noscript"})
+# A start tag longer than this keeps only its name. No article needs it, and lxml's parser
+# (and trafilatura after it) takes time that grows with the square of one tag's attribute
+# count: 100,000 attributes on one tag held a page for minutes.
+MAX_TAG_CHARS = 4000
+_HUGE_TAG = re.compile(r"<([a-zA-Z][\w:-]{0,40})\s[^<>]{%d,}>" % MAX_TAG_CHARS)
 
 
 def parse_html(
@@ -43,6 +48,7 @@ def parse_html(
     if re.search(r"<\s*[a-zA-Z!]", raw) is None:
         raise InputError(f"{source}: not HTML (no tags found)")
     try:
+        raw = defuse_tags(raw)
         doc = trafilatura.bare_extraction(raw, url=url, with_metadata=True, include_comments=False)
     except Exception as err:  # the one place trafilatura's own errors are translated
         raise InputError(f"{source}: cannot parse HTML ({type(err).__name__}: {err})") from err
@@ -110,3 +116,16 @@ def html_to_text(fragment: str) -> str:
             parts.append(element.tail)
     lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def defuse_tags(html: str) -> str:
+    """Return ``html`` with every start tag over ``MAX_TAG_CHARS`` cut back to its name.
+
+    Examples
+    --------
+    >>> defuse_tags("<p " + "a=1 " * 2000 + ">Clashes</p>")
+    '<p>Clashes</p>'
+    >>> defuse_tags('<a href="https://example.org/">x</a>')
+    '<a href="https://example.org/">x</a>'
+    """
+    return _HUGE_TAG.sub(r"<\1>", html)

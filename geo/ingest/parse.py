@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +20,11 @@ from geo.ingest.published import header_dates, to_date
 from geo.model import Article, Failure
 
 DATE_WINDOW = 15  # a text file's dates are looked for in its first 15 non-blank lines
+# The longest explicit id kept: ids key the store and travel in URLs and exports.
+MAX_ID_CHARS = 200
+# An absolute path inside an error message (not the path part of a URL).
+_PATH = re.compile(r"(?<![\w:/.])/(?:[\w.@+-]+/)+[\w.@+-]*")
+_REASON_CHARS = 200
 
 
 def parse_text(
@@ -70,6 +76,25 @@ def _json_date(record: dict[str, Any], key: str, source: str) -> dt.date | None:
     return when
 
 
+def _json_id(value: Any, source: str) -> str | None:
+    """Return an explicit id as a string (None when absent or blank), checking it."""
+    if isinstance(value, bool) or not isinstance(value, str | int | None):
+        shown = repr(value)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        raise InputError(f"{source}: 'id' must be a string or integer, got {shown}")
+    if isinstance(value, int):
+        # Checked before str(): Python refuses to print an int of over 4,300 digits.
+        if value.bit_length() > MAX_ID_CHARS * 3.33:
+            raise InputError(f"{source}: 'id' is too long (at most {MAX_ID_CHARS} characters)")
+        value = str(value)
+    value = (value or "").strip()
+    if len(value) > MAX_ID_CHARS:
+        raise InputError(
+            f"{source}: 'id' is too long ({len(value):,} characters; at most {MAX_ID_CHARS})"
+        )
+    return value or None
+
+
 def parse_json_record(obj: Any, source: str, published: dt.date | None = None) -> Article:
     """Read one JSON article: keys ``text`` (required), ``title``, ``published``, ``url``,
     ``id`` and ``updated``.
@@ -90,11 +115,9 @@ def parse_json_record(obj: Any, source: str, published: dt.date | None = None) -
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{source}: missing or empty 'text'")
     url = _json_str(obj, "url", source)
-    given = obj.get("id")
-    if isinstance(given, bool) or not isinstance(given, str | int | None):
-        raise InputError(f"{source}: 'id' must be a string or integer, got {given!r}")
+    given = _json_id(obj.get("id"), source)
     return Article(
-        id=str(given).strip() if given not in (None, "") else article_id(url, text),
+        id=given or article_id(url, text),
         title=_json_str(obj, "title", source) or text.strip().splitlines()[0].strip(),
         text=text,
         published=published or _json_date(obj, "published", source),
@@ -110,6 +133,43 @@ def failure(source: str, err: InputError) -> Failure:
     return Failure(source, message.removeprefix(f"{source}: "))
 
 
+def describe(err: BaseException) -> str:
+    """Say what an unexpected error was in one line: its type and message, no traceback.
+
+    File paths are left out (an ``OSError`` gives only its description, other messages
+    have absolute paths replaced), so a message shown on the page never tells where
+    the server keeps its files.
+
+    Examples
+    --------
+    >>> describe(RecursionError("maximum recursion depth exceeded"))
+    'RecursionError: maximum recursion depth exceeded'
+    >>> describe(FileNotFoundError(2, "No such file or directory", "/srv/app/x"))
+    'FileNotFoundError: No such file or directory'
+    >>> describe(ValueError("bad value in /srv/app/geo/x.py\\nline two"))
+    'ValueError: bad value in <path> line two'
+    """
+    message = (err.strerror or "") if isinstance(err, OSError) else str(err)
+    message = _PATH.sub("<path>", " ".join(message.split()))
+    if len(message) > _REASON_CHARS:
+        message = message[: _REASON_CHARS - 3] + "..."
+    return f"{type(err).__name__}: {message}" if message else type(err).__name__
+
+
+def _loads(raw: str, where: str) -> Any:
+    """``json.loads``, every way it can fail being a JSON problem said in words."""
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as err:
+        at = f"line {err.lineno} column {err.colno}" if where == "line" else f"column {err.colno}"
+        raise InputError(f"invalid JSON at {at}: {err.msg}") from err
+    except RecursionError as err:
+        raise InputError("invalid JSON: nested too deeply") from err
+    except ValueError as err:  # Python's cap on the digits of an integer, as a rule
+        what = "a number has too many digits" if "digits" in str(err) else describe(err)
+        raise InputError(f"invalid JSON: {what}") from err
+
+
 def parse_json(raw: str, source: str, published: dt.date | None = None) -> list[Article | Failure]:
     """Read a ``.json`` document: one article object or an array of them.
 
@@ -117,21 +177,25 @@ def parse_json(raw: str, source: str, published: dt.date | None = None) -> list[
     are still read. A document that is not JSON at all raises InputError.
     """
     try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as err:
-        raise InputError(
-            f"{source}: invalid JSON at line {err.lineno} column {err.colno}: {err.msg}"
-        ) from err
+        data = _loads(raw, "line")
+    except InputError as err:
+        raise InputError(f"{source}: {err}") from err
     if not isinstance(data, list):
         return [parse_json_record(data, source, published)]
     results: list[Article | Failure] = []
     for index, record in enumerate(data):
-        name = f"{source}[{index}]"
-        try:
-            results.append(parse_json_record(record, name, published))
-        except InputError as err:
-            results.append(failure(name, err))
+        results.append(_record(record, f"{source}[{index}]", published))
     return results
+
+
+def _record(record: Any, name: str, published: dt.date | None) -> Article | Failure:
+    """Read one JSON record; anything wrong with it is its own Failure."""
+    try:
+        return parse_json_record(record, name, published)
+    except InputError as err:
+        return failure(name, err)
+    except Exception as err:  # the last line of defence: the record fails, not the input
+        return Failure(name, describe(err))
 
 
 def iter_jsonl(
@@ -145,11 +209,8 @@ def iter_jsonl(
             continue
         name = f"{source}:{number}"
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            yield Failure(name, f"invalid JSON at column {err.colno}: {err.msg}")
-            continue
-        try:
-            yield parse_json_record(record, name, published)
+            record = _loads(line, "column")
         except InputError as err:
-            yield failure(name, err)
+            yield Failure(name, str(err))
+            continue
+        yield _record(record, name, published)

@@ -86,7 +86,7 @@ def to_date(value: str) -> dt.date | None:
         pass
     try:
         return email.utils.parsedate_to_datetime(value).date()
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):  # year 0, year 99999, ...
         return parse_date(value)
 
 

@@ -43,8 +43,8 @@ def default_store_path() -> Path:
     return data_dir() / "events.sqlite"
 
 
-def open_store(url_or_path: str | Path | None = None) -> Store:
-    """Open (and create on first use) the store at a URL or path.
+def open_store(url_or_path: str | Path | None = None, *, create: bool = True) -> Store:
+    """Open the store at a URL or path, creating it on first use unless ``create=False``.
 
     Parameters
     ----------
@@ -53,26 +53,53 @@ def open_store(url_or_path: str | Path | None = None) -> Store:
         convention), ``sqlite:///:memory:``, or a plain file path. ``None`` means
         the ``GEO_STORE`` environment variable (a URL or a path), else
         ``default_store_path()``.
+    create
+        Whether a store that does not exist yet is created. Readers (``geo export``)
+        pass False, so a mistyped path is an error rather than a new empty store.
 
     Raises
     ------
     ValueError
         For a URL scheme no backend handles; the message lists the supported forms.
+    FileNotFoundError
+        With ``create=False``, when there is no store at the path; the message says
+        how to make one.
+    IsADirectoryError
+        When the path is a folder.
+    OSError
+        When the file cannot be opened or created, or is not a SQLite database.
     """
     if url_or_path is None:
         url_or_path = os.environ.get(ENV_VAR) or default_store_path()
+    path = _store_path(url_or_path)
+    if not isinstance(path, Path):  # ":memory:"
+        return SQLiteStore(path)
+    # SQLiteStore creates the file (and its folders) as it connects, so what must not
+    # be created is checked before it is constructed.
+    if path.is_dir():
+        raise IsADirectoryError(f"event store {str(path)!r} is a folder; expected a SQLite file")
+    if not create and not path.exists():
+        raise FileNotFoundError(
+            f"no event store at {str(path)!r}; make one with "
+            f"`geo ingest INPUT... --store {path}` (or `geo quakes`)"
+        )
+    return SQLiteStore(path)
+
+
+def _store_path(url_or_path: str | Path) -> Path | str:
+    """Return the SQLite path a URL or path names: a Path, or ``":memory:"``."""
     if isinstance(url_or_path, Path):
-        return SQLiteStore(url_or_path)
+        return url_or_path
     match = _SCHEME.match(url_or_path)
     if match is None:
-        return SQLiteStore(Path(url_or_path))
+        return url_or_path if url_or_path == ":memory:" else Path(url_or_path)
     scheme = match.group(1).lower()
     if scheme == "sqlite":
         rest = url_or_path[match.end() :]
         if not rest.startswith("/") or rest == "/":
             raise ValueError(f"expected sqlite:///PATH, got {url_or_path!r}")
         path = rest[1:]
-        return SQLiteStore(path if path == ":memory:" else Path(path))
+        return path if path == ":memory:" else Path(path)
     if scheme.startswith(("postgres", "postgis")):
         raise ValueError(
             f"PostgreSQL/PostGIS stores are not available yet ({url_or_path!r}); "

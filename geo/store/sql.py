@@ -21,8 +21,8 @@ from geo.model import DATE_PRECISIONS, EVENT_TYPES, STATUSES, Article, BBox, Eve
 EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
 DATE_FIELDS = frozenset({"date", "published"})
 
+SCHEMA_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
     id TEXT PRIMARY KEY,
     title TEXT NOT NULL,
@@ -30,7 +30,10 @@ CREATE TABLE IF NOT EXISTS articles (
     published TEXT,
     updated TEXT,
     source TEXT NOT NULL,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    -- geo.ingest.ids.text_fingerprint(text): one article read as a file and by its URL
+    -- is stored once. NULL for texts too short to tell articles apart.
+    text_hash TEXT
 );
 CREATE TABLE IF NOT EXISTS events (
     event_id TEXT PRIMARY KEY,
@@ -61,6 +64,7 @@ CREATE TABLE IF NOT EXISTS events (
     usgs_id TEXT,
     related_quake TEXT
 );
+CREATE UNIQUE INDEX IF NOT EXISTS articles_text_hash ON articles (text_hash);
 CREATE INDEX IF NOT EXISTS events_lat_lon ON events (lat, lon);
 CREATE INDEX IF NOT EXISTS events_date ON events (date);
 CREATE INDEX IF NOT EXISTS events_type_date ON events (event_type, date);
@@ -71,6 +75,16 @@ CREATE INDEX IF NOT EXISTS events_article ON events (article_id);
 CREATE INDEX IF NOT EXISTS events_map ON events (event_type, lat, lon, magnitude, confidence,
     event_id, date, country_code, status, geo_precision, article_id);
 """
+
+# Schema version 1 -> 2: the text_hash column, filled by the caller (a Python function)
+# before the unique index is made. Copies of one text stored under version 1 are all
+# kept; the first keeps the hash.
+MIGRATE_TO_2 = (
+    "ALTER TABLE articles ADD COLUMN text_hash TEXT",
+    "UPDATE articles SET text_hash = text_fingerprint(text)",
+    "UPDATE articles SET text_hash = NULL WHERE text_hash IS NOT NULL AND rowid NOT IN "
+    "(SELECT min(rowid) FROM articles WHERE text_hash IS NOT NULL GROUP BY text_hash)",
+)
 
 INSERT_EVENT = (
     f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) "

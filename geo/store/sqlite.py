@@ -19,12 +19,15 @@ from pathlib import Path
 from typing import Self
 
 from geo.errors import InputError
+from geo.ingest.ids import text_fingerprint
 from geo.model import Article, Event, EventQuery
 from geo.store.base import GridCell, StoreSummary
 from geo.store.sql import (
     EVENT_FIELDS,
     INSERT_EVENT,
+    MIGRATE_TO_2,
     SCHEMA,
+    SCHEMA_VERSION_TABLE,
     article_from_row,
     event_from_row,
     event_row,
@@ -33,7 +36,7 @@ from geo.store.sql import (
     where_sql,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: articles.text_hash
 # Waiting this long for another writer's lock is far more than one article needs.
 BUSY_TIMEOUT_S = 60.0
 ALL = EventQuery()  # the query that restricts nothing
@@ -101,18 +104,25 @@ class SQLiteStore:
             self._writes += 1
 
     def _create_schema(self) -> None:
+        """Create the schema, or bring an older one up to date, in one transaction."""
+        # The migration computes fingerprints in SQL with the function the store uses.
+        self._conn.create_function("text_fingerprint", 1, text_fingerprint, deterministic=True)
         with self._transaction() as conn:
+            conn.execute(SCHEMA_VERSION_TABLE)
+            version = conn.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+            if version is not None and version > SCHEMA_VERSION:
+                raise sqlite3.DatabaseError(
+                    f"schema version {version} is newer than this program's ({SCHEMA_VERSION}); "
+                    "upgrade conflict-map"
+                )
+            if version is not None and version < 2:
+                for statement in MIGRATE_TO_2:
+                    conn.execute(statement)
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     conn.execute(statement)
-            row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
-            if row[0] is None:
+            if version != SCHEMA_VERSION:
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-            elif row[0] > SCHEMA_VERSION:
-                raise sqlite3.DatabaseError(
-                    f"schema version {row[0]} is newer than this program's ({SCHEMA_VERSION}); "
-                    "upgrade conflict-map"
-                )
 
     def revision(self) -> str:
         """Return a token that changes whenever the stored data may have changed.
@@ -135,9 +145,11 @@ class SQLiteStore:
     def add_article(self, article: Article, events: Sequence[Event]) -> bool:
         """Store an article and its events in one transaction.
 
-        Returns ``False`` and writes nothing when the article id is already stored, so
-        ingesting the same article twice adds nothing. Events are upserted by
-        ``event_id``. If anything fails, nothing of this article is kept.
+        Returns ``False`` and writes nothing when the article is already stored: its id,
+        or its text (``geo.ingest.ids.text_fingerprint``: the same words, whatever the
+        spacing and case) under another id, as when an article is read as a file and
+        by its URL. So ingesting the same article twice adds nothing. Events are
+        upserted by ``event_id``. If anything fails, nothing of this article is kept.
 
         Raises
         ------
@@ -152,9 +164,10 @@ class SQLiteStore:
                 )
         try:
             with self._transaction() as conn:
+                # No conflict target: a clash on the id or on the text hash is ignored.
                 cursor = conn.execute(
-                    "INSERT INTO articles (id, title, url, published, updated, source, text) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    "INSERT INTO articles (id, title, url, published, updated, source, text, "
+                    "text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (
                         article.id,
                         article.title,
@@ -163,6 +176,7 @@ class SQLiteStore:
                         iso(article.updated),
                         article.source,
                         article.text,
+                        text_fingerprint(article.text),
                     ),
                 )
                 if cursor.rowcount == 0:
@@ -196,6 +210,19 @@ class SQLiteStore:
         with self._lock:
             row = self._conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,))
             return row.fetchone() is not None
+
+    def article_with_text(self, text: str) -> str | None:
+        """Return the id of the stored article with this text (the same words, whatever
+        the spacing and case), or ``None``; texts too short to identify an article
+        (``geo.ingest.ids.MIN_FINGERPRINT_CHARS``) are never matched."""
+        fingerprint = text_fingerprint(text)
+        if fingerprint is None:
+            return None
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT id FROM articles WHERE text_hash = ?", (fingerprint,)
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     def get_article(self, article_id: str) -> Article | None:
         """Return the stored article with this id, or ``None``."""

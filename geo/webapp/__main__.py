@@ -4,4 +4,7 @@ import sys
 
 from geo.webapp.serve import main
 
-sys.exit(main())
+# A worker process started with "spawn" imports the parent's main module again (as
+# __mp_main__): only a real start runs the server.
+if __name__ == "__main__":
+    sys.exit(main())

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pandas as pd
@@ -21,14 +22,14 @@ from streamlit_folium import st_folium
 
 from geo.export import write_csv, write_geojson
 from geo.limits import UPLOAD_LIMIT_BYTES
-from geo.model import EVENT_TYPES, STATUSES, Event, EventQuery
+from geo.model import EVENT_TYPES, STATUSES, Article, Event, EventQuery, Failure
 from geo.render.assets import install_static_assets
 from geo.render.escape import safe_url
 from geo.render.maps import build_map_parts
 from geo.render.timeline import timeline_svg
 from geo.store import StoreSummary, default_store_path, open_store
+from geo.webapp import access, state, worker
 from geo.webapp import data as dashboard
-from geo.webapp import state
 
 
 def store_url(demo_store: Path | None) -> str:
@@ -50,13 +51,6 @@ def static_assets(static_dir: Path) -> list[Path]:
     # Leaflet and its plugins are served by the app itself (no CDN): see
     # geo/render/assets.py. Streamlit serves the folder beside the script it runs.
     return install_static_assets(static_dir)
-
-
-@st.cache_resource
-def gazetteer():
-    from geo.places.gazetteer import load_gazetteer
-
-    return load_gazetteer()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -132,10 +126,88 @@ def sidebar(url: str, version: str, opts: StoreSummary, initial: EventQuery) -> 
     return chosen
 
 
+def secrets() -> dict:
+    """Return the page's secrets (``.streamlit/secrets.toml``), or {} when there are none."""
+    try:
+        return dict(st.secrets)
+    except Exception:  # noqa: BLE001 - no secrets file is the usual case, not an error
+        return {}
+
+
+@st.cache_resource
+def extraction_pool():
+    return worker.start_pool()
+
+
+def extract_in_worker(articles: list[Article]) -> dict[str, list[Event] | Exception]:
+    """Extract articles in the worker process, with a progress bar; errors per article."""
+    out: dict[str, list[Event] | Exception] = {}
+    if not articles:
+        return out
+    pool = extraction_pool()
+    futures = {a.id: pool.submit(worker.extract_one, a) for a in articles}
+    bar = st.progress(0.0, text=f"Finding events in {len(futures)} article(s)")
+    for n, (article_id, future) in enumerate(futures.items(), start=1):
+        try:
+            out[article_id] = future.result(timeout=worker.EXTRACT_TIMEOUT_S)
+        except BrokenProcessPool as err:
+            extraction_pool.clear()  # a new worker for the next upload
+            out[article_id] = err
+        except Exception as err:  # noqa: BLE001 - reported as this article's failure
+            out[article_id] = err
+        bar.progress(n / len(futures), text=f"Found the events of {n} of {len(futures)}")
+    bar.empty()
+    return out
+
+
+def login(expected: str) -> bool:
+    """Show a login form; return whether this session may write."""
+    if st.session_state.get("writer"):
+        return True
+    typed = st.text_input("Write password", type="password", key="write_password")
+    if st.button("Log in", key="login"):
+        if access.check_password(typed, expected):
+            st.session_state["writer"] = True
+            st.rerun()
+        st.error("Wrong password.")
+    return False
+
+
 def upload_panel(url: str) -> None:
+    rules = access.write_access(os.environ, secrets(), st.get_option("server.address"))
+    with st.sidebar.expander("Add articles"):
+        if not rules.allowed:
+            st.caption(rules.reason)
+            return
+        if rules.needs_login and not login(access.password(os.environ, secrets())):
+            st.caption(rules.reason)
+            return
+        files = st.file_uploader("Article files", type=["txt", "md", "html", "htm", "json",
+                                                        "jsonl", "xml", "rss", "atom"],
+                                 accept_multiple_files=True, key="upload")
+        pasted = st.text_area("or paste an article (title on the first line)", key="paste")
+        link = st.text_input("or an article / feed URL (http or https)", key="url")
+        if not st.button("Add to the map", key="add"):
+            return
+        try:
+            report = add_articles(url, files or [], pasted, link)
+        except Exception as err:  # noqa: BLE001 - the last line of defence: a visitor
+            # sees one line, never a traceback with the server's paths.
+            st.error(f"Adding stopped ({type(err).__name__}); what was stored before "
+                     "stays, the rest was not added.")
+            return
+        # Names and reasons come from the visitor's input: shown as text, not Markdown.
+        for failure in report.failures:
+            st.error(state.plain(f"{failure.source}: {failure.reason}"))
+        for warning in report.warnings:
+            st.warning(state.plain(warning))
+        st.success(report.summary())
+
+
+def add_articles(url: str, files: list, pasted: str, link: str):
+    """Read the uploads, the paste and the URL; extract in the worker; store."""
     from geo.errors import InputError
-    from geo.ingest.read import parse_bytes, read_inputs
-    from geo.model import Failure
+    from geo.ingest.read import parse_bytes, read_url
     from geo.pipeline import store_articles
 
     def read(data: bytes, name: str, **kw) -> list:
@@ -145,32 +217,33 @@ def upload_panel(url: str) -> None:
         except InputError as err:
             return [Failure(name, str(err).removeprefix(f"{name}: "))]
 
-    with st.sidebar.expander("Add articles"):
-        files = st.file_uploader("Article files", type=["txt", "md", "html", "htm", "json",
-                                                        "jsonl", "xml", "rss", "atom"],
-                                 accept_multiple_files=True, key="upload")
-        pasted = st.text_area("or paste an article (title on the first line)", key="paste")
-        link = st.text_input("or an article / feed URL", key="url")
-        if not st.button("Add to the map", key="add"):
-            return
-        items: list = []
-        for f in files or []:
-            data = f.getvalue()
-            if len(data) > UPLOAD_LIMIT_BYTES:
-                items.append(Failure(f.name, f"larger than the {UPLOAD_LIMIT_BYTES:,}"
-                                             " byte upload limit"))
-                continue
-            items += read(data, f.name)
-        if pasted.strip():
-            items += read(pasted.encode("utf-8"), "pasted text", kind="text")
-        if link.strip():
-            items += read_inputs([link.strip()], max_bytes=UPLOAD_LIMIT_BYTES)
-        report = store_articles(items, get_store(url), gazetteer=gazetteer())
-        for failure in report.failures:
-            st.error(f"{failure.source}: {failure.reason}")
-        for warning in report.warnings:
-            st.warning(warning)
-        st.success(report.summary())
+    items: list[Article | Failure] = []
+    for f in files:
+        data = f.getvalue()
+        if len(data) > UPLOAD_LIMIT_BYTES:
+            items.append(Failure(f.name, f"larger than the {UPLOAD_LIMIT_BYTES:,}"
+                                         " byte upload limit"))
+            continue
+        items += read(data, f.name)
+    if pasted.strip():
+        items += read(pasted.encode("utf-8"), "pasted text", kind="text")
+    if link.strip():
+        # Only http(s) URLs, never a path on the server, and never a local or private
+        # address unless the operator allows it (geo.ingest.fetch).
+        items += read_url(link.strip(), max_bytes=UPLOAD_LIMIT_BYTES)
+    store = get_store(url)
+    fresh = [a for a in items if isinstance(a, Article) and not store.has_article(a.id)]
+    found = extract_in_worker(fresh)
+
+    def extract(article: Article) -> list[Event]:
+        result = found.get(article.id)
+        if result is None:  # not extracted above (a duplicate within the batch)
+            result = worker.extract_one(article)
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    return store_articles(items, store, extract=extract)
 
 
 def details(events: list[Event], event_id: str | None) -> None:
@@ -205,7 +278,14 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
     # another process, shows in every session at its next rerun.
     version = get_store(url).revision()
     opts = summary(url, version)
-    query = sidebar(url, version, opts, state.query_from_params(st.query_params.to_dict()))
+    # A link can hold anything: what is not used as given is named, once, in a warning.
+    parsed = state.parse_params(st.query_params.to_dict())
+    fitted = state.fit_dates(parsed.query, opts.first, opts.last)
+    notes = parsed.notes + fitted.notes
+    if notes:
+        st.warning(state.plain("Parts of the link were not used as given: "
+                               + "; ".join(notes) + "."))
+    query = sidebar(url, version, opts, fitted.query)
     st.query_params.from_dict(state.query_to_params(query))
 
     data = page_data(url, version, query)

@@ -10,13 +10,26 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from geo.model import EVENT_TYPES, GEO_PRECISIONS, STATUSES, EventQuery
 
 PRECISION_LABELS = {1: "towns and sites only", 2: "up to regions", 3: "everything"}
 # Earlier names of query-string keys, still read.
 _ALIASES = {"status": "statuses", "precision": "max_precision"}
+_KEYS = {"since", "until", "types", "countries", "articles", "statuses", "max_precision"}
+# Query-string keys Streamlit itself reads.
+_STREAMLIT_KEYS = {"embed", "embed_options"}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """A query read from a link, and what in the link was not taken as it was."""
+
+    query: EventQuery
+    notes: tuple[str, ...] = ()
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -48,17 +61,82 @@ def query_from_params(params: Mapping[str, str]) -> EventQuery:
     >>> query_from_params({"precision": "2"}).max_precision
     2
     """
+    return parse_params(params).query
+
+
+def parse_params(params: Mapping[str, str]) -> ParsedQuery:
+    """Read a query string, naming every value that was dropped (for a warning).
+
+    Examples
+    --------
+    >>> parse_params({"types": "strike,bombing", "since": "March"}).notes
+    ("'since' is not a date (YYYY-MM-DD): 'March'", "unknown event type 'bombing' ignored")
+    """
     params = {_ALIASES.get(key, key): value for key, value in params.items()}
-    return EventQuery(
-        since=_date(params.get("since")),
-        until=_date(params.get("until")),
-        types=tuple(t for t in _split(params.get("types")) if t in EVENT_TYPES),
-        countries=tuple(c.upper() for c in _split(params.get("countries"))
-                        if len(c) == 2 and c.isascii() and c.isalpha()),
+    notes = [f"unknown link parameter {key!r} ignored" for key in params
+             if key not in _KEYS | _STREAMLIT_KEYS]
+
+    def kept(key: str, valid: Callable[[str], bool], what: str) -> tuple[str, ...]:
+        values = _split(params.get(key))
+        notes.extend(f"unknown {what} {v!r} ignored" for v in values if not valid(v))
+        return tuple(v for v in values if valid(v))
+
+    def day(key: str) -> dt.date | None:
+        value = _date(params.get(key))
+        if params.get(key) and value is None:
+            notes.append(f"{key!r} is not a date (YYYY-MM-DD): {params[key]!r}")
+        return value
+
+    raw_precision = params.get("max_precision")
+    if raw_precision and str(_precision(raw_precision)) != raw_precision.strip():
+        notes.append(f"place precision must be 1, 2 or 3, not {raw_precision!r}")
+    query = EventQuery(
+        since=day("since"),
+        until=day("until"),
+        types=kept("types", lambda t: t in EVENT_TYPES, "event type"),
+        countries=tuple(c.upper() for c in kept(
+            "countries", lambda c: len(c) == 2 and c.isascii() and c.isalpha(), "country")),
         articles=_split(params.get("articles")),
-        statuses=tuple(s for s in _split(params.get("statuses")) if s in STATUSES),
-        max_precision=_precision(params.get("max_precision")),
+        statuses=kept("statuses", lambda s: s in STATUSES, "status"),
+        max_precision=_precision(raw_precision),
     )
+    return ParsedQuery(query, tuple(notes))
+
+
+def fit_dates(query: EventQuery, first: dt.date | None,
+              last: dt.date | None) -> ParsedQuery:
+    """Fit a query's dates to the store's span: reversed dates swapped, others clamped.
+
+    A link can carry any dates; the date widget (and a reader) needs a range inside
+    what the store holds. ``first``/``last`` are the store's earliest and latest dates
+    (None when it holds no dated event: nothing to fit).
+
+    Examples
+    --------
+    >>> q = EventQuery(since=dt.date(2030, 1, 1), until=dt.date(2023, 3, 1))
+    >>> fitted = fit_dates(q, dt.date(2023, 2, 6), dt.date(2023, 3, 30))
+    >>> fitted.query.since, fitted.query.until
+    (datetime.date(2023, 3, 1), datetime.date(2023, 3, 30))
+    >>> fitted.notes[0]
+    'the dates were reversed (2030-01-01 after 2023-03-01): swapped'
+    """
+    since, until = query.since, query.until
+    notes = []
+    if since and until and since > until:
+        notes.append(f"the dates were reversed ({since} after {until}): swapped")
+        since, until = until, since
+    if first is None or last is None:
+        return ParsedQuery(dataclasses.replace(query, since=since, until=until), tuple(notes))
+    fitted = []
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and not first <= value <= last:
+            clamped = min(max(value, first), last)
+            notes.append(f"{name} {value} is outside the stored events' dates "
+                         f"({first} to {last}): {clamped} is shown")
+            value = clamped
+        fitted.append(value)
+    return ParsedQuery(dataclasses.replace(query, since=fitted[0], until=fitted[1]),
+                       tuple(notes))
 
 
 def query_to_params(query: EventQuery) -> dict[str, str]:
@@ -114,3 +192,20 @@ def distinct_labels(titles: Mapping[str, str]) -> dict[str, str]:
             return labels
         labels = {key: f"{label} ({key})" if seen[label] > 1 else label
                   for key, label in labels.items()}
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$])")
+
+
+def plain(text: str) -> str:
+    r"""Return ``text`` escaped for Streamlit's Markdown, so it shows as written.
+
+    Messages that carry a visitor's input (a file name, a link's values) go through
+    this: Markdown would otherwise turn ``![x](https://...)`` into an image request.
+
+    Examples
+    --------
+    >>> print(plain("![x](https://evil.example/p.png) *bold*"))
+    \!\[x\]\(https://evil\.example/p\.png\) \*bold\*
+    """
+    return _MARKDOWN.sub(r"\\\1", text)
