@@ -25,7 +25,7 @@ _HIDDEN = frozenset({"script", "style", "template", "noscript"})
 # (and trafilatura after it) takes time that grows with the square of one tag's attribute
 # count: 100,000 attributes on one tag held a page for minutes.
 MAX_TAG_CHARS = 4000
-_HUGE_TAG = re.compile(r"<([a-zA-Z][\w:-]{0,40})\s[^<>]{%d,}>" % MAX_TAG_CHARS)
+_HUGE_TAG = re.compile(rf"<([a-zA-Z][\w:-]{{0,40}})\s[^<>]{{{MAX_TAG_CHARS},}}>")
 
 
 def parse_html(
