@@ -10,7 +10,9 @@ earthquakes), and ``layer`` always holds our key. ACLED's ``time_precision`` cod
 1 = the day is known, 2 = within a week or a few days, 3 = only the month is known; we
 map ``day`` -> 1, ``published`` (no date in the text, the article's date used) -> 2,
 ``month`` -> 3 and ``year`` -> 3 (ACLED has no coarser code; ``date_precision`` keeps
-ours). ``geo_precision`` is ACLED's code already.
+ours). ``geo_precision`` is ACLED's code already. ``actor1``, ``actor2`` and
+``fatalities`` keep ACLED's names; unlike ACLED's, an unknown fatality count is an empty
+cell (null in GeoJSON), not 0: 0 means the text says no one was killed.
 
 CSV cells are neutralised against formula injection (OWASP's "CSV Injection" rule):
 a text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
@@ -60,6 +62,9 @@ PROPERTIES = (
     "event_type",
     "acled_event_type",
     "acled_sub_event_type",
+    "actor1",
+    "actor2",
+    "fatalities",
     "status",
     "date",
     "date_precision",
@@ -82,6 +87,7 @@ QUAKE_PROPERTIES = ("magnitude", "depth_km", "usgs_id", "related_quake")
 # Nullable pandas dtypes, so GDAL writes INTEGER and REAL columns with NULLs, not text.
 _GPKG_DTYPES = {
     "geonameid": "Int64",
+    "fatalities": "Int64",
     "geo_precision": "Int64",
     "evidence_start": "Int64",
     "evidence_end": "Int64",
@@ -95,6 +101,8 @@ ACLED_COLUMNS = (
     "event_date",
     "event_type",
     "sub_event_type",
+    "actor1",
+    "actor2",
     "location",
     "latitude",
     "longitude",
@@ -102,6 +110,7 @@ ACLED_COLUMNS = (
     "time_precision",
     "notes",
     "source",
+    "fatalities",
 )
 EXTRA_COLUMNS = (
     "layer",
@@ -126,7 +135,8 @@ CSV_COLUMNS = ACLED_COLUMNS + EXTRA_COLUMNS
 def to_feature(event: Event) -> dict[str, Any]:
     """Return one event as a GeoJSON Point feature.
 
-    Dates are ISO ``YYYY-MM-DD`` strings or null; quake fields (``magnitude``,
+    Dates are ISO ``YYYY-MM-DD`` strings or null, as are ``actor1``, ``actor2`` and
+    ``fatalities`` when the text does not say; quake fields (``magnitude``,
     ``depth_km``, ``usgs_id``, ``related_quake``) appear on earthquake events only.
 
     Examples
@@ -140,6 +150,8 @@ def to_feature(event: Event) -> dict[str, Any]:
     {'type': 'Point', 'coordinates': [32.85, 39.92]}
     >>> feature["properties"]["date"], "magnitude" in feature["properties"]
     ('2023-02-07', False)
+    >>> feature["properties"]["actor1"], feature["properties"]["fatalities"]
+    (None, None)
     """
     names = PROPERTIES + (QUAKE_PROPERTIES if event.event_type == "earthquake" else ())
     properties = {name: _json_value(getattr(event, name)) for name in names}
@@ -186,6 +198,8 @@ def to_csv_rows(events: Iterable[Event]) -> list[dict[str, Any]]:
             "event_date": _json_value(event.date),
             "event_type": event.acled_event_type or event.event_type,
             "sub_event_type": event.acled_sub_event_type,
+            "actor1": event.actor1,
+            "actor2": event.actor2,
             "location": event.place,
             "latitude": event.lat,
             "longitude": event.lon,
@@ -193,6 +207,7 @@ def to_csv_rows(events: Iterable[Event]) -> list[dict[str, Any]]:
             "time_precision": TIME_PRECISION.get(event.date_precision),
             "notes": event.evidence,
             "source": event.article_title or event.source_url,
+            "fatalities": event.fatalities,
             "layer": event.event_type,
         }
         for name in EXTRA_COLUMNS[1:]:

@@ -15,13 +15,41 @@ from typing import Any
 # --- vocabularies ---------------------------------------------------------------------
 
 # Layer key -> (ACLED event_type, default ACLED sub_event_type); None where ACLED has none.
+# The order is the legend's: violent events first (ACLED's order of types, riots before
+# protests), then strategic developments, then the natural hazard.
 EVENT_TYPES: dict[str, tuple[str | None, str | None]] = {
-    "earthquake": (None, None),
-    "military_base": ("Strategic developments", "Other"),
-    "strike": ("Explosions/Remote violence", "Air/drone strike"),
     "armed_clash": ("Battles", "Armed clash"),
-    "diplomacy": ("Strategic developments", "Agreement"),
+    "strike": ("Explosions/Remote violence", "Air/drone strike"),
+    "explosion": ("Explosions/Remote violence", "Remote explosive/landmine/IED"),
+    "violence_against_civilians": ("Violence against civilians", "Attack"),
+    "riot": ("Riots", "Violent demonstration"),
     "protest": ("Protests", "Peaceful protest"),
+    "military_base": ("Strategic developments", "Other"),
+    "diplomacy": ("Strategic developments", "Agreement"),
+    "strategic_development": ("Strategic developments", "Other"),
+    "earthquake": (None, None),
+}
+# Layer key -> the ACLED sub_event_types its events may carry, as ACLED spells them, the
+# default (EVENT_TYPES) first. Together the layers cover ACLED's 25 sub-event types;
+# "Other" is shared by military_base (a standing presence, no base set up) and
+# strategic_development.
+ACLED_SUB_EVENT_TYPES: dict[str, tuple[str, ...]] = {
+    "armed_clash": ("Armed clash", "Government regains territory",
+                    "Non-state actor overtakes territory"),
+    "strike": ("Air/drone strike", "Shelling/artillery/missile attack"),
+    "explosion": ("Remote explosive/landmine/IED", "Suicide bomb", "Grenade",
+                  "Chemical weapon"),
+    "violence_against_civilians": ("Attack", "Abduction/forced disappearance",
+                                   "Sexual violence"),
+    "riot": ("Violent demonstration", "Mob violence"),
+    "protest": ("Peaceful protest", "Protest with intervention",
+                "Excessive force against protesters"),
+    "military_base": ("Other", "Headquarters or base established"),
+    "diplomacy": ("Agreement",),
+    "strategic_development": ("Other", "Arrests", "Change to group/activity",
+                              "Disrupted weapons use", "Looting/property destruction",
+                              "Non-violent transfer of territory"),
+    "earthquake": (),
 }
 STATUSES = ("occurred", "planned", "denied", "claimed")
 DATE_PRECISIONS = ("day", "month", "year", "published")
@@ -124,6 +152,11 @@ class Event:
     depth_km: float | None = None
     usgs_id: str | None = None
     related_quake: str | None = None  # usgs_id of the catalog quake an article event reports
+    actor1: str | None = None  # who acted, as the text names them ("Houthi forces")
+    actor2: str | None = None  # who was targeted or fought back ("civilians")
+    # Deaths as the text reports them (README, "The event schema"): None when it does not
+    # say, 0 when it says no one was killed.
+    fatalities: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,11 +171,12 @@ class EventQuery:
     --------
     >>> EventQuery(types=["strike"], countries=["sy"])
     EventQuery(types=('strike',), since=None, until=None, countries=('SY',), articles=(), \
-statuses=(), max_precision=3, bbox=None)
-    >>> EventQuery(types=("bombing",))
+statuses=(), max_precision=3, bbox=None, actor='')
+    >>> EventQuery(actor="  Houthi ").actor
+    'Houthi'
+    >>> EventQuery(types=("bombing",))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    ValueError: unknown event type 'bombing'; expected one of ['armed_clash', \
-'diplomacy', 'earthquake', 'military_base', 'protest', 'strike']
+    ValueError: unknown event type 'bombing'; expected one of ['armed_clash', ...]
     """
 
     types: tuple[str, ...] = ()  # keys of EVENT_TYPES
@@ -153,6 +187,9 @@ statuses=(), max_precision=3, bbox=None)
     statuses: tuple[str, ...] = ()  # of STATUSES
     max_precision: int = 3  # keep events with geo_precision <= this
     bbox: BBox | None = None  # west > east crosses the antimeridian, as in RFC 7946
+    # Part of an actor's name: events whose actor1 or actor2 contains it (ASCII letters in
+    # any case); blank restricts nothing.
+    actor: str = ""
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise through the back door, once
@@ -166,6 +203,7 @@ statuses=(), max_precision=3, bbox=None)
             raise ValueError(f"max_precision must be 1, 2 or 3, got {self.max_precision!r}")
         if self.bbox is not None:
             set_(self, "bbox", _bbox(self.bbox))
+        set_(self, "actor", _actor(self.actor))
 
     def is_empty(self) -> bool:
         """Tell whether the query restricts nothing."""
@@ -202,6 +240,14 @@ def _day(name: str, value: Any) -> dt.date | None:
         return dt.date.fromisoformat(value)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a date or YYYY-MM-DD, got {value!r}") from None
+
+
+def _actor(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"actor must be text, got {value!r}")
+    return value.strip()
 
 
 def _bbox(bbox: Any) -> BBox:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from geo.model import Event
+from geo.model import EVENT_TYPES, Event
 
 EVENT_DEFAULTS: dict[str, object] = dict(
     event_id="e",
@@ -30,6 +30,9 @@ EVENT_DEFAULTS: dict[str, object] = dict(
     source_url=None,
     published=dt.date(2023, 2, 2),
     confidence=0.8,
+    actor1=None,
+    actor2=None,
+    fatalities=None,
 )
 
 # A real catalog row's fields (USGS us6000jllz, the M7.8 of 6 February 2023).
@@ -45,5 +48,13 @@ QUAKE_FIELDS: dict[str, object] = dict(
 
 
 def make_event(**changes: object) -> Event:
-    """Return an event with ``EVENT_DEFAULTS`` and ``changes``."""
+    """Return an event with ``EVENT_DEFAULTS`` and ``changes``.
+
+    Another ``event_type`` brings its own ACLED type and default sub-type (the store
+    refuses a sub-type of another layer), unless ``changes`` give them too.
+    """
+    event_type = changes.get("event_type")
+    if isinstance(event_type, str) and event_type in EVENT_TYPES:
+        acled_type, sub_type = EVENT_TYPES[event_type]
+        changes = {"acled_event_type": acled_type, "acled_sub_event_type": sub_type, **changes}
     return Event(**{**EVENT_DEFAULTS, **changes})  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from factories import make_event
@@ -55,13 +56,15 @@ def event(event_id, event_type, place, lat, lon, country, date, article="usgs", 
 
 
 ARTICLES = {
-    "a1": [event("s1", "strike", "Raqqa", 35.95, 39.01, "SY", D(2023, 3, 10), "a1"),
+    "a1": [event("s1", "strike", "Raqqa", 35.95, 39.01, "SY", D(2023, 3, 10), "a1",
+                 actor1="US forces", actor2="ISIS militants", fatalities=2),
            event("s2", "strike", "Deir ez-Zor", 35.33, 40.14, "SY", D(2023, 3, 12), "a1",
-                 status="claimed")],
+                 status="claimed", actor1="Unidentified Armed Group", fatalities=0)],
     "a2": [event("d1", "diplomacy", "Ankara", 39.92, 32.85, "TR", D(2023, 3, 15), "a2",
                  status="planned"),
            event("p1", "protest", "Hatay", 36.4, 36.35, "TR", D(2023, 3, 20), "a2",
-                 geo_precision=2, uncertainty_km=60.0)],
+                 geo_precision=2, uncertainty_km=60.0, actor1="protesters",
+                 actor2="Police Forces of Turkey")],
     "a3": [event("c1", "armed_clash", "Syria", 35.0, 38.0, "SY", D(2023, 3, 25), "a3",
                  geo_precision=3, uncertainty_km=215.0, evidence=XSS_EVIDENCE,
                  article_title=XSS_TITLE)],
@@ -159,6 +162,9 @@ def test_map_counts_match_geo_maps(at, store_path):
     ("select_slider", "precision", 2, set(ALL) - {"c1"}, {"max_precision": "2"}),
     ("date_input", "dates", (D(2023, 3, 1), D(2023, 3, 31)), {"s1", "s2", "d1", "p1", "c1"},
      {"since": "2023-03-01", "until": "2023-03-31"}),
+    # actor1 or actor2, in any case: "US forces", "Police Forces of Turkey".
+    ("text_input", "actor", "FORCES", {"s1", "p1"}, {"actor": "FORCES"}),
+    ("text_input", "actor", "militants", {"s1"}, {"actor": "militants"}),
 ])
 def test_filter_drives_map_caption_link_and_downloads(at, downloads, kind, key, value, ids,
                                                       query):
@@ -188,19 +194,64 @@ def test_filter_drives_map_caption_link_and_downloads(at, downloads, kind, key, 
         assert feature["geometry"] == {"type": "Point", "coordinates": [e.lon, e.lat]}
     csv_lines = downloads[csv_button.proto.deferred_file_id]().strip().splitlines()
     assert len(csv_lines) == 1 + len(ids)
+    assert {"actor1", "actor2", "fatalities"} <= set(csv_lines[0].split(","))
+    for feature in collection["features"]:
+        e = ALL[feature["id"]]
+        assert (feature["properties"]["actor1"], feature["properties"]["actor2"],
+                feature["properties"]["fatalities"]) == (e.actor1, e.actor2, e.fatalities)
 
 
-@pytest.mark.parametrize(("params", "types", "ids"), [
-    ({"types": "strike,diplomacy", "precision": "1"}, ["strike", "diplomacy"],
+@pytest.mark.parametrize(("params", "types", "actor", "ids"), [
+    ({"types": "strike,diplomacy", "precision": "1"}, ["strike", "diplomacy"], "",
      {"s1", "s2", "d1"}),
-    ({"types": "nonsense", "since": "not-a-date", "precision": "9"}, [], set(ALL)),
+    ({"types": "nonsense", "since": "not-a-date", "precision": "9"}, [], "", set(ALL)),
+    ({"actor": "Police"}, [], "Police", {"p1"}),
+    ({"actor": "group", "types": "strike"}, ["strike"], "group", {"s2"}),
 ])
-def test_link_presets_filters(at, params, types, ids):
+def test_link_presets_filters(at, params, types, actor, ids):
     at.query_params.update(params)
     at.run()
     assert not at.exception
     assert at.multiselect(key="types").value == types
+    assert at.text_input(key="actor").value == actor
     assert map_layers(at) == expected_layers(ids)
+    assert shown(at) == len(ids)
+
+
+def test_type_filter_offers_every_layer_by_its_label(at):
+    at.run()
+    types = at.multiselect(key="types")
+    assert types.options == [layer_style(t).label for t in EVENT_TYPES]
+    assert {"Violence against civilians", "Bombs and IEDs", "Riots",
+            "Other strategic developments"} <= set(types.options)
+    types.set_value(["riot", "strike"]).run()  # values stay the layer keys
+    assert at.query_params == {"types": "riot,strike"}
+    assert map_layers(at) == {"Strikes": 2}
+
+
+def test_new_layers_reach_the_map_legend_and_timeline(at, store_path):
+    new = [event("v1", "violence_against_civilians", "Idlib", 35.93, 36.63, "SY",
+                 D(2023, 3, 26), "a5", actor1="Militia", actor2="civilians", fatalities=4),
+           event("x1", "explosion", "Afrin", 36.51, 36.87, "SY", D(2023, 3, 27), "a5",
+                 acled_sub_event_type="Remote explosive/landmine/IED"),
+           event("r1", "riot", "Izmir", 38.42, 27.14, "TR", D(2023, 3, 28), "a5"),
+           event("g1", "strategic_development", "Azaz", 36.59, 37.05, "SY", D(2023, 3, 29),
+                 "a5", acled_sub_event_type="Arrests")]
+    with open_store(store_path) as store:
+        store.add_article(Article("a5", "A5", "text", new[0].date, url=new[0].source_url), new)
+    at.run()
+    assert not at.exception
+    labels = ("Violence against civilians", "Bombs and IEDs", "Riots",
+              "Other strategic developments")
+    layers = map_layers(at)
+    assert {name: layers.get(name) for name in labels} == dict.fromkeys(labels, 1)
+    script = map_args(at)["feature_group"]
+    assert "Violence against civilians <span" in script  # the legend
+    (timeline,) = at.get("image")
+    svg = base64.b64decode(timeline.proto.imgs[0].url.split(",", 1)[1]).decode()
+    assert "Violence against civilians 1" in svg and "Riots 1" in svg
+    at.text_input(key="actor").set_value("civilians").run()
+    assert shown(at) == 1 and map_layers(at) == {"Violence against civilians": 1}
 
 
 def test_changed_widget_updates_the_link(at):
@@ -251,6 +302,37 @@ def test_selected_row_shows_its_details_as_text(at):
     assert texts[1] == XSS_EVIDENCE
     assert texts[2] == f"Source: {XSS_TITLE}"
     assert at.get("link_button")[0].proto.url == "https://news.example/a3"
+
+
+def test_table_and_details_show_actors_and_fatalities(at):
+    open_table(at)
+    table = at.dataframe[0].value
+    assert {"actor1", "actor2", "fatalities"} <= set(table.columns)
+    assert str(table["fatalities"].dtype) == "Int64"  # whole numbers, gaps for "not said"
+    rows = {r.event_id: r for r in table.itertuples()}
+    assert (rows["s1"].actor1, rows["s1"].actor2, rows["s1"].fatalities) == (
+        "US forces", "ISIS militants", 2)
+    assert rows["s2"].fatalities == 0 and pd.isna(rows["d1"].fatalities)
+    at.session_state["table"] = {"selection": {"rows": [list(table["event_id"]).index("s1")],
+                                               "columns": [], "cells": []}}
+    at.run()
+    texts = [t.value for t in at.text]
+    assert texts[1] == "actor: US forces · against: ISIS militants · fatalities: 2"
+    assert texts[2] == "Something happened in Raqqa."
+
+
+def test_actor_text_reaches_the_page_escaped(at, store_path):
+    nasty = event("n1", "strike", "Homs", 34.73, 36.71, "SY", D(2023, 3, 26), "usgs",
+                  actor1=XSS_TITLE, actor2="<img src=x onerror=alert(1)>")
+    with open_store(store_path) as store:
+        store.add_events([nasty])
+    open_table(at)
+    args = map_args(at)
+    page = "".join(args[k] or "" for k in ("script", "header", "html", "feature_group",
+                                             "layer_control"))
+    assert "<script>alert(1)</script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Clashes" in page
+    assert XSS_TITLE in set(at.dataframe[0].value["actor1"])  # a table cell is text
 
 
 def test_selection_left_behind_by_a_filter_is_ignored(at):

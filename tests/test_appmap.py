@@ -45,10 +45,13 @@ def test_layers_draw_what_build_map_draws():
     parts = build_map_parts(EVENTS)
     assert layer_counts(parts.layers) == layer_counts(build_map(EVENTS))
     names = [g.layer_name for g in parts.layers]
-    assert names == ["Earthquakes", "Strikes", "Protests", "Density (all events)", "view"]
+    # Drawn in the reverse of the legend's order: strikes on top, quakes underneath.
+    assert names == ["Earthquakes", "Protests", "Strikes", "Density (all events)", "view"]
     control = component_args(parts)["layer_control"]
     overlays = re.search(r"overlays\s*:\s*\{(.*?)\}", control, re.S).group(1)
-    assert re.findall(r'"([^"]+)"\s*:', overlays) == names[:-1]  # "view" is no overlay
+    # The control lists them in the legend's order; "view" is no overlay.
+    assert re.findall(r'"([^"]+)"\s*:', overlays) == [
+        "Strikes", "Protests", "Earthquakes", "Density (all events)"]
 
 
 def test_view_update_fits_hides_and_names_the_layers():
@@ -56,7 +59,7 @@ def test_view_update_fits_hides_and_names_the_layers():
     script = args["feature_group"]
     assert "slice(pushed.length - 4)" in script  # this update's four layers
     assert json.loads(re.search(r"var names = (\[.*?\]),", script).group(1)) == [
-        "Earthquakes", "Strikes", "Protests", "Density (all events)"]
+        "Earthquakes", "Protests", "Strikes", "Density (all events)"]
     assert json.loads(re.search(r"var hidden = (\[.*?\]);", script).group(1)) == [
         "Density (all events)"]
     bounds = json.loads(re.search(r"var bounds = (.*?);", script).group(1))
@@ -69,7 +72,7 @@ def test_view_bounds_pad_a_small_extent():
     assert view_bounds([]) is None
 
 
-@pytest.mark.parametrize("field", ["evidence", "article_title", "place"])
+@pytest.mark.parametrize("field", ["evidence", "article_title", "place", "actor1", "actor2"])
 def test_article_text_reaches_the_layers_escaped(field):
     event = dataclasses.replace(EVENTS[0], **{field: "<img src=x onerror=alert(1)>"})
     args = component_args(build_map_parts([event]))

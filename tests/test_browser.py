@@ -229,7 +229,7 @@ def test_type_filter_redraws_map_and_download_follows(session: Session):
     page = session.page
     types = page.get_by_test_id("stMultiSelect").filter(has_text="Event types")
     types.locator("input").click()
-    page.get_by_role("option", name="strike", exact=True).click()
+    page.get_by_role("option", name=STRIKES, exact=True).click()
     page.keyboard.press("Escape")
 
     state = wait_for_map(page, lambda s: s["markers"] == 2)

@@ -448,6 +448,7 @@ def bad_paths(tmp_path: Path) -> dict[str, str]:
         (["export", "--country", "Narnia"], "unknown country 'Narnia'"),
         (["export", "--country", "Syria,Narnia"], "unknown country 'Narnia'"),
         (["export", "--country", ","], "expected country names or codes"),
+        (["export", "--actor", "  "], "expected part of an actor's name, got '  '"),
         # export: output
         (["export", "--format", "gpkg", "-o", "-"], "a GeoPackage cannot be written to stdout"),
         (["export", "--format", "kml"], "invalid choice: 'kml'"),
@@ -600,6 +601,47 @@ def test_export_country_takes_names_and_codes(
     features = json.loads(out.read_text(encoding="utf-8"))["features"]
     assert {f["properties"]["country_code"] for f in features} == expected
     assert f"{len(expected)} event(s) written" in err
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["--actor", "houthi"], {"h1", "h2"}),  # actor1 or actor2, any case
+        (["--actor", "Houthi forces", "--country", "YE"], {"h1"}),
+        (["--actor", "civilians"], {"h1"}),
+        (["--actor", "100%"], set()),  # % is a plain character
+        ([], {"h1", "h2", "n1"}),
+    ],
+)
+def test_export_actor_filter(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], expected: set[str]
+) -> None:
+    from factories import make_event
+
+    from geo.store import open_store
+
+    path = tmp_path / "events.sqlite"
+    with open_store(path) as store:
+        store.add_events([
+            make_event(event_id="h1", country_code="YE", actor1="Houthi forces",
+                       actor2="civilians", fatalities=4),
+            make_event(event_id="h2", country_code="SA", actor2="Houthi fighters"),
+            make_event(event_id="n1", country_code="SY"),
+        ])
+    out = tmp_path / "out.csv"
+    status, _, err = run_cli(["export", *options, "--format", "csv", "-o", str(out),
+                              "--store", str(path)], capsys)
+    assert status == 0, err
+    import csv as csv_module
+
+    with open(out, encoding="utf-8", newline="") as f:
+        rows = {row["event_id"]: row for row in csv_module.DictReader(f)}
+    assert set(rows) == expected
+    if "h1" in rows:
+        assert (rows["h1"]["actor1"], rows["h1"]["actor2"], rows["h1"]["fatalities"]) == (
+            "Houthi forces", "civilians", "4")
+    if "n1" in rows:
+        assert (rows["n1"]["actor1"], rows["n1"]["fatalities"]) == ("", "")  # not said
 
 
 def test_export_csv_neutralises_formulas_through_the_command(

@@ -189,3 +189,86 @@ def test_sentences_with_numbers_are_fast():
     for _ in range(1000):
         find_dates(sentence, BASE)
     assert time.perf_counter() - started < 3.0
+
+
+# --- dates at the ends of the calendar, and numbers that are no year -----------------
+
+FIRST_DAY, LAST_DAY = D(1, 1, 1), D(9999, 12, 31)  # what datetime.date holds
+
+
+@pytest.mark.parametrize("base", [FIRST_DAY, LAST_DAY], ids=["year-1", "year-9999"])
+@pytest.mark.parametrize("sentence", [
+    "Talks resume tomorrow.", "Talks resume next week.", "Drones struck yesterday.",
+    "The process stalled last month.", "Talks resume next month.", "Talks resume next year.",
+    "The economy shrank last year.", "Drones struck two years ago.", "Drones struck last week.",
+    "The earthquake struck on Monday.", "Talks resume next Monday.", "Drones struck last Friday.",
+    "Talks will be held on Sunday.", "The quake struck in March.", "Talks resume next March.",
+    "Talks resumed last December.", "Talks will be held in January.", "It happened on Feb. 29.",
+    "Talks are scheduled for Feb. 29.", "Talks resume in the coming May.",
+])
+def test_calendar_ends_never_raise(sentence, base):
+    mentions = find_dates(sentence, base)
+    # A date the calendar cannot hold is no date; the others are real dates near the base.
+    assert all(D(1, 1, 1) <= m.date <= D(9999, 12, 31) for m in mentions)
+    assert all(abs(m.date.year - base.year) <= 9 for m in mentions)
+
+
+@pytest.mark.parametrize(("sentence", "base"), [
+    ("Talks resume tomorrow.", LAST_DAY), ("Talks resume next week.", LAST_DAY),
+    ("Talks resume next month.", LAST_DAY), ("Talks resume next year.", LAST_DAY),
+    ("Talks resume next Monday.", LAST_DAY), ("Talks resume next March.", LAST_DAY),
+    ("Drones struck yesterday.", FIRST_DAY), ("The process stalled last month.", FIRST_DAY),
+    ("The economy shrank last year.", FIRST_DAY), ("Drones struck last week.", FIRST_DAY),
+    ("Drones struck last Friday.", FIRST_DAY), ("The quake struck in March.", FIRST_DAY),
+    ("It happened on Feb. 29.", FIRST_DAY), ("Drones struck two days ago.", FIRST_DAY),
+])
+def test_dates_past_the_calendar_are_dropped(sentence, base):
+    assert find_dates(sentence, base) == []
+
+
+@pytest.mark.parametrize(("sentence", "base", "expected"), [
+    ("Talks resume tomorrow.", FIRST_DAY, D(1, 1, 2)),
+    ("Drones struck yesterday.", LAST_DAY, D(9999, 12, 30)),
+    ("Talks resume next month.", FIRST_DAY, D(1, 2, 1)),
+    ("The process stalled last month.", LAST_DAY, D(9999, 11, 1)),
+    ("The earthquake struck on Friday.", LAST_DAY, D(9999, 12, 31)),  # a Friday
+])
+def test_dates_inside_the_calendar_still_resolve(sentence, base, expected):
+    (mention,) = find_dates(sentence, base)
+    assert mention.date == expected
+
+
+@pytest.mark.parametrize("sentence", [
+    "Talks were held in March 0000.", "Talks were held in March 2500.",
+    "Talks were held in March of 0000.", "Talks were held in March, 0000.",
+    "Talks were held in March 1865.", "In May 1865, they marched in Washington.",
+    "The toll rose in March 32 people dead.", "Talks were held in early March 0000.",
+])
+def test_a_month_with_a_number_that_is_no_year_is_no_date(sentence):
+    # Not the month of the base date's year: the number says the writer meant another.
+    assert find_dates(sentence, BASE) == []
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("In March, 30 people died.", [("March", D(2023, 3, 1), "month")]),
+    ("In March, 2500 troops left.", [("March", D(2023, 3, 1), "month")]),
+    ("Talks were held in March 2023.", [("March 2023", D(2023, 3, 1), "month")]),
+    ("Talks were held in March 15 in Moscow.", [("March 15", D(2023, 3, 15), "day")]),
+    ("Talks resume next March 5.", [("next March", D(2024, 3, 1), "month")]),
+])
+def test_a_month_with_a_day_a_year_or_a_quantity_is_still_dated(sentence, expected):
+    assert [(m.text, m.date, m.precision) for m in find_dates(sentence, BASE)] == expected
+
+
+@pytest.mark.slow
+def test_a_long_sentence_with_many_dates_is_linear():
+    # One sentence, no full stops: each mention looked at all the words before it.
+    unit = "strikes hit Aleppo on Monday and in March, talks will follow next week, "
+    timings = []
+    for n in (2_000, 4_000):
+        sentence = unit * n
+        started = time.perf_counter()
+        mentions = find_dates(sentence, BASE)
+        timings.append(time.perf_counter() - started)
+        assert len(mentions) == 3 * n
+    assert timings[1] < 5.0 and timings[1] < 3 * timings[0] + 0.2

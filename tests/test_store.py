@@ -16,7 +16,7 @@ import pytest
 from factories import EVENT_DEFAULTS, make_event
 
 from geo.errors import InputError
-from geo.model import Article, Event, EventQuery
+from geo.model import ACLED_SUB_EVENT_TYPES, EVENT_TYPES, Article, Event, EventQuery
 from geo.store import SQLiteStore, default_store_path, open_store, parse_bbox
 
 BASE = EVENT_DEFAULTS
@@ -48,6 +48,9 @@ EVENTS = [
         lon=37.38,
         geonameid=314830,
         admin1="Gaziantep",
+        actor1="Military Forces of Turkey",
+        actor2="Kurdish militants",
+        fatalities=0,
     ),
     event(
         event_id="e2",
@@ -62,6 +65,8 @@ EVENTS = [
         lon=37.16,
         country_code="SY",
         geo_precision=2,
+        actor1="protesters",
+        actor2="Police Forces",
     ),
     event(
         event_id="e3",
@@ -78,6 +83,8 @@ EVENTS = [
         country_code="UA",
         geo_precision=3,
         uncertainty_km=600.0,
+        actor1="Russian forces",
+        fatalities=12,
     ),
     event(
         event_id="e4",
@@ -156,7 +163,11 @@ def test_round_trip(tmp_path: Path) -> None:
         assert [a.id for a in listed] == ["a1", "a2", "a3"]
         assert all(a.text == "" for a in listed)
         assert store.articles(with_text=True)[0] == article("a1")
-        assert store.schema_version() == 2
+        assert store.schema_version() == 3
+        (e1,) = store.get_events(["e1"])
+        assert (e1.actor1, e1.actor2, e1.fatalities) == ("Military Forces of Turkey",
+                                                         "Kurdish militants", 0)
+        assert store.get_events(["e4"])[0].fatalities is None  # not said, not 0
 
 
 def test_reingest_stores_nothing_new(store: SQLiteStore) -> None:
@@ -181,8 +192,18 @@ def test_add_events_is_idempotent_and_upserts(store: SQLiteStore) -> None:
         event(event_id="bad", geonameid=object()),  # sqlite cannot bind it
         event(event_id="bad", lat=200.0),  # fails the CHECK constraint
         event(event_id="bad", event_type="volcano"),  # rejected while writing
+        event(event_id="bad", event_type="protest", acled_sub_event_type="Air/drone strike"),
+        event(event_id="bad", event_type="earthquake", acled_event_type=None,
+              acled_sub_event_type="Other"),
+        event(event_id="bad", fatalities=-1),
+        event(event_id="bad", fatalities=2.5),
+        event(event_id="bad", fatalities="3"),
+        event(event_id="bad", fatalities=True),
+        event(event_id="bad", actor1=["army"]),
     ],
-    ids=["unbindable", "check", "unknown-type"],
+    ids=["unbindable", "check", "unknown-type", "sub-type-of-another-layer",
+         "sub-type-of-no-layer", "negative-fatalities", "fractional-fatalities",
+         "text-fatalities", "boolean-fatalities", "actor-not-text"],
 )
 def test_failure_mid_article_stores_nothing(store: SQLiteStore, bad: Event) -> None:
     events = [event(event_id="ok1", article_id="a9"), dataclasses.replace(bad, article_id="a9")]
@@ -319,6 +340,17 @@ def test_threads_with_separate_and_shared_stores(tmp_path: Path) -> None:
         ({"articles": ["a2", "usgs"]}, {"e3", "e4", "usgs:us6000jllz"}),
         ({"max_precision": 2}, {"e1", "e2", "e4", "e5", "usgs:us6000jllz"}),
         ({"types": ["strike", "protest"], "countries": "SY", "statuses": ["planned"]}, {"e2"}),
+        ({"actor": "forces"}, {"e1", "e2", "e3"}),  # actor1 or actor2, any case
+        ({"actor": "KURDISH"}, {"e1"}),  # actor2 only
+        ({"actor": "  protesters "}, {"e2"}),
+        ({"actor": "Forces of Tur"}, {"e1"}),
+        ({"actor": "forces", "types": ["armed_clash"]}, {"e3"}),
+        ({"actor": "forces", "since": "2023-02-06", "max_precision": 2}, {"e2"}),
+        ({"actor": "Hamas"}, set()),
+        ({"actor": "%"}, set()),  # LIKE's wildcards are plain characters
+        ({"actor": "_"}, set()),
+        ({"actor": "' OR 1=1 --"}, set()),
+        ({"actor": ""}, {"e1", "e2", "e3", "e4", "e5", "usgs:us6000jllz"}),  # blank: all
     ],
 )
 def test_filters(store: SQLiteStore, filters: dict, expected: set[str]) -> None:
@@ -331,6 +363,20 @@ def test_filters(store: SQLiteStore, filters: dict, expected: set[str]) -> None:
     dated = [e for e in events if e.date]
     assert sum(n for days in store.daily_counts(query).values()
                for n in days.values()) == len(dated)
+
+
+def test_actor_filter_in_every_read(store: SQLiteStore) -> None:
+    query = EventQuery(actor="forces")
+    assert [e.event_id for e in store.query(query, newest_first=True, limit=2)] == ["e3", "e2"]
+    assert store.daily_counts(query) == {
+        "strike": {dt.date(2023, 2, 1): 1}, "protest": {dt.date(2023, 2, 10): 1},
+        "armed_clash": {dt.date(2023, 3, 5): 1}}
+    assert {(c.event_type, c.count) for c in store.grid_cells(10.0, query)} == {
+        ("strike", 1), ("protest", 1), ("armed_clash", 1)}
+    # A literal % or _ in an actor's name is matched as written.
+    store.add_events([event(event_id="e7", article_id="a9", actor1="Brigade_7 (100%)")])
+    assert [e.event_id for e in store.query(EventQuery(actor="e_7 (100%"))] == ["e7"]
+    assert store.count(EventQuery(actor="e17")) == 0
 
 
 def test_order_and_limit(store: SQLiteStore) -> None:
@@ -552,14 +598,14 @@ def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "v1.sqlite"
     make_v1_store(path)
     with SQLiteStore(path) as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == 3
         # Copies stored before version 2 are all kept; the first keeps the text hash.
         assert [a.id for a in store.articles()] == ["old1", "old2", "old3"]
         assert store.article_with_text(LONG_TEXT) == "old1"
         assert store.add_article(article("new", text=LONG_TEXT), []) is False
         assert store.add_article(article("new", text="Another text."), [])
     with SQLiteStore(path) as store:  # opening it again changes nothing
-        assert store.schema_version() == 2 and len(store.articles()) == 4
+        assert store.schema_version() == 3 and len(store.articles()) == 4
 
 
 def test_a_failed_migration_leaves_the_store_as_it_was(tmp_path: Path,
@@ -582,4 +628,102 @@ def test_a_failed_migration_leaves_the_store_as_it_was(tmp_path: Path,
     conn.close()
     monkeypatch.undo()
     with SQLiteStore(path) as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == 3
+
+
+# --- schema version 3: actors and fatalities ---------------------------------------------
+
+# The events table as schema version 2 made it (before actor1, actor2, fatalities).
+V2_EVENT_COLUMNS = [f.name for f in dataclasses.fields(Event)
+                    if f.name not in ("actor1", "actor2", "fatalities")]
+
+
+def make_v2_store(path: Path) -> None:
+    """Write a version 2 store: an article and its events, as that version stored them."""
+    with SQLiteStore(path) as store:
+        fill(store)
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP INDEX events_map")  # dropping columns needs their indexes gone
+        for column in ("actor1", "actor2", "fatalities"):
+            conn.execute(f"ALTER TABLE events DROP COLUMN {column}")
+        conn.execute("DELETE FROM schema_version")
+        conn.execute("INSERT INTO schema_version VALUES (2)")
+    conn.close()
+
+
+def test_a_version_2_store_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "v2.sqlite"
+    make_v2_store(path)
+    with sqlite3.connect(path) as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(events)")]
+    conn.close()
+    assert columns == V2_EVENT_COLUMNS
+    with SQLiteStore(path) as store:
+        assert store.schema_version() == 3
+        # Events stored before keep everything, with actors and fatalities unknown.
+        unknown = {"actor1": None, "actor2": None, "fatalities": None}
+        assert store.query() == [dataclasses.replace(e, **unknown) for e in sorted(
+            EVENTS + [QUAKE], key=lambda e: (e.date is None, e.date or dt.date.min, e.event_id))]
+        assert store.count(EventQuery(actor="forces")) == 0
+        # New events carry them, and the filter finds them.
+        assert store.add_article(article("a9"), [event(event_id="n1", article_id="a9",
+                                                       actor1="Houthi forces", fatalities=3)])
+        assert store.query(EventQuery(actor="houthi"))[0].fatalities == 3
+        assert store.grid_cells(1.0, EventQuery(actor="houthi"))[0].count == 1
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint"):
+            store._conn.execute("UPDATE events SET fatalities = -1 WHERE event_id = 'n1'")
+    with SQLiteStore(path) as store:  # opening it again changes nothing
+        assert store.schema_version() == 3 and store.count() == 7
+
+
+def test_a_new_store_refuses_negative_fatalities_in_sql(tmp_path: Path) -> None:
+    # The CHECK constraint holds whoever writes the file, not only this package.
+    with SQLiteStore(tmp_path / "events.sqlite") as store:
+        store.add_events([event(event_id="ok")])
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint"):
+            store._conn.execute("UPDATE events SET fatalities = -1")
+
+
+# ACLED's six event types and 25 sub-event types, as its codebook spells them.
+ACLED = {
+    "Battles": {"Armed clash", "Government regains territory",
+                "Non-state actor overtakes territory"},
+    "Explosions/Remote violence": {"Chemical weapon", "Air/drone strike", "Suicide bomb",
+                                   "Shelling/artillery/missile attack",
+                                   "Remote explosive/landmine/IED", "Grenade"},
+    "Violence against civilians": {"Sexual violence", "Attack",
+                                   "Abduction/forced disappearance"},
+    "Protests": {"Peaceful protest", "Protest with intervention",
+                 "Excessive force against protesters"},
+    "Riots": {"Violent demonstration", "Mob violence"},
+    "Strategic developments": {"Agreement", "Arrests", "Change to group/activity",
+                               "Disrupted weapons use", "Headquarters or base established",
+                               "Looting/property destruction",
+                               "Non-violent transfer of territory", "Other"},
+}
+
+
+def test_the_layers_cover_acleds_taxonomy() -> None:
+    assert list(ACLED_SUB_EVENT_TYPES) == list(EVENT_TYPES)
+    covered: dict[str, set[str]] = {}
+    for layer, (acled_type, default) in EVENT_TYPES.items():
+        sub_types = ACLED_SUB_EVENT_TYPES[layer]
+        if acled_type is None:
+            assert sub_types == () and default is None
+            continue
+        assert sub_types[0] == default  # the default first
+        assert set(sub_types) <= ACLED[acled_type]
+        covered.setdefault(acled_type, set()).update(sub_types)
+    assert covered == ACLED
+    assert sum(len(v) for v in ACLED.values()) == 25
+
+
+@pytest.mark.parametrize(("layer", "sub_type"), [
+    (layer, sub_type) for layer, sub_types in ACLED_SUB_EVENT_TYPES.items()
+    for sub_type in (*sub_types, None)])
+def test_every_layer_and_sub_type_is_stored(layer: str, sub_type: str | None) -> None:
+    stored = event(event_id="t", event_type=layer, acled_sub_event_type=sub_type,
+                   actor1="Militia", fatalities=1)
+    with open_store(":memory:") as store:
+        store.add_events([stored])
+        assert store.query(EventQuery(types=[layer])) == [stored]

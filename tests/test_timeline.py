@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from geo.model import EVENT_TYPES
 from geo.render.styles import layer_style
 from geo.render.timeline import binned, timeline_svg
 
@@ -41,12 +42,13 @@ def test_svg_stacks_types_in_their_colours_with_titles():
     fills = {p.get("fill") for p in root.iter(SVG + "path")}
     assert fills == {layer_style("strike").color, layer_style("earthquake").color}
     titles = [t.text for t in root.iter(SVG + "title")]
-    assert titles == ["2023-03-10: 5 events (Earthquakes 3, Strikes 2)",
+    # In the legend's order (geo.model.EVENT_TYPES): strikes at the bottom of a bar.
+    assert titles == ["2023-03-10: 5 events (Strikes 2, Earthquakes 3)",
                       "2023-03-12: 1 events (Strikes 1)"]
     assert "Strikes 3" in svg and "Earthquakes 3" in svg  # the legend's totals
-    # The tallest bar (5 events) fills the plot's 110 units: quakes 3, strikes 2 + 1.
+    # The tallest bar (5 events) fills the plot's 110 units: strikes 2 + 1, quakes 3.
     heights = [float(h) for h in re.findall(r"v([\d.]+)h", svg)]
-    assert heights == pytest.approx([66.0, 44.0, 22.0])
+    assert heights == pytest.approx([44.0, 22.0, 66.0])
 
 
 def test_unknown_type_text_is_escaped():
@@ -60,3 +62,21 @@ def test_titles_can_be_left_out():
     bare = timeline_svg(per_day, titles=False)
     assert "<title>" not in bare and "Strikes 3" in bare
     assert len(bare) < len(timeline_svg(per_day))
+
+
+def test_every_layer_has_its_colour_and_the_legend_wraps():
+    per_day = {t: {D(2023, 3, 10): 1000 + i} for i, t in enumerate(EVENT_TYPES)}
+    svg = timeline_svg(per_day)
+    root = ET.fromstring(svg)
+    fills = [p.get("fill") for p in root.iter(SVG + "path")]
+    assert fills == [layer_style(t).color for t in EVENT_TYPES]
+    legend = [(float(t.get("x")), float(t.get("y")), t.text) for t in root.iter(SVG + "text")
+              if t.get("fill") == "#333"]
+    assert [text for *_, text in legend] == [
+        f"{layer_style(t).label} {1000 + i:,}" for i, t in enumerate(EVENT_TYPES)]
+    # Ten labels do not fit on one row: the legend wraps, and the drawing grows to hold it.
+    rows = sorted({y for _, y, _ in legend})
+    assert len(rows) >= 2
+    width, height = (float(v) for v in root.get("viewBox").split()[2:])
+    assert max(rows) < height
+    assert all(x + 7 * len(text) <= width for x, _, text in legend)

@@ -12,7 +12,7 @@ from geo.model import EventQuery
 from geo.store import open_store
 from geo.store.grid import map_points
 from geo.webapp.data import event_rows, is_missing, page_data
-from geo.webapp.state import query_from_params, query_to_params, with_dates
+from geo.webapp.state import parse_params, query_from_params, query_to_params, with_dates
 
 Q = EventQuery
 
@@ -24,8 +24,10 @@ def event(event_id, event_type="strike", date=dt.date(2023, 3, 23)):
 def test_query_round_trip():
     query = Q(since=dt.date(2023, 3, 1), until=dt.date(2023, 3, 31),
               types=("strike", "diplomacy"), countries=("SY",), articles=("abc",),
-              statuses=("planned",), max_precision=2)
-    assert query_from_params(query_to_params(query)) == query
+              statuses=("planned",), max_precision=2, actor="Houthi forces")
+    params = query_to_params(query)
+    assert params["actor"] == "Houthi forces"
+    assert query_from_params(params) == query
 
 
 def test_empty_query_makes_an_empty_query_string():
@@ -44,6 +46,8 @@ def test_empty_query_makes_an_empty_query_string():
         ({"countries": "sy,USA,'--"}, Q(countries=("SY",))),
         ({"status": "planned,unknown"}, Q(statuses=("planned",))),
         ({"statuses": "claimed"}, Q(statuses=("claimed",))),
+        ({"actor": "  "}, Q()),
+        ({"actor": "50% <b>"}, Q(actor="50% <b>")),  # plain text, matched as written
     ],
 )
 def test_malformed_query_values_are_dropped(params, expected):
@@ -73,6 +77,29 @@ def test_page_data_counts_timeline_and_newest_rows():
                             "diplomacy": {dt.date(2023, 3, 23): 1}}
     strikes = page_data(stored(*events), Q(types=("strike",)))
     assert strikes.count == 3 and {e.event_type for e in strikes.points} == {"strike"}
+
+
+def test_actor_link_key_is_known():
+    parsed = parse_params({"actor": "houthi", "actors": "x"})
+    assert parsed.query == Q(actor="houthi")
+    assert parsed.notes == ("unknown link parameter 'actors' ignored",)
+
+
+def test_page_data_follows_the_actor_filter():
+    events = [make_event(event_id="a", actor1="Houthi forces", actor2="civilians",
+                         fatalities=3),
+              make_event(event_id="b", event_type="protest", actor1="protesters",
+                         date=dt.date(2023, 3, 2)),
+              make_event(event_id="c", actor2="Houthi fighters", date=None),
+              make_event(event_id="d")]
+    data = page_data(stored(*events), Q(actor="HOUTHI"))
+    assert data.count == 2
+    assert {e.event_id for e in data.points} == {e.event_id for e in data.latest} == {"a", "c"}
+    assert data.per_day == {"strike": {dt.date(2023, 2, 1): 1}}  # c is undated
+    (row, _) = event_rows(data.latest)
+    assert (row["actor1"], row["actor2"], row["fatalities"]) == ("Houthi forces", "civilians",
+                                                                 3)
+    assert page_data(stored(*events), Q(actor="protest")).count == 1
 
 
 def test_query_is_hashable_and_keys_a_cache():

@@ -166,6 +166,23 @@ def event_types_arg(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(types))
 
 
+def actor_arg(value: str) -> str:
+    """Read ``--actor TEXT``: part of an actor's name, not blank.
+
+    Examples
+    --------
+    >>> actor_arg("  Houthi ")
+    'Houthi'
+    >>> actor_arg(" ")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: expected part of an actor's name, got ' '
+    """
+    text = value.strip()
+    if not text:
+        raise argparse.ArgumentTypeError(f"expected part of an actor's name, got {value!r}")
+    return text
+
+
 def country_code(text: str) -> str:
     """Return the ISO 3166-1 alpha-2 code of a country name or code.
 

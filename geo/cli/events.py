@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from geo.cli.args import (
     CommandError,
+    actor_arg,
     allow_private_urls,
     bbox_arg,
     countries_arg,
@@ -112,7 +113,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CommandError(f"--since {args.since} is after --until {args.until}; "
                            "no event can match")
     query = EventQuery(types=args.types or (), since=args.since, until=args.until,
-                       countries=args.country or (), bbox=args.bbox)
+                       countries=args.country or (), bbox=args.bbox, actor=args.actor or "")
     # create=False: exporting from a store that is not there is a mistake (a typo, a
     # missing GEO_STORE), not a reason to make an empty store and write an empty file.
     with open_event_store(args.store, create=False) as store:
@@ -190,6 +191,8 @@ def add_parsers(commands: Any) -> None:
                    help="countries, comma-separated: names or ISO codes (Syria, SY, SYR)")
     p.add_argument("--bbox", type=bbox_arg, metavar="W,S,E,N",
                    help="degrees; write --bbox=W,S,E,N when W is negative")
+    p.add_argument("--actor", type=actor_arg, metavar="TEXT",
+                   help="events whose actor1 or actor2 contains TEXT (any case)")
     p.add_argument("--format", choices=["geojson", "csv", "gpkg"], default="geojson")
     p.add_argument("-o", "--output", type=output_arg, required=True, metavar="FILE",
                    help="'-' for stdout (not for gpkg)")

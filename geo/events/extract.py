@@ -15,19 +15,27 @@ town of Jinderis, Syria" places the quake at Jinderis, not at Syria's centroid.
 Country-only events (geo_precision 3, at the country's centroid) are kept when the
 country follows a locative preposition ("in Syria") or when the event is an earthquake;
 otherwise a sentence that only names countries ("talks with Turkey") yields no event.
+
+Time is linear in the text (``benchmarks/extract_size.py``: about 2.5 s per MB on one
+core): toponyms go to their sentences in one sorted sweep, and dates are looked for only
+in sentences where a trigger has a place.
 """
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import datetime as dt
 import hashlib
 import re
 
+from geo.events.actors import fatalities
+from geo.events.incidents import sentence_incidents
 from geo.model import EVENT_TYPES, Article, Event, Toponym
 from geo.places.gazetteer import Gazetteer, load_gazetteer
 from geo.places.geoparse import geoparse
 from geo.text.dates import find_dates
-from geo.text.sentences import Sentence, split_sentences
+from geo.text.sentences import Sentence, lowered, split_sentences
 
 
 def _words(*patterns: str) -> re.Pattern[str]:
@@ -68,6 +76,12 @@ TRIGGERS: dict[str, list[tuple[re.Pattern[str], str | None]]] = {
 _NOT_STRIKE = _words(r"strike (?:a|an) (?:deal|balance|chord|agreement)", r"hunger strikes?",
                      r"general strikes?", r"workers? strikes?")
 
+# The same patterns without IGNORECASE, for the lower-cased sentence: they find the same
+# matches several times faster (see ``geo.text.sentences.lowered``).
+_LOWER_TRIGGERS = {event_type: [(re.compile(p.pattern), sub_type) for p, sub_type in patterns]
+                   for event_type, patterns in TRIGGERS.items()}
+_LOWER_NOT_STRIKE = re.compile(_NOT_STRIKE.pattern)
+
 _PLANNED = _words(r"will", r"would", r"likely to", r"expected to", r"set to", r"plans? to",
                   r"planned", r"to be held", r"next (?:week|month|year|round)", r"upcoming",
                   r"future", r"scheduled")
@@ -94,10 +108,24 @@ _ADJECTIVAL_AFTER = re.compile(
 _ACTOR_BEFORE = re.compile(r"(?:\b(?:by|with|accused|accusing|against|between|urged|told)\s+"
                            r"(?:the\s+)?|\bbetween\s+\S+(?:\s\S+)?\s+and\s+)$",
                            re.IGNORECASE)
-_LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|near|outside|across|throughout|inside|into|on|"
-                              r"around|to|from|over|toward|towards)\s+(?:the\s+(?:town|"
-                              r"city|village|province|region|area)\s+of\s+|the\s+)?$",
-                              re.IGNORECASE)
+_LOCATIVE_BEFORE = re.compile(
+    r"\b(?:in|at|near|outside|across|throughout|inside|into|on|around|to|from|over|toward|"
+    r"towards)\s+(?:the\s+(?:town|city|village|province|region|area)\s+of\s+|the\s+)?"
+    # "in downtown Yala", "in rebel-held eastern Ghouta", "near southern Khan Younis"
+    r"(?:(?:downtown|central|northern|southern|eastern|western|north-?eastern|north-?western|"
+    r"south-?eastern|south-?western|rural|suburban|greater|old|occupied|besieged|"
+    r"[a-z]+-(?:held|controlled|dominated|populated))\s+){0,2}$",
+    re.IGNORECASE)
+# "the Kurdish city of Afrin", "the northern countryside of Aleppo", "Libya's rebel-held
+# city of Misrata": the place of an area noun is where things happen.
+_OF_PLACE_BEFORE = re.compile(
+    r"\b(?:city|town|village|hamlet|district|province|governorate|region|area|countryside|"
+    r"outskirts|suburbs?|neighbou?rhoods?|camp|sector|vicinity|capital|port|island|county|"
+    r"municipality|settlements?|villages|towns|cities|enclave|strip|valley|border town|"
+    r"countryside)\s+of\s+(?:the\s+)?$", re.IGNORECASE)
+# An all-capital short name that is no country ("SAA", "SLA", "IS") is an organisation
+# far more often than a place.
+_ACRONYM = re.compile(r"^[A-Z]{2,5}$")
 _NEAR_BEFORE = re.compile(r"\b(?:near|outside|around|close to)\s+$", re.IGNORECASE)
 
 _LEVEL = {"city": 0, "site": 0, "admin2": 1, "region": 1, "admin1": 2, "country": 3,
@@ -114,43 +142,103 @@ def extract_events(
     """
     gaz = gazetteer or load_gazetteer()
     found = geoparse(article.text, gaz) if toponyms is None else toponyms
+    sentences = split_sentences(article.text)
+    admin1 = _Admin1Names(gaz)
     events: dict[str, Event] = {}
-    for sentence in split_sentences(article.text):
-        inside = [t for t in found if sentence.start <= t.start and t.end <= sentence.end]
-        for event in _sentence_events(article, sentence, inside, gaz):
+    previous: list[Event] = []
+    for sentence, inside in zip(sentences, _by_sentence(sentences, found), strict=True):
+        current = _sentence_events(article, sentence, inside, admin1)
+        if not current and previous:
+            # "... attacked a village in Zamfara. Eleven people were killed.": a sentence
+            # with no incident of its own counts the previous incident's dead.
+            previous = _with_fatalities(previous, sentence.text)
+            events.update((e.event_id, e) for e in previous)
+        for event in current:
             events.setdefault(event.event_id, event)
+        previous = current
     return list(events.values())
 
 
-def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Toponym],
-                     gaz: Gazetteer) -> list[Event]:
-    triggers = _triggers(sentence.text)
-    if not triggers:
-        return []
-    places = _places(article.text, toponyms)
-    dates = find_dates(sentence.text, article.published)
+def _with_fatalities(events: list[Event], sentence: str) -> list[Event]:
+    """Give the events that have no death count the one ``sentence`` reports, if any."""
+    if all(e.fatalities is not None or e.event_type == "earthquake" for e in events):
+        return events
+    deaths = fatalities(sentence)
+    if deaths is None:
+        return events
+    return [dataclasses.replace(e, fatalities=deaths)
+            if e.fatalities is None and e.event_type != "earthquake" else e for e in events]
+
+
+def _by_sentence(sentences: list[Sentence], toponyms: list[Toponym]) -> list[list[Toponym]]:
+    """Return, per sentence, the toponyms that lie wholly inside it, in their given order.
+
+    One sweep over the toponyms sorted by start, with a binary search per sentence:
+    filtering all toponyms for every sentence made extraction quadratic in the text.
+
+    Examples
+    --------
+    >>> from geo.text.sentences import split_sentences
+    >>> text = "Talks in Moscow. Quake near Adana and Antakya."
+    >>> t = [Toponym(a, b, text[a:b], 0.0, 0.0, None, "", "city", 1.0, False)
+    ...      for a, b in ((28, 33), (9, 15), (38, 45))]
+    >>> [[x.name for x in inside] for inside in _by_sentence(split_sentences(text), t)]
+    [['Moscow'], ['Adana', 'Antakya']]
+    """
+    order = sorted(range(len(toponyms)), key=lambda k: toponyms[k].start)
+    starts = [toponyms[k].start for k in order]
     out = []
-    for event_type, (t_start, t_end), sub_type in triggers:
-        chosen = _locate(places, event_type)
-        if not chosen:
-            continue
+    for sentence in sentences:
+        first = bisect.bisect_left(starts, sentence.start)
+        last = bisect.bisect_right(starts, sentence.end, lo=first)
+        # Sorting the few indices back keeps the caller's order, which decides ties.
+        inside = sorted(k for k in order[first:last] if toponyms[k].end <= sentence.end)
+        out.append([toponyms[k] for k in inside])
+    return out
+
+
+def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Toponym],
+                     admin1: _Admin1Names) -> list[Event]:
+    places = _places(article.text, toponyms)
+    if not places:
+        return []
+    incidents = sentence_incidents(sentence.text, sentence.start, places)
+    located = [(incident, chosen) for incident in incidents
+               if (chosen := _locate(list(incident.places), incident.layer))]
+    if not located:
+        return []  # dates are looked for only where they date an event
+    dates = find_dates(sentence.text, article.published)
+    deaths = fatalities(sentence.text)
+    # The event id hashes the sentence: hash it once, not once per event, as a sentence
+    # of a long text without full stops can hold thousands of places.
+    id_prefix = hashlib.sha1(f"{article.id}|{sentence.text}|".encode())
+    out = []
+    for incident, chosen in located:
+        t_start, t_end = incident.trigger.start, incident.trigger.end
         date, precision, explicit = _date_for(dates, t_start, article.published)
         status = _status(sentence.text, t_start, t_end, dates)
         for toponym, locative in chosen:
-            out.append(_event(article, sentence, toponym, event_type, sub_type, status, date,
-                              precision, explicit, locative, gaz))
+            event = _event(article, sentence, id_prefix, toponym, incident.layer,
+                           incident.sub_type, status, date, precision, explicit, locative,
+                           admin1)
+            out.append(dataclasses.replace(
+                event, actor1=incident.actors.actor1, actor2=incident.actors.actor2,
+                fatalities=deaths if incident.layer != "earthquake" else None))
     return out
 
 
 def _triggers(text: str) -> list[tuple[str, tuple[int, int], str | None]]:
     """Return the first trigger of each event type in a sentence."""
+    low = lowered(text)
+    table, not_strike, subject = ((TRIGGERS, _NOT_STRIKE, text) if low is None
+                                  else (_LOWER_TRIGGERS, _LOWER_NOT_STRIKE, low))
     out = []
-    for event_type, patterns in TRIGGERS.items():
+    for event_type, patterns in table.items():
         best = None
         for pattern, sub_type in patterns:
-            for m in pattern.finditer(text):
-                if event_type == "strike" and _NOT_STRIKE.search(text, max(0, m.start() - 12),
-                                                                 m.end() + 20):
+            for m in pattern.finditer(subject):
+                if event_type == "strike" and not_strike.search(subject, max(0, m.start() - 12),
+                                                                m.end() + 20):
                     continue
                 if best is None or m.start() < best[1][0]:
                     best = (event_type, m.span(), sub_type)
@@ -174,7 +262,9 @@ def _places(text: str, toponyms: list[Toponym]) -> list[tuple[Toponym, bool]]:
         after = text[t.end:t.end + 40]
         if _ADJECTIVAL_AFTER.match(after):
             continue  # "a U.S. base", "US strikes": whose, not where
-        locative = bool(_LOCATIVE_BEFORE.search(before))
+        if t.feature != "country" and _ACRONYM.match(t.name):
+            continue
+        locative = bool(_LOCATIVE_BEFORE.search(before) or _OF_PLACE_BEFORE.search(before))
         if not locative and (_ACTOR_AFTER.match(after) or _ACTOR_BEFORE.search(before)):
             continue
         if locative and after.startswith(("’s", "'s")):
@@ -233,13 +323,16 @@ def _geo_precision(toponym: Toponym, text_before: str) -> int:
     return 3
 
 
-def _event(article: Article, sentence: Sentence, toponym: Toponym, event_type: str,
-           sub_type: str | None, status: str, date: dt.date | None, precision: str,
-           explicit: bool, locative: bool, gaz: Gazetteer) -> Event:
+def _event(article: Article, sentence: Sentence, id_prefix: hashlib._Hash, toponym: Toponym,
+           event_type: str, sub_type: str | None, status: str, date: dt.date | None,
+           precision: str, explicit: bool, locative: bool, admin1: _Admin1Names) -> Event:
     acled_type, default_sub = EVENT_TYPES[event_type]
     geo_precision = _geo_precision(toponym, article.text[max(0, toponym.start - 15):toponym.start])
-    key = "|".join([article.id, sentence.text, event_type, toponym.name])
-    event_id = hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+    # The id is sha1("article id|sentence|event type|place"); ``id_prefix`` has hashed
+    # the first two.
+    digest = id_prefix.copy()
+    digest.update(f"{event_type}|{toponym.name}".encode())
+    event_id = digest.hexdigest()[:16]
     confidence = 0.45 + 0.2 * locative + 0.15 * explicit + 0.1 * (geo_precision == 1)
     confidence += 0.1 * (status == "occurred")
     return Event(
@@ -247,12 +340,33 @@ def _event(article: Article, sentence: Sentence, toponym: Toponym, event_type: s
         acled_sub_event_type=sub_type if acled_type else default_sub, status=status,
         date=date, date_precision=precision, place=toponym.name, lat=toponym.lat,
         lon=toponym.lon, geonameid=toponym.geonameid, country_code=toponym.country_code,
-        admin1=_admin1_name(toponym, gaz), geo_precision=geo_precision,
+        admin1=admin1(toponym), geo_precision=geo_precision,
         uncertainty_km=toponym.uncertainty_km, evidence=sentence.text,
         evidence_start=sentence.start, evidence_end=sentence.end, article_id=article.id,
         article_title=article.title, source_url=article.url, published=article.published,
         confidence=round(min(confidence, 1.0), 2),
     )
+
+
+class _Admin1Names:
+    """The first-level division of each place an article's events are at, looked up once.
+
+    A long article names the same places again and again, and a name can have many
+    gazetteer entries to go through.
+    """
+
+    __slots__ = ("_gaz", "_seen")
+
+    def __init__(self, gaz: Gazetteer) -> None:
+        self._gaz = gaz
+        self._seen: dict[tuple[str, float, float], str] = {}
+
+    def __call__(self, toponym: Toponym) -> str:
+        key = (toponym.name, toponym.lat, toponym.lon)
+        name = self._seen.get(key)
+        if name is None:
+            name = self._seen[key] = _admin1_name(toponym, self._gaz)
+        return name
 
 
 def _admin1_name(toponym: Toponym, gaz: Gazetteer) -> str:

@@ -13,11 +13,12 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from geo.errors import InputError
-from geo.geodesy import KM_PER_DEGREE, haversine_km
+from geo.geodesy import EARTH_RADIUS_KM, KM_PER_DEGREE, haversine_km
 from geo.limits import MAX_TEXT_CHARS
 from geo.model import Toponym
 from geo.places.gazetteer import Gazetteer, Place, load_gazetteer
-from geo.places.spans import Span, find_spans, tokens
+from geo.places.spans import Span, find_spans
+from geo.text.sentences import tokens
 
 _FEATURE_BASE = {
     "continent": 6.0, "country": 6.0, "region": 5.0, "site": 5.0, "admin1": 2.0,
@@ -38,6 +39,7 @@ _DIRECTIONS = {
     "southwestern": (-1, -1), "south-west": (-1, -1), "south-western": (-1, -1),
     "central": (0, 0),
 }
+_DIRECTION_WORDS = tuple(_DIRECTIONS)
 
 
 def geoparse(text: str, gazetteer: Gazetteer | None = None) -> list[Toponym]:
@@ -58,10 +60,11 @@ def geoparse(text: str, gazetteer: Gazetteer | None = None) -> list[Toponym]:
         return []
     candidates = [_candidates(span, gaz) for span in spans]
     narrowing = _narrowing(text, spans, candidates)
+    groups = _mention_groups(spans, candidates, narrowing)
     chosen = [c[0] if c else None for c in candidates]
     for _ in range(2):
         context = _Context.from_choices(spans, chosen)
-        chosen = _choose(spans, candidates, narrowing, context, gaz)
+        chosen = _choose(spans, candidates, narrowing, groups, context, gaz)
     context = _Context.from_choices(spans, chosen)
     out = []
     for span, place in zip(spans, chosen, strict=True):
@@ -95,19 +98,25 @@ def _narrowing(text: str, spans: list[Span], candidates: list[list[Place]]) -> d
 
 @dataclass(frozen=True, slots=True)
 class _Context:
-    """What the article's current choices say, per name so a name cannot vote for itself."""
+    """What the article's current choices say, per name so a name cannot vote for itself.
+
+    The sums are kept beside the counters: ``share`` runs once per candidate place, and
+    summing every name's mentions there made geoparsing quadratic in distinct names.
+    """
 
     countries: dict[str, Counter]  # country code -> mentions by name key
     total: Counter  # mentions by name key
     admin1s: dict[str, set]  # admin1 code -> name keys that mention it
-    anchors: tuple[tuple[str, float, float], ...]  # one point per name
+    anchors: _Anchors  # one point per name, for "is another place near this one"
+    mentions: int  # sum(total.values())
+    country_mentions: dict[str, int]  # country code -> sum(countries[code].values())
 
     @classmethod
     def from_choices(cls, spans: list[Span], chosen: list[Place | None]) -> _Context:
         countries: dict[str, Counter] = defaultdict(Counter)
         total: Counter = Counter()
         admin1s: dict[str, set] = defaultdict(set)
-        anchors: dict[str, tuple[str, float, float]] = {}
+        anchors: dict[str, tuple[float, float]] = {}
         for span, place in zip(spans, chosen, strict=True):
             if place is None:
                 continue
@@ -117,23 +126,110 @@ class _Context:
             if place.feature == "admin1":
                 admin1s[place.admin1].add(span.key)
             elif place.feature in ("city", "admin2", "site"):
-                anchors[span.key] = (span.key, place.lat, place.lon)
+                anchors[span.key] = (place.lat, place.lon)
                 # "Rapides Parish" places its state; a bare "Morrow" does not.
                 if place.feature == "admin2" and span.key.endswith(_DIVISION_WORDS):
                     admin1s[place.admin1].add(span.key)
-        return cls(dict(countries), total, dict(admin1s), tuple(anchors.values()))
+        return cls(dict(countries), total, dict(admin1s), _Anchors(anchors),
+                   sum(total.values()),
+                   {code: sum(by_key.values()) for code, by_key in countries.items()})
 
     def share(self, country_code: str, key: str) -> float:
         """Return the share of the other names' mentions that fall in a country."""
-        others = sum(self.total.values()) - self.total[key]
+        others = self.mentions - self.total[key]
         by_key = self.countries.get(country_code)
         if not others or not by_key:
             return 0.0
-        return (sum(by_key.values()) - by_key[key]) / others
+        return (self.country_mentions[country_code] - by_key[key]) / others
 
     def has_admin1(self, code: str, key: str) -> bool:
         keys = self.admin1s.get(code)
-        return bool(keys and keys - {key})
+        # Whether a name other than ``key`` mentions it, without copying the set.
+        return keys is not None and (len(keys) > 1 or (len(keys) == 1 and key not in keys))
+
+
+# The distances that earn a candidate a bonus in ``_score``: another name's place
+# within 300 km, else within 1,000 km.
+_NEAR_KM = (300.0, 1000.0)
+
+
+class _Anchors:
+    """The article's town-level places, one per name, indexed for "any other within D km".
+
+    ``_score`` asks it for every town candidate of every name; comparing each with all
+    the other names' places made geoparsing quadratic in the names an article has.
+    Points are 3D unit vectors in a grid of cubes, one grid per distance, whose edge is
+    a little over the chord of that distance: every point within it lies in the query's
+    cube or one of the 26 around it, so each point is filed under those 27 cubes and a
+    query reads one. Chords decide clear cases; near the limit ``haversine_km`` decides,
+    so the answers are exactly those of measuring every pair with it.
+
+    Examples
+    --------
+    >>> anchors = _Anchors({"damascus": (33.51, 36.29), "aleppo": (36.20, 37.16)})
+    >>> anchors.nearest_within(33.89, 35.50, "beirut")  # Damascus is ~85 km away
+    300.0
+    >>> anchors.nearest_within(36.20, 37.16, "aleppo")  # Damascus is ~310 km away
+    1000.0
+    >>> anchors.nearest_within(48.86, 2.35, "paris") is None
+    True
+    """
+
+    __slots__ = ("_grids", "_points")
+
+    def __init__(self, points: dict[str, tuple[float, float]]) -> None:
+        self._points = points
+        # Built at the first query: the last context of an article is never asked.
+        self._grids: list[tuple[float, float, float, dict[tuple[int, int, int], list]]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._points)
+
+    def _build(self) -> None:
+        entries = [(key, lat, lon, *_unit(lat, lon)) for key, (lat, lon) in self._points.items()]
+        for km in _NEAR_KM:
+            chord = 2 * math.sin(km / EARTH_RADIUS_KM / 2)
+            edge = chord * 1.01  # the margin keeps points at the limit in the 27 cubes
+            cubes: dict[tuple[int, int, int], list] = defaultdict(list)
+            for entry in entries:
+                _, _, _, x, y, z = entry
+                cubes[math.floor(x / edge), math.floor(y / edge), math.floor(z / edge)].append(
+                    entry)
+            # A cube's own points come first: the nearest are likeliest to answer.
+            grid: dict[tuple[int, int, int], list] = defaultdict(
+                list, {cube: list(inside) for cube, inside in cubes.items()})
+            for (cx, cy, cz), inside_cube in cubes.items():
+                for dx, dy, dz in _AROUND:
+                    grid[cx + dx, cy + dy, cz + dz].extend(inside_cube)
+            # Squared chords a little inside and outside the limit: between them float
+            # rounding could tip the answer, so the haversine decides there.
+            self._grids.append((edge, (chord * (1 - 1e-9)) ** 2, (chord * (1 + 1e-9)) ** 2,
+                                dict(grid)))
+
+    def nearest_within(self, lat: float, lon: float, key: str) -> float | None:
+        """Return the smallest of ``_NEAR_KM`` within which another name's place lies."""
+        if not self._grids:
+            self._build()
+        x, y, z = _unit(lat, lon)
+        for km, (edge, inside, outside, grid) in zip(_NEAR_KM, self._grids, strict=True):
+            cube = (math.floor(x / edge), math.floor(y / edge), math.floor(z / edge))
+            for other, olat, olon, ox, oy, oz in grid.get(cube, ()):
+                d2 = (x - ox) ** 2 + (y - oy) ** 2 + (z - oz) ** 2
+                if d2 > outside or other == key:
+                    continue
+                if d2 < inside or haversine_km(lat, lon, olat, olon) < km:
+                    return km
+        return None
+
+
+_AROUND = [(dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
+           if dx or dy or dz]
+
+
+def _unit(lat: float, lon: float) -> tuple[float, float, float]:
+    """Return the 3D unit vector of a ``lat, lon`` point."""
+    phi, lam = math.radians(lat), math.radians(lon)
+    return math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi)
 
 
 def _score(place: Place, span: Span, narrow: set, ctx: _Context, capital: bool) -> float:
@@ -152,29 +248,34 @@ def _score(place: Place, span: Span, narrow: set, ctx: _Context, capital: bool) 
     if narrow and (place.country_code in narrow or place.admin1 in narrow):
         score += 25.0
     if place.feature in ("city", "site", "admin2") and ctx.anchors:
-        nearest = min(
-            (haversine_km(place.lat, place.lon, lat, lon) for key, lat, lon in ctx.anchors
-             if key != span.key),
-            default=math.inf,
-        )
-        if nearest < 300:
+        near = ctx.anchors.nearest_within(place.lat, place.lon, span.key)
+        if near == _NEAR_KM[0]:
             score += 2.5
-        elif nearest < 1000:
+        elif near == _NEAR_KM[1]:
             score += 1.0
     return score
 
 
-def _choose(spans, candidates, narrowing, ctx: _Context, gaz: Gazetteer) -> list[Place | None]:
-    # One sense per name per article: the scores of all mentions of a name add up.
-    # Mentions that differ in nothing the score reads (name, suffix hint, narrowing) are
-    # scored once and counted.
+def _mention_groups(spans: list[Span], candidates: list[list[Place]],
+                    narrowing: dict[int, set]) -> list[list[int]]:
+    """Return ``[first mention, mentions]`` per group of mentions scored alike.
+
+    Mentions that differ in nothing the score reads (name, suffix hint, narrowing) are
+    scored once and counted. The groups hold for every pass of ``_choose``.
+    """
     groups: dict[tuple, list[int]] = {}  # signature -> [first mention, mentions]
     for k, span in enumerate(spans):
         if candidates[k]:
             sig = (span.key, span.feature_hint, frozenset(narrowing.get(k, ())))
             groups.setdefault(sig, [k, 0])[1] += 1
+    return list(groups.values())
+
+
+def _choose(spans, candidates, narrowing, groups: list[list[int]], ctx: _Context,
+            gaz: Gazetteer) -> list[Place | None]:
+    # One sense per name per article: the scores of all mentions of a name add up.
     totals: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    for k, count in groups.values():
+    for k, count in groups:
         span = spans[k]
         for place in candidates[k]:
             totals[span.key][place.id] += count * _score(
@@ -235,7 +336,10 @@ def _region(text: str, span: Span, place: Place, gaz: Gazetteer) -> Toponym | No
     """Turn "northeastern Syria" into an area: a point and a radius inside the place."""
     if span.demonym or place.feature not in ("country", "admin1") or span.start == 0:
         return None
-    before = [t for t in tokens(text[max(0, span.start - 20):span.start])]
+    window = text[max(0, span.start - 20):span.start]
+    if not window.rstrip().lower().endswith(_DIRECTION_WORDS):
+        return None  # most names have no direction word before them: skip the tokens
+    before = tokens(window)
     if not before:
         return None
     offset = max(0, span.start - 20)

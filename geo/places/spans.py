@@ -8,17 +8,12 @@ a sentence, person names, streets and organisations named after places.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from geo.places.gazetteer import Gazetteer
 from geo.text.names import norm
+from geo.text.sentences import tokens
 
-# "U.S." and "U.K." are tokens of their own; otherwise words with inner hyphens or
-# apostrophes ("ez-Zor", "Dar'a") stay whole.
-_TOKEN = re.compile(r"(?:[A-Z]\.){2,}|\w+(?:[-'’]\w+)*", re.UNICODE)
-_POSSESSIVE = ("'s", "’s")
 _MAX_WORDS = 6
 
 # Words that name some village in GeoNames but, capitalised in English news, are almost
@@ -130,44 +125,27 @@ def _sentence_start(text: str, pos: int) -> bool:
     return i < 0 or text[i] in ".!?\n:;—–-•|"
 
 
-@lru_cache(maxsize=8)
-def _token_pattern(abbreviations: tuple[str, ...]) -> re.Pattern[str]:
-    # Known abbreviations with dots ("W.Va.", "Calif.") are single tokens.
-    known = "|".join(re.escape(a) for a in abbreviations)
-    return re.compile(f"(?:{known})(?!\\w)|{_TOKEN.pattern}" if known else _TOKEN.pattern)
-
-
-def tokens(text: str, abbreviations: tuple[str, ...] = ()) -> list[tuple[int, int]]:
-    """Return word token offsets, with possessive endings cut off ("Syria's")."""
-    out = []
-    for m in _token_pattern(abbreviations).finditer(text):
-        start, end = m.span()
-        if text.endswith(_POSSESSIVE, start, end) and end - start > 2:
-            end -= 2
-        # "Moscow-hosted", "U.S.-backed": a name with a lower-case word hyphenated on
-        # is the name and that word.
-        cut = text.rfind("-", start, end)
-        if cut > start and text[start].isupper() and text[cut + 1:end].islower():
-            out.append((start, cut))
-            start = cut + 1
-        out.append((start, end))
-    return out
-
-
 def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
     """Return candidate toponym spans of ``text`` in order, longest match first."""
     toks = tokens(text, tuple(gaz.abbreviations))
-    people = _people(text, toks, gaz)
+    words = [text[a:b] for a, b in toks]
+    placeish: dict[str, bool] = {}
+    people = _people(text, toks, words, gaz, placeish)
     spans: list[Span] = []
+    lines: dict[tuple[int, int], bool] = {}  # headline or not, per line
     n = len(toks)
-    i = 0
-    while i < n:
-        s, e = toks[i]
-        first = text[s]
-        if not first.isupper():
-            i += 1
+    # What ``_longest_match`` asks of each token up to six times, answered once: does it
+    # have a capital letter, and is only space or hyphens between it and the one before?
+    # (``islower`` answers most words at C speed; it implies no upper-case letter.)
+    capital = [not w.islower() and any(map(str.isupper, w)) for w in words]
+    joined = [k > 0 and not text[toks[k - 1][1]:toks[k][0]].strip(" -") for k in range(n)]
+    i = 0  # the first token not yet part of a span
+    for i_upper in [k for k, w in enumerate(words) if w[0].isupper()]:
+        if i_upper < i:
             continue
-        match = _longest_match(text, toks, i, gaz)
+        i = i_upper
+        s, e = toks[i]
+        match = _longest_match(text, toks, i, gaz, capital, joined)
         if match is not None and match[0] == i + 1 and norm(text[s:e]) in people:
             i += 1
             continue
@@ -179,15 +157,24 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
             i += 1
             continue
         j, end = match
-        span = _judge(text, toks, i, j, end, gaz)
+        span = _judge(text, toks, i, j, end, gaz, lines, placeish)
         if span is not None:
             spans.append(span)
         i = j
     return spans
 
 
-def _placeish(word: str, gaz: Gazetteer) -> bool:
-    """Tell whether a capitalised word names a well-known place (not "Adam", Oman)."""
+def _placeish(word: str, gaz: Gazetteer, seen: dict[str, bool] | None = None) -> bool:
+    """Tell whether a capitalised word names a well-known place (not "Adam", Oman).
+
+    ``seen`` remembers the answers: a long text asks about the same words again and
+    again, and a common name can have dozens of gazetteer entries to build.
+    """
+    if seen is not None:
+        known = seen.get(word)
+        if known is None:
+            known = seen[word] = _placeish(word, gaz)
+        return known
     for place in gaz.lookup_key(norm(word))[:5]:
         if place.feature in ("continent", "country", "region", "admin1", "site"):
             return True
@@ -199,30 +186,32 @@ def _placeish(word: str, gaz: Gazetteer) -> bool:
 _SPEECH = frozenset("said says told added wrote asked explained noted according".split())
 
 
-def _people(text: str, toks: list[tuple[int, int]], gaz: Gazetteer) -> frozenset[str]:
+def _people(text: str, toks: list[tuple[int, int]], words: list[str], gaz: Gazetteer,
+            placeish: dict[str, bool] | None = None) -> frozenset[str]:
     """Return surnames of the article: the last word of "First Last" runs and speakers.
 
-    Later bare mentions ("Jones said") are then not taken for places.
+    Later bare mentions ("Jones said") are then not taken for places. ``words[k]`` is
+    the text of ``toks[k]``.
     """
     people = set()
-    for k in range(1, len(toks)):
+    # Only a word in Title case can be a surname: pick those in one pass first.
+    titled = [k for k, w in enumerate(words) if k and w[0].isupper() and w[1:].islower()]
+    for k in titled:
         ps, pe = toks[k - 1]
         s, e = toks[k]
-        word = text[s:e]
-        if not word[0].isupper() or not word[1:].islower():
-            continue
-        prev = text[ps:pe]
+        word = words[k]
+        prev = words[k - 1]
         if (text[pe:s] == " " and prev[0].isupper() and prev[1:].islower()
                 and prev.lower() not in COMMON and prev.lower() not in PLACE_PREFIXES
-                and not _placeish(prev, gaz) and not gaz.has_key(norm(text[ps:e]))
-                and not _placeish(word, gaz)):
+                and not _placeish(prev, gaz, placeish) and not gaz.has_key(norm(text[ps:e]))
+                and not _placeish(word, gaz, placeish)):
             people.add(norm(word))
         elif prev.lower().rstrip(".") in TITLES and text[pe:s] == " ":
             people.add(norm(word))
-    for k in range(len(toks) - 1):
-        s, e = toks[k]
-        ns, ne = toks[k + 1]
-        if text[e:ns] == " " and text[ns:ne] in _SPEECH and text[s].isupper():
+    for k in [k for k, w in enumerate(words) if k and w in _SPEECH]:
+        s, e = toks[k - 1]
+        ns, ne = toks[k]
+        if text[e:ns] == " " and text[s].isupper():
             key = norm(text[s:e])
             places = gaz.lookup_key(key)
             if places and places[0].feature == "city":
@@ -230,26 +219,29 @@ def _people(text: str, toks: list[tuple[int, int]], gaz: Gazetteer) -> frozenset
     return frozenset(people)
 
 
-def _longest_match(text: str, toks: list[tuple[int, int]], i: int, gaz: Gazetteer):
-    """Return ``(next token index, end offset)`` of the longest gazetteer name at ``i``."""
+def _longest_match(text: str, toks: list[tuple[int, int]], i: int, gaz: Gazetteer,
+                   capital: list[bool], joined: list[bool]):
+    """Return ``(next token index, end offset)`` of the longest gazetteer name at ``i``.
+
+    Names run over tokens joined by spaces or hyphens (``joined``), and end in a token
+    with a capital letter (``capital``).
+    """
     s = toks[i][0]
     best = None
     last = min(len(toks), i + _MAX_WORDS)
     for j in range(i + 1, last + 1):
-        e = toks[j - 1][1]
-        if j - 1 > i:
-            gap = text[toks[j - 2][1]:toks[j - 1][0]]
-            if gap.strip(" -") or "\n" in gap:
-                break
-        word = text[toks[j - 1][0]:e]
-        if not any(c.isupper() for c in word):
+        if j - 1 > i and not joined[j - 1]:
+            break
+        if not capital[j - 1]:
             continue
+        e = toks[j - 1][1]
         if gaz.has_key(norm(text[s:e])):
             best = (j, e)
     return best
 
 
-def _inside_name(text: str, toks: list[tuple[int, int]], i: int, j: int, gaz: Gazetteer) -> bool:
+def _inside_name(text: str, toks: list[tuple[int, int]], i: int, j: int, gaz: Gazetteer,
+                 placeish: dict[str, bool] | None = None) -> bool:
     """Tell whether tokens ``i:j`` sit inside a longer capitalised name (person, street).
 
     "Chiquita Raquel Henry", "Vladimir Putin" and "Dublin Road" are not places;
@@ -263,10 +255,11 @@ def _inside_name(text: str, toks: list[tuple[int, int]], i: int, j: int, gaz: Ga
             lower = prev.lower().rstrip(".")
             if lower in TITLES:
                 return True
-            if lower not in COMMON and lower not in PLACE_PREFIXES and not _placeish(prev, gaz):
+            if (lower not in COMMON and lower not in PLACE_PREFIXES
+                    and not _placeish(prev, gaz, placeish)):
                 # "Adam Morrow" opening a line is a name; "Like Moscow, ..." is not.
                 name = text[toks[i][0]:toks[j - 1][1]]
-                if not (_sentence_start(text, ps) and _placeish(name, gaz)):
+                if not (_sentence_start(text, ps) and _placeish(name, gaz, placeish)):
                     return True
     if j < len(toks):
         ns, ne = toks[j]
@@ -306,16 +299,29 @@ def _demonym_in_name(text: str, toks, i: int, gaz: Gazetteer) -> bool:
     return False
 
 
-def _title_case_line(text: str, pos: int) -> bool:
-    """Tell whether the line around ``pos`` is a headline in Title Case."""
+def _title_case_line(text: str, pos: int, seen: dict[tuple[int, int], bool] | None = None,
+                     ) -> bool:
+    """Tell whether the line around ``pos`` is a headline in Title Case.
+
+    ``seen`` remembers the answer per line for the other names on it.
+
+    Examples
+    --------
+    >>> _title_case_line("Quakes Kill Tens of Thousands in Turkey\\nTalks in Moscow.", 34)
+    True
+    """
     start = text.rfind("\n", max(0, pos - 300), pos) + 1
     end = text.find("\n", pos, pos + 300)
     if start == 0 and pos > 300 or end < 0 and len(text) - pos > 300:
         return False  # a line this long is a paragraph, not a headline
-    words = [w for w in text[start:end if end >= 0 else len(text)].split() if len(w) > 3]
-    if len(words) < 4:
-        return False
-    return sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+    line = (start, end if end >= 0 else len(text))
+    if seen is not None and line in seen:
+        return seen[line]
+    words = [w for w in text[line[0]:line[1]].split() if len(w) > 3]
+    title = len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+    if seen is not None:
+        seen[line] = title
+    return title
 
 
 def _shouted(text: str, toks, i: int) -> bool:
@@ -324,7 +330,8 @@ def _shouted(text: str, toks, i: int) -> bool:
     return sum(w.isupper() and len(w) > 1 for w in near) >= 3
 
 
-def _judge(text: str, toks, i: int, j: int, end: int, gaz: Gazetteer) -> Span | None:
+def _judge(text: str, toks, i: int, j: int, end: int, gaz: Gazetteer,
+           lines: dict[tuple[int, int], bool], placeish: dict[str, bool]) -> Span | None:
     s = toks[i][0]
     surface = text[s:end]
     key = norm(surface)
@@ -335,7 +342,7 @@ def _judge(text: str, toks, i: int, j: int, end: int, gaz: Gazetteer) -> Span | 
             return None
         if surface.isupper() and len(surface) > 4 and _shouted(text, toks, i):
             return None  # a word of a headline in capitals, not a name
-    if _inside_name(text, toks, i, j, gaz):
+    if _inside_name(text, toks, i, j, gaz, placeish):
         return None
     hint = ""
     if j < len(toks):
@@ -354,5 +361,5 @@ def _judge(text: str, toks, i: int, j: int, end: int, gaz: Gazetteer) -> Span | 
     if i > 0 and text[toks[i - 1][1]:s].strip() == ",":
         cue = True
     return Span(s, end, key, feature_hint=hint, cue=cue, sentence_start=start_of_sentence,
-                headline=_title_case_line(text, s))
+                headline=_title_case_line(text, s, lines))
 

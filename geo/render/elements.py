@@ -10,8 +10,11 @@ rendered script as a new Jinja template.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
+import folium
 from branca.element import Element, MacroElement
+from folium.map import Layer
 from folium.template import Template
 
 from geo.render.escape import script_json
@@ -244,3 +247,34 @@ class Legend(MacroElement):
         self.html = html_text
         self.html_json = script_json(html_text)
         self.position = position
+
+
+class OrderedLayerControl(folium.LayerControl):
+    """folium's layer control, listing the overlays named in ``first`` first, in that order.
+
+    folium lists overlays in the order they were added to the map, which is also the
+    order they are drawn in (each on top of the ones before). The event layers are drawn
+    in the reverse of the legend's order, so the legend's first (violent) layers lie on
+    top and the large catalog quakes underneath; this lists them as the legend does.
+    """
+
+    def __init__(self, first: Sequence[str] = (), *, position: str = "topright",
+                 collapsed: bool = True) -> None:
+        super().__init__(position=position, collapsed=collapsed)
+        self.first = list(first)
+
+    def render(self, **kwargs: object) -> str:
+        """Collect the map's layers as folium does, in ``first``'s order, and render."""
+        self.reset()
+        rank = {name: i for i, name in enumerate(self.first)}
+        assert self._parent is not None, "add the control to a map first"
+        layers = [item for item in self._parent._children.values()
+                  if isinstance(item, Layer) and item.control]
+        # sorted() is stable: layers not named in ``first`` keep folium's order, last.
+        for item in sorted(layers, key=lambda layer: rank.get(layer.layer_name, len(rank))):
+            if item.overlay:
+                self.overlays[item.layer_name] = item.get_name()
+            else:
+                self.base_layers[item.layer_name] = item.get_name()
+        # Skip folium.LayerControl.render, which would collect them again, unordered.
+        return MacroElement.render(self, **kwargs)

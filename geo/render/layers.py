@@ -17,7 +17,13 @@ import folium
 from folium.plugins import MarkerCluster
 
 from geo.model import EVENT_TYPES, Event
-from geo.render.elements import SHAPES, DensityCells, EventMarkers, UncertaintyCircles
+from geo.render.elements import (
+    SHAPES,
+    DensityCells,
+    EventMarkers,
+    OrderedLayerControl,
+    UncertaintyCircles,
+)
 from geo.render.escape import esc
 from geo.render.popups import popup_html, tooltip_text
 from geo.render.styles import (
@@ -46,9 +52,33 @@ def event_counts(points: Sequence[Event], weights: Mapping[str, int]) -> Counter
 
 
 def layer_order(events: Sequence[Event]) -> list[str]:
-    """Return the event types present, in the order of ``EVENT_TYPES`` (others last)."""
+    """Return the event types present in the legend's order: ``EVENT_TYPES``'s, others last.
+
+    The map draws the layers in the reverse order (``draw_order``), so the first lie on
+    top.
+    """
     present = {e.event_type for e in events}
     return [t for t in EVENT_TYPES if t in present] + sorted(present - set(EVENT_TYPES))
+
+
+def draw_order(order: Sequence[str]) -> list[str]:
+    """Return the order to add layers to the map in: the legend's first drawn last, on top.
+
+    Violent events then stay clickable over strategic developments, and the large
+    markers of catalog quakes lie underneath everything.
+
+    Examples
+    --------
+    >>> draw_order(["strike", "protest", "earthquake"])
+    ['earthquake', 'protest', 'strike']
+    """
+    return list(reversed(order))
+
+
+def layer_control(order: Sequence[str]) -> OrderedLayerControl:
+    """Return the layer control, listing the event layers in the legend's ``order``."""
+    return OrderedLayerControl([layer_style(t).label for t in order], collapsed=False,
+                               position="topright")
 
 
 def event_layer(event_type: str, events: list[Event], urls: dict[str, str],

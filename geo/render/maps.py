@@ -5,13 +5,14 @@
 - a local country-outline layer as the default base (``geo/data/basemap``), and OpenStreetMap
   and CartoDB tiles as base options that load only when online;
 - one overlay per event type present, each in its own colour and symbol (circle, square,
-  star, cross, diamond, triangle), drawn on one canvas; catalog quakes are sized by
+  star, cross, diamond, triangle), drawn on one canvas in the reverse of the legend's
+  order (violent events on top, catalog quakes underneath); catalog quakes are sized by
   magnitude; events placed only to a region (``geo_precision`` 2-3) get a light circle
   of ``uncertainty_km`` around a small centre marker instead of a false pin-point;
   planned and denied events are hollow;
 - Leaflet.markercluster for a layer of more than ``cluster_threshold`` events, and a
   density overlay (off at start) for the heat-map view;
-- a layer control and a legend.
+- a layer control and a legend, both in the legend's order (``geo.model.EVENT_TYPES``).
 
 Every text that comes from an article is HTML-escaped (``geo.render.popups``) and reaches the
 page as a JSON string (``geo.render.elements.script_json``), never as markup spliced into
@@ -88,7 +89,15 @@ from geo.model import Event
 from geo.render.assets import asset_urls, load_basemap
 from geo.render.elements import Legend, _DataElement, _MapSupport
 from geo.render.escape import script_json
-from geo.render.layers import density_layer, event_counts, event_layer, layer_order, legend_html
+from geo.render.layers import (
+    density_layer,
+    draw_order,
+    event_counts,
+    event_layer,
+    layer_control,
+    layer_order,
+    legend_html,
+)
 from geo.render.styles import OUTLINE_STYLE
 
 ST_FOLIUM_ASSET_BASE_URL = "../../app/static"
@@ -133,13 +142,13 @@ def build_map(
     drawn = [e for e in events if math.isfinite(e.lat) and math.isfinite(e.lon)]
     m = base_map(asset_base_url=asset_base_url, tiles=tiles)
     order = layer_order(drawn)
-    for event_type in order:
+    for event_type in draw_order(order):
         event_layer(event_type, [e for e in drawn if e.event_type == event_type], urls,
                     cluster_threshold, weights).add_to(m)
     if drawn:
         density_layer(drawn, weights).add_to(m)
     m.add_child(Legend(legend_html(event_counts(drawn, weights), order, drawn, weights)))
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    layer_control(order).add_to(m)
     _fit(m, drawn)
     return m
 
@@ -272,7 +281,7 @@ def build_map_parts(events: Sequence[Event], *,
     base = base_map(asset_base_url=asset_base_url, tiles=tiles, with_clusters=True)
     order = layer_order(drawn)
     layers = [event_layer(t, [e for e in drawn if e.event_type == t], urls, cluster_threshold,
-                          weights) for t in order]
+                          weights) for t in draw_order(order)]
     if drawn:
         layers.append(density_layer(drawn, weights))
     names = [layer.layer_name for layer in layers]
@@ -280,5 +289,4 @@ def build_map_parts(events: Sequence[Event], *,
     view = folium.FeatureGroup(name="view", control=False)
     view.add_child(ViewUpdate(names, [layer.layer_name for layer in layers if not layer.show],
                               legend, view_bounds(drawn)))
-    control = folium.LayerControl(collapsed=False, position="topright")
-    return MapParts(base=base, layers=[*layers, view], control=control)
+    return MapParts(base=base, layers=[*layers, view], control=layer_control(order))

@@ -41,19 +41,58 @@ def _precision_text(event: Event) -> str:
     return f"{text} (precision {event.geo_precision})".lstrip(", ")
 
 
+def fatalities_text(fatalities: int | None) -> str:
+    """Return a fatality count as the popup says it ("" when the text does not say).
+
+    Examples
+    --------
+    >>> fatalities_text(None), fatalities_text(0), fatalities_text(1200)
+    ('', 'none reported', '1,200')
+    """
+    if fatalities is None:
+        return ""
+    return f"{fatalities:,}" if fatalities else "none reported"
+
+
+def actor_rows(event: Event) -> list[tuple[str, str]]:
+    """Return ``(label, text)`` of the event's actors and fatalities that the text gives.
+
+    actor1 acted; actor2 was targeted or fought back or, in talks, is the other party.
+
+    Examples
+    --------
+    >>> import datetime as dt
+    >>> from geo.model import Event
+    >>> talks = Event("d1", "diplomacy", None, None, "occurred", None, "published", "Ankara",
+    ...     39.9, 32.9, None, "TR", "", 1, 5.0, "Talks.", 0, 6, "a1", "T", None, None, 0.9,
+    ...     actor1="Turkey", actor2="Syria", fatalities=0)
+    >>> actor_rows(talks)
+    [('Actor', 'Turkey'), ('With', 'Syria'), ('Fatalities', 'none reported')]
+    """
+    rows = []
+    if event.actor1:
+        rows.append(("Actor", event.actor1))
+    if event.actor2:
+        rows.append(("With" if event.event_type == "diplomacy" else "Against", event.actor2))
+    if event.fatalities is not None:
+        rows.append(("Fatalities", fatalities_text(event.fatalities)))
+    return rows
+
+
 def popup_html(event: Event) -> str:
     """Return the popup of one event as HTML, with every text field escaped.
 
     Shows the type and status, date and its precision, place and location precision,
-    the quake's magnitude (for catalog quakes), the evidence sentence, and the article
-    title, linked to the source only when the URL is http(s).
+    the actors and fatalities (when the text gives them), the quake's magnitude (for
+    catalog quakes), the evidence sentence, and the article title, linked to the source
+    only when the URL is http(s).
     """
     style = layer_style(event.event_type)
     head = f'<b style="color:{style.color}">{esc(style.label)}</b>'
     if event.status != "occurred":
         head += f" &middot; <i>{esc(event.status)}</i>"
     rows = [("Date", _date_text(event)), ("Place", _place_text(event)),
-            ("Location", _precision_text(event))]
+            ("Location", _precision_text(event)), *actor_rows(event)]
     if event.magnitude is not None:
         quake = f"M {event.magnitude:.1f}"
         if event.depth_km is not None:

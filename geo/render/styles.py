@@ -19,13 +19,23 @@ class LayerStyle:
     shape: str  # "circle" or a key of SHAPES
 
 
+# In the legend's order (geo.model.EVENT_TYPES). The symbol tells the family (stars:
+# explosions and remote violence; crosses: violence against people; triangles: crowds;
+# squares: strategic developments), the colour the layer within it. Layers sharing a
+# symbol differ in lightness and on the blue-yellow axis, which colour-blind readers
+# (deuteranopia, protanopia) keep: red and near-black stars, purple and dark red
+# crosses, magenta and dark orange triangles, green and teal squares.
 LAYER_STYLES: dict[str, LayerStyle] = {
-    "earthquake": LayerStyle("Earthquakes", "#e66101", "circle"),
-    "military_base": LayerStyle("Military bases", "#1b7837", "square"),
-    "strike": LayerStyle("Strikes", "#d7191c", "star"),
     "armed_clash": LayerStyle("Armed clashes", "#7b3294", "cross"),
-    "diplomacy": LayerStyle("Diplomacy", "#2166ac", "diamond"),
+    "strike": LayerStyle("Strikes", "#d7191c", "star"),
+    "explosion": LayerStyle("Bombs and IEDs", "#252525", "star"),
+    "violence_against_civilians": LayerStyle("Violence against civilians", "#67001f", "cross"),
+    "riot": LayerStyle("Riots", "#b35806", "triangle"),
     "protest": LayerStyle("Protests", "#c51b7d", "triangle"),
+    "military_base": LayerStyle("Military bases", "#1b7837", "square"),
+    "diplomacy": LayerStyle("Diplomacy", "#2166ac", "diamond"),
+    "strategic_development": LayerStyle("Other strategic developments", "#35978f", "square"),
+    "earthquake": LayerStyle("Earthquakes", "#e66101", "circle"),
 }
 DEFAULT_COLOR = "#525252"
 

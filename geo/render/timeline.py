@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from geo.render.styles import LAYER_STYLES, layer_style
 
 WIDTH, HEIGHT = 1000, 150  # the drawing's own units; it scales to the page's width
+LEGEND_ROW = 14  # the height of each further row of the legend
+LEGEND_RIGHT = 900  # legend entries end before this, left of "events per day"
 PLOT_TOP, PLOT_BOTTOM, PLOT_LEFT, PLOT_RIGHT = 8, 118, 40, 992
 DAY_BINS_UP_TO = 400  # days shown one bar each; weeks up to WEEK_BINS_UP_TO, then months
 WEEK_BINS_UP_TO = 5 * 366
@@ -68,6 +70,8 @@ def binned(per_day: Mapping[str, Mapping[dt.date, int]]) -> tuple[str, list[dt.d
 
 
 def _order(types: list[str]) -> list[str]:
+    # The legend's order (LAYER_STYLES follows geo.model.EVENT_TYPES): the first at the
+    # bottom of each bar and at the left of the legend.
     known = [t for t in LAYER_STYLES if t in types]
     return known + sorted(t for t in types if t not in LAYER_STYLES)
 
@@ -115,9 +119,22 @@ def timeline_svg(per_day: Mapping[str, Mapping[dt.date, int]], *, titles: bool =
             tips.append(f'<rect x="{x:.2f}" y="{PLOT_TOP}" width="{step:.2f}" '
                           f'height="{PLOT_BOTTOM - PLOT_TOP}" fill="transparent">'
                           f"<title>{tip}</title></rect>")
-    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
+    # The legend, each type's colour and total, wraps onto more rows when the types do
+    # not fit on one (ten layers' labels take about 1.5 widths); the drawing grows.
+    legend_rows: list[list[tuple[int, str]]] = [[]]
+    x = PLOT_LEFT
+    for t in types:
+        text = f"{layer_style(t).label} {sum(counts[t]):,}"
+        width = 24 + 7 * len(text)
+        if legend_rows[-1] and x + width > LEGEND_RIGHT:
+            legend_rows.append([])
+            x = PLOT_LEFT
+        legend_rows[-1].append((x, t))
+        x += width
+    height = HEIGHT + LEGEND_ROW * (len(legend_rows) - 1)
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
            'width="100%" role="img" aria-label="Events per day by type" '
-           'style="font:11px sans-serif;max-height:220px">']
+           f'style="font:11px sans-serif;max-height:{220 + 20 * (len(legend_rows) - 1)}px">']
     svg.append(f'<line x1="{PLOT_LEFT}" y1="{PLOT_BOTTOM}" x2="{PLOT_RIGHT}" '
                f'y2="{PLOT_BOTTOM}" stroke="#999"/>')
     svg.append(f'<text x="{PLOT_LEFT - 4}" y="{PLOT_TOP + 9}" text-anchor="end" '
@@ -132,14 +149,14 @@ def timeline_svg(per_day: Mapping[str, Mapping[dt.date, int]], *, titles: bool =
                f"{html.escape(_label(starts[0], unit))}</text>")
     svg.append(f'<text x="{PLOT_RIGHT}" y="{PLOT_BOTTOM + 14}" text-anchor="end" fill="#555">'
                f"{html.escape(_label(starts[-1], unit))}</text>")
-    x = PLOT_LEFT
-    for t in types:  # the legend: each type's colour and total
-        style = layer_style(t)
-        text = html.escape(f"{style.label} {sum(counts[t]):,}")
-        svg.append(f'<rect x="{x}" y="{HEIGHT - 11}" width="10" height="10" '
-                   f'fill="{html.escape(style.color)}"/>'
-                   f'<text x="{x + 14}" y="{HEIGHT - 2}" fill="#333">{text}</text>')
-        x += 24 + 7 * len(text)
+    for row, items in enumerate(legend_rows):
+        y = HEIGHT - 2 + LEGEND_ROW * row  # the text's baseline
+        for x, t in items:
+            style = layer_style(t)
+            text = html.escape(f"{style.label} {sum(counts[t]):,}")
+            svg.append(f'<rect x="{x}" y="{y - 9}" width="10" height="10" '
+                       f'fill="{html.escape(style.color)}"/>'
+                       f'<text x="{x + 14}" y="{y}" fill="#333">{text}</text>')
     svg.append(f'<text x="{PLOT_RIGHT}" y="{HEIGHT - 2}" text-anchor="end" fill="#555">'
                f"events per {unit}</text></svg>")
     return "".join(svg)

@@ -12,11 +12,21 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from geo.errors import InputError
-from geo.model import DATE_PRECISIONS, EVENT_TYPES, STATUSES, Article, BBox, Event, EventQuery
+from geo.model import (
+    ACLED_SUB_EVENT_TYPES,
+    DATE_PRECISIONS,
+    EVENT_TYPES,
+    STATUSES,
+    Article,
+    BBox,
+    Event,
+    EventQuery,
+)
 
 EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
 DATE_FIELDS = frozenset({"date", "published"})
@@ -62,7 +72,10 @@ CREATE TABLE IF NOT EXISTS events (
     magnitude REAL,
     depth_km REAL,
     usgs_id TEXT,
-    related_quake TEXT
+    related_quake TEXT,
+    actor1 TEXT,
+    actor2 TEXT,
+    fatalities INTEGER CHECK (fatalities >= 0)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS articles_text_hash ON articles (text_hash);
 CREATE INDEX IF NOT EXISTS events_lat_lon ON events (lat, lon);
@@ -86,17 +99,21 @@ MIGRATE_TO_2 = (
     "(SELECT min(rowid) FROM articles WHERE text_hash IS NOT NULL GROUP BY text_hash)",
 )
 
+# Schema version 2 -> 3: the actors and fatalities of events, unknown (NULL) for the
+# events stored before. Run only when the events table exists (a version 1 file may hold
+# articles alone; the table is then created whole).
+MIGRATE_TO_3 = (
+    "ALTER TABLE events ADD COLUMN actor1 TEXT",
+    "ALTER TABLE events ADD COLUMN actor2 TEXT",
+    "ALTER TABLE events ADD COLUMN fatalities INTEGER CHECK (fatalities >= 0)",
+)
+
 INSERT_EVENT = (
     f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) "
     f"VALUES ({', '.join('?' for _ in EVENT_FIELDS)}) "
     "ON CONFLICT (event_id) DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in EVENT_FIELDS[1:])
 )
-
-# The keyword arguments every read of the store accepts (see SQLiteStore.query).
-FILTER_NAMES = ("types", "since", "until", "country", "bbox", "statuses", "article_ids",
-                "min_precision")
-
 
 def parse_bbox(text: str) -> BBox:
     """Parse ``"W,S,E,N"`` (degrees, as in ``--bbox``) into a checked tuple.
@@ -119,12 +136,14 @@ def parse_bbox(text: str) -> BBox:
 
 
 def where_sql(query: EventQuery) -> tuple[str, list[Any]]:
-    """Build a WHERE clause (``""`` or ``" WHERE ..."``) and its parameters.
+    r"""Build a WHERE clause (``""`` or ``" WHERE ..."``) and its parameters.
 
     Examples
     --------
     >>> where_sql(EventQuery(max_precision=2, since="2023-03-01"))
     (' WHERE date >= ? AND geo_precision <= ?', ['2023-03-01', 2])
+    >>> where_sql(EventQuery(actor="50%"))[1]
+    ['%50\\%%', '%50\\%%']
     """
     clauses: list[str] = []
     params: list[Any] = []
@@ -161,7 +180,25 @@ def where_sql(query: EventQuery) -> tuple[str, list[Any]]:
     if query.max_precision < 3:
         clauses.append("geo_precision <= ?")
         params.append(query.max_precision)
+    if query.actor:
+        # A substring of either actor; LIKE ignores the case of ASCII letters, and the
+        # typed text's own % and _ are plain characters. Neither column is in the map's
+        # covering index: only a query with an actor reads the rows.
+        like = like_pattern(query.actor)
+        clauses.append("(actor1 LIKE ? ESCAPE '\\' OR actor2 LIKE ? ESCAPE '\\')")
+        params += [like, like]
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def like_pattern(text: str) -> str:
+    r"""Return a LIKE pattern (with ``ESCAPE '\'``) matching ``text`` anywhere, as written.
+
+    Examples
+    --------
+    >>> like_pattern("al_Sham 100%")
+    '%al\\_Sham 100\\%%'
+    """
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
 
 
 def iso(value: dt.date | None) -> str | None:
@@ -184,6 +221,21 @@ def event_row(event: Event) -> tuple[Any, ...]:
         )
     if not (math.isfinite(event.lat) and math.isfinite(event.lon)):
         raise InputError(f"event {event.event_id!r}: coordinates {event.lat}, {event.lon}")
+    sub_types = ACLED_SUB_EVENT_TYPES[event.event_type]
+    if event.acled_sub_event_type is not None and event.acled_sub_event_type not in sub_types:
+        raise InputError(
+            f"event {event.event_id!r}: ACLED sub_event_type {event.acled_sub_event_type!r} "
+            f"is not one of {event.event_type}'s {list(sub_types)}"
+        )
+    fatalities = event.fatalities
+    if fatalities is not None and (isinstance(fatalities, bool) or not isinstance(fatalities, int)
+                                   or fatalities < 0):
+        raise InputError(f"event {event.event_id!r}: fatalities must be a whole number "
+                         f"of 0 or more, or None (not said), got {fatalities!r}")
+    for name in ("actor1", "actor2"):
+        if not isinstance(getattr(event, name), str | None):
+            raise InputError(f"event {event.event_id!r}: {name} must be text or None, "
+                             f"got {getattr(event, name)!r}")
     return tuple(
         iso(getattr(event, name)) if name in DATE_FIELDS else getattr(event, name)
         for name in EVENT_FIELDS

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,6 +25,7 @@ from geo.store.sql import (
     EVENT_FIELDS,
     INSERT_EVENT,
     MIGRATE_TO_2,
+    MIGRATE_TO_3,
     SCHEMA,
     SCHEMA_VERSION_TABLE,
     article_from_row,
@@ -33,10 +33,11 @@ from geo.store.sql import (
     event_row,
     from_iso,
     iso,
+    like_pattern,
     where_sql,
 )
 
-SCHEMA_VERSION = 2  # 2: articles.text_hash
+SCHEMA_VERSION = 3  # 2: articles.text_hash; 3: events.actor1, actor2, fatalities
 # Waiting this long for another writer's lock is far more than one article needs.
 BUSY_TIMEOUT_S = 60.0
 ALL = EventQuery()  # the query that restricts nothing
@@ -117,6 +118,11 @@ class SQLiteStore:
                 )
             if version is not None and version < 2:
                 for statement in MIGRATE_TO_2:
+                    conn.execute(statement)
+            if version is not None and version < 3 and conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'"
+            ).fetchone():
+                for statement in MIGRATE_TO_3:
                     conn.execute(statement)
             for statement in SCHEMA.split(";"):
                 if statement.strip():
@@ -325,7 +331,7 @@ class SQLiteStore:
             At most this many sources besides ``ids``.
         """
         chosen = list(dict.fromkeys(ids))
-        like = "%" + re.sub(r"([\\%_])", r"\\\1", search) + "%"
+        like = like_pattern(search)
         grouped = (
             "SELECT e.article_id, coalesce(a.title, min(e.article_title)) AS src_title, "
             "max(e.date) AS newest FROM events e LEFT JOIN articles a ON a.id = e.article_id "

@@ -19,6 +19,17 @@ to", ...) is among the eight words before them. "last" before a month or weekday
 strictly before the base date's month or day. Week phrases keep day precision: "last
 week" is base - 7 days, "this week" the base date and "next week" base + 7 days, all with
 ``relative=True``.
+
+Dates outside what ``datetime.date`` holds (years 1 to 9999: "tomorrow" in a paper dated
+9999-12-31, "last month" in one dated January of year 1) are no dates: the mention is
+dropped, never an exception. A month name followed by a number that is neither a day
+nor a year the patterns accept ("in March 0000", "in March 2500") is no date either,
+rather than that month of the base date's year.
+
+Every sentence is checked once for the cheap features each pattern needs (a year's
+digits, a month's first three letters, a weekday, a relative word), and a pattern runs
+only on sentences that have its feature: the patterns with optional leading words try a
+match at every word, which made dates the costliest step of extracting a long article.
 """
 
 from __future__ import annotations
@@ -27,6 +38,8 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from geo.text.sentences import Words, lowered, words_back
 
 PRECISIONS = ("day", "month", "year")
 
@@ -51,8 +64,17 @@ _M = r"(?P<mon>(?:{})\b|(?:{})\b\.?)".format(
     "|".join(MONTH_NAMES), "|".join(sorted(_MONTH_ABBRS, key=len, reverse=True)))
 # A month alone must be spelled out: "in Jan Egeland's report" is no date.
 _MONTH_NAME = r"(?P<mon>(?:{})\b)".format("|".join(MONTH_NAMES))
-_D = r"(?P<day>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?!\d|[:.,]\d|-[a-z])"
-_Y = r"(?P<year>19\d\d|20\d\d|2100)(?!\d|%|s\b|[.,:]\d)"
+_DAY_DIGITS, _DAY_END = r"3[01]|[12]\d|0?[1-9]", r"(?:st|nd|rd|th)?(?!\d|[:.,]\d|-[a-z])"
+_YEAR_DIGITS, _YEAR_END = r"19\d\d|20\d\d|2100", r"(?!\d|%|s\b|[.,:]\d)"
+_D = rf"(?P<day>{_DAY_DIGITS}){_DAY_END}"
+_Y = rf"(?P<year>{_YEAR_DIGITS}){_YEAR_END}"
+# After a month name, a number that is neither a day nor a year ("March 0000", "March
+# 32 people"), or four digits after a comma that are no year and no quantity ("March,
+# 0000."): the month is not a date of the base date's year.
+_A_DAY = rf"(?:{_DAY_DIGITS}){_DAY_END}"
+_A_YEAR = rf"(?:{_YEAR_DIGITS}){_YEAR_END}"
+_BAD_NUMBER_AFTER = (rf"\s+(?:of\s+)?(?!{_A_DAY}|{_A_YEAR})\d"
+                     rf"|,\s*(?:of\s+)?(?!{_A_YEAR})\d{{4}}(?!\d|\s+[a-z])")
 _MOD = r"(?i:last|next|this|coming|upcoming|early|late|mid)"
 _FUTURE_MODS = {"next", "coming", "upcoming"}
 
@@ -61,7 +83,7 @@ _DAY_MONTH = re.compile(rf"(?<![\d,.:/-])\b{_D}(?:\s+of)?\s+{_M}(?:,?\s+{_Y})?")
 _MONTH_YEAR = re.compile(rf"\b{_M},?\s+(?:of\s+)?{_Y}")
 _MONTH_ALONE = re.compile(
     rf"\b(?:(?P<pre>(?i:in|since|during|until|till|through|throughout|from|by|before|after))"
-    rf"\s+(?:the\s+)?)?(?:(?P<mod>{_MOD})[\s-]+)?{_MONTH_NAME}(?!['’]s)")
+    rf"\s+(?:the\s+)?)?(?:(?P<mod>{_MOD})[\s-]+)?{_MONTH_NAME}(?!['’]s|{_BAD_NUMBER_AFTER})")
 _WEEKDAY = re.compile(
     r"\b(?:(?P<mod>(?i:last|next|this|coming|upcoming))\s+)?"
     r"(?P<wd>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
@@ -79,15 +101,18 @@ _RELATIVE = re.compile(
     r"\s+(?P<agounit>day|week|month|year)s?\s+ago)\b")
 # "backed by 2000 troops": a year after by/before/after must not run on into a lower-case word.
 _QUANTITY_PREPS = {"by", "before", "after"}
+_LOWER_WORD_NEXT = re.compile(r"\s+[a-z]")
 _FUTURE_CUE = re.compile(
     r"(?i)\b(?:will|shall|scheduled|expected|slated|planned|set\s+to|to\s+be\s+held"
     r"|due\s+to\s+be|upcoming)\b|['’]ll\b")
-# Any date needs one of these; most sentences have none and return at once.
-_PREFILTER = re.compile(
-    r"\d|\b(?:{}|Mon|Tue|Wed|Thu|Fri|Sat|Sun)|(?i:day|night|tomorrow"
-    r"|morning|afternoon|evening|week|month|year)".format("|".join(_MONTH_ABBRS | {"May": 5})))
-
-
+# What each pattern cannot match without (see ``_features``). The relative words are
+# looked for in the lower-cased sentence, where a plain search is several times faster
+# than a case-insensitive one.
+_HAS_YEAR = re.compile(r"19\d\d|20\d\d|2100")
+_HAS_MONTH = re.compile("|".join(sorted({name[:3] for name in MONTHS})))
+_HAS_MONTH_NAME = re.compile("|".join(MONTH_NAMES))
+_HAS_WEEKDAY = re.compile("|".join(_WEEKDAYS))
+_HAS_RELATIVE = re.compile("day|night|tomorrow|morning|afternoon|evening|week|month|year")
 @dataclass(frozen=True, slots=True)
 class DateMention:
     """A resolved date expression. ``sentence[start:end] == text``.
@@ -131,34 +156,103 @@ def find_dates(sentence: str, base: dt.date | None) -> list[DateMention]:
     """
     if isinstance(base, dt.datetime):
         base = base.date()
-    if not _PREFILTER.search(sentence):
+    features = _features(sentence)
+    if all(at is None for at in features.values()):
         return []
+    text = Words(sentence)
     found: list[DateMention] = []
-    for pattern, resolve in _RULES:
-        for match in pattern.finditer(sentence):
-            mention = resolve(match, sentence, base)
+    for pattern, resolve, needs, back in _RULES:
+        if any(features[need] is None for need in needs):
+            continue
+        # No match starts before the words that may lead up to the first place the
+        # pattern's feature appears: the scan starts there, not at the sentence's start
+        # (unless that is near: the scan costs less than finding the words).
+        at = features[needs[0]] or 0
+        start = words_back(sentence, at, back) if at > 48 else 0
+        for match in pattern.finditer(sentence, start):
+            mention = resolve(match, text, base)
             if mention is not None:
                 found.append(mention)
+    if not found:
+        return []
+    # Longest first, then leftmost; a mention overlapping one already kept is dropped.
+    # The characters kept are marked, so a check costs the mention's length, not the
+    # number of mentions kept (a long sentence can have thousands).
+    taken = bytearray(len(sentence))
     kept: list[DateMention] = []
     for m in sorted(found, key=lambda m: (m.start - m.end, m.start)):
-        if all(m.end <= k.start or m.start >= k.end for k in kept):
+        if taken.find(1, m.start, m.end) < 0:
+            taken[m.start:m.end] = b"\x01" * (m.end - m.start)
             kept.append(m)
     return sorted(kept, key=lambda m: m.start)
 
 
-def _mention(match: re.Match[str], group: str | int, date: dt.date, precision: str,
-             relative: bool, start: int | None = None) -> DateMention:
+def _features(sentence: str) -> dict[str, int | None]:
+    """Return where each feature the patterns need first appears, None where it does not.
+
+    Examples
+    --------
+    >>> {k: v for k, v in _features("Talks resume next week in Moscow.").items() if v}
+    {'relative': 18}
+    >>> {k: v for k, v in _features("On Feb. 6, 2023 quakes struck.").items() if v}
+    {'year': 11, 'month': 3}
+    """
+    low = lowered(sentence)
+    # With no lower-cased copy, the relative words may be anywhere: from the start.
+    relative = 0 if low is None else _first(_HAS_RELATIVE, low)
+    return {"year": _first(_HAS_YEAR, sentence), "month": _first(_HAS_MONTH, sentence),
+            "month name": _first(_HAS_MONTH_NAME, sentence),
+            "weekday": _first(_HAS_WEEKDAY, sentence), "relative": relative}
+
+
+def _first(pattern: re.Pattern[str], text: str) -> int | None:
+    match = pattern.search(text)
+    return None if match is None else match.start()
+
+
+def _mention(match: re.Match[str], group: str | int, date: dt.date | None, precision: str,
+             relative: bool, start: int | None = None) -> DateMention | None:
+    if date is None:
+        return None  # outside the calendar datetime.date holds
     start = match.start(group) if start is None else start
     end = match.end(group)
     return DateMention(start, end, match.string[start:end], date, precision, relative)
+
+
+def _date(year: int, month: int, day: int) -> dt.date | None:
+    """Return the date, or None when it does not exist or is outside years 1-9999.
+
+    Examples
+    --------
+    >>> _date(2023, 2, 29), _date(10000, 1, 1), _date(2024, 2, 29)
+    (None, None, datetime.date(2024, 2, 29))
+    """
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _shift(base: dt.date, days: int) -> dt.date | None:
+    """Return ``base`` moved by ``days``, or None past the ends of the calendar.
+
+    Examples
+    --------
+    >>> _shift(dt.date(9999, 12, 31), 1) is None, _shift(dt.date(2023, 3, 27), -7)
+    (True, datetime.date(2023, 3, 20))
+    """
+    try:
+        return base + dt.timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 def _month(match: re.Match[str]) -> int:
     return MONTHS[match["mon"].rstrip(".")]
 
 
-def _wants_future(sentence: str, start: int) -> bool:
-    return bool(_FUTURE_CUE.search(" ".join(sentence[:start].split()[-8:])))
+def _wants_future(text: Words, start: int) -> bool:
+    return bool(_FUTURE_CUE.search(text.before(start, 8)))
 
 
 def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
@@ -170,6 +264,8 @@ def _yearless(month: int, day: int, base: dt.date, future: bool) -> dt.date | No
     """The month/day nearest `base` on the preferred side (on the base date counts)."""
     step = 1 if future else -1
     for year in range(base.year, base.year + 9 * step, step):  # nine years reach a Feb 29
+        if not dt.MINYEAR <= year <= dt.MAXYEAR:
+            return None
         try:
             date = dt.date(year, month, day)
         except ValueError:
@@ -181,33 +277,30 @@ def _yearless(month: int, day: int, base: dt.date, future: bool) -> dt.date | No
     return None
 
 
-def _day_date(match: re.Match[str], sentence: str, base: dt.date | None,
+def _day_date(match: re.Match[str], text: Words, base: dt.date | None,
               month: int) -> DateMention | None:
     day = int(match["day"])
     if match["year"]:
-        try:
-            return _mention(match, 0, dt.date(int(match["year"]), month, day), "day", False)
-        except ValueError:
-            return None
+        return _mention(match, 0, _date(int(match["year"]), month, day), "day", False)
     if base is None:
         return None
-    date = _yearless(month, day, base, _wants_future(sentence, match.start()))
-    return None if date is None else _mention(match, 0, date, "day", True)
+    date = _yearless(month, day, base, _wants_future(text, match.start()))
+    return _mention(match, 0, date, "day", True)
 
 
-def _month_day(match: re.Match[str], sentence: str, base: dt.date | None) -> DateMention | None:
-    return _day_date(match, sentence, base, _month(match))
+def _month_day(match: re.Match[str], text: Words, base: dt.date | None) -> DateMention | None:
+    return _day_date(match, text, base, _month(match))
 
 
-def _numeric(match: re.Match[str], sentence: str, base: dt.date | None) -> DateMention | None:
-    return _day_date(match, sentence, base, int(match["m"]))
+def _numeric(match: re.Match[str], text: Words, base: dt.date | None) -> DateMention | None:
+    return _day_date(match, text, base, int(match["m"]))
 
 
-def _month_year(match: re.Match[str], sentence: str, base: dt.date | None) -> DateMention:
-    return _mention(match, 0, dt.date(int(match["year"]), _month(match), 1), "month", False)
+def _month_year(match: re.Match[str], text: Words, base: dt.date | None) -> DateMention | None:
+    return _mention(match, 0, _date(int(match["year"]), _month(match), 1), "month", False)
 
 
-def _month_alone(match: re.Match[str], sentence: str, base: dt.date | None) -> DateMention | None:
+def _month_alone(match: re.Match[str], text: Words, base: dt.date | None) -> DateMention | None:
     pre, mod = (match["pre"] or "").lower(), (match["mod"] or "").lower()
     if base is None or not (pre or mod):
         return None
@@ -221,71 +314,72 @@ def _month_alone(match: re.Match[str], sentence: str, base: dt.date | None) -> D
         year = base.year + (month <= base.month)
     elif mod == "last":
         year = base.year - (month >= base.month)
-    elif _wants_future(sentence, match.start()):
+    elif _wants_future(text, match.start()):
         year = base.year + (month < base.month)
     else:
         year = base.year - (month > base.month)
     start = match.start("mod") if mod else match.start("mon")
-    return _mention(match, "mon", dt.date(year, month, 1), "month", True, start)
+    return _mention(match, "mon", _date(year, month, 1), "month", True, start)
 
 
-def _weekday(match: re.Match[str], sentence: str, base: dt.date | None) -> DateMention | None:
+def _weekday(match: re.Match[str], text: Words, base: dt.date | None) -> DateMention | None:
     if base is None:
         return None
-    words = sentence[:match.start()].split()
-    if words and words[-1].lower() in _NAMED_DAYS:
+    if text.before(match.start(), 1).lower() in _NAMED_DAYS:
         return None
     mod = (match["mod"] or "").lower()
     wanted = _WEEKDAYS[match["wd"]]
-    if mod in _FUTURE_MODS or (mod != "last" and _wants_future(sentence, match.start())):
+    if mod in _FUTURE_MODS or (mod != "last" and _wants_future(text, match.start())):
         ahead = (wanted - base.weekday()) % 7 or (7 if mod in _FUTURE_MODS else 0)
-        date = base + dt.timedelta(days=ahead)
+        date = _shift(base, ahead)
     else:
         back = (base.weekday() - wanted) % 7 or (7 if mod == "last" else 0)
-        date = base - dt.timedelta(days=back)
+        date = _shift(base, -back)
     return _mention(match, 0, date, "day", True)
 
 
-def _year(match: re.Match[str], sentence: str, base: dt.date | None) -> DateMention | None:
+def _year(match: re.Match[str], text: Words, base: dt.date | None) -> DateMention | None:
     pre, part = (match["pre"] or "").lower(), match["part"]
     if not (pre or part):
         return None
-    if pre in _QUANTITY_PREPS and re.match(r"\s+[a-z]", sentence[match.end():]):
+    if pre in _QUANTITY_PREPS and _LOWER_WORD_NEXT.match(text.text, match.end()):
         return None
     start = match.start("part") if part else match.start("year")
-    return _mention(match, "year", dt.date(int(match["year"]), 1, 1), "year", False, start)
+    return _mention(match, "year", _date(int(match["year"]), 1, 1), "year", False, start)
 
 
-def _relative(match: re.Match[str], sentence: str, base: dt.date | None) -> DateMention | None:
+def _relative(match: re.Match[str], text: Words, base: dt.date | None) -> DateMention | None:
     if base is None:
         return None
     word = " ".join((match["word"] or "").lower().split())
     if word:
         days = {"yesterday": -1, "tomorrow": 1, "last night": -1}.get(word, 0)
-        return _mention(match, 0, base + dt.timedelta(days=days), "day", True)
+        return _mention(match, 0, _shift(base, days), "day", True)
     if match["unit"]:
         unit, n = match["unit"].lower(), {"last": -1, "this": 0, "next": 1}[match["mod"].lower()]
     else:
         unit, count = match["agounit"].lower(), match["n"].lower()
         n = -(int(count) if count.isdigit() else _NUMBER_WORDS[count])
     if unit in ("day", "week"):
-        return _mention(match, 0, base + dt.timedelta(days=n * (7 if unit == "week" else 1)),
-                        "day", True)
+        return _mention(match, 0, _shift(base, n * (7 if unit == "week" else 1)), "day", True)
     if unit == "month":
         year, month = _add_months(base.year, base.month, n)
-        return _mention(match, 0, dt.date(year, month, 1), "month", True)
-    return _mention(match, 0, dt.date(base.year + n, 1, 1), "year", True)
+        return _mention(match, 0, _date(year, month, 1), "month", True)
+    return _mention(match, 0, _date(base.year + n, 1, 1), "year", True)
 
 
-_Resolver = Callable[[re.Match[str], str, dt.date | None], DateMention | None]
-_RULES: tuple[tuple[re.Pattern[str], _Resolver], ...] = (
-    (_ISO, _numeric),
-    (_US, _numeric),
-    (_MONTH_DAY, _month_day),
-    (_DAY_MONTH, _month_day),
-    (_MONTH_YEAR, _month_year),
-    (_MONTH_ALONE, _month_alone),
-    (_WEEKDAY, _weekday),
-    (_YEAR, _year),
-    (_RELATIVE, _relative),
+_Resolver = Callable[[re.Match[str], Words, dt.date | None], DateMention | None]
+# Each pattern with its resolver, the features (``_features``) it cannot match without,
+# and how many words a match can have before the first of them: "3/27/" before a year is
+# one word; "in the mid-" before a month three; "end of the early " before a year four.
+_RULES: tuple[tuple[re.Pattern[str], _Resolver, tuple[str, ...], int], ...] = (
+    (_ISO, _numeric, ("year",), 0),
+    (_US, _numeric, ("year",), 1),
+    (_MONTH_DAY, _month_day, ("month",), 0),
+    (_DAY_MONTH, _month_day, ("month",), 2),
+    (_MONTH_YEAR, _month_year, ("month", "year"), 0),
+    (_MONTH_ALONE, _month_alone, ("month name",), 3),
+    (_WEEKDAY, _weekday, ("weekday",), 1),
+    (_YEAR, _year, ("year",), 4),
+    (_RELATIVE, _relative, ("relative",), 2),
 )

@@ -47,6 +47,7 @@ def event_rows(events: Sequence[Event]) -> list[dict]:
         {
             "date": e.date, "type": e.event_type, "status": e.status, "place": e.place,
             "country": e.country_code, "precision": e.geo_precision,
+            "actor1": e.actor1, "actor2": e.actor2, "fatalities": e.fatalities,
             "magnitude": e.magnitude, "evidence": e.evidence, "article": e.article_title,
             "source": safe_url(e.source_url), "event_id": e.event_id,
         }

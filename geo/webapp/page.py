@@ -26,6 +26,8 @@ from geo.model import EVENT_TYPES, STATUSES, Article, Event, EventQuery, Failure
 from geo.render.assets import install_static_assets
 from geo.render.escape import safe_url
 from geo.render.maps import build_map_parts
+from geo.render.popups import actor_rows
+from geo.render.styles import layer_style
 from geo.render.timeline import timeline_svg
 from geo.store import StoreSummary, default_store_path, open_store
 from geo.webapp import access, state, worker
@@ -97,7 +99,11 @@ def sidebar(url: str, version: str, opts: StoreSummary, initial: EventQuery) -> 
             "Dates", value=(initial.since or opts.first, initial.until or opts.last),
             key="dates")
     types = st.sidebar.multiselect("Event types", list(EVENT_TYPES), default=initial.types,
-                                   key="types")
+                                   format_func=lambda key: layer_style(key).label, key="types")
+    actor = st.sidebar.text_input(
+        "Actor", value=initial.actor, key="actor", placeholder="part of a name: Houthi",
+        help="Events whose actor (who acted, or who was targeted or fought back) contains "
+             "this text, in any case.")
     countries = st.sidebar.multiselect(
         "Countries", opts.countries,
         default=[c for c in initial.countries if c in opts.countries], key="countries")
@@ -120,7 +126,7 @@ def sidebar(url: str, version: str, opts: StoreSummary, initial: EventQuery) -> 
         format_func=state.PRECISION_LABELS.get, key="precision")
     chosen = EventQuery(types=tuple(types), countries=tuple(countries),
                         articles=tuple(articles), statuses=tuple(statuses),
-                        max_precision=precision)
+                        max_precision=precision, actor=actor)
     if span and opts.first and tuple(span) != (opts.first, opts.last):
         chosen = state.with_dates(chosen, span)
     return chosen
@@ -254,6 +260,9 @@ def details(events: list[Event], event_id: str | None) -> None:
     # st.text never renders Markdown or HTML: article text reaches the page as text.
     st.text(f"{event.event_type} · {event.status} · {event.date or 'undated'} "
             f"({event.date_precision}) · {event.place} · precision {event.geo_precision}")
+    who = actor_rows(event)
+    if who:
+        st.text(" · ".join(f"{label.lower()}: {text}" for label, text in who))
     st.text(event.evidence)
     st.text(f"Source: {event.article_title}")
     url = safe_url(event.source_url)
@@ -330,6 +339,9 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
             st.caption(f"The newest {len(data.latest):,} of {data.count:,} events; the "
                        "downloads hold every filtered event.")
         table = pd.DataFrame(dashboard.event_rows(data.latest))
+        if len(table):
+            # A count with gaps (not said) stays whole numbers, not 3.0 and NaN.
+            table = table.astype({"fatalities": "Int64"})
         picked = st.dataframe(table, hide_index=True, on_select="rerun",
                               selection_mode="single-row", key="table",
                               column_config={"source": st.column_config.LinkColumn("source")})

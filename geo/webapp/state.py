@@ -1,7 +1,7 @@
 """The page's state in the URL: an ``EventQuery`` <-> query-string parameters.
 
 The query string uses the ``EventQuery`` field names (``types``, ``since``, ``until``,
-``countries``, ``articles``, ``statuses``, ``max_precision``, ``bbox``), so one concept
+``countries``, ``articles``, ``statuses``, ``max_precision``, ``actor``), so one concept
 has one name from the link to SQL. Links made before these names (``status``,
 ``precision``) still read.
 """
@@ -19,7 +19,8 @@ from geo.model import EVENT_TYPES, GEO_PRECISIONS, STATUSES, EventQuery
 PRECISION_LABELS = {1: "towns and sites only", 2: "up to regions", 3: "everything"}
 # Earlier names of query-string keys, still read.
 _ALIASES = {"status": "statuses", "precision": "max_precision"}
-_KEYS = {"since", "until", "types", "countries", "articles", "statuses", "max_precision"}
+_KEYS = {"since", "until", "types", "countries", "articles", "statuses", "max_precision",
+         "actor"}
 # Query-string keys Streamlit itself reads.
 _STREAMLIT_KEYS = {"embed", "embed_options"}
 
@@ -60,6 +61,8 @@ def query_from_params(params: Mapping[str, str]) -> EventQuery:
     ('strike',)
     >>> query_from_params({"precision": "2"}).max_precision
     2
+    >>> query_from_params({"actor": " Houthi forces "}).actor
+    'Houthi forces'
     """
     return parse_params(params).query
 
@@ -99,6 +102,7 @@ def parse_params(params: Mapping[str, str]) -> ParsedQuery:
         articles=_split(params.get("articles")),
         statuses=kept("statuses", lambda s: s in STATUSES, "status"),
         max_precision=_precision(raw_precision),
+        actor=params.get("actor") or "",
     )
     return ParsedQuery(query, tuple(notes))
 
@@ -144,8 +148,8 @@ def query_to_params(query: EventQuery) -> dict[str, str]:
 
     Examples
     --------
-    >>> query_to_params(EventQuery(types=("strike",), max_precision=2))
-    {'types': 'strike', 'max_precision': '2'}
+    >>> query_to_params(EventQuery(types=("strike",), max_precision=2, actor="Houthi"))
+    {'types': 'strike', 'max_precision': '2', 'actor': 'Houthi'}
     """
     out = {}
     if query.since:
@@ -158,6 +162,8 @@ def query_to_params(query: EventQuery) -> dict[str, str]:
             out[key] = ",".join(values)
     if query.max_precision < 3:
         out["max_precision"] = str(query.max_precision)
+    if query.actor:
+        out["actor"] = query.actor
     return out
 
 

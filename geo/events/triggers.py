@@ -1,0 +1,251 @@
+"""Trigger words: which words of a sentence report which kind of incident.
+
+Words are matched by lemma (simplemma, a maintained lemmatiser: "shelled", "shelling"
+and "shells" are all ``shell``), so inflected and passive forms need no listing.
+Phrases ("car bomb", "opened fire on", "took control of") are matched as regular
+expressions over the lower-cased sentence. Each trigger names our layer, an ACLED
+sub-event type and a rank: when one incident is reported with several words ("a
+roadside bomb exploded, killing three"), the most specific (highest rank) decides its
+type.
+
+Casualty words ("killed", "wounded", "died") are triggers of their own with the lowest
+rank: alone in a sentence they report an attack on civilians or a clash, by who was hit
+(``casualty_type``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Layer keys (geo.model.EVENT_TYPES) used below.
+CLASH, STRIKE, EXPLOSION = "armed_clash", "strike", "explosion"
+CIVILIANS, PROTEST, RIOT = "violence_against_civilians", "protest", "riot"
+STRATEGIC, DIPLOMACY, BASE, QUAKE = ("strategic_development", "diplomacy", "military_base",
+                                     "earthquake")
+
+# ACLED sub-event types.
+AIR, SHELLING = "Air/drone strike", "Shelling/artillery/missile attack"
+SUICIDE, IED, GRENADE, CHEMICAL = ("Suicide bomb", "Remote explosive/landmine/IED", "Grenade",
+                                   "Chemical weapon")
+ARMED_CLASH, REGAINS, OVERTAKES = ("Armed clash", "Government regains territory",
+                                   "Non-state actor overtakes territory")
+ATTACK, ABDUCTION, SEXUAL = "Attack", "Abduction/forced disappearance", "Sexual violence"
+PEACEFUL, INTERVENTION, EXCESSIVE = ("Peaceful protest", "Protest with intervention",
+                                     "Excessive force against protesters")
+VIOLENT_DEMO, MOB = "Violent demonstration", "Mob violence"
+AGREEMENT, ARRESTS, CHANGE = "Agreement", "Arrests", "Change to group/activity"
+DISRUPTED, BASE_SET_UP, LOOTING = ("Disrupted weapons use", "Headquarters or base established",
+                                   "Looting/property destruction")
+TRANSFER, OTHER = "Non-violent transfer of territory", "Other"
+
+CASUALTY_RANK = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A word or phrase of a sentence that reports an incident (offsets in the sentence)."""
+
+    start: int
+    end: int
+    layer: str
+    sub_type: str | None
+    rank: int  # higher: more specific; the incident's type comes from its top trigger
+
+    @property
+    def casualty(self) -> bool:
+        return self.rank == CASUALTY_RANK
+
+
+# Lemma -> (layer, sub-event type, rank). Lower-case lemmas as simplemma gives them.
+LEMMAS: dict[str, tuple[str, str | None, int]] = {
+    # Explosions/remote violence
+    "airstrike": (STRIKE, AIR, 85), "air-strike": (STRIKE, AIR, 85),
+    "warplane": (STRIKE, AIR, 84), "airplane": (STRIKE, AIR, 40),
+    "shell": (STRIKE, SHELLING, 80), "shelling": (STRIKE, SHELLING, 80),
+    "artillery": (STRIKE, SHELLING, 80), "mortar": (STRIKE, SHELLING, 80),
+    "rocket": (STRIKE, SHELLING, 78), "missile": (STRIKE, SHELLING, 78),
+    "bombard": (STRIKE, SHELLING, 78), "bombardment": (STRIKE, SHELLING, 78),
+    "ied": (EXPLOSION, IED, 90), "landmine": (EXPLOSION, IED, 90),
+    "explosive": (EXPLOSION, IED, 70), "explosion": (EXPLOSION, IED, 66),
+    "blast": (EXPLOSION, IED, 66), "detonate": (EXPLOSION, IED, 72),
+    "explode": (EXPLOSION, IED, 72), "bomb": (EXPLOSION, IED, 68),
+    "bombing": (EXPLOSION, IED, 68), "bomber": (EXPLOSION, IED, 68),
+    "grenade": (EXPLOSION, GRENADE, 88),
+    "sarin": (EXPLOSION, CHEMICAL, 92), "chlorine": (EXPLOSION, CHEMICAL, 60),
+    # A bare "strike"/"struck" or "drone" is an air strike unless the sentence says
+    # otherwise (a quake, a labour strike: see the phrases and geo.events.incidents).
+    "strike": (STRIKE, AIR, 40), "drone": (STRIKE, AIR, 45),
+    # Battles
+    "clash": (CLASH, ARMED_CLASH, 60), "fighting": (CLASH, ARMED_CLASH, 60),
+    "battle": (CLASH, ARMED_CLASH, 58), "firefight": (CLASH, ARMED_CLASH, 62),
+    "gunfight": (CLASH, ARMED_CLASH, 62), "skirmish": (CLASH, ARMED_CLASH, 60),
+    "offensive": (CLASH, ARMED_CLASH, 55), "ambush": (CLASH, ARMED_CLASH, 62),
+    "recapture": (CLASH, REGAINS, 74), "retake": (CLASH, REGAINS, 74),
+    "regain": (CLASH, REGAINS, 72), "liberate": (CLASH, REGAINS, 70),
+    "overrun": (CLASH, OVERTAKES, 74), "seize": (CLASH, OVERTAKES, 64),
+    "capture": (CLASH, OVERTAKES, 64),
+    # Violence against civilians
+    "murder": (CIVILIANS, ATTACK, 58), "massacre": (CIVILIANS, ATTACK, 62),
+    "behead": (CIVILIANS, ATTACK, 62), "execute": (CIVILIANS, ATTACK, 56),
+    "stab": (CIVILIANS, ATTACK, 56), "torture": (CIVILIANS, ATTACK, 56),
+    "assassinate": (CIVILIANS, ATTACK, 60), "assassination": (CIVILIANS, ATTACK, 60),
+    "abduct": (CIVILIANS, ABDUCTION, 76), "abduction": (CIVILIANS, ABDUCTION, 76),
+    "kidnap": (CIVILIANS, ABDUCTION, 76), "kidnapping": (CIVILIANS, ABDUCTION, 76),
+    "hostage": (CIVILIANS, ABDUCTION, 70), "rape": (CIVILIANS, SEXUAL, 80),
+    # Protests and riots
+    "protest": (PROTEST, PEACEFUL, 50), "protester": (PROTEST, PEACEFUL, 50),
+    "protestor": (PROTEST, PEACEFUL, 50), "demonstration": (PROTEST, PEACEFUL, 50),
+    "demonstrator": (PROTEST, PEACEFUL, 50), "rally": (PROTEST, PEACEFUL, 48),
+    "sit-in": (PROTEST, PEACEFUL, 50), "picket": (PROTEST, PEACEFUL, 46),
+    "vigil": (PROTEST, PEACEFUL, 40), "march": (PROTEST, PEACEFUL, 44),
+    "marcher": (PROTEST, PEACEFUL, 46), "demonstrate": (PROTEST, PEACEFUL, 48),
+    "riot": (RIOT, VIOLENT_DEMO, 66), "rioter": (RIOT, VIOLENT_DEMO, 66),
+    "lynch": (RIOT, MOB, 70), "mob": (RIOT, MOB, 64), "vandalize": (RIOT, VIOLENT_DEMO, 60),
+    # Strategic developments
+    "arrest": (STRATEGIC, ARRESTS, 45), "detain": (STRATEGIC, ARRESTS, 44),
+    "apprehend": (STRATEGIC, ARRESTS, 44), "loot": (STRATEGIC, LOOTING, 47),
+    "ransack": (STRATEGIC, LOOTING, 47), "plunder": (STRATEGIC, LOOTING, 47),
+    "torch": (STRATEGIC, LOOTING, 46), "demolish": (STRATEGIC, LOOTING, 44),
+    "defuse": (STRATEGIC, DISRUPTED, 74), "intercept": (STRATEGIC, DISRUPTED, 70),
+    "curfew": (STRATEGIC, OTHER, 40),
+    # Diplomacy
+    "talk": (DIPLOMACY, AGREEMENT, 30), "meeting": (DIPLOMACY, AGREEMENT, 28),
+    "summit": (DIPLOMACY, AGREEMENT, 30), "agreement": (DIPLOMACY, AGREEMENT, 32),
+    "negotiation": (DIPLOMACY, AGREEMENT, 30), "ceasefire": (DIPLOMACY, AGREEMENT, 34),
+    "truce": (DIPLOMACY, AGREEMENT, 34), "accord": (DIPLOMACY, AGREEMENT, 30),
+    "visit": (DIPLOMACY, AGREEMENT, 27), "meet": (DIPLOMACY, AGREEMENT, 27),
+    "host": (DIPLOMACY, AGREEMENT, 26),
+    # Casualties alone
+    "kill": (CIVILIANS, ATTACK, CASUALTY_RANK), "killing": (CIVILIANS, ATTACK, CASUALTY_RANK),
+    "die": (CIVILIANS, ATTACK, CASUALTY_RANK), "dead": (CIVILIANS, ATTACK, CASUALTY_RANK),
+    "death": (CIVILIANS, ATTACK, CASUALTY_RANK), "wound": (CIVILIANS, ATTACK, CASUALTY_RANK),
+    "injure": (CIVILIANS, ATTACK, CASUALTY_RANK), "injured": (CIVILIANS, ATTACK, CASUALTY_RANK),
+    "wounded": (CIVILIANS, ATTACK, CASUALTY_RANK), "shoot": (CIVILIANS, ATTACK, 20),
+    "shot": (CIVILIANS, ATTACK, 20), "gunman": (CIVILIANS, ATTACK, 22),
+    "attack": (CIVILIANS, ATTACK, 21), "assault": (CIVILIANS, ATTACK, 21),
+    "raid": (CIVILIANS, ATTACK, 21), "storm": (CIVILIANS, ATTACK, 18),
+    "casualty": (CIVILIANS, ATTACK, CASUALTY_RANK), "fatality": (CIVILIANS, ATTACK,
+                                                                CASUALTY_RANK),
+    "earthquake": (QUAKE, None, 95), "quake": (QUAKE, None, 95), "aftershock": (QUAKE, None, 95),
+    "tremor": (QUAKE, None, 90), "temblor": (QUAKE, None, 95),
+}
+
+
+def _phrases(*pairs: tuple[str, tuple[str, str | None, int]]) -> list[tuple[re.Pattern[str],
+                                                                           tuple]]:
+    return [(re.compile(r"\b(?:" + pattern + r")\b"), value) for pattern, value in pairs]
+
+
+# Phrases, over the lower-cased sentence; they win over the words inside them.
+PHRASES = _phrases(
+    (r"air ?strikes?|air raids?|aerial (?:bombing|bombardment|attacks?)|drone (?:strikes?|"
+     r"attacks?)|(?:war)?planes? (?:struck|bombed|hit)|helicopter gunships?", (STRIKE, AIR, 88)),
+    (r"suicide (?:bomb(?:er|ing|s)?|attack(?:er|s)?|car bomb(?:ing)?)|blew (?:himself|herself|"
+     r"themselves) up|explosives?[- ]laden (?:vest|belt)|explosive vests?", (EXPLOSION, SUICIDE,
+                                                                            96)),
+    (r"(?:roadside|car|truck|motorcycle|parcel|magnetic|sticky) bombs?|improvised explosive"
+     r"(?: devices?)?|land ?mines?|booby[- ]trap(?:ped|s)?|explosive devices?|"
+     r"vehicle[- ]borne", (EXPLOSION, IED, 93)),
+    (r"chemical (?:attacks?|weapons?|agents?)|toxic gas|nerve agents?|chlorine gas",
+     (EXPLOSION, CHEMICAL, 95)),
+    (r"fired (?:shells|rockets|mortars?|missiles)|artillery fire|mortar (?:rounds?|shells?|fire)",
+     (STRIKE, SHELLING, 82)),
+    (r"(?:open(?:ed|s)?|open) fire|exchange(?:d)? (?:of )?fire|gun ?battles?|armed clash(?:es)?",
+     (CLASH, ARMED_CLASH, 63)),
+    (r"(?:took|take|takes|taking|seized|seize|seizes|seizing|captured|capture|captures|"
+     r"capturing|gained|gain) (?:full )?control (?:of|over)", (CLASH, OVERTAKES, 73)),
+    (r"(?:sexual(?:ly)? (?:assault(?:ed)?|violence|abuse)|gang[- ]raped?)",
+     (CIVILIANS, SEXUAL, 80)),
+    (r"taken (?:as )?hostages?|forcibly disappeared|enforced disappearances?",
+     (CIVILIANS, ABDUCTION, 78)),
+    (r"tear ?gas|water cannons?|rubber bullets|dispersed (?:the )?(?:protest|demonstrat|crowd"
+     r"|rall)", (PROTEST, INTERVENTION, 52)),
+    (r"(?:pelted|pelting|threw|throwing|hurled|hurling) (?:stones|rocks|petrol bombs|molotov)|"
+     r"stone[- ]pelting|stone[- ]throwing", (RIOT, VIOLENT_DEMO, 68)),
+    (r"(?:shot|shoot(?:s|ing)?) down|foiled|weapons? caches?|(?:seized|confiscated) (?:a |an )?"
+     r"(?:weapons?|arms|ammunition|explosives)|dismantled (?:an? )?(?:bomb|ied|explosive)",
+     (STRATEGIC, DISRUPTED, 72)),
+    (r"hand(?:ed|s|ing)? over|withdr(?:ew|awn|aws) (?:its |their )?(?:forces |troops |fighters )?"
+     r"from|without (?:a )?fight(?:ing)?", (STRATEGIC, TRANSFER, 71)),
+    (r"set (?:on )?fire to|set ablaze|burn(?:ed|t) down", (STRATEGIC, LOOTING, 47)),
+    (r"taken into custody|rounded up", (STRATEGIC, ARRESTS, 46)),
+    (r"(?:announced|declared|formed) (?:the )?(?:formation|creation|establishment)|"
+     r"new (?:leader|commander|group)|merged with|split from|state of emergency",
+     (STRATEGIC, CHANGE, 43)),
+    (r"(?:established|set up|built|opened) (?:a |an |the )?(?:new )?(?:military |air )?"
+     r"(?:base|outpost|headquarters)", (BASE, BASE_SET_UP, 60)),
+    (r"(?:air |military |naval |army )?bases?|airbases?|outposts?|garrisons?|military presence|"
+     r"(?:forces|troops) (?:are |were )?(?:stationed|deployed|based)|"
+     r"(?:maintain|maintains|maintained|keep|keeps|station|stations|stationed|deploy|deploys|"
+     r"deployed) (?:its |their |some |about |roughly )?(?:forces|troops)", (BASE, OTHER, 24)),
+    (r"(?:peace|ceasefire|prisoner[- ]exchange) (?:deal|agreement|accord|talks)|phone call|"
+     r"news conference|met with|held talks", (DIPLOMACY, AGREEMENT, 33)),
+    (r"(?:gathered|assembled|took to the streets|marched) to (?:demand|protest|denounce|call|"
+     r"condemn|demonstrate|reject|express)|took to the streets|staged (?:a )?(?:sit-in|"
+     r"protest|rally|demonstration|strike|march)|went on strike|general strike",
+     (PROTEST, PEACEFUL, 52)),
+)
+# Words that are not incidents where they stand: "strike a deal", "a hunger strike",
+# "talks about fighting corruption", "fighting fit", "rally in prices".
+_NOT_INCIDENT = re.compile(
+    r"\b(?:strike (?:a|an) (?:deal|balance|chord|agreement)|hunger strikes?|"
+    r"fight(?:ing)? (?:against )?(?:corruption|poverty|crime|fire|fires|the virus|"
+    r"the pandemic|covid|inflation|climate)|(?:stock|market|share|price|oil)s? rall(?:y|ied|ies)"
+    r"|rall(?:y|ied|ies) (?:in|on) (?:stocks|shares|prices|markets)|heart attacks?|"
+    r"panic attacks?|asthma attacks?|cyber ?attacks?|brain storm|shell (?:company|companies|"
+    r"oil)|talk show)\b")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+# A capitalised "March" (or "May") is a month, "Rally" may start a sentence: months only.
+_MONTHS = frozenset({"march", "may"})
+
+
+@lru_cache(maxsize=65536)
+def lemma(word: str) -> str:
+    """Return the lemma of a lower-case English word (cached: words repeat).
+
+    Examples
+    --------
+    >>> lemma("shelled"), lemma("abducted"), lemma("clashes")
+    ('shell', 'abduct', 'clash')
+    """
+    import simplemma  # lazy: its English dictionary loads on first use
+
+    return simplemma.lemmatize(word, lang="en").lower()
+
+
+def find_triggers(sentence: str) -> list[Trigger]:
+    """Return the incident triggers of a sentence, in order, phrases over their words.
+
+    Examples
+    --------
+    >>> [(t.layer, t.sub_type) for t in find_triggers("A roadside bomb exploded in Kabul.")]
+    [('explosion', 'Remote explosive/landmine/IED'), ('explosion', \
+'Remote explosive/landmine/IED')]
+    >>> [t.layer for t in find_triggers("Markets rallied as talks to strike a deal went on.")]
+    ['diplomacy']
+    """
+    low = sentence.lower()
+    blocked = [m.span() for m in _NOT_INCIDENT.finditer(low)]
+    found: list[Trigger] = []
+    taken: list[tuple[int, int]] = list(blocked)
+    for pattern, (layer, sub_type, rank) in PHRASES:
+        for m in pattern.finditer(low):
+            if not _overlaps(m.span(), taken):
+                found.append(Trigger(m.start(), m.end(), layer, sub_type, rank))
+    taken += [(t.start, t.end) for t in found]
+    for m in _WORD.finditer(sentence):
+        word = m.group().lower().strip("'’-")
+        if word in _MONTHS and m.group()[0].isupper():
+            continue
+        entry = LEMMAS.get(word) or LEMMAS.get(lemma(word))
+        if entry is None or _overlaps(m.span(), taken):
+            continue
+        found.append(Trigger(m.start(), m.end(), *entry))
+    found.sort(key=lambda t: t.start)
+    return found
+
+
+def _overlaps(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(span[0] < end and start < span[1] for start, end in spans)

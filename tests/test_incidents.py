@@ -1,0 +1,104 @@
+"""Incidents as conflict reports write them: types, places, actors, fatalities.
+
+Short reports in the style of ACLED notes and wire copy, written for these tests. The
+benchmark (``benchmarks/events.py``) measures the same on 228 reports
+(``tests/data/incidents``) and on the event-location sentences.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from geo.events.actors import Actors, fatalities, find_actors
+from geo.events.extract import extract_events
+from geo.events.triggers import find_triggers
+from geo.model import ACLED_SUB_EVENT_TYPES, Article
+
+D = dt.date
+PUBLISHED = D(2021, 3, 15)
+
+
+def events_of(text: str, published: dt.date = PUBLISHED, title: str = ""):
+    return extract_events(Article("t", title, text, published))
+
+
+@pytest.mark.parametrize(("text", "layer", "sub_type", "place"), [
+    ("On 12 March 2021, militia forces shelled the village of Tal Abyad. No fatalities "
+     "reported.", "strike", "Shelling/artillery/missile attack", "Tal Abyad"),
+    ("An IED exploded near a police vehicle in Kandahar, wounding two officers.",
+     "explosion", "Remote explosive/landmine/IED", "Kandahar"),
+    ("A suicide bomber blew himself up at a market in Maiduguri, killing 12 people.",
+     "explosion", "Suicide bomb", "Maiduguri"),
+    ("Gunmen abducted 20 students from a school in Kaduna on Friday.",
+     "violence_against_civilians", "Abduction/forced disappearance", "Kaduna"),
+    ("Three civilians were killed and four wounded following attacks by Taliban militants "
+     "in Herat.", "violence_against_civilians", "Attack", "Herat"),
+    ("Protesters pelted stones at police in Srinagar after Friday prayers.",
+     "riot", "Violent demonstration", "Srinagar"),
+    ("Hundreds of people gathered to demand the release of detainees in Beirut.",
+     "protest", "Peaceful protest", "Beirut"),
+    ("Police fired tear gas to disperse protesters in Nairobi.",
+     "protest", "Protest with intervention", "Nairobi"),
+    ("Security forces arrested 15 opposition supporters in Harare.",
+     "strategic_development", "Arrests", "Harare"),
+    ("Al-Shabaab fighters seized the town of Mahas after government troops withdrew.",
+     "armed_clash", "Non-state actor overtakes territory", "Mahas"),
+    ("Clashes broke out between the army and rebels near Goma.",
+     "armed_clash", "Armed clash", "Goma"),
+    ("A grenade was thrown at a bar in Bujumbura.", "explosion", "Grenade", "Bujumbura"),
+    ("Russian warplanes carried out airstrikes on Idlib.", "strike", "Air/drone strike",
+     "Idlib"),
+    ("Looters ransacked shops in Durban overnight.", "strategic_development",
+     "Looting/property destruction", "Durban"),
+])
+def test_reports_give_their_incident(text, layer, sub_type, place):
+    found = events_of(text)
+    assert found, text
+    (event,) = [e for e in found if e.place == place] or found[:1]
+    assert (event.event_type, event.acled_sub_event_type, event.place) == (
+        layer, sub_type, place)
+    assert event.acled_sub_event_type in ACLED_SUB_EVENT_TYPES[event.event_type]
+
+
+def test_one_incident_in_many_words_is_one_event():
+    found = events_of("Shelling hit a trolleybus in Donetsk on Thursday, killing 8 people and "
+                      "wounding about 20, an official said.")
+    assert [(e.event_type, e.place, e.fatalities) for e in found] == [
+        ("strike", "Donetsk", 8)]
+
+
+def test_two_incidents_in_a_headline_keep_their_own_places():
+    found = events_of("Drone strike near Idlib as protesters rally in Tbilisi")
+    assert sorted((e.event_type, e.place) for e in found) == [
+        ("protest", "Tbilisi"), ("strike", "Idlib")]
+
+
+def test_fatalities_in_the_next_sentence_belong_to_the_incident():
+    (event,) = events_of("On 3 May 2021, unidentified gunmen attacked a village in "
+                         "Zamfara. Eleven people were killed.")
+    assert event.fatalities == 11 and event.date == D(2021, 5, 3)
+
+
+@pytest.mark.parametrize(("sentence", "count"), [
+    ("At least 22 ISIS members were killed in the clashes.", 22),
+    ("No fatalities reported.", 0),
+    ("Two policemen were wounded.", 0),
+    ("Dozens of people were killed in the attack.", 12),
+    ("The death toll rose to 31.", 31),
+    ("Talks resumed in Geneva.", None),
+])
+def test_fatalities_follow_the_convention(sentence, count):
+    assert fatalities(sentence) == count
+
+
+def test_actors_as_written():
+    s = "Houthi forces shelled a village in Taiz, killing two civilians."
+    start = s.index("shelled")
+    assert find_actors(s, start, start + 7) == Actors("Houthi forces", "two civilians")
+
+
+def test_words_that_are_not_incidents():
+    assert not find_triggers("Markets rallied after the deal; a hunger strike ended.")
+    assert not [t for t in find_triggers("Stocks rallied in March.") if t.layer == "protest"]
