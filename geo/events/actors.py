@@ -122,6 +122,9 @@ _NONE_DIED = re.compile(
     r"\bno (?:fatalities|casualties|deaths|one was killed|one died|injuries or deaths|"
     r"deaths or injuries)\b|\bno(?:body| one) (?:was |were )?(?:killed|hurt|injured|harmed)"
     r"|\bwithout (?:casualties|fatalities)\b", re.IGNORECASE)
+_ANY_CASUALTY = re.compile(r"kill|dead|die|death|bod(?:y|ies)|lives|fatalit|slain|murder|"
+                           r"execut|behead|massacre|perish|casualt|wound|injur|hurt|harm",
+                           re.IGNORECASE)
 _INJURED = re.compile(r"\b(?:wounded|wounding|injured|injuring|injuries|hurt)\b", re.IGNORECASE)
 
 
@@ -140,6 +143,8 @@ fatalities("Talks went on.")
     >>> fatalities("Dozens of people were killed.")
     12
     """
+    if not _ANY_CASUALTY.search(sentence):
+        return None  # most sentences: no death or injury word, nothing to count
     counted = [_count(m.group("n")) for pattern in (_NUMBER_THEN_DEATH, _DEATH_THEN_NUMBER)
                for m in pattern.finditer(sentence)]
     numbers = [n for n in counted if n is not None]

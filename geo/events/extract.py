@@ -30,7 +30,7 @@ import hashlib
 import re
 
 from geo.events.actors import fatalities
-from geo.events.incidents import sentence_incidents
+from geo.events.incidents import Incident, sentence_incidents
 from geo.model import EVENT_TYPES, Article, Event, Toponym
 from geo.places.gazetteer import Gazetteer, load_gazetteer
 from geo.places.geoparse import geoparse
@@ -212,18 +212,18 @@ def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Topony
     # The event id hashes the sentence: hash it once, not once per event, as a sentence
     # of a long text without full stops can hold thousands of places.
     id_prefix = hashlib.sha1(f"{article.id}|{sentence.text}|".encode())
+    # Once per sentence, not per incident: a long sentence can hold thousands of each.
+    starts = [d.start for d in dates]
+    future = any(d.date and d.relative and "next" in d.text.lower() for d in dates)
     out = []
     for incident, chosen in located:
         t_start, t_end = incident.trigger.start, incident.trigger.end
-        date, precision, explicit = _date_for(dates, t_start, article.published)
-        status = _status(sentence.text, t_start, t_end, dates)
+        date, precision, explicit = _date_for(dates, starts, t_start, article.published)
+        status = _status(sentence.text, t_start, t_end, future)
         for toponym, locative in chosen:
-            event = _event(article, sentence, id_prefix, toponym, incident.layer,
-                           incident.sub_type, status, date, precision, explicit, locative,
-                           admin1)
-            out.append(dataclasses.replace(
-                event, actor1=incident.actors.actor1, actor2=incident.actors.actor2,
-                fatalities=deaths if incident.layer != "earthquake" else None))
+            out.append(_event(article, sentence, id_prefix, toponym, incident, status, date,
+                              precision, explicit, locative, admin1,
+                              deaths if incident.layer != "earthquake" else None))
     return out
 
 
@@ -294,21 +294,26 @@ def _locate(places: list[tuple[Toponym, bool]], event_type: str) -> list[tuple[T
     return out
 
 
-def _date_for(dates, trigger_start: int, published: dt.date | None):
-    """Return (date, precision, explicit) from the date mention nearest the trigger."""
+def _date_for(dates, starts: list[int], trigger_start: int, published: dt.date | None):
+    """Return (date, precision, explicit) from the date mention nearest the trigger.
+
+    ``dates`` are in text order and do not overlap (``starts`` are their starts), so the
+    nearest is one of the two around the trigger; on a tie the earlier one.
+    """
     if dates:
-        nearest = min(dates, key=lambda d: abs(d.start - trigger_start))
+        k = bisect.bisect_left(starts, trigger_start)
+        nearest = min(dates[max(0, k - 1):k + 1], key=lambda d: abs(d.start - trigger_start))
         return nearest.date, nearest.precision, True
     return published, "published", False
 
 
-def _status(text: str, start: int, end: int, dates) -> str:
+def _status(text: str, start: int, end: int, future: bool) -> str:
+    """Return the event's status; ``future``: the sentence has a "next ..." date."""
     window = text[max(0, start - 60):end + 40]
     if _DENIED.search(window) and not _CLAIMED.search(text[max(0, start - 25):start]):
         return "denied"
     if _CLAIMED.search(text[max(0, start - 25):start]):
         return "claimed"
-    future = any(d.date and d.relative and "next" in d.text.lower() for d in dates)
     if future or _PLANNED.search(window):
         return "planned"
     return "occurred"
@@ -324,8 +329,10 @@ def _geo_precision(toponym: Toponym, text_before: str) -> int:
 
 
 def _event(article: Article, sentence: Sentence, id_prefix: hashlib._Hash, toponym: Toponym,
-           event_type: str, sub_type: str | None, status: str, date: dt.date | None,
-           precision: str, explicit: bool, locative: bool, admin1: _Admin1Names) -> Event:
+           incident: Incident, status: str, date: dt.date | None, precision: str,
+           explicit: bool, locative: bool, admin1: _Admin1Names,
+           deaths: int | None) -> Event:
+    event_type, sub_type = incident.layer, incident.sub_type
     acled_type, default_sub = EVENT_TYPES[event_type]
     geo_precision = _geo_precision(toponym, article.text[max(0, toponym.start - 15):toponym.start])
     # The id is sha1("article id|sentence|event type|place"); ``id_prefix`` has hashed
@@ -344,7 +351,8 @@ def _event(article: Article, sentence: Sentence, id_prefix: hashlib._Hash, topon
         uncertainty_km=toponym.uncertainty_km, evidence=sentence.text,
         evidence_start=sentence.start, evidence_end=sentence.end, article_id=article.id,
         article_title=article.title, source_url=article.url, published=article.published,
-        confidence=round(min(confidence, 1.0), 2),
+        confidence=round(min(confidence, 1.0), 2), actor1=incident.actors.actor1,
+        actor2=incident.actors.actor2, fatalities=deaths,
     )
 
 

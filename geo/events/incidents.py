@@ -28,8 +28,16 @@ _COMBATANTS = re.compile(
     r"militiamen|militias?|gunmen|terrorists?|security (?:forces|personnel)|"
     r"police(?:men| officers?)?|army|servicem[ae]n|commanders?|combatants?|members of)\b",
     re.IGNORECASE)
-_STATE = re.compile(r"\b(?:army|government|state|security|military|regime|police|troops|"
-                    r"soldiers|forces loyal to the government)\b", re.IGNORECASE)
+# State forces (a lower-case "army": "the Arakan Army" is a non-state group).
+_STATE = re.compile(r"\b(?:army|[Gg]overnment|[Ss]tate|[Ss]ecurity|[Mm]ilitary|[Rr]egime|"
+                    r"[Pp]olice|[Tt]roops|[Ss]oldiers|junta|Tatmadaw|Syrian Arab Army)\b")
+_AIR = re.compile(r"\b(?:aircraft|warplanes?|(?:fighter )?jets?|helicopters?|drones?|"
+                  r"planes?|air force)\b", re.IGNORECASE)
+_CROWD = re.compile(r"\b(?:crowds?|mobs?|residents|villagers|locals|angry|youths)\b",
+                    re.IGNORECASE)
+_DEMONSTRATORS = re.compile(r"\b(?:supporters|protesters|protestors|demonstrators|rioters|"
+                            r"students|youths|crowds?|mobs?)\b", re.IGNORECASE)
+_POLICE = re.compile(r"\b(?:police|security forces|riot police|gendarmes)\b", re.IGNORECASE)
 _KILLED = re.compile(r"\b(?:kill|killed|killing|dead|died|shot|shooting|live ammunition|"
                      r"fired on|opened fire)\b", re.IGNORECASE)
 
@@ -108,13 +116,25 @@ def _refine_quake(found: list[Trigger]) -> list[Trigger]:
 def _refine(sentence: str, top: Trigger, members: list[Trigger]) -> tuple[str, str | None]:
     layers = {t.layer for t in members}
     subs = {t.sub_type for t in members}
+    if tr.DISRUPTED in subs:
+        return tr.STRATEGIC, tr.DISRUPTED  # a bomb defused, a drone shot down: not used
+    if top.sub_type == tr.IED and top.rank < 90 and _AIR.search(sentence):
+        return tr.STRIKE, tr.AIR  # "aircraft bombed a monastery"
+    if top.sub_type == tr.MOB and not _CROWD.search(sentence[:top.start]):
+        return tr.CIVILIANS, tr.ATTACK  # beaten to death by someone, not by a crowd
+    if top.sub_type == tr.LOOTING and tr.CIVILIANS in layers and _KILLED.search(sentence):
+        top = next(t for t in members if t.layer == tr.CIVILIANS)  # an attack that burned
+    if top.layer == tr.CLASH and top.sub_type == tr.ARMED_CLASH and tr.PROTEST not in layers \
+            and _DEMONSTRATORS.search(sentence) and _POLICE.search(sentence):
+        return tr.RIOT, tr.VIOLENT_DEMO  # "supporters battle police"
     if tr.PROTEST in layers or top.layer == tr.PROTEST:
+        if top.layer in (tr.PROTEST, tr.STRATEGIC, tr.CIVILIANS) and _KILLED.search(sentence) \
+                and tr.RIOT not in layers:
+            return tr.PROTEST, tr.EXCESSIVE
         if tr.RIOT in layers or tr.CLASH in layers or (tr.STRATEGIC in layers
                                                        and tr.LOOTING in subs):
             return tr.RIOT, tr.VIOLENT_DEMO
         if top.layer in (tr.PROTEST, tr.STRATEGIC, tr.CIVILIANS):
-            if _KILLED.search(sentence):
-                return tr.PROTEST, tr.EXCESSIVE
             if tr.INTERVENTION in subs or tr.ARRESTS in subs:
                 return tr.PROTEST, tr.INTERVENTION
             return tr.PROTEST, tr.PEACEFUL
@@ -131,7 +151,9 @@ def _by_victims(sentence: str, layer: str, sub_type: str | None, top: Trigger,
     if layer != tr.CIVILIANS or sub_type != tr.ATTACK or top.rank > 22:
         return layer, sub_type
     victims = actors.actor2 or ""
-    if _COMBATANTS.search(victims) or (
-            not victims and _COMBATANTS.search(sentence) and "civilian" not in sentence.lower()):
+    # Who was hit: the victims found, else the words right after the trigger ("killed
+    # five soldiers"), never the attackers ("gunmen killed ...").
+    hit = victims or sentence[top.end:top.end + 60]
+    if _COMBATANTS.search(hit) and "civilian" not in hit.lower():
         return tr.CLASH, tr.ARMED_CLASH
     return layer, sub_type

@@ -109,6 +109,8 @@ LEMMAS: dict[str, tuple[str, str | None, int]] = {
     "ransack": (STRATEGIC, LOOTING, 47), "plunder": (STRATEGIC, LOOTING, 47),
     "torch": (STRATEGIC, LOOTING, 46), "demolish": (STRATEGIC, LOOTING, 44),
     "defuse": (STRATEGIC, DISRUPTED, 74), "intercept": (STRATEGIC, DISRUPTED, 70),
+    "destroy": (STRATEGIC, LOOTING, 44), "uproot": (STRATEGIC, LOOTING, 45),
+    "fight": (CLASH, ARMED_CLASH, 58),
     "curfew": (STRATEGIC, OTHER, 40),
     # Diplomacy
     "talk": (DIPLOMACY, AGREEMENT, 30), "meeting": (DIPLOMACY, AGREEMENT, 28),
@@ -141,50 +143,67 @@ def _phrases(*pairs: tuple[str, tuple[str, str | None, int]]) -> list[tuple[re.P
 # Phrases, over the lower-cased sentence; they win over the words inside them.
 PHRASES = _phrases(
     (r"air ?strikes?|air raids?|aerial (?:bombing|bombardment|attacks?)|drone (?:strikes?|"
-     r"attacks?)|(?:war)?planes? (?:struck|bombed|hit)|helicopter gunships?", (STRIKE, AIR, 88)),
-    (r"suicide (?:bomb(?:er|ing|s)?|attack(?:er|s)?|car bomb(?:ing)?)|blew (?:himself|herself|"
+     r"attacks?)|(?:(?:war)?planes?|aircraft|jets?|helicopters?|drones?) (?:struck|bombed|hit|"
+     r"dropped|fired|targeted|pounded)|helicopter gunships?", (STRIKE, AIR, 88)),
+    (r"suicide (?:bomb(?:ers?|ings?|s)?|attack(?:ers?|s)?|car bomb(?:ing)?)|"
+     r"blew (?:himself|herself|"
      r"themselves) up|explosives?[- ]laden (?:vest|belt)|explosive vests?", (EXPLOSION, SUICIDE,
                                                                             96)),
     (r"(?:roadside|car|truck|motorcycle|parcel|magnetic|sticky) bombs?|improvised explosive"
      r"(?: devices?)?|land ?mines?|booby[- ]trap(?:ped|s)?|explosive devices?|"
      r"vehicle[- ]borne", (EXPLOSION, IED, 93)),
-    (r"chemical (?:attacks?|weapons?|agents?)|toxic gas|nerve agents?|chlorine gas",
-     (EXPLOSION, CHEMICAL, 95)),
+    (r"chemical (?:attacks?|weapons?|agents?|munitions?)|toxic gas|nerve agents?|chlorine gas|"
+     r"chlorine[- ]filled|(?:cs|tear)[- ]?gas (?:grenades?|munitions?|canisters?) (?:from|by) "
+     r"(?:a )?drones?|dropped (?:cs |tear[- ]?)gas", (EXPLOSION, CHEMICAL, 97)),
     (r"fired (?:shells|rockets|mortars?|missiles)|artillery fire|mortar (?:rounds?|shells?|fire)",
      (STRIKE, SHELLING, 82)),
-    (r"(?:open(?:ed|s)?|open) fire|exchange(?:d)? (?:of )?fire|gun ?battles?|armed clash(?:es)?",
+    (r"exchange(?:d)? (?:of )?(?:heavy |intense )?(?:gun)?fire|gun ?battles?|armed clash(?:es)?",
      (CLASH, ARMED_CLASH, 63)),
+    # Who was fired on decides (geo.events.incidents): civilians, protesters or fighters.
+    (r"open(?:ed|s|ing)? fire", (CIVILIANS, ATTACK, 21)),
+    (r"beat(?:en)?(?: and burned)?(?: [\w-]+){0,5} to death|lynch(?:ed|ing|ings)?|"
+     r"mob justice|vigilante", (RIOT, MOB, 70)),
     (r"(?:took|take|takes|taking|seized|seize|seizes|seizing|captured|capture|captures|"
      r"capturing|gained|gain) (?:full )?control (?:of|over)", (CLASH, OVERTAKES, 73)),
     (r"(?:sexual(?:ly)? (?:assault(?:ed)?|violence|abuse)|gang[- ]raped?)",
      (CIVILIANS, SEXUAL, 80)),
     (r"taken (?:as )?hostages?|forcibly disappeared|enforced disappearances?",
      (CIVILIANS, ABDUCTION, 78)),
-    (r"tear ?gas|water cannons?|rubber bullets|dispersed (?:the )?(?:protest|demonstrat|crowd"
-     r"|rall)", (PROTEST, INTERVENTION, 52)),
-    (r"(?:pelted|pelting|threw|throwing|hurled|hurling) (?:stones|rocks|petrol bombs|molotov)|"
-     r"stone[- ]pelting|stone[- ]throwing", (RIOT, VIOLENT_DEMO, 68)),
-    (r"(?:shot|shoot(?:s|ing)?) down|foiled|weapons? caches?|(?:seized|confiscated) (?:a |an )?"
-     r"(?:weapons?|arms|ammunition|explosives)|dismantled (?:an? )?(?:bomb|ied|explosive)",
+    (r"tear ?gas|water cannons?|rubber bullets|dispers(?:ed|e|ing)|baton[- ]charg(?:ed|e|ing)|"
+     r"broke up|cracked down on", (PROTEST, INTERVENTION, 52)),
+    (r"(?:pelted|pelting|threw|throwing|hurled|hurling)(?: [\w-]+){0,3} (?:with )?(?:stones|"
+     r"rocks|petrol bombs|molotov)|stone[- ]pelting|stone[- ]throwing|burn(?:ed|t|ing)? tyres",
+     (RIOT, VIOLENT_DEMO, 68)),
+    (r"(?:shot|shoot(?:s|ing)?) down|foiled|weapons? caches?|(?:seized|confiscated|recovered) "
+     r"(?:a |an )?(?:consignment of |cache of |large quantity of )?(?:weapons?|arms|"
+     r"ammunition|explosives|pistols|rifles|guns)|dismantled (?:an? )?(?:bomb|ied|explosive)",
      (STRATEGIC, DISRUPTED, 72)),
-    (r"hand(?:ed|s|ing)? over|withdr(?:ew|awn|aws) (?:its |their )?(?:forces |troops |fighters )?"
+    (r"hand(?:ed|s|ing)? over|hand(?:ed|s|ing)? (?:[\w-]+ ){0,3}(?:villages?|towns?|"
+     r"territor(?:y|ies)|areas?|positions?|bases?) to|"
+     r"withdr(?:ew|awn|aws) (?:its |their )?(?:forces |troops |fighters )?"
      r"from|without (?:a )?fight(?:ing)?", (STRATEGIC, TRANSFER, 71)),
     (r"set (?:on )?fire to|set ablaze|burn(?:ed|t) down", (STRATEGIC, LOOTING, 47)),
     (r"taken into custody|rounded up", (STRATEGIC, ARRESTS, 46)),
     (r"(?:announced|declared|formed) (?:the )?(?:formation|creation|establishment)|"
-     r"new (?:leader|commander|group)|merged with|split from|state of emergency",
+     r"new (?:leader|commander|group|militia|coalition|faction)|merged (?:with|into)|"
+     r"splits?|split from|disband(?:ed|s|ing)?|(?:was|were|has been|have been) formed",
      (STRATEGIC, CHANGE, 43)),
-    (r"(?:established|set up|built|opened) (?:a |an |the )?(?:new )?(?:military |air )?"
-     r"(?:base|outpost|headquarters)", (BASE, BASE_SET_UP, 60)),
+    (r"state of emergency", (STRATEGIC, OTHER, 44)),
+    (r"(?:established|set up|built|opened|sets up|setting up) (?:a |an |the )?(?:new )?"
+     r"(?:military |air |army |forward )?(?:base|outpost|headquarters|camp|post|position)s?",
+     (BASE, BASE_SET_UP, 60)),
     (r"(?:air |military |naval |army )?bases?|airbases?|outposts?|garrisons?|military presence|"
      r"(?:forces|troops) (?:are |were )?(?:stationed|deployed|based)|"
      r"(?:maintain|maintains|maintained|keep|keeps|station|stations|stationed|deploy|deploys|"
      r"deployed) (?:its |their |some |about |roughly )?(?:forces|troops)", (BASE, OTHER, 24)),
-    (r"(?:peace|ceasefire|prisoner[- ]exchange) (?:deal|agreement|accord|talks)|phone call|"
-     r"news conference|met with|held talks", (DIPLOMACY, AGREEMENT, 33)),
+    (r"(?:peace|ceasefire|prisoner[- ]exchange|reconciliation) (?:deal|agreement|accord|talks|"
+     r"pact)|(?:signed|reached|agreed|brokered|struck|sign|signs|reach)(?: [\w-]+){0,3} "
+     r"(?:truce|ceasefire|agreement|deal|accord|pact)", (DIPLOMACY, AGREEMENT, 90)),
+    (r"phone call|news conference|met with|held talks", (DIPLOMACY, AGREEMENT, 33)),
     (r"(?:gathered|assembled|took to the streets|marched) to (?:demand|protest|denounce|call|"
      r"condemn|demonstrate|reject|express)|took to the streets|staged (?:a )?(?:sit-in|"
-     r"protest|rally|demonstration|strike|march)|went on strike|general strike",
+     r"protest|rally|demonstration|strike|march)|went on strike|general strike|"
+     r"block(?:ed|ing|s)? (?:the |a |main )?(?:roads?|highways?|streets?|railway|bridge)",
      (PROTEST, PEACEFUL, 52)),
 )
 # Words that are not incidents where they stand: "strike a deal", "a hunger strike",
@@ -195,7 +214,10 @@ _NOT_INCIDENT = re.compile(
     r"the pandemic|covid|inflation|climate)|(?:stock|market|share|price|oil)s? rall(?:y|ied|ies)"
     r"|rall(?:y|ied|ies) (?:in|on) (?:stocks|shares|prices|markets)|heart attacks?|"
     r"panic attacks?|asthma attacks?|cyber ?attacks?|brain storm|shell (?:company|companies|"
-    r"oil)|talk show)\b")
+    r"oil)|talk show|riot police|riot gear|anti-riot|death penalty|sentenced to death)\b")
+# One pass that tells whether any phrase can match: most sentences have none, and then
+# the phrases are not tried one by one.
+_ANY_PHRASE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in PHRASES))
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 # A capitalised "March" (or "May") is a month, "Rally" may start a sentence: months only.
 _MONTHS = frozenset({"march", "may"})
@@ -230,11 +252,11 @@ def find_triggers(sentence: str) -> list[Trigger]:
     blocked = [m.span() for m in _NOT_INCIDENT.finditer(low)]
     found: list[Trigger] = []
     taken: list[tuple[int, int]] = list(blocked)
-    for pattern, (layer, sub_type, rank) in PHRASES:
+    for pattern, (layer, sub_type, rank) in PHRASES if _ANY_PHRASE.search(low) else ():
         for m in pattern.finditer(low):
             if not _overlaps(m.span(), taken):
                 found.append(Trigger(m.start(), m.end(), layer, sub_type, rank))
-    taken += [(t.start, t.end) for t in found]
+                taken.append(m.span())
     for m in _WORD.finditer(sentence):
         word = m.group().lower().strip("'’-")
         if word in _MONTHS and m.group()[0].isupper():
