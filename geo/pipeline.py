@@ -21,6 +21,7 @@ from geo.limits import DEFAULT_MAX_BYTES
 from geo.model import CATALOG_ARTICLE_ID, Article, Event, EventQuery, Failure
 from geo.places.gazetteer import Gazetteer, load_gazetteer
 from geo.store.base import Store
+from geo.text.dates import shift
 
 ALREADY_STORED = "already stored"
 
@@ -70,8 +71,8 @@ def _quakes_around(store: Store, dates: list[dt.date]) -> list[Event]:
     if not dates:
         return []
     return store.query(EventQuery(types=("earthquake",),
-                                  since=min(dates) - dt.timedelta(days=2),
-                                  until=max(dates) + dt.timedelta(days=2)))
+                                  since=shift(min(dates), -2),
+                                  until=shift(max(dates), 2)))
 
 
 def ingest(inputs: Iterable[str], store: Store, *, published: dt.date | None = None,

@@ -14,6 +14,7 @@ those killed were fighters).
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -40,6 +41,20 @@ _DEMONSTRATORS = re.compile(r"\b(?:supporters|protesters|protestors|demonstrator
 _POLICE = re.compile(r"\b(?:police|security forces|riot police|gendarmes)\b", re.IGNORECASE)
 _KILLED = re.compile(r"\b(?:kill|killed|killing|dead|died|shot|shooting|live ammunition|"
                      r"fired on|opened fire)\b", re.IGNORECASE)
+
+
+CONTEXT_CHARS = 250  # the words around an incident that tell its type and actors
+# Deaths that are no conflict incident.
+_NOT_VIOLENCE = re.compile(
+    r"\b(?:crash(?:es|ed)?|accidents?|collisions?|overturned|drown(?:ed|ing)|overdoses?|"
+    r"cancer|illness|disease|virus|flu|influenza|covid|outbreak|epidemic|heart attack|"
+    r"natural causes|fires? (?:broke out|swept)|house fire|blaze|floods?|storms?|"
+    r"hurricanes?|tornado(?:es)?|landslides?|heat ?wave|earthquakes?|quakes?)\b",
+    re.IGNORECASE)
+_OFFICIALS = re.compile(
+    r"\b(?:ministers?|president|presidents|envoys?|delegations?|diplomats?|diplomatic|"
+    r"foreign|prime minister|premier|king|emir|chancellor|ambassadors?|secretary of state|"
+    r"leaders?|government|officials|talks|summit|counterparts?)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,34 +90,66 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
                places: list[tuple[Toponym, bool]]) -> list[Incident]:
     if not found:
         return []
+    # Triggers do not overlap and come in order: binary searches keep one long
+    # sentence with many places and triggers linear.
+    starts = [t.start for t in found]
+    ends = [t.end for t in found]
     owners: dict[int, list[tuple[Toponym, bool]]] = {}
     for toponym, locative in places:
-        owner = _owner(found, toponym.start - offset, toponym.end - offset)
+        owner = _owner(starts, ends, toponym.start - offset, toponym.end - offset)
         owners.setdefault(owner, []).append((toponym, locative))
-    # Triggers with places head incidents; the others join the nearest head.
+    # Triggers with places head incidents; the others join the nearest head (the
+    # earlier one on a tie).
     heads = sorted(owners)
     groups: dict[int, list[Trigger]] = {h: [] for h in heads}
     for index, trigger in enumerate(found):
-        nearest = min(heads, key=lambda h: (abs(h - index), h > index))
-        groups[nearest].append(trigger)
+        k = bisect.bisect_left(heads, index)
+        near = [h for h in heads[max(0, k - 1):k + 1]]
+        groups[min(near, key=lambda h: (abs(h - index), h > index))].append(trigger)
     incidents = []
     for head in heads:
         members = groups[head]
         top = max(members, key=lambda t: (t.rank, -t.start))
-        layer, sub_type = _refine(sentence, top, members)
-        actors = find_actors(sentence, top.start, top.end)
-        layer, sub_type = _by_victims(sentence, layer, sub_type, top, actors)
+        if not _starts_incident(sentence, top):
+            continue
+        # What decides the type and the actors is said near the incident: a window
+        # around its top trigger (also what keeps a very long sentence linear).
+        base = max(0, top.start - CONTEXT_CHARS)
+        context = sentence[base:top.end + CONTEXT_CHARS]
+        local = Trigger(top.start - base, top.end - base, top.layer, top.sub_type, top.rank)
+        near_members = [Trigger(t.start - base, t.end - base, t.layer, t.sub_type, t.rank)
+                        for t in members if base <= t.start < base + len(context)]
+        layer, sub_type = _refine(context, local, near_members or [local])
+        actors = find_actors(context, local.start, local.end)
+        layer, sub_type = _by_victims(context, layer, sub_type, local, actors)
         incidents.append(Incident(layer, sub_type, top, tuple(owners[head]), actors))
     return incidents
 
 
-def _owner(found: list[Trigger], start: int, end: int) -> int:
-    """Return the index of the trigger a place at ``start:end`` belongs to."""
-    before = [i for i, t in enumerate(found) if t.end <= start]
-    if before:
-        return before[-1]
-    after = [i for i, t in enumerate(found) if t.start >= end]
-    return after[0] if after else 0
+def _starts_incident(sentence: str, top: Trigger) -> bool:
+    """Tell whether an incident's top trigger reports a violent or political incident.
+
+    "Died" alone does not; a killing in an accident or of an illness does not; a visit
+    or a meeting is diplomacy only between officials ("the foreign minister visited").
+    """
+    if top.rank <= tr.WEAK_RANK:
+        return False
+    window = sentence[max(0, top.start - CONTEXT_CHARS):top.end + CONTEXT_CHARS]
+    if top.casualty and _NOT_VIOLENCE.search(window):
+        return False
+    if top.layer == tr.DIPLOMACY and top.rank < 30:
+        return bool(_OFFICIALS.search(window))
+    return True
+
+
+def _owner(starts: list[int], ends: list[int], start: int, end: int) -> int:
+    """Return the index of the trigger a place at ``start:end`` belongs to: the nearest
+    trigger that ends before it, else the first that starts after it."""
+    before = bisect.bisect_right(ends, start) - 1
+    if before >= 0:
+        return before
+    after = bisect.bisect_left(starts, end)
+    return after if after < len(starts) else 0
 
 
 def _refine_quake(found: list[Trigger]) -> list[Trigger]:

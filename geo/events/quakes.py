@@ -9,6 +9,7 @@ from collections.abc import Iterable
 
 from geo.geodesy import haversine_km
 from geo.model import Event
+from geo.text.dates import shift
 
 __all__ = ["link_quakes"]
 
@@ -67,7 +68,7 @@ def _reported_quake(event: Event, by_day: dict[dt.date, list[Event]]) -> Event |
     best: tuple[float, float] | None = None
     chosen: Event | None = None
     for offset in range(-LINK_DAYS, LINK_DAYS + 1):
-        for quake in by_day.get(event.date + dt.timedelta(days=offset), ()):
+        for quake in by_day.get(shift(event.date, offset), ()):
             distance = haversine_km(event.lat, event.lon, quake.lat, quake.lon)
             if distance > reach:
                 continue

@@ -41,6 +41,7 @@ DISRUPTED, BASE_SET_UP, LOOTING = ("Disrupted weapons use", "Headquarters or bas
 TRANSFER, OTHER = "Non-violent transfer of territory", "Other"
 
 CASUALTY_RANK = 10
+WEAK_RANK = 5  # a word that supports an incident but never starts one
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +56,7 @@ class Trigger:
 
     @property
     def casualty(self) -> bool:
-        return self.rank == CASUALTY_RANK
+        return self.rank <= CASUALTY_RANK
 
 
 # Lemma -> (layer, sub-event type, rank). Lower-case lemmas as simplemma gives them.
@@ -111,6 +112,9 @@ LEMMAS: dict[str, tuple[str, str | None, int]] = {
     "defuse": (STRATEGIC, DISRUPTED, 74), "intercept": (STRATEGIC, DISRUPTED, 70),
     "destroy": (STRATEGIC, LOOTING, 44), "uproot": (STRATEGIC, LOOTING, 45),
     "fight": (CLASH, ARMED_CLASH, 58),
+    # Troops patrolling a place: a military presence there (the base layer's "Other").
+    "patrol": (BASE, OTHER, 23),
+    "target": (CIVILIANS, ATTACK, 21),
     "curfew": (STRATEGIC, OTHER, 40),
     # Diplomacy
     "talk": (DIPLOMACY, AGREEMENT, 30), "meeting": (DIPLOMACY, AGREEMENT, 28),
@@ -121,8 +125,10 @@ LEMMAS: dict[str, tuple[str, str | None, int]] = {
     "host": (DIPLOMACY, AGREEMENT, 26),
     # Casualties alone
     "kill": (CIVILIANS, ATTACK, CASUALTY_RANK), "killing": (CIVILIANS, ATTACK, CASUALTY_RANK),
-    "die": (CIVILIANS, ATTACK, CASUALTY_RANK), "dead": (CIVILIANS, ATTACK, CASUALTY_RANK),
-    "death": (CIVILIANS, ATTACK, CASUALTY_RANK), "wound": (CIVILIANS, ATTACK, CASUALTY_RANK),
+    # "died", "dead", "death" alone are no incident (an illness, an accident, old age):
+    # they count only beside a trigger that says what happened.
+    "die": (CIVILIANS, ATTACK, WEAK_RANK), "dead": (CIVILIANS, ATTACK, WEAK_RANK),
+    "death": (CIVILIANS, ATTACK, WEAK_RANK), "wound": (CIVILIANS, ATTACK, CASUALTY_RANK),
     "injure": (CIVILIANS, ATTACK, CASUALTY_RANK), "injured": (CIVILIANS, ATTACK, CASUALTY_RANK),
     "wounded": (CIVILIANS, ATTACK, CASUALTY_RANK), "shoot": (CIVILIANS, ATTACK, 20),
     "shot": (CIVILIANS, ATTACK, 20), "gunman": (CIVILIANS, ATTACK, 22),
@@ -160,7 +166,7 @@ PHRASES = _phrases(
     (r"exchange(?:d)? (?:of )?(?:heavy |intense )?(?:gun)?fire|gun ?battles?|armed clash(?:es)?",
      (CLASH, ARMED_CLASH, 63)),
     # Who was fired on decides (geo.events.incidents): civilians, protesters or fighters.
-    (r"open(?:ed|s|ing)? fire", (CIVILIANS, ATTACK, 21)),
+    (r"open(?:ed|s|ing)? fire|gunned down", (CIVILIANS, ATTACK, 21)),
     (r"beat(?:en)?(?: and burned)?(?: [\w-]+){0,5} to death|lynch(?:ed|ing|ings)?|"
      r"mob justice|vigilante", (RIOT, MOB, 70)),
     (r"(?:took|take|takes|taking|seized|seize|seizes|seizing|captured|capture|captures|"
@@ -237,6 +243,22 @@ def lemma(word: str) -> str:
     return simplemma.lemmatize(word, lang="en").lower()
 
 
+_ENTRIES: dict[str, tuple[str, str | None, int] | None] = {}
+
+
+def _entry(word: str) -> tuple[str, str | None, int] | None:
+    """Return the trigger entry of a word, by itself or by its lemma (memoised)."""
+    try:
+        return _ENTRIES[word]
+    except KeyError:
+        pass
+    key = word.lower().strip("'’-")
+    entry = LEMMAS.get(key) or LEMMAS.get(lemma(key))
+    if len(_ENTRIES) < 200_000:  # bounded: a text of made-up words cannot fill memory
+        _ENTRIES[word] = entry
+    return entry
+
+
 def find_triggers(sentence: str) -> list[Trigger]:
     """Return the incident triggers of a sentence, in order, phrases over their words.
 
@@ -257,12 +279,13 @@ def find_triggers(sentence: str) -> list[Trigger]:
             if not _overlaps(m.span(), taken):
                 found.append(Trigger(m.start(), m.end(), layer, sub_type, rank))
                 taken.append(m.span())
-    for m in _WORD.finditer(sentence):
-        word = m.group().lower().strip("'’-")
-        if word in _MONTHS and m.group()[0].isupper():
+    # Words are looked up in the lower-cased sentence when lower-casing kept every offset.
+    words = low if len(low) == len(sentence) else sentence
+    for m in _WORD.finditer(words):
+        entry = _entry(m.group())
+        if entry is None or (m.group() in _MONTHS and sentence[m.start()].isupper()):
             continue
-        entry = LEMMAS.get(word) or LEMMAS.get(lemma(word))
-        if entry is None or _overlaps(m.span(), taken):
+        if _overlaps(m.span(), taken):
             continue
         found.append(Trigger(m.start(), m.end(), *entry))
     found.sort(key=lambda t: t.start)

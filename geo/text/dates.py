@@ -383,3 +383,17 @@ _RULES: tuple[tuple[re.Pattern[str], _Resolver, tuple[str, ...], int], ...] = (
     (_YEAR, _year, ("year",), 4),
     (_RELATIVE, _relative, ("relative",), 2),
 )
+
+
+def shift(day: dt.date, days: int) -> dt.date:
+    """Return ``day`` moved by ``days``, held at the calendar's ends instead of raising.
+
+    Examples
+    --------
+    >>> shift(dt.date(2023, 2, 6), -2), shift(dt.date(9999, 12, 31), 2)
+    (datetime.date(2023, 2, 4), datetime.date(9999, 12, 31))
+    """
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
