@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from geo.errors import GeoError
 from geo.events.extract import extract_events
-from geo.events.quakes import link_quakes
+from geo.events.quakes import LINK_DAYS_PUBLISHED, link_quakes
 from geo.ingest.ids import article_id, normalise_text
 from geo.ingest.parse import describe
 from geo.ingest.read import read_inputs
@@ -60,19 +60,19 @@ def article_events(article: Article, gazetteer: Gazetteer | None = None,
 
 
 def catalog_near(store: Store, events: Iterable[Event]) -> list[Event]:
-    """Return the stored catalog quakes within two days of the events' quake dates."""
+    """Return the stored catalog quakes a week around the events' quake dates."""
     dates = [e.date for e in events if e.event_type == "earthquake" and e.date]
     return [e for e in _quakes_around(store, dates)
             if e.usgs_id and e.article_id == CATALOG_ARTICLE_ID]
 
 
 def _quakes_around(store: Store, dates: list[dt.date]) -> list[Event]:
-    """Return the stored earthquake events within two days of any of ``dates``' span."""
+    """Return the stored earthquake events within a week of ``dates``' span."""
     if not dates:
         return []
     return store.query(EventQuery(types=("earthquake",),
-                                  since=shift(min(dates), -2),
-                                  until=shift(max(dates), 2)))
+                                  since=shift(min(dates), -LINK_DAYS_PUBLISHED),
+                                  until=shift(max(dates), LINK_DAYS_PUBLISHED)))
 
 
 def ingest(inputs: Iterable[str], store: Store, *, published: dt.date | None = None,

@@ -102,3 +102,12 @@ def test_actors_as_written():
 def test_words_that_are_not_incidents():
     assert not find_triggers("Markets rallied after the deal; a hunger strike ended.")
     assert not [t for t in find_triggers("Stocks rallied in March.") if t.layer == "protest"]
+
+
+def test_a_headline_copy_of_a_body_event_is_dropped():
+    title = "Drone strike near Idlib as protesters rally in Tbilisi"
+    text = (f"{title}\n2024-05-10\n\nOn May 9, a drone strike hit a market near Idlib, "
+            "killing four people.\n")
+    found = extract_events(Article("h", title, text, D(2024, 5, 10)))
+    assert sorted((e.event_type, e.place, e.date) for e in found) == [
+        ("protest", "Tbilisi", D(2024, 5, 10)), ("strike", "Idlib", D(2024, 5, 9))]

@@ -341,3 +341,14 @@ def test_a_file_and_its_urls_are_stored_once(store, tmp_path, story_server):
         (article,) = s.articles()
         assert article.source == str(path)
         assert {e.article_id for e in s.query()} == {article.id}
+
+
+def test_demo_caption_dated_by_the_quake_links_the_main_shock(store):
+    # "on Feb. 9, three days after the earthquake": the quake of Feb. 6, the M7.8.
+    main(["quakes", str(DEMO / "usgs_2023_turkey.csv"), "--store", store])
+    main(["ingest", str(DEMO / "articles"), "--store", store])
+    with open_store(store) as s:
+        (jinderis,) = [e for e in s.query(EventQuery(types=["earthquake"]))
+                       if e.place == "Jinderis"]
+    assert jinderis.date == dt.date(2023, 2, 6)
+    assert jinderis.related_quake == "us6000jllz"

@@ -34,53 +34,13 @@ from geo.events.incidents import Incident, sentence_incidents
 from geo.model import EVENT_TYPES, Article, Event, Toponym
 from geo.places.gazetteer import Gazetteer, load_gazetteer
 from geo.places.geoparse import geoparse
-from geo.text.dates import find_dates
-from geo.text.sentences import Sentence, lowered, split_sentences
+from geo.text.dates import find_dates, shift
+from geo.text.sentences import Sentence, split_sentences
 
 
 def _words(*patterns: str) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(patterns) + r")\b", re.IGNORECASE)
 
-
-# Trigger patterns per type, with the ACLED sub-event type a match implies.
-TRIGGERS: dict[str, list[tuple[re.Pattern[str], str | None]]] = {
-    "earthquake": [(_words(r"earthquakes?", r"quakes?", r"aftershocks?", r"tremors?",
-                           r"temblors?", r"seismic"), None)],
-    "military_base": [
-        (_words(r"(?:air |military |naval |army )?bases?", r"airbases?", r"outposts?",
-                r"garrisons?", r"military presence",
-                r"(?:maintain|maintains|maintained|keep|keeps|station|stations|stationed|"
-                r"deploy|deploys|deployed) (?:its |their |some |about |roughly )?"
-                r"(?:forces|troops)",
-                r"(?:forces|troops) (?:stationed|deployed|based)"), "Other"),
-        (_words(r"(?:established|set up|built|opened) (?:a |an |the )?(?:new )?"
-                r"(?:military |air )?(?:base|outpost)"), "Headquarters or base established"),
-    ],
-    "strike": [
-        (_words(r"air ?strikes?", r"drone (?:attacks?|strikes?)", r"drones?",
-                r"bomb(?:ed|ing|ings|s)?", r"strik(?:es|ing)", r"struck", r"strike"),
-         "Air/drone strike"),
-        (_words(r"missiles?", r"rockets?", r"shell(?:ed|ing)", r"artillery", r"mortars?"),
-         "Shelling/artillery/missile attack"),
-    ],
-    "armed_clash": [(_words(r"clash(?:es|ed)?", r"fighting", r"battles?", r"offensives?",
-                            r"firefights?", r"gunfights?", r"skirmish(?:es)?",
-                            r"fought"), "Armed clash")],
-    "diplomacy": [(_words(r"talks", r"meetings?", r"met", r"visit(?:s|ed)?", r"summits?",
-                          r"agreements?", r"phone call", r"negotiations?", r"hosted",
-                          r"news conference", r"ceasefire deal", r"accord"), "Agreement")],
-    "protest": [(_words(r"protests?", r"protesters?", r"demonstrations?", r"demonstrators?",
-                        r"rall(?:y|ies)", r"sit-ins?"), "Peaceful protest")],
-}
-# "strike a deal" and a "hunger strike" are not attacks.
-_NOT_STRIKE = _words(r"strike (?:a|an) (?:deal|balance|chord|agreement)", r"hunger strikes?",
-                     r"general strikes?", r"workers? strikes?")
-
-# The same patterns without IGNORECASE, for the lower-cased sentence: they find the same
-# matches several times faster (see ``geo.text.sentences.lowered``).
-_LOWER_TRIGGERS = {event_type: [(re.compile(p.pattern), sub_type) for p, sub_type in patterns]
-                   for event_type, patterns in TRIGGERS.items()}
-_LOWER_NOT_STRIKE = re.compile(_NOT_STRIKE.pattern)
 
 _PLANNED = _words(r"will", r"would", r"likely to", r"expected to", r"set to", r"plans? to",
                   r"planned", r"to be held", r"next (?:week|month|year|round)", r"upcoming",
@@ -156,7 +116,24 @@ def extract_events(
         for event in current:
             events.setdefault(event.event_id, event)
         previous = current
-    return list(events.values())
+    return _without_headline_copies(list(events.values()), article, sentences)
+
+
+def _without_headline_copies(events: list[Event], article: Article,
+                             sentences: list[Sentence]) -> list[Event]:
+    """Drop the headline's events that the body reports too: the body's date and place win.
+
+    A headline ("Drone strike near Idlib") repeats what the body tells with a date and a
+    finer place; its own event would be a second dot, dated on the publication day.
+    """
+    if not sentences or not article.title.strip():
+        return events
+    first = sentences[0]
+    if " ".join(first.text.split()).lstrip("# ") != " ".join(article.title.split()):
+        return events
+    body_types = {e.event_type for e in events if e.evidence_start != first.start}
+    return [e for e in events
+            if e.evidence_start != first.start or e.event_type not in body_types]
 
 
 def _with_fatalities(events: list[Event], sentence: str) -> list[Event]:
@@ -219,6 +196,8 @@ def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Topony
     for incident, chosen in located:
         t_start, t_end = incident.trigger.start, incident.trigger.end
         date, precision, explicit = _date_for(dates, starts, t_start, article.published)
+        if incident.layer == "earthquake" and date is not None:
+            date = _before_reference(sentence.text, date)
         status = _status(sentence.text, t_start, t_end, future)
         for toponym, locative in chosen:
             out.append(_event(article, sentence, id_prefix, toponym, incident, status, date,
@@ -227,29 +206,29 @@ def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Topony
     return out
 
 
-def _triggers(text: str) -> list[tuple[str, tuple[int, int], str | None]]:
-    """Return the first trigger of each event type in a sentence."""
-    low = lowered(text)
-    table, not_strike, subject = ((TRIGGERS, _NOT_STRIKE, text) if low is None
-                                  else (_LOWER_TRIGGERS, _LOWER_NOT_STRIKE, low))
-    out = []
-    for event_type, patterns in table.items():
-        best = None
-        for pattern, sub_type in patterns:
-            for m in pattern.finditer(subject):
-                if event_type == "strike" and not_strike.search(subject, max(0, m.start() - 12),
-                                                                m.end() + 20):
-                    continue
-                if best is None or m.start() < best[1][0]:
-                    best = (event_type, m.span(), sub_type)
-                break
-        if best:
-            out.append(best)
-    if any(t[0] == "earthquake" for t in out):
-        # "The quake struck southern Turkey": the verb is not an attack.
-        out = [t for t in out if not (t[0] == "strike" and text[t[1][0]:t[1][1]].lower()
-                                      in ("strike", "strikes", "struck", "striking"))]
-    return out
+# "on Feb. 9, three days after the earthquake": the quake was three days before the date.
+_AFTER_QUAKE = re.compile(
+    r"\b(?P<n>a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\s+"
+    r"(?P<unit>days?|weeks?)\s+(?:after|since)\s+(?:the\s+)?(?:(?:deadly|devastating|"
+    r"massive|powerful|first|main)\s+)?(?:earthquakes?|quakes?|tremors?)\b", re.IGNORECASE)
+_SMALL_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+                  "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+
+
+def _before_reference(sentence: str, date: dt.date) -> dt.date:
+    """Return the date of the quake a sentence dates by reference ("N days after it").
+
+    Examples
+    --------
+    >>> _before_reference("Searches went on, three days after the earthquake.",
+    ...                   dt.date(2023, 2, 9))
+    datetime.date(2023, 2, 6)
+    """
+    m = _AFTER_QUAKE.search(sentence)
+    if m is None:
+        return date
+    n = _SMALL_NUMBERS.get(m["n"].lower()) or int(m["n"])
+    return shift(date, -n * (7 if m["unit"].lower().startswith("week") else 1))
 
 
 def _places(text: str, toponyms: list[Toponym]) -> list[tuple[Toponym, bool]]:

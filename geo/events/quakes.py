@@ -13,14 +13,18 @@ from geo.text.dates import shift
 
 __all__ = ["link_quakes"]
 
-LINK_DAYS = 2
+LINK_DAYS = 2  # an event dated to the day: the catalog quake within two days of it
+# An event with no date of its own takes the publication date, which can be days after
+# the quake it reports: it looks a week back.
+LINK_DAYS_PUBLISHED = 7
 LINK_KM = 300.0
 
 
 def link_quakes(events: Iterable[Event], catalog: Iterable[Event]) -> list[Event]:
     """Set ``related_quake`` on article earthquake events to the catalog quake reported.
 
-    A catalog quake qualifies when its date is within 2 days of the event's date and its
+    A catalog quake qualifies when its date is within 2 days of the event's date (or up to
+    7 days before it, for an event dated only by its article's publication) and its
     epicentre within 300 km plus the event's ``uncertainty_km`` of the event's point,
     so an event placed only at a country's centroid (geo_precision 3, uncertainty of the
     country's size) can still find a quake in that region. Of the qualifying quakes the
@@ -67,7 +71,9 @@ def _reported_quake(event: Event, by_day: dict[dt.date, list[Event]]) -> Event |
     reach = LINK_KM + max(event.uncertainty_km, 0.0)
     best: tuple[float, float] | None = None
     chosen: Event | None = None
-    for offset in range(-LINK_DAYS, LINK_DAYS + 1):
+    back = LINK_DAYS if event.date_precision == "day" else LINK_DAYS_PUBLISHED
+    ahead = LINK_DAYS if event.date_precision == "day" else 0
+    for offset in range(-back, ahead + 1):
         for quake in by_day.get(shift(event.date, offset), ()):
             distance = haversine_km(event.lat, event.lon, quake.lat, quake.lon)
             if distance > reach:
