@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Words that end an actor phrase (singular and plural forms both listed).
 _HEADS = (
@@ -50,6 +51,7 @@ class Actors:
     actor2: str | None
 
 
+@lru_cache(maxsize=256)
 def actor_spans(sentence: str) -> list[tuple[int, int, str]]:
     """Return the actor phrases of a sentence as (start, end, text), in order.
 

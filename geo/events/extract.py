@@ -83,6 +83,8 @@ _OF_PLACE_BEFORE = re.compile(
     r"outskirts|suburbs?|neighbou?rhoods?|camp|sector|vicinity|capital|port|island|county|"
     r"municipality|settlements?|villages|towns|cities|enclave|strip|valley|border town|"
     r"countryside)\s+of\s+(?:the\s+)?$", re.IGNORECASE)
+_LOCATIVE_ANY = re.compile(f"(?:{_LOCATIVE_BEFORE.pattern})|(?:{_OF_PLACE_BEFORE.pattern})",
+                           re.IGNORECASE)
 # An all-capital short name that is no country ("SAA", "SLA", "IS") is an organisation
 # far more often than a place.
 _ACRONYM = re.compile(r"^[A-Z]{2,5}$")
@@ -243,7 +245,7 @@ def _places(text: str, toponyms: list[Toponym]) -> list[tuple[Toponym, bool]]:
             continue  # "a U.S. base", "US strikes": whose, not where
         if t.feature != "country" and _ACRONYM.match(t.name):
             continue
-        locative = bool(_LOCATIVE_BEFORE.search(before) or _OF_PLACE_BEFORE.search(before))
+        locative = _LOCATIVE_ANY.search(before) is not None
         if not locative and (_ACTOR_AFTER.match(after) or _ACTOR_BEFORE.search(before)):
             continue
         if locative and after.startswith(("’s", "'s")):

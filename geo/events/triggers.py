@@ -244,6 +244,7 @@ def lemma(word: str) -> str:
 
 
 _ENTRIES: dict[str, tuple[str, str | None, int] | None] = {}
+_MISSING = None
 
 
 def _entry(word: str) -> tuple[str, str | None, int] | None:
@@ -281,6 +282,12 @@ def find_triggers(sentence: str) -> list[Trigger]:
                 taken.append(m.span())
     # Words are looked up in the lower-cased sentence when lower-casing kept every offset.
     words = low if len(low) == len(sentence) else sentence
+    # Most sentences hold no trigger word: look the words up (a dict hit for words seen
+    # before) and find their offsets only when one is.
+    get = _ENTRIES.get
+    if not any((get(w, _MISSING) if w in _ENTRIES else _entry(w)) for w in _WORD.findall(words)):
+        found.sort(key=lambda t: t.start)
+        return found
     for m in _WORD.finditer(words):
         entry = _entry(m.group())
         if entry is None or (m.group() in _MONTHS and sentence[m.start()].isupper()):

@@ -9,6 +9,7 @@ countryInfo format) with ``geo gazetteer build --dump FILE``.
 
 from __future__ import annotations
 
+import gc
 import pickle
 from dataclasses import dataclass
 from functools import lru_cache
@@ -127,7 +128,12 @@ def _load(path: Path) -> Gazetteer:
             payload = pickle.load(fh)
     except (OSError, pickle.UnpicklingError, EOFError) as err:
         raise GazetteerError(f"cannot read gazetteer index {path}: {err}") from err
-    return Gazetteer(payload)
+    gazetteer = Gazetteer(payload)
+    # The index is millions of objects that live as long as the process: moved out of
+    # the collector's sight, they are not traversed again at every full collection
+    # (about 0.2 s per MB of text extracted).
+    gc.freeze()
+    return gazetteer
 
 
 def load_gazetteer(path: Path | None = None) -> Gazetteer:
