@@ -104,8 +104,8 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
     groups: dict[int, list[Trigger]] = {h: [] for h in heads}
     for index, trigger in enumerate(found):
         k = bisect.bisect_left(heads, index)
-        near = [h for h in heads[max(0, k - 1):k + 1]]
-        groups[min(near, key=lambda h: (abs(h - index), h > index))].append(trigger)
+        groups[min(heads[max(0, k - 1):k + 1],
+                   key=lambda h: (abs(h - index), h > index))].append(trigger)
     incidents = []
     for head in heads:
         members = groups[head]

@@ -244,7 +244,6 @@ def lemma(word: str) -> str:
 
 
 _ENTRIES: dict[str, tuple[str, str | None, int] | None] = {}
-_MISSING = None
 
 
 def _entry(word: str) -> tuple[str, str | None, int] | None:
@@ -284,8 +283,7 @@ def find_triggers(sentence: str) -> list[Trigger]:
     words = low if len(low) == len(sentence) else sentence
     # Most sentences hold no trigger word: look the words up (a dict hit for words seen
     # before) and find their offsets only when one is.
-    get = _ENTRIES.get
-    if not any((get(w, _MISSING) if w in _ENTRIES else _entry(w)) for w in _WORD.findall(words)):
+    if not any(_ENTRIES[w] if w in _ENTRIES else _entry(w) for w in _WORD.findall(words)):
         found.sort(key=lambda t: t.start)
         return found
     for m in _WORD.finditer(words):
