@@ -5,7 +5,8 @@ The public API, re-exported from the stages that define it::
     articles -> places (geo.places) -> events (geo.events) -> store (geo.store) -> map
 
 Names are imported on first use, so ``import geo`` stays cheap: it loads no stage, no
-gazetteer and no optional package until one of these is asked for.
+gazetteer and no optional package until one of these is asked for. ``geo.export`` is the
+export function; its module is ``importlib.import_module("geo.export")``.
 """
 
 from __future__ import annotations

@@ -671,12 +671,13 @@ def test_an_unexpected_error_is_one_line_unless_debugging(
     store_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
     debug: bool,
 ) -> None:
-    import geo.export
+    # The module, not ``geo.export``: that name is the public export function.
+    export_module = importlib.import_module("geo.export")
 
     def broken(*args: object) -> None:
         raise RuntimeError("exporter exploded\nwith a second line")
 
-    monkeypatch.setattr(geo.export, "export", broken)
+    monkeypatch.setattr(export_module, "export", broken)
     if debug:
         monkeypatch.setenv("GEO_DEBUG", "1")
     else:
@@ -693,12 +694,13 @@ def test_an_unexpected_error_is_one_line_unless_debugging(
 def test_a_geo_error_is_one_line(
     store_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import geo.export
+    # The module, not ``geo.export``: that name is the public export function.
+    export_module = importlib.import_module("geo.export")
 
     def broken(*args: object) -> None:
         raise InputError("a known failure")
 
-    monkeypatch.setattr(geo.export, "export", broken)
+    monkeypatch.setattr(export_module, "export", broken)
     monkeypatch.delenv("GEO_DEBUG", raising=False)
     status, _, err = run_cli(["export", "-o", "-", "--store", str(store_path)], capsys)
     assert (status, err) == (1, "geo: error: a known failure\n")

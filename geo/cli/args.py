@@ -18,13 +18,9 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
+from geo.ingest import ALLOW_PRIVATE_ENV  # the package only: no network code
 from geo.limits import MAX_INPUT_BYTES
 from geo.model import EVENT_TYPES, BBox
-
-# The variable the fetcher reads to allow loopback and private addresses
-# (``geo.ingest.guard.ALLOW_PRIVATE_ENV``); ``--allow-private-urls`` sets it for one
-# command. Named here too so that ``geo --help`` does not import the network code.
-ALLOW_PRIVATE_ENV = "GEO_ALLOW_PRIVATE_URLS"
 
 # Names people write for countries that ISO 3166 (and so pycountry) spells otherwise,
 # keyed by folded name (see _fold). Codes are ISO 3166-1 alpha-2, plus XK for Kosovo,

@@ -7,3 +7,8 @@ turn text into articles; ``feeds`` reads RSS/Atom; ``fetch`` and ``files`` do th
 ``published`` reads publication dates; ``ids`` gives articles their stable ids and text
 fingerprints.
 """
+
+# Set to 1 to let fetches reach loopback and private addresses (local testing, an
+# intranet feed). Off by default: the page's URL box must not reach the server's network.
+# Here, not in ``guard``, so that the CLI names it without importing the network code.
+ALLOW_PRIVATE_ENV = "GEO_ALLOW_PRIVATE_URLS"

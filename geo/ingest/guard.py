@@ -29,10 +29,8 @@ from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 from geo.errors import InputError
+from geo.ingest import ALLOW_PRIVATE_ENV
 
-# Set to 1 to let fetches reach loopback and private addresses (local testing, an
-# intranet feed). Off by default: the page's URL box must not reach the server's network.
-ALLOW_PRIVATE_ENV = "GEO_ALLOW_PRIVATE_URLS"
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
