@@ -289,3 +289,74 @@ def test_extraction_is_linear_in_the_text():
     assert full_events > half_events > 1_000
     assert full < 10.0, f"1 MB took {full:.1f} s"
     assert full < 3 * half, f"500 KB took {half:.2f} s, 1 MB {full:.2f} s"
+
+
+# --- where an incident happened (geo.events.where) -------------------------------------
+
+
+def _placed(text: str) -> list[str]:
+    article = Article(id="where", title="", text=text, published=PUBLISHED)
+    return sorted({e.place for e in extract_events(article)})
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        # A possessive chain: the finer place after "X's" is where it happened.
+        ("Gunmen shot dead a teacher in Iraq's Nineveh province on Monday.", ["Nineveh"]),
+        # A possessive of a place noun is a place, not an actor.
+        ("Rebels stormed Mopti's central market, killing five traders.", ["Mopti"]),
+        ("Protesters marched through Nairobi's central business district on Tuesday.",
+         ["Nairobi"]),
+        # Where people come from is no place of the incident.
+        ("Militants from Kandahar attacked a police post in Herat on Sunday.", ["Herat"]),
+        # "to X" is a destination: the locative place wins.
+        ("Police arrested the suspect in Turkey before he was flown to Berlin.", ["Turkey"]),
+        # A passive subject is where it happened, not an actor.
+        ("Kharkiv was shelled overnight, local officials said.", ["Kharkiv"]),
+        # Where the news was told is not where it happened.
+        ("Troops clashed with insurgents near Mosul, the army said in a statement from "
+         "Baghdad.", ["Mosul"]),
+        ("Five traders were killed in an attack on the market of Gao, officials in Bamako "
+         "said.", ["Gao"]),
+    ],
+)
+def test_the_place_the_text_ties_to_the_incident(text, places):
+    assert _placed(text) == places
+
+
+def _toponym(text: str, name: str, feature: str, lat: float) -> Toponym:
+    start = text.index(name)
+    return Toponym(start, start + len(name), name, lat, 10.0, None, "", feature, 5.0, False)
+
+
+def test_places_in_parentheses_narrow_the_place_they_follow():
+    from geo.events.where import candidate_places, choose
+
+    text = "Settlers burned cars in Alpha (Beta district, Gamma province) on Monday."
+    found = [_toponym(text, "Alpha", "city", 1.0), _toponym(text, "Beta", "city", 2.0),
+             _toponym(text, "Gamma", "city", 3.0)]
+    places = candidate_places(text, found)
+    assert [(p.toponym.name, p.locative, p.level) for p in places] == [
+        ("Alpha", True, 0), ("Beta", True, 1), ("Gamma", True, 2)]
+    assert [p.toponym.name for p in choose(places, "strategic_development")] == ["Alpha"]
+
+
+def test_a_chain_shares_the_locative_and_the_designator_sets_the_level():
+    from geo.events.where import candidate_places, choose
+
+    # The gazetteer took "Delta" for a town; the text says it is a province.
+    text = "A bomb went off in the Epsilon district of Delta province."
+    found = [_toponym(text, "Epsilon", "admin2", 1.0), _toponym(text, "Delta", "city", 2.0)]
+    places = candidate_places(text, found)
+    assert [(p.toponym.name, p.locative, p.level) for p in places] == [
+        ("Epsilon", True, 1), ("Delta", True, 2)]
+    assert [p.toponym.name for p in choose(places, "explosion")] == ["Epsilon"]
+
+
+def test_actors_are_read_at_the_first_word_of_the_incident():
+    article = Article(id="actors", title="", published=PUBLISHED,
+                      text="Government troops opened fire on rebel fighters near Kidal, "
+                           "sparking a firefight.")
+    (event,) = extract_events(article)
+    assert (event.actor1, event.actor2) == ("Government troops", "rebel fighters")

@@ -4,14 +4,8 @@ Each sentence (captions included) is scanned for trigger words of the event type
 typed trigger becomes one event per place the sentence locates it at, dated by the date
 expression nearest to the trigger, or by the article's date.
 
-Which toponyms place an event
------------------------------
-A toponym places an event unless the sentence uses it for an actor: the subject of a
-speech or stance verb ("Washington says"), an adjective or possessive ("U.S. base",
-"Iran's"), or the object of "by", "with", "accused". Of the remaining toponyms the finest
-level wins (towns and sites, then regions and divisions, then countries), so "in the
-town of Jinderis, Syria" places the quake at Jinderis, not at Syria's centroid.
-
+Which toponyms place an event, and which of them win, is ``geo.events.where``: locative
+phrases first, actors and origins never, the finest place the text ties to the incident.
 Country-only events (geo_precision 3, at the country's centroid) are kept when the
 country follows a locative preposition ("in Syria") or when the event is an earthquake;
 otherwise a sentence that only names countries ("talks with Turkey") yields no event.
@@ -31,6 +25,7 @@ import re
 
 from geo.events.actors import fatalities
 from geo.events.incidents import Incident, sentence_incidents
+from geo.events.where import candidate_places, choose
 from geo.model import EVENT_TYPES, Article, Event, Toponym
 from geo.places.gazetteer import Gazetteer, load_gazetteer
 from geo.places.geoparse import geoparse
@@ -48,51 +43,6 @@ _PLANNED = _words(r"will", r"would", r"likely to", r"expected to", r"set to", r"
 _DENIED = _words(r"denied", r"denies", r"deny", r"denying", r"rejected claims?")
 _CLAIMED = _words(r"claimed", r"claims?", r"purported(?:ly)?", r"alleged(?:ly)?",
                   r"reportedly", r"said to")
-
-# A toponym followed by one of these is an actor, not a location ("Washington says").
-_ACTOR_AFTER = re.compile(
-    r"^(?:’s|'s|-backed|-based|-led|-made|\s*,?\s*(?:meanwhile,\s*)?(?:says|said|say|remains|"
-    r"remained|responded|vowed|warned|accused|condemned|denied|claimed|insists|insisted|"
-    r"argues|argued|wants|wanted|opposes|opposed|supports|supported|backs|backed|"
-    r"maintains|accuses|urged|urges|would|will|has|had|is|was)\b|\s+(?:officials?|forces|"
-    r"troops|military|government|president|defen[cs]e|base|bases|strikes?|drones?|"
-    r"authorities|army|navy|embassy|envoy|counterpart|representatives?|ministers?|"
-    r"soldiers|fighters|jets?|warplanes?|aircraft)\b)",
-    re.IGNORECASE,
-)
-_ADJECTIVAL_AFTER = re.compile(
-    r"^(?:-backed|-based|-led|-made)?\s+(?:military\s+|air\s+|naval\s+)?(?:base|bases|"
-    r"forces|troops|strikes?|drones?|jets?|warplanes?|officials?|soldiers|embassy)\b",
-    re.IGNORECASE,
-)
-_ACTOR_BEFORE = re.compile(r"(?:\b(?:by|with|accused|accusing|against|between|urged|told)\s+"
-                           r"(?:the\s+)?|\bbetween\s+\S+(?:\s\S+)?\s+and\s+)$",
-                           re.IGNORECASE)
-_LOCATIVE_BEFORE = re.compile(
-    r"\b(?:in|at|near|outside|across|throughout|inside|into|on|around|to|from|over|toward|"
-    r"towards)\s+(?:the\s+(?:town|city|village|province|region|area)\s+of\s+|the\s+)?"
-    # "in downtown Yala", "in rebel-held eastern Ghouta", "near southern Khan Younis"
-    r"(?:(?:downtown|central|northern|southern|eastern|western|north-?eastern|north-?western|"
-    r"south-?eastern|south-?western|rural|suburban|greater|old|occupied|besieged|"
-    r"[a-z]+-(?:held|controlled|dominated|populated))\s+){0,2}$",
-    re.IGNORECASE)
-# "the Kurdish city of Afrin", "the northern countryside of Aleppo", "Libya's rebel-held
-# city of Misrata": the place of an area noun is where things happen.
-_OF_PLACE_BEFORE = re.compile(
-    r"\b(?:city|town|village|hamlet|district|province|governorate|region|area|countryside|"
-    r"outskirts|suburbs?|neighbou?rhoods?|camp|sector|vicinity|capital|port|island|county|"
-    r"municipality|settlements?|villages|towns|cities|enclave|strip|valley|border town|"
-    r"countryside)\s+of\s+(?:the\s+)?$", re.IGNORECASE)
-_LOCATIVE_ANY = re.compile(f"(?:{_LOCATIVE_BEFORE.pattern})|(?:{_OF_PLACE_BEFORE.pattern})",
-                           re.IGNORECASE)
-# An all-capital short name that is no country ("SAA", "SLA", "IS") is an organisation
-# far more often than a place.
-_ACRONYM = re.compile(r"^[A-Z]{2,5}$")
-_NEAR_BEFORE = re.compile(r"\b(?:near|outside|around|close to)\s+$", re.IGNORECASE)
-
-_LEVEL = {"city": 0, "site": 0, "admin2": 1, "region": 1, "admin1": 2, "country": 3,
-          "continent": 4}
-
 
 def extract_events(
     article: Article, toponyms: list[Toponym] | None = None,
@@ -178,12 +128,12 @@ def _by_sentence(sentences: list[Sentence], toponyms: list[Toponym]) -> list[lis
 
 def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Toponym],
                      admin1: _Admin1Names) -> list[Event]:
-    places = _places(article.text, toponyms)
+    places = candidate_places(article.text, toponyms)
     if not places:
         return []
     incidents = sentence_incidents(sentence.text, sentence.start, places)
     located = [(incident, chosen) for incident in incidents
-               if (chosen := _locate(list(incident.places), incident.layer))]
+               if (chosen := choose(list(incident.places), incident.layer))]
     if not located:
         return []  # dates are looked for only where they date an event
     dates = find_dates(sentence.text, article.published)
@@ -201,9 +151,9 @@ def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Topony
         if incident.layer == "earthquake" and date is not None:
             date = _before_reference(sentence.text, date)
         status = _status(sentence.text, t_start, t_end, future)
-        for toponym, locative in chosen:
-            out.append(_event(article, sentence, id_prefix, toponym, incident, status, date,
-                              precision, explicit, locative, admin1,
+        for place in chosen:
+            out.append(_event(article, sentence, id_prefix, place.toponym, incident, status,
+                              date, precision, explicit, place.locative, admin1,
                               deaths if incident.layer != "earthquake" else None))
     return out
 
@@ -213,6 +163,7 @@ _AFTER_QUAKE = re.compile(
     r"\b(?P<n>a|an|one|two|three|four|five|six|seven|eight|nine|ten|\d{1,3})\s+"
     r"(?P<unit>days?|weeks?)\s+(?:after|since)\s+(?:the\s+)?(?:(?:deadly|devastating|"
     r"massive|powerful|first|main)\s+)?(?:earthquakes?|quakes?|tremors?)\b", re.IGNORECASE)
+_NEAR_BEFORE = re.compile(r"\b(?:near|outside|around|close to)\s+$", re.IGNORECASE)
 _SMALL_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
                   "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
@@ -231,48 +182,6 @@ def _before_reference(sentence: str, date: dt.date) -> dt.date:
         return date
     n = _SMALL_NUMBERS.get(m["n"].lower()) or int(m["n"])
     return shift(date, -n * (7 if m["unit"].lower().startswith("week") else 1))
-
-
-def _places(text: str, toponyms: list[Toponym]) -> list[tuple[Toponym, bool]]:
-    """Return the toponyms that locate something, each with whether it is locative."""
-    out = []
-    for t in toponyms:
-        if t.demonym:
-            continue
-        before = text[max(0, t.start - 40):t.start]
-        after = text[t.end:t.end + 40]
-        if _ADJECTIVAL_AFTER.match(after):
-            continue  # "a U.S. base", "US strikes": whose, not where
-        if t.feature != "country" and _ACRONYM.match(t.name):
-            continue
-        locative = _LOCATIVE_ANY.search(before) is not None
-        if not locative and (_ACTOR_AFTER.match(after) or _ACTOR_BEFORE.search(before)):
-            continue
-        if locative and after.startswith(("’s", "'s")):
-            locative = True  # "in Syria's northeast" still places it in Syria
-        out.append((t, locative))
-    return out
-
-
-def _locate(places: list[tuple[Toponym, bool]], event_type: str) -> list[tuple[Toponym, bool]]:
-    """Pick the finest of the locative places, else of the others.
-
-    Countries count only when locative, or for earthquakes.
-    """
-    usable = [(t, loc) for t, loc in places
-              if _LEVEL.get(t.feature, 3) < 3 or loc or event_type == "earthquake"]
-    if any(loc for _, loc in usable):
-        usable = [(t, loc) for t, loc in usable if loc]
-    if not usable:
-        return []
-    finest = min(_LEVEL.get(t.feature, 3) for t, _ in usable)
-    seen: set[tuple[float, float]] = set()
-    out = []
-    for t, loc in usable:
-        if _LEVEL.get(t.feature, 3) == finest and (t.lat, t.lon) not in seen:
-            seen.add((t.lat, t.lon))
-            out.append((t, loc))
-    return out
 
 
 def _date_for(dates, starts: list[int], trigger_start: int, published: dt.date | None):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from geo.events import triggers as tr
 from geo.events.actors import Actors, find_actors
 from geo.events.triggers import Trigger, find_triggers
-from geo.model import Toponym
+from geo.events.where import Place
 
 # Victims or sides that make a killing a battle, not an attack on civilians.
 _COMBATANTS = re.compile(
@@ -64,16 +64,16 @@ class Incident:
     layer: str
     sub_type: str | None
     trigger: Trigger  # the most specific of its triggers (offsets in the sentence)
-    places: tuple[tuple[Toponym, bool], ...]  # (place, locative), offsets in the article
+    places: tuple[Place, ...]  # offsets in the article
     actors: Actors
 
 
 def sentence_incidents(sentence: str, offset: int,
-                       places: list[tuple[Toponym, bool]]) -> list[Incident]:
+                       places: list[Place]) -> list[Incident]:
     """Return the incidents of ``sentence`` (which starts at ``offset`` in the article).
 
-    ``places`` are the sentence's usable toponyms with whether each follows a locative
-    preposition (``geo.events.extract``); incidents without a place are dropped.
+    ``places`` are the sentence's usable places (``geo.events.where``); incidents
+    without a place are dropped.
     """
     found = _refine_quake(find_triggers(sentence))
     if not found or not places:
@@ -87,17 +87,17 @@ def sentence_incidents(sentence: str, offset: int,
 
 
 def _incidents(sentence: str, offset: int, found: list[Trigger],
-               places: list[tuple[Toponym, bool]]) -> list[Incident]:
+               places: list[Place]) -> list[Incident]:
     if not found:
         return []
     # Triggers do not overlap and come in order: binary searches keep one long
     # sentence with many places and triggers linear.
     starts = [t.start for t in found]
     ends = [t.end for t in found]
-    owners: dict[int, list[tuple[Toponym, bool]]] = {}
-    for toponym, locative in places:
-        owner = _owner(starts, ends, toponym.start - offset, toponym.end - offset)
-        owners.setdefault(owner, []).append((toponym, locative))
+    owners: dict[int, list[Place]] = {}
+    for place in places:
+        owner = _owner(starts, ends, place.toponym.start - offset, place.toponym.end - offset)
+        owners.setdefault(owner, []).append(place)
     # Triggers with places head incidents; the others join the nearest head (the
     # earlier one on a tie).
     heads = sorted(owners)
@@ -120,7 +120,10 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
         near_members = [Trigger(t.start - base, t.end - base, t.layer, t.sub_type, t.rank)
                         for t in members if base <= t.start < base + len(context)]
         layer, sub_type = _refine(context, local, near_members or [local])
-        actors = find_actors(context, local.start, local.end)
+        # Who did it to whom is told at the incident's first word ("Azerbaijani troops
+        # opened fire on Armenian troops ..., sparking an exchange of fire").
+        first = min(near_members or [local], key=lambda t: t.start)
+        actors = find_actors(context, first.start, first.end)
         layer, sub_type = _by_victims(context, layer, sub_type, local, actors)
         incidents.append(Incident(layer, sub_type, top, tuple(owners[head]), actors))
     return incidents

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from geo.errors import InputError
 from geo.geodesy import EARTH_RADIUS_KM, KM_PER_DEGREE, haversine_km
@@ -58,20 +59,38 @@ def geoparse(text: str, gazetteer: Gazetteer | None = None) -> list[Toponym]:
     spans = find_spans(text, gaz)
     if not spans:
         return []
-    candidates = [_candidates(span, gaz) for span in spans]
+    # A name's candidates are looked up once per article (mentions share the list).
+    looked_up: dict[tuple[str, bool], list[Place]] = {}
+    candidates = []
+    for span in spans:
+        cands = looked_up.get((span.key, span.demonym))
+        if cands is None:
+            cands = looked_up[span.key, span.demonym] = _candidates(span, gaz)
+        candidates.append(cands)
     narrowing = _narrowing(text, spans, candidates)
     groups = _mention_groups(spans, candidates, narrowing)
+    priors = _priors(spans, candidates, groups, gaz)
     chosen = [c[0] if c else None for c in candidates]
-    for _ in range(2):
-        context = _Context.from_choices(spans, chosen)
-        chosen = _choose(spans, candidates, narrowing, groups, context, gaz)
     context = _Context.from_choices(spans, chosen)
+    for _ in range(2):
+        previous = chosen
+        chosen = _choose(spans, candidates, narrowing, groups, priors, context, gaz)
+        if _same_choices(previous, chosen):
+            # The same choices make the same context, which makes the same choices
+            # again: a second pass would change nothing.
+            break
+        context = _Context.from_choices(spans, chosen)
     out = []
     for span, place in zip(spans, chosen, strict=True):
         if place is None or not _keep(span, place, context):
             continue
         out.append(_region(text, span, place, gaz) or _toponym(text, span, place))
     return out
+
+
+def _same_choices(a: list[Place | None], b: list[Place | None]) -> bool:
+    """Tell whether two lists of choices hold the very same objects, in the same order."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 def _candidates(span: Span, gaz: Gazetteer) -> list[Place]:
@@ -113,23 +132,34 @@ class _Context:
 
     @classmethod
     def from_choices(cls, spans: list[Span], chosen: list[Place | None]) -> _Context:
+        # A long article names the same few thousand places again and again: its
+        # mentions are counted per name and place first (in C), then added up per name.
+        keys = [span.key for span in spans]
+        pairs = Counter(zip(keys, map(id, chosen), strict=True))
+        places = {id(place): place for place in chosen}
+        named: list[tuple[str, Place, int]] = [
+            (key, place, n) for (key, ident), n in pairs.items()
+            if (place := places[ident]) is not None]
+        if len({key for key, _, _ in named}) < len(named):
+            # A name with two places: which is the name's anchor depends on the order
+            # of its mentions (the last wins), so they are taken one by one.
+            named = [(key, place, 1) for key, place in zip(keys, chosen, strict=True)
+                     if place is not None]
         countries: dict[str, Counter] = defaultdict(Counter)
         total: Counter = Counter()
         admin1s: dict[str, set] = defaultdict(set)
         anchors: dict[str, tuple[float, float]] = {}
-        for span, place in zip(spans, chosen, strict=True):
-            if place is None:
-                continue
-            total[span.key] += 1
+        for key, place, n in named:
+            total[key] += n
             if place.country_code:
-                countries[place.country_code][span.key] += 1
+                countries[place.country_code][key] += n
             if place.feature == "admin1":
-                admin1s[place.admin1].add(span.key)
+                admin1s[place.admin1].add(key)
             elif place.feature in ("city", "admin2", "site"):
-                anchors[span.key] = (place.lat, place.lon)
+                anchors[key] = (place.lat, place.lon)
                 # "Rapides Parish" places its state; a bare "Morrow" does not.
-                if place.feature == "admin2" and span.key.endswith(_DIVISION_WORDS):
-                    admin1s[place.admin1].add(span.key)
+                if place.feature == "admin2" and key.endswith(_DIVISION_WORDS):
+                    admin1s[place.admin1].add(key)
         return cls(dict(countries), total, dict(admin1s), _Anchors(anchors),
                    sum(total.values()),
                    {code: sum(by_key.values()) for code, by_key in countries.items()})
@@ -226,18 +256,32 @@ _AROUND = [(dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1,
            if dx or dy or dz]
 
 
+@lru_cache(maxsize=1 << 16)
 def _unit(lat: float, lon: float) -> tuple[float, float, float]:
-    """Return the 3D unit vector of a ``lat, lon`` point."""
+    """Return the 3D unit vector of a ``lat, lon`` point (the same places are asked often)."""
     phi, lam = math.radians(lat), math.radians(lon)
     return math.cos(phi) * math.cos(lam), math.cos(phi) * math.sin(lam), math.sin(phi)
 
 
-def _score(place: Place, span: Span, narrow: set, ctx: _Context, capital: bool) -> float:
+def _prior(place: Place, span: Span, capital: bool) -> float:
+    """Return the part of ``_score`` that the article's other names do not change."""
     score = _FEATURE_BASE[place.feature] + math.log10(place.population + 1)
     if capital:
         score += CAPITAL_BONUS
     if place.feature == "admin2" and not span.key.endswith(_DIVISION_WORDS):
         score -= 3.0  # a bare "Richmond" is the town before the county
+    return score
+
+
+def _priors(spans: list[Span], candidates: list[list[Place]], groups: list[list[int]],
+            gaz: Gazetteer) -> list[list[float]]:
+    """Return ``_prior`` per group of mentions and candidate, for every pass of ``_choose``."""
+    return [[_prior(place, spans[k], gaz.is_capital(place)) for place in candidates[k]]
+            for k, _ in groups]
+
+
+def _score(place: Place, span: Span, narrow: set, ctx: _Context, prior: float) -> float:
+    score = prior
     share = ctx.share(place.country_code, span.key) if place.country_code else 0.0
     if share:
         score += 2.0 + 4.0 * share
@@ -271,18 +315,21 @@ def _mention_groups(spans: list[Span], candidates: list[list[Place]],
     return list(groups.values())
 
 
-def _choose(spans, candidates, narrowing, groups: list[list[int]], ctx: _Context,
-            gaz: Gazetteer) -> list[Place | None]:
+def _choose(spans, candidates, narrowing, groups: list[list[int]], priors: list[list[float]],
+            ctx: _Context, gaz: Gazetteer) -> list[Place | None]:
     # One sense per name per article: the scores of all mentions of a name add up.
     totals: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
-    for k, count in groups:
+    for (k, count), prior in zip(groups, priors, strict=True):
         span = spans[k]
-        for place in candidates[k]:
-            totals[span.key][place.id] += count * _score(
-                place, span, narrowing.get(k, set()), ctx, gaz.is_capital(place))
+        narrow = narrowing.get(k, set())
+        scores_of = totals[span.key]
+        for place, base in zip(candidates[k], prior, strict=True):
+            scores_of[place.id] += count * _score(place, span, narrow, ctx, base)
     best: dict[str, Place] = {}
-    for span, cands in zip(spans, candidates, strict=True):
-        if not cands or span.key in best:
+    # A name's first mention with candidates opens the first of its groups.
+    for k, _ in groups:
+        span, cands = spans[k], candidates[k]
+        if span.key in best:
             continue
         by_id = {p.id: p for p in cands}
         scores = totals[span.key]
@@ -311,8 +358,6 @@ def _keep(span: Span, place: Place, ctx: _Context) -> bool:
     """Drop weak matches: small towns with nothing in the article pointing at them."""
     if place.feature != "city" and place.feature != "admin2":
         return True
-    supported = (span.cue or ctx.has_admin1(place.admin1, span.key)
-                 or ctx.share(place.country_code, span.key) >= 0.3)
     if place.population >= 100_000:
         return True
     if span.headline:
@@ -321,7 +366,9 @@ def _keep(span: Span, place: Place, ctx: _Context) -> bool:
         return True  # GeoNames knows no population; a two-word exact name is specific
     if place.population >= 5_000 and not span.sentence_start:
         return True
-    return supported and place.population >= 500
+    return place.population >= 500 and bool(
+        span.cue or ctx.has_admin1(place.admin1, span.key)
+        or ctx.share(place.country_code, span.key) >= 0.3)
 
 
 def _toponym(text: str, span: Span, place: Place) -> Toponym:

@@ -8,6 +8,7 @@ a sentence, person names, streets and organisations named after places.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from geo.places.gazetteer import Gazetteer
@@ -139,13 +140,14 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
     # (``islower`` answers most words at C speed; it implies no upper-case letter.)
     capital = [not w.islower() and any(map(str.isupper, w)) for w in words]
     joined = [k > 0 and not text[toks[k - 1][1]:toks[k][0]].strip(" -") for k in range(n)]
+    names: dict[str, bool] = {}  # surface -> names a place, for ``_longest_match``
     i = 0  # the first token not yet part of a span
     for i_upper in [k for k, w in enumerate(words) if w[0].isupper()]:
         if i_upper < i:
             continue
         i = i_upper
         s, e = toks[i]
-        match = _longest_match(text, toks, i, gaz, capital, joined)
+        match = _longest_match(text, toks, i, gaz, capital, joined, names)
         if match is not None and match[0] == i + 1 and norm(text[s:e]) in people:
             i += 1
             continue
@@ -220,12 +222,15 @@ def _people(text: str, toks: list[tuple[int, int]], words: list[str], gaz: Gazet
 
 
 def _longest_match(text: str, toks: list[tuple[int, int]], i: int, gaz: Gazetteer,
-                   capital: list[bool], joined: list[bool]):
+                   capital: list[bool], joined: list[bool], names: dict[str, bool] | None = None):
     """Return ``(next token index, end offset)`` of the longest gazetteer name at ``i``.
 
     Names run over tokens joined by spaces or hyphens (``joined``), and end in a token
-    with a capital letter (``capital``).
+    with a capital letter (``capital``). ``names`` remembers, per surface form, whether
+    it names a place: a long text tries the same few thousand forms again and again.
     """
+    if names is None:
+        names = {}
     s = toks[i][0]
     best = None
     last = min(len(toks), i + _MAX_WORDS)
@@ -235,7 +240,11 @@ def _longest_match(text: str, toks: list[tuple[int, int]], i: int, gaz: Gazettee
         if not capital[j - 1]:
             continue
         e = toks[j - 1][1]
-        if gaz.has_key(norm(text[s:e])):
+        surface = text[s:e]
+        known = names.get(surface)
+        if known is None:
+            known = names[surface] = gaz.has_key(norm(surface))
+        if known:
             best = (j, e)
     return best
 
@@ -317,11 +326,17 @@ def _title_case_line(text: str, pos: int, seen: dict[tuple[int, int], bool] | No
     line = (start, end if end >= 0 else len(text))
     if seen is not None and line in seen:
         return seen[line]
-    words = [w for w in text[line[0]:line[1]].split() if len(w) > 3]
-    title = len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+    # The first letters of the words of over three characters (``\S`` and ``str.split``
+    # agree on whitespace), counted in C rather than word by word in Python.
+    firsts = _LONG_WORD_FIRST.findall(text, line[0], line[1])
+    title = len(firsts) >= 4 and sum(map(str.isupper, firsts)) >= 0.8 * len(firsts)
     if seen is not None:
         seen[line] = title
     return title
+
+
+# The first character of each run of four or more non-space characters.
+_LONG_WORD_FIRST = re.compile(r"(\S)\S{3,}")
 
 
 def _shouted(text: str, toks, i: int) -> bool:

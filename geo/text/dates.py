@@ -113,6 +113,12 @@ _HAS_MONTH = re.compile("|".join(sorted({name[:3] for name in MONTHS})))
 _HAS_MONTH_NAME = re.compile("|".join(MONTH_NAMES))
 _HAS_WEEKDAY = re.compile("|".join(_WEEKDAYS))
 _HAS_RELATIVE = re.compile("day|night|tomorrow|morning|afternoon|evening|week|month|year")
+# A day's last digit before a capitalised word, as in "14 April" and "3rd of March":
+# ``_DAY_MONTH`` cannot match without it, and this scan, led by a digit, is several times
+# cheaper than that pattern's, which starts with a lookbehind tried at every character.
+_HAS_DAY_MONTH = re.compile(r"\d(?:st|nd|rd|th)?(?:\s+of)?\s+[A-Z][a-z]")
+
+
 @dataclass(frozen=True, slots=True)
 class DateMention:
     """A resolved date expression. ``sentence[start:end] == text``.
@@ -200,7 +206,9 @@ def _features(sentence: str) -> dict[str, int | None]:
     low = lowered(sentence)
     # With no lower-cased copy, the relative words may be anywhere: from the start.
     relative = 0 if low is None else _first(_HAS_RELATIVE, low)
-    return {"year": _first(_HAS_YEAR, sentence), "month": _first(_HAS_MONTH, sentence),
+    month = _first(_HAS_MONTH, sentence)
+    day_month = None if month is None else _first(_HAS_DAY_MONTH, sentence)
+    return {"year": _first(_HAS_YEAR, sentence), "month": month, "day month": day_month,
             "month name": _first(_HAS_MONTH_NAME, sentence),
             "weekday": _first(_HAS_WEEKDAY, sentence), "relative": relative}
 
@@ -371,12 +379,13 @@ def _relative(match: re.Match[str], text: Words, base: dt.date | None) -> DateMe
 _Resolver = Callable[[re.Match[str], Words, dt.date | None], DateMention | None]
 # Each pattern with its resolver, the features (``_features``) it cannot match without,
 # and how many words a match can have before the first of them: "3/27/" before a year is
-# one word; "in the mid-" before a month three; "end of the early " before a year four.
+# one word; "in the mid-" before a month three; "end of the early " before a year four; a
+# day's last digit is in the match's first word.
 _RULES: tuple[tuple[re.Pattern[str], _Resolver, tuple[str, ...], int], ...] = (
     (_ISO, _numeric, ("year",), 0),
     (_US, _numeric, ("year",), 1),
     (_MONTH_DAY, _month_day, ("month",), 0),
-    (_DAY_MONTH, _month_day, ("month",), 2),
+    (_DAY_MONTH, _month_day, ("day month", "month"), 1),
     (_MONTH_YEAR, _month_year, ("month", "year"), 0),
     (_MONTH_ALONE, _month_alone, ("month name",), 3),
     (_WEEKDAY, _weekday, ("weekday",), 1),
