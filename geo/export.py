@@ -29,7 +29,7 @@ import csv
 import json
 import math
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
@@ -43,6 +43,7 @@ __all__ = [
     "GPKG_LAYER",
     "export",
     "neutralise_formula",
+    "outlet",
     "to_csv_rows",
     "to_feature",
     "to_geojson",
@@ -82,11 +83,15 @@ PROPERTIES = (
     "source_url",
     "published",
     "confidence",
+    "happening_id",
+    "sources",
+    "review_status",
 )
 QUAKE_PROPERTIES = ("magnitude", "depth_km", "usgs_id", "related_quake")
 # Nullable pandas dtypes, so GDAL writes INTEGER and REAL columns with NULLs, not text.
 _GPKG_DTYPES = {
     "geonameid": "Int64",
+    "sources": "Int64",
     "fatalities": "Int64",
     "geo_precision": "Int64",
     "evidence_start": "Int64",
@@ -128,6 +133,9 @@ EXTRA_COLUMNS = (
     "article_title",
     "source_url",
     "published",
+    "happening_id",
+    "sources",
+    "review_status",
 ) + QUAKE_PROPERTIES
 CSV_COLUMNS = ACLED_COLUMNS + EXTRA_COLUMNS
 
@@ -175,10 +183,28 @@ def to_geojson(events: Iterable[Event]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": [to_feature(e) for e in events]}
 
 
-def to_csv_rows(events: Iterable[Event]) -> list[dict[str, Any]]:
+def outlet(title: str | None, url: str | None) -> str:
+    """Return how a source is named in ``source``: its web host, else its title.
+
+    >>> outlet("Strike in Syria", "https://www.example.org/news/1"), outlet("Brief", None)
+    ('example.org', 'Brief')
+    """
+    if url:
+        from urllib.parse import urlsplit
+
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        if host:
+            return host
+    return title or ""
+
+
+def to_csv_rows(events: Iterable[Event],
+                outlets: Mapping[str, Sequence[str]] | None = None) -> list[dict[str, Any]]:
     """Return one dict per event with the keys of ``CSV_COLUMNS`` (see the module doc).
 
-    ``notes`` is the evidence sentence and ``source`` the article title, else its URL.
+    ``notes`` is the evidence sentence and ``source`` the article title, else its URL;
+    for a happening, ``outlets`` (happening id -> outlet names) gives every source,
+    joined with "; " as ACLED joins them.
     Text that a spreadsheet would run as a formula gets a leading ``'`` (see
     :func:`neutralise_formula`).
 
@@ -206,7 +232,8 @@ def to_csv_rows(events: Iterable[Event]) -> list[dict[str, Any]]:
             "geo_precision": event.geo_precision,
             "time_precision": TIME_PRECISION.get(event.date_precision),
             "notes": event.evidence,
-            "source": event.article_title or event.source_url,
+            "source": "; ".join(outlets[event.event_id]) if outlets and event.event_id
+            in outlets else (event.article_title or event.source_url),
             "fatalities": event.fatalities,
             "layer": event.event_type,
         }
@@ -242,12 +269,13 @@ def write_geojson(events: Iterable[Event], out: str | Path | IO[str]) -> None:
         sink.write("\n")
 
 
-def write_csv(events: Iterable[Event], out: str | Path | IO[str]) -> None:
+def write_csv(events: Iterable[Event], out: str | Path | IO[str],
+              outlets: Mapping[str, Sequence[str]] | None = None) -> None:
     """Write events as UTF-8 CSV with ``CSV_COLUMNS`` to a path, ``"-"`` or a stream.
 
     Rows end with CRLF (RFC 4180); formula cells get a leading ``'`` (see the module doc).
     """
-    rows = to_csv_rows(events)
+    rows = to_csv_rows(events, outlets)
     with _text_sink(out) as sink:
         # RFC 4180's CRLF: Python's writer quotes a cell only for the characters of its
         # line terminator, so with "\n" a bare "\r" in a text went out unquoted and
@@ -278,8 +306,11 @@ def write_gpkg(events: Iterable[Event], path: str | Path) -> None:
         frame.to_file(tmp, layer=GPKG_LAYER, driver="GPKG", engine="pyogrio")
 
 
-def export(events: Iterable[Event], fmt: str, out: str | Path) -> None:
+def export(events: Iterable[Event], fmt: str, out: str | Path,
+           outlets: Mapping[str, Sequence[str]] | None = None) -> None:
     """Write events in format ``fmt`` (one of ``FORMATS``) to ``out`` (a path or ``"-"``).
+
+    ``outlets`` (happening id -> outlet names) fills the CSV's ``source`` column.
 
     Raises
     ------
@@ -293,7 +324,10 @@ def export(events: Iterable[Event], fmt: str, out: str | Path) -> None:
     }
     if fmt not in writers:
         raise ValueError(f"unknown export format {fmt!r}; expected one of {list(FORMATS)}")
-    writers[fmt](events, out)
+    if fmt == "csv":
+        write_csv(events, out, outlets)
+    else:
+        writers[fmt](events, out)
 
 
 def _json_value(value: Any) -> Any:

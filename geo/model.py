@@ -9,7 +9,7 @@ GeoJSON's ``[lon, lat]``).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 # --- vocabularies ---------------------------------------------------------------------
@@ -58,6 +58,9 @@ DATE_PRECISIONS = ("day", "month", "year", "published")
 GEO_PRECISIONS = (1, 2, 3)
 # What a gazetteer entry (and so a toponym) is, coarsest first.
 FEATURES = ("continent", "country", "admin1", "admin2", "city", "site", "region")
+# Where an analyst's review left an event (README, "Review and corrections"): untouched,
+# confirmed as extracted, corrected (a value changed by hand), or rejected (off the map).
+REVIEW_STATUSES = ("unreviewed", "confirmed", "corrected", "rejected")
 # The article id of catalog earthquakes (USGS), which have no article row.
 CATALOG_ARTICLE_ID = "usgs"
 
@@ -157,6 +160,25 @@ class Event:
     # Deaths as the text reports them (README, "The event schema"): None when it does not
     # say, 0 when it says no one was killed.
     fatalities: int | None = None
+    # Set by the store, not by extraction: the happening (geo.happenings) this report
+    # belongs to, or for a happening its own id. Not part of a report's identity, so an
+    # extracted event equals its stored copy.
+    happening_id: str | None = field(default=None, compare=False)
+    sources: int = 1  # distinct articles reporting it (a happening's; 1 for a report)
+    review_status: str = "unreviewed"  # one of REVIEW_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    """One change an analyst made, as the store keeps it (``geo review log``)."""
+
+    at: str  # UTC, ISO 8601 to the second
+    who: str
+    target: str  # the event id changed (a happening's change is one record per report)
+    field: str  # a field of Event, "review" or "group"
+    old: str | None  # JSON text of the value before
+    new: str | None  # JSON text of the value after
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +193,7 @@ class EventQuery:
     --------
     >>> EventQuery(types=["strike"], countries=["sy"])
     EventQuery(types=('strike',), since=None, until=None, countries=('SY',), articles=(), \
-statuses=(), max_precision=3, bbox=None, actor='')
+statuses=(), max_precision=3, bbox=None, actor='', happenings=False, reviews=())
     >>> EventQuery(actor="  Houthi ").actor
     'Houthi'
     >>> EventQuery(types=("bombing",))  # doctest: +ELLIPSIS
@@ -190,11 +212,18 @@ statuses=(), max_precision=3, bbox=None, actor='')
     # Part of an actor's name: events whose actor1 or actor2 contains it (ASCII letters in
     # any case); blank restricts nothing.
     actor: str = ""
+    # False: one row per report (an article's event); True: one per happening, the
+    # reports of one incident merged (geo.happenings), as the map shows by default.
+    happenings: bool = False
+    # Review statuses to keep (REVIEW_STATUSES); empty keeps all but rejected events.
+    reviews: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise through the back door, once
         set_(self, "types", _one_of("event type", self.types, EVENT_TYPES))
         set_(self, "statuses", _one_of("status", self.statuses, STATUSES))
+        set_(self, "reviews", _one_of("review status", self.reviews, REVIEW_STATUSES))
+        set_(self, "happenings", bool(self.happenings))
         set_(self, "countries", tuple(_country(c) for c in _tuple(self.countries)))
         set_(self, "articles", tuple(str(a) for a in _tuple(self.articles)))
         set_(self, "since", _day("since", self.since))

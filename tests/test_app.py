@@ -114,7 +114,9 @@ def downloads(monkeypatch) -> dict[str, Callable]:
 
 
 def map_args(at: AppTest) -> dict:
-    (component,) = at.get("component_instance")
+    """Return the arguments of the page's main map (not a preview's or review's map)."""
+    (component,) = [c for c in at.get("component_instance")
+                    if json.loads(c.proto.json_args).get("height") == 560]
     return json.loads(component.proto.json_args)
 
 
@@ -187,16 +189,18 @@ def test_filter_drives_map_caption_link_and_downloads(at, downloads, kind, key, 
     # RFC 7946: a FeatureCollection of Point features in [lon, lat], no "crs" member.
     assert collection.keys() == {"type", "features"}
     assert collection["type"] == "FeatureCollection"
-    assert {f["id"] for f in collection["features"]} == ids
+    # The page shows happenings; here each event is one of its own (h- and its id).
+    assert {report_id(f["id"]) for f in collection["features"]} == ids
     for feature in collection["features"]:
-        e = ALL[feature["id"]]
+        assert feature["properties"]["sources"] == 1
+        e = ALL[report_id(feature["id"])]
         assert feature["type"] == "Feature"
         assert feature["geometry"] == {"type": "Point", "coordinates": [e.lon, e.lat]}
     csv_lines = downloads[csv_button.proto.deferred_file_id]().strip().splitlines()
     assert len(csv_lines) == 1 + len(ids)
     assert {"actor1", "actor2", "fatalities"} <= set(csv_lines[0].split(","))
     for feature in collection["features"]:
-        e = ALL[feature["id"]]
+        e = ALL[report_id(feature["id"])]
         assert (feature["properties"]["actor1"], feature["properties"]["actor2"],
                 feature["properties"]["fatalities"]) == (e.actor1, e.actor2, e.fatalities)
 
@@ -276,7 +280,7 @@ def test_table_is_sent_only_once_opened(at):
     open_table(at)
     assert not at.exception
     assert len(at.dataframe[0].value) == len(ALL)
-    assert set(at.dataframe[0].value["event_id"]) == set(ALL)
+    assert {report_id(i) for i in at.dataframe[0].value["event_id"]} == set(ALL)
 
 
 def test_article_text_reaches_the_page_escaped(at):
@@ -294,7 +298,7 @@ def test_article_text_reaches_the_page_escaped(at):
 
 def test_selected_row_shows_its_details_as_text(at):
     open_table(at)
-    row = list(at.dataframe[0].value["event_id"]).index("c1")
+    row = list(at.dataframe[0].value["event_id"]).index("h-c1")
     at.session_state["table"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     at.run()
     texts = [t.value for t in at.text]  # st.text: shown, never rendered
@@ -309,11 +313,11 @@ def test_table_and_details_show_actors_and_fatalities(at):
     table = at.dataframe[0].value
     assert {"actor1", "actor2", "fatalities"} <= set(table.columns)
     assert str(table["fatalities"].dtype) == "Int64"  # whole numbers, gaps for "not said"
-    rows = {r.event_id: r for r in table.itertuples()}
+    rows = {report_id(r.event_id): r for r in table.itertuples()}
     assert (rows["s1"].actor1, rows["s1"].actor2, rows["s1"].fatalities) == (
         "US forces", "ISIS militants", 2)
     assert rows["s2"].fatalities == 0 and pd.isna(rows["d1"].fatalities)
-    at.session_state["table"] = {"selection": {"rows": [list(table["event_id"]).index("s1")],
+    at.session_state["table"] = {"selection": {"rows": [list(table["event_id"]).index("h-s1")],
                                                "columns": [], "cells": []}}
     at.run()
     texts = [t.value for t in at.text]
@@ -384,7 +388,23 @@ def add(at: AppTest, site: str, paste: str = "", url: str = "", files=None) -> A
     at.text_input(key="url").input(site + url if url else "")
     if files:
         at.get("file_uploader")[0].set_value(files)
-    return at.button(key="add").click().run()
+    at.button(key="add").click().run()
+    # The page shows what it found first (a preview) and stores on confirmation.
+    if any(b.key == "store" for b in at.button):
+        at.button(key="store").click().run()
+    return at
+
+
+def store_article(store_path: Path, article_id: str, title: str, event: Event) -> None:
+    """Store an article of one event, as another process ingesting it would."""
+    with open_store(store_path) as store:
+        store.add_article(Article(article_id, title, "text", event.date,
+                                  url=event.source_url), [event])
+
+
+def report_id(event_id: str) -> str:
+    """Return the report id of a happening of one report (``h-`` and the report's id)."""
+    return event_id.removeprefix("h-")
 
 
 def messages(elements) -> list[str]:
@@ -490,9 +510,7 @@ def test_open_table_stays_open_when_a_filter_changes_the_count(at, monkeypatch):
 def test_sources_with_one_title_stay_apart(at, store_path):
     twin = event("t1", "protest", "Izmir", 38.42, 27.14, "TR", D(2023, 3, 21), "a4",
                  article_title="A2")
-    with open_store(store_path) as store:
-        store.add_article(Article("a4", "A2", "text", twin.date, url=twin.source_url),
-                          [twin])
+    store_article(store_path, "a4", "A2", twin)
     at.run()
     at.multiselect(key="articles").set_value(["a4"]).run()
     assert not at.exception
@@ -615,3 +633,79 @@ def test_unknown_link_values_are_named(at):
     assert not at.exception
     (warning,) = messages(at.warning)
     assert "bombing" in warning and "maybe" in warning
+
+
+# --- happenings, review and the preview (issue 11) ---------------------------------------
+
+
+def select(at: AppTest, event_id: str) -> AppTest:
+    """Open the table and select the row of ``event_id``, as a click on it does."""
+    open_table(at)
+    ids = list(at.dataframe[0].value["event_id"])
+    at.session_state["table"] = {"selection": {"rows": [ids.index(event_id)], "columns": [],
+                                               "cells": []}}
+    return at.run()
+
+
+def test_reports_of_one_strike_are_one_point_with_their_sources(at, store_path):
+    again = event("s1b", "strike", "Raqqa", 35.951, 39.012, "SY", D(2023, 3, 10), "a5",
+                  actor1="US forces")
+    store_article(store_path, "a5", "A5", again)
+    at.run()
+    assert shown(at) == len(ALL)  # s1 and s1b are one happening
+    script = map_args(at)["feature_group"]
+    assert "2 reports" in script and "news.example/a5" in script and "news.example/a1" in script
+    at.toggle(key="reports").set_value(True).run()
+    assert shown(at) == len(ALL) + 1 and at.query_params == {"reports": "1"}
+
+
+def test_a_correction_in_the_page_is_kept_and_audited(at, writes, store_path):
+    select(at, "h-s1")
+    assert [b for b in at.button if b.key == "review_confirm"]
+    at.text_input(key="review_note").input("checked with the wire").run()
+    (deaths,) = [t for t in at.text_input if t.label.startswith("Fatalities")]
+    deaths.input("5")
+    at.button[[b.proto.label for b in at.button].index("Save corrections")].click().run()
+    assert not at.exception and not at.error
+    assert any("Corrected" in s.value for s in at.success)
+    with open_store(store_path) as store:
+        (report,) = store.get_events(["s1"])
+        assert (report.fatalities, report.review_status) == (5, "corrected")
+        (record,) = store.audit(["s1"])
+        assert (record.who, record.field, record.old, record.new, record.note) == (
+            "page", "fatalities", "2", "5", "checked with the wire")
+        # Re-ingesting the article's events and a re-extraction keep the correction.
+        store.replace_events("a1", ARTICLES["a1"])
+        assert store.get_events(["s1"])[0].fatalities == 5
+    select(at, "h-s1")
+    at.button(key="review_reject").click().run()
+    assert shown(at) == len(ALL) - 1  # rejected: off the map
+
+
+def test_review_needs_write_access(at, store_path, monkeypatch):
+    monkeypatch.delenv("GEO_ALLOW_WRITES", raising=False)
+    select(at, "h-s1")
+    assert not [b for b in at.button if b.key.startswith("review_")]
+
+
+@pytest.mark.slow
+def test_an_upload_is_previewed_before_it_is_stored(at, site, store_path):
+    at.run()
+    at.text_area(key="paste").input(PASTE)
+    at.button(key="add").click().run()
+    assert not at.exception
+    assert shown(at) == len(ALL)  # nothing stored yet
+    assert any(h.value.startswith("Preview: 1 event") for h in at.subheader)
+    maps = at.get("component_instance")
+    assert len(maps) == 2  # the preview's map beside the page's
+    at.button(key="store").click().run()
+    assert shown(at) == len(ALL) + 1
+    # The map zooms to what was added: Paris, not the whole store.
+    view = map_args(at)["feature_group"]
+    bounds = json.loads(re.search(r"var bounds = (\[\[.*?\]\]);", view).group(1))
+    assert bounds[0][0] > 47 and bounds[1][0] < 50
+    # Discarding stores nothing.
+    at.text_area(key="paste").input(PASTE.replace("Paris", "Lyon"))
+    at.button(key="add").click().run()
+    at.button(key="discard").click().run()
+    assert shown(at) == len(ALL) + 1

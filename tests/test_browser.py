@@ -246,7 +246,8 @@ def test_type_filter_redraws_map_and_download_follows(session: Session):
     strikes = {e.event_id: e for e in EVENTS if e.event_type == "strike"}
     assert len(collection["features"]) == len(strikes) == state["markers"]
     for feature in collection["features"]:
-        event = strikes[feature["id"]]
+        # The page shows happenings: here each is one report (h- and its id).
+        event = strikes[feature["id"].removeprefix("h-")]
         assert feature["type"] == "Feature"
         assert feature["geometry"] == {"type": "Point", "coordinates": [event.lon, event.lat]}
         assert feature["properties"]["event_type"] == "strike"
@@ -280,3 +281,53 @@ def test_article_markup_shows_as_text_and_never_runs(session: Session):
     for doc in (page, frame):
         assert doc.locator("[onerror]").count() == 0
     session.assert_clean()
+
+
+# --- review in the page (issue 11) -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def writable_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
+    """The app with writes on (as an operator enables them on 127.0.0.1), its own store."""
+    store_path = tmp_path_factory.mktemp("review") / "events.sqlite"
+    with open_store(store_path) as store:
+        store.add_article(OTHER_ARTICLE, ARTICLE_EVENTS["a2"])
+    with AppServer(store_path, ARTIFACTS / "review-app.log",
+                   env={"GEO_ALLOW_WRITES": "1", "GEO_REVIEWER": "browser-analyst"}) as server:
+        yield server
+
+
+def test_a_correction_made_in_the_page_sticks(writable_app: AppServer, browser: Browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    context.route("**/*", lambda route: route.continue_() if is_local(route.request.url)
+                  else route.abort("blockedbyclient"))
+    page.goto(writable_app.url)
+    wait_for_map(page, lambda state: state["markers"] > 0)
+    page.get_by_text("Events table").click()
+    grid = page.get_by_test_id("stDataFrame")
+    grid.wait_for()
+    # The rows are drawn on a canvas: click the first row's selection cell.
+    box = grid.bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    deaths = page.get_by_label("Fatalities (empty: not said)")
+    deaths.wait_for(timeout=15_000)
+    deaths.fill("4")
+    page.get_by_label("Note (kept in the audit trail)").fill("from the browser")
+    page.get_by_label("Note (kept in the audit trail)").press("Enter")
+    page.get_by_role("button", name="Save corrections").click()
+    page.get_by_text("Corrected (1 change(s) recorded).").wait_for(timeout=15_000)
+    context.close()
+
+    with open_store(writable_app.store) as store:
+        corrected = [e for e in store.query() if e.review_status == "corrected"]
+        assert [(e.fatalities, e.article_id) for e in corrected] == [(4, "a2")]
+        (record,) = store.audit()
+        assert (record.who, record.field, record.new, record.note) == (
+            "browser-analyst", "fatalities", "4", "from the browser")
+        # Ingesting the article again, and a re-extraction of it, keep the correction.
+        assert store.add_article(OTHER_ARTICLE, ARTICLE_EVENTS["a2"]) is False
+        store.replace_events("a2", ARTICLE_EVENTS["a2"])
+        again = store.get_events([corrected[0].event_id])[0]
+        assert (again.fatalities, again.review_status) == (4, "corrected")

@@ -20,6 +20,7 @@ LAYERS = [
     {"geo.model", "geo.errors", "geo.limits", "geo.geodesy", "geo.files"},
     {"geo.text"},
     {"geo.places", "geo.ingest"},
+    {"geo.happenings", "geo.review"},
     {"geo.events", "geo.store", "geo.export", "geo.render"},
     {"geo.pipeline", "geo.evaluate"},
     {"geo.webapp"},

@@ -163,7 +163,7 @@ def test_round_trip(tmp_path: Path) -> None:
         assert [a.id for a in listed] == ["a1", "a2", "a3"]
         assert all(a.text == "" for a in listed)
         assert store.articles(with_text=True)[0] == article("a1")
-        assert store.schema_version() == 3
+        assert store.schema_version() == 4
         (e1,) = store.get_events(["e1"])
         assert (e1.actor1, e1.actor2, e1.fatalities) == ("Military Forces of Turkey",
                                                          "Kurdish militants", 0)
@@ -598,14 +598,14 @@ def test_a_version_1_store_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "v1.sqlite"
     make_v1_store(path)
     with SQLiteStore(path) as store:
-        assert store.schema_version() == 3
+        assert store.schema_version() == 4
         # Copies stored before version 2 are all kept; the first keeps the text hash.
         assert [a.id for a in store.articles()] == ["old1", "old2", "old3"]
         assert store.article_with_text(LONG_TEXT) == "old1"
         assert store.add_article(article("new", text=LONG_TEXT), []) is False
         assert store.add_article(article("new", text="Another text."), [])
     with SQLiteStore(path) as store:  # opening it again changes nothing
-        assert store.schema_version() == 3 and len(store.articles()) == 4
+        assert store.schema_version() == 4 and len(store.articles()) == 4
 
 
 def test_a_failed_migration_leaves_the_store_as_it_was(tmp_path: Path,
@@ -628,14 +628,15 @@ def test_a_failed_migration_leaves_the_store_as_it_was(tmp_path: Path,
     conn.close()
     monkeypatch.undo()
     with SQLiteStore(path) as store:
-        assert store.schema_version() == 3
+        assert store.schema_version() == 4
 
 
 # --- schema version 3: actors and fatalities ---------------------------------------------
 
 # The events table as schema version 2 made it (before actor1, actor2, fatalities).
 V2_EVENT_COLUMNS = [f.name for f in dataclasses.fields(Event)
-                    if f.name not in ("actor1", "actor2", "fatalities")]
+                    if f.name not in ("actor1", "actor2", "fatalities", "happening_id",
+                                      "sources", "review_status")]
 
 
 def make_v2_store(path: Path) -> None:
@@ -643,8 +644,13 @@ def make_v2_store(path: Path) -> None:
     with SQLiteStore(path) as store:
         fill(store)
     with sqlite3.connect(path) as conn:
-        conn.execute("DROP INDEX events_map")  # dropping columns needs their indexes gone
-        for column in ("actor1", "actor2", "fatalities"):
+        # Dropping columns needs their indexes gone; version 2 had no happenings.
+        conn.execute("DROP INDEX events_map4")
+        conn.execute("DROP INDEX events_happening")
+        for name in ("happenings", "overrides", "audit"):
+            conn.execute(f"DROP TABLE {name}")
+        for column in ("actor1", "actor2", "fatalities", "happening_id", "sources",
+                       "review_status"):
             conn.execute(f"ALTER TABLE events DROP COLUMN {column}")
         conn.execute("DELETE FROM schema_version")
         conn.execute("INSERT INTO schema_version VALUES (2)")
@@ -659,7 +665,7 @@ def test_a_version_2_store_is_migrated(tmp_path: Path) -> None:
     conn.close()
     assert columns == V2_EVENT_COLUMNS
     with SQLiteStore(path) as store:
-        assert store.schema_version() == 3
+        assert store.schema_version() == 4
         # Events stored before keep everything, with actors and fatalities unknown.
         unknown = {"actor1": None, "actor2": None, "fatalities": None}
         assert store.query() == [dataclasses.replace(e, **unknown) for e in sorted(
@@ -673,7 +679,7 @@ def test_a_version_2_store_is_migrated(tmp_path: Path) -> None:
         with pytest.raises(sqlite3.IntegrityError, match="CHECK constraint"):
             store._conn.execute("UPDATE events SET fatalities = -1 WHERE event_id = 'n1'")
     with SQLiteStore(path) as store:  # opening it again changes nothing
-        assert store.schema_version() == 3 and store.count() == 7
+        assert store.schema_version() == 4 and store.count() == 7
 
 
 def test_a_new_store_refuses_negative_fatalities_in_sql(tmp_path: Path) -> None:

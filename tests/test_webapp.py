@@ -14,7 +14,12 @@ from geo.store.grid import map_points
 from geo.webapp.data import event_rows, is_missing, page_data
 from geo.webapp.state import parse_params, query_from_params, query_to_params, with_dates
 
-Q = EventQuery
+R = EventQuery  # each report, as the store reads them by default
+
+
+def Q(**kw) -> EventQuery:  # noqa: N802 - reads as the class it builds
+    """A query as the page makes it: happenings unless asked otherwise."""
+    return EventQuery(**{"happenings": True, **kw})
 
 
 def event(event_id, event_type="strike", date=dt.date(2023, 3, 23)):
@@ -33,6 +38,12 @@ def test_query_round_trip():
 def test_empty_query_makes_an_empty_query_string():
     assert query_to_params(Q()) == {}
     assert query_from_params({}) == Q()
+
+
+def test_the_reports_switch_is_in_the_link():
+    assert query_to_params(Q(happenings=False)) == {"reports": "1"}
+    assert query_from_params({"reports": "1"}) == Q(happenings=False)
+    assert query_from_params({"reports": "0"}) == Q()
 
 
 @pytest.mark.parametrize(
@@ -69,13 +80,13 @@ def stored(*events):
 def test_page_data_counts_timeline_and_newest_rows():
     events = [event("a", date=dt.date(2023, 3, 1)), event("b", date=dt.date(2023, 3, 23)),
               event("c", "diplomacy", date=dt.date(2023, 3, 23)), event("d", date=None)]
-    data = page_data(stored(*events), Q())
+    data = page_data(stored(*events), R())
     assert data.count == 4 and len(data.points) == 4
     assert [e.event_id for e in data.latest] == ["b", "c", "a", "d"]  # undated last
     assert [r["event_id"] for r in event_rows(data.latest)][:2] == ["b", "c"]
     assert data.per_day == {"strike": {dt.date(2023, 3, 1): 1, dt.date(2023, 3, 23): 1},
                             "diplomacy": {dt.date(2023, 3, 23): 1}}
-    strikes = page_data(stored(*events), Q(types=("strike",)))
+    strikes = page_data(stored(*events), R(types=("strike",)))
     assert strikes.count == 3 and {e.event_type for e in strikes.points} == {"strike"}
 
 
@@ -92,14 +103,14 @@ def test_page_data_follows_the_actor_filter():
                          date=dt.date(2023, 3, 2)),
               make_event(event_id="c", actor2="Houthi fighters", date=None),
               make_event(event_id="d")]
-    data = page_data(stored(*events), Q(actor="HOUTHI"))
+    data = page_data(stored(*events), R(actor="HOUTHI"))
     assert data.count == 2
     assert {e.event_id for e in data.points} == {e.event_id for e in data.latest} == {"a", "c"}
     assert data.per_day == {"strike": {dt.date(2023, 2, 1): 1}}  # c is undated
     (row, _) = event_rows(data.latest)
     assert (row["actor1"], row["actor2"], row["fatalities"]) == ("Houthi forces", "civilians",
                                                                  3)
-    assert page_data(stored(*events), Q(actor="protest")).count == 1
+    assert page_data(stored(*events), R(actor="protest")).count == 1
 
 
 def test_query_is_hashable_and_keys_a_cache():
@@ -110,7 +121,7 @@ def test_query_is_hashable_and_keys_a_cache():
 
 def test_small_sets_are_drawn_as_they_are():
     events = [event(str(i)) for i in range(5)]
-    assert map_points(stored(*events), Q(), limit=5) == (events, {})  # by date, then id
+    assert map_points(stored(*events), R(), limit=5) == (events, {})  # by date, then id
 
 
 def test_large_sets_merge_per_type_and_cell():
@@ -150,7 +161,7 @@ def test_merged_point_speaks_with_its_most_confident_event():
                          lon=38.01, confidence=c, evidence=f"Report {i}.", place=f"P{i}")
               for i, c in enumerate([0.4, 0.9, 0.6])]
     events.append(make_event(event_id="far", event_type="strike", lat=10.0, lon=10.0))
-    points, weights = map_points(stored(*events), Q(), limit=2)
+    points, weights = map_points(stored(*events), R(), limit=2)
     (point, far) = sorted(points, key=lambda p: -p.lat)
     assert weights == {point.event_id: 3}
     assert point.evidence.endswith("Report 1.") and point.place == "3 strike events around P1"

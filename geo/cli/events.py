@@ -25,7 +25,7 @@ from geo.cli.args import (
     output_arg,
 )
 from geo.limits import DEFAULT_MAX_BYTES, MAX_INPUT_BYTES
-from geo.model import EVENT_TYPES
+from geo.model import EVENT_TYPES, REVIEW_STATUSES
 
 if TYPE_CHECKING:
     from geo.store import Store
@@ -104,7 +104,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write the stored events that pass the filters as GeoJSON, CSV or GeoPackage."""
-    from geo.export import export
+    from geo.export import export, outlet
     from geo.model import EventQuery
 
     if args.format == "gpkg" and args.output == "-":
@@ -113,14 +113,21 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CommandError(f"--since {args.since} is after --until {args.until}; "
                            "no event can match")
     query = EventQuery(types=args.types or (), since=args.since, until=args.until,
-                       countries=args.country or (), bbox=args.bbox, actor=args.actor or "")
+                       countries=args.country or (), bbox=args.bbox, actor=args.actor or "",
+                       happenings=not args.reports, reviews=tuple(args.review or ()))
     # create=False: exporting from a store that is not there is a mistake (a typo, a
     # missing GEO_STORE), not a reason to make an empty store and write an empty file.
     with open_event_store(args.store, create=False) as store:
         events = store.query(query)
-    export(events, args.format, args.output)
+        outlets = None
+        if query.happenings and args.format == "csv":
+            outlets = {hid: [outlet(title, url) for _, title, url in found]
+                       for hid, found in store.sources_of(
+                           [e.event_id for e in events]).items()}
+    export(events, args.format, args.output, outlets)
+    what = "report(s)" if args.reports else "happening(s)"
     if args.output != "-":
-        print(f"geo export: {len(events)} event(s) written to {args.output}", file=sys.stderr)
+        print(f"geo export: {len(events)} {what} written to {args.output}", file=sys.stderr)
     return 0
 
 
@@ -193,6 +200,11 @@ def add_parsers(commands: Any) -> None:
                    help="degrees; write --bbox=W,S,E,N when W is negative")
     p.add_argument("--actor", type=actor_arg, metavar="TEXT",
                    help="events whose actor1 or actor2 contains TEXT (any case)")
+    p.add_argument("--reports", action="store_true",
+                   help="one row per article's report instead of per happening")
+    p.add_argument("--review", action="append", choices=REVIEW_STATUSES, metavar="STATUS",
+                   help="only these review statuses (repeatable; default: all but rejected): "
+                   + ", ".join(REVIEW_STATUSES))
     p.add_argument("--format", choices=["geojson", "csv", "gpkg"], default="geojson")
     p.add_argument("-o", "--output", type=output_arg, required=True, metavar="FILE",
                    help="'-' for stdout (not for gpkg)")

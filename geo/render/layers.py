@@ -83,7 +83,9 @@ def layer_control(order: Sequence[str]) -> OrderedLayerControl:
 
 def event_layer(event_type: str, events: list[Event], urls: dict[str, str],
                 cluster_threshold: int,
-                weights: Mapping[str, int] | None = None) -> folium.FeatureGroup:
+                weights: Mapping[str, int] | None = None,
+                sources: Mapping[str, Sequence[tuple[str, str | None]]] | None = None
+                ) -> folium.FeatureGroup:
     """Return the overlay of one event type: its markers and uncertainty circles."""
     weights = weights or {}
     style = layer_style(event_type)
@@ -99,7 +101,7 @@ def event_layer(event_type: str, events: list[Event], urls: dict[str, str],
             [list(a) for a in areas], {"color": style.color, **UNCERTAINTY_STYLE},
             min_zoom=CLUSTERED_AREAS_MIN_ZOOM if clustered else None))
 
-    rows = _marker_rows(events, weights)
+    rows = _marker_rows(events, weights, sources or {})
     marker_style = {"shape": style.shape, "color": style.color, "fillColor": style.color,
                     "weight": 1.5, "opacity": 0.9}
     target: folium.FeatureGroup | MarkerCluster = group
@@ -116,7 +118,8 @@ def event_layer(event_type: str, events: list[Event], urls: dict[str, str],
     return group
 
 
-def _marker_rows(events: list[Event], weights: Mapping[str, int]) -> list[list]:
+def _marker_rows(events: list[Event], weights: Mapping[str, int],
+                 sources: Mapping[str, Sequence[tuple[str, str | None]]]) -> list[list]:
     """Return one marker row per point: events at the same point share one popup."""
     at: dict[tuple, list[Event]] = defaultdict(list)
     rows: list[tuple[float, list]] = []
@@ -137,7 +140,7 @@ def _marker_rows(events: list[Event], weights: Mapping[str, int]) -> list[list]:
             radius = BASE_RADIUS + min(6.0, 1.5 * math.log2(len(group)))
         hollow = all(e.status in ("planned", "denied") for e in group)
         shown = group[:MAX_POPUP_EVENTS]
-        popup = "".join(popup_html(e) for e in shown)
+        popup = "".join(popup_html(e, sources.get(e.event_id, ())) for e in shown)
         if len(group) > len(shown):
             popup += f'<p class="cm-dim">and {len(group) - len(shown)} more events here</p>'
         if len(group) > 1:

@@ -269,10 +269,14 @@ def view_bounds(events: Sequence[Event]) -> list[list[float]] | None:
 def build_map_parts(events: Sequence[Event], *,
                     asset_base_url: str = ST_FOLIUM_ASSET_BASE_URL, tiles: bool = True,
                     cluster_threshold: int = 2000,
-                    weights: Mapping[str, int] | None = None) -> MapParts:
+                    weights: Mapping[str, int] | None = None,
+                    sources: Mapping[str, Sequence[tuple[str, str | None]]] | None = None,
+                    focus: Sequence[Event] = ()) -> MapParts:
     """Return the map of ``events`` as st_folium's base map, layers and layer control.
 
-    Draws what ``geo.render.maps.build_map`` draws, with the same parameters.
+    Draws what ``geo.render.maps.build_map`` draws, with the same parameters; popups of
+    happenings list their ``sources`` (happening id -> title and URL of each article),
+    and the view fits ``focus`` when given (events just added), else every event.
     """
     urls = asset_urls(asset_base_url)
     weights = weights or {}
@@ -281,12 +285,12 @@ def build_map_parts(events: Sequence[Event], *,
     base = base_map(asset_base_url=asset_base_url, tiles=tiles, with_clusters=True)
     order = layer_order(drawn)
     layers = [event_layer(t, [e for e in drawn if e.event_type == t], urls, cluster_threshold,
-                          weights) for t in draw_order(order)]
+                          weights, sources) for t in draw_order(order)]
     if drawn:
         layers.append(density_layer(drawn, weights))
     names = [layer.layer_name for layer in layers]
     legend = legend_html(event_counts(drawn, weights), order, drawn, weights)
     view = folium.FeatureGroup(name="view", control=False)
     view.add_child(ViewUpdate(names, [layer.layer_name for layer in layers if not layer.show],
-                              legend, view_bounds(drawn)))
+                              legend, view_bounds(focus or drawn)))
     return MapParts(base=base, layers=[*layers, view], control=layer_control(order))

@@ -6,6 +6,8 @@ links are kept only for http(s) URLs (``safe_url``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from geo.model import Event
 from geo.render.escape import esc, safe_url
 from geo.render.styles import PRECISION_TEXT, layer_style
@@ -62,7 +64,9 @@ def actor_rows(event: Event) -> list[tuple[str, str]]:
     Examples
     --------
     >>> import datetime as dt
-    >>> from geo.model import Event
+    >>> from collections.abc import Sequence
+
+from geo.model import Event
     >>> talks = Event("d1", "diplomacy", None, None, "occurred", None, "published", "Ankara",
     ...     39.9, 32.9, None, "TR", "", 1, 5.0, "Talks.", 0, 6, "a1", "T", None, None, 0.9,
     ...     actor1="Turkey", actor2="Syria", fatalities=0)
@@ -79,13 +83,17 @@ def actor_rows(event: Event) -> list[tuple[str, str]]:
     return rows
 
 
-def popup_html(event: Event) -> str:
+MAX_SOURCES = 8  # sources listed in a happening's popup; the rest counted
+
+
+def popup_html(event: Event, sources: Sequence[tuple[str, str | None]] = ()) -> str:
     """Return the popup of one event as HTML, with every text field escaped.
 
     Shows the type and status, date and its precision, place and location precision,
     the actors and fatalities (when the text gives them), the quake's magnitude (for
     catalog quakes), the evidence sentence, and the article title, linked to the source
-    only when the URL is http(s).
+    only when the URL is http(s). A happening told by several articles lists them
+    (``sources``: title and URL of each), each linked the same way.
     """
     style = layer_style(event.event_type)
     head = f'<b style="color:{style.color}">{esc(style.label)}</b>'
@@ -107,12 +115,17 @@ def popup_html(event: Event) -> str:
     if len(evidence) > EVIDENCE_CHARS:
         evidence = evidence[:EVIDENCE_CHARS].rstrip() + "\u2026"
     title = event.article_title.strip() or "(untitled article)"
-    url = safe_url(event.source_url)
-    if url:
-        source = (f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
-                  f"{esc(title)}</a>")
-    else:
-        source = esc(title)
+    source = _link(title, event.source_url)
+    if len(sources) > 1:
+        items = "".join(f"<li>{_link(t.strip() or '(untitled article)', u)}</li>"
+                        for t, u in sources[:MAX_SOURCES])
+        more = len(sources) - MAX_SOURCES
+        if more > 0:
+            items += f'<li class="cm-dim">and {more} more</li>'
+        source = f"{len(sources)} reports<ul>{items}</ul>"
+    if event.review_status != "unreviewed":
+        rows.append(("Review", event.review_status))
+        table = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
     # The look comes from POPUP_CSS (in the map's header); the markup stays small.
     return (
         f'<div class="cm-pop">{head}<table>{table}</table>'
@@ -122,6 +135,15 @@ def popup_html(event: Event) -> str:
     )
 
 
+def _link(title: str, url: str | None) -> str:
+    """Return an escaped title, linked only to an http(s) URL."""
+    safe = safe_url(url)
+    if safe:
+        return (f'<a href="{esc(safe)}" target="_blank" rel="noopener noreferrer">'
+                f"{esc(title)}</a>")
+    return esc(title)
+
+
 def tooltip_text(event: Event, more: int = 0) -> str:
     """Return a one-line, escaped tooltip: type, place and date (and how many more)."""
     text = f"{layer_style(event.event_type).label}: {event.place}"
@@ -129,6 +151,8 @@ def tooltip_text(event: Event, more: int = 0) -> str:
         text += f", {event.date.isoformat()}"
     if event.magnitude is not None:
         text += f", M {event.magnitude:.1f}"
+    if event.sources > 1:
+        text += f", {event.sources} sources"
     if more:
         text += f" (+{more} more here)"
     return esc(text)

@@ -21,6 +21,7 @@ from geo.model import (
     ACLED_SUB_EVENT_TYPES,
     DATE_PRECISIONS,
     EVENT_TYPES,
+    REVIEW_STATUSES,
     STATUSES,
     Article,
     BBox,
@@ -31,21 +32,8 @@ from geo.model import (
 EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
 DATE_FIELDS = frozenset({"date", "published"})
 
-SCHEMA_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    url TEXT,
-    published TEXT,
-    updated TEXT,
-    source TEXT NOT NULL,
-    text TEXT NOT NULL,
-    -- geo.ingest.ids.text_fingerprint(text): one article read as a file and by its URL
-    -- is stored once. NULL for texts too short to tell articles apart.
-    text_hash TEXT
-);
-CREATE TABLE IF NOT EXISTS events (
+# The columns of reports (events) and happenings alike: the fields of Event.
+EVENT_COLUMNS = """
     event_id TEXT PRIMARY KEY,
     event_type TEXT NOT NULL,
     acled_event_type TEXT,
@@ -75,19 +63,78 @@ CREATE TABLE IF NOT EXISTS events (
     related_quake TEXT,
     actor1 TEXT,
     actor2 TEXT,
-    fatalities INTEGER CHECK (fatalities >= 0)
-);
-CREATE UNIQUE INDEX IF NOT EXISTS articles_text_hash ON articles (text_hash);
-CREATE INDEX IF NOT EXISTS events_lat_lon ON events (lat, lon);
-CREATE INDEX IF NOT EXISTS events_date ON events (date);
-CREATE INDEX IF NOT EXISTS events_type_date ON events (event_type, date);
-CREATE INDEX IF NOT EXISTS events_country ON events (country_code);
-CREATE INDEX IF NOT EXISTS events_article ON events (article_id);
--- Covers the map's grid (grid_cells) and every filter, so merging 100k events into map
--- points reads this index instead of the rows with their evidence text.
-CREATE INDEX IF NOT EXISTS events_map ON events (event_type, lat, lon, magnitude, confidence,
-    event_id, date, country_code, status, geo_precision, article_id);
+    fatalities INTEGER CHECK (fatalities >= 0),
+    happening_id TEXT,
+    sources INTEGER NOT NULL DEFAULT 1,
+    review_status TEXT NOT NULL DEFAULT 'unreviewed'
 """
+SCHEMA_VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    url TEXT,
+    published TEXT,
+    updated TEXT,
+    source TEXT NOT NULL,
+    text TEXT NOT NULL,
+    -- geo.ingest.ids.text_fingerprint(text): one article read as a file and by its URL
+    -- is stored once. NULL for texts too short to tell articles apart.
+    text_hash TEXT
+);
+CREATE TABLE IF NOT EXISTS events ({columns});
+CREATE TABLE IF NOT EXISTS happenings ({columns});
+CREATE UNIQUE INDEX IF NOT EXISTS articles_text_hash ON articles (text_hash);
+CREATE INDEX IF NOT EXISTS events_happening ON events (happening_id);
+-- Analysts' corrections: one value per event and field, with the extracted value it
+-- replaced (a re-extraction that changes it sets flagged) and where the report sits in
+-- its article (a re-extraction that renames the event finds it there).
+CREATE TABLE IF NOT EXISTS overrides (
+    event_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT,
+    extracted TEXT,
+    flagged INTEGER NOT NULL DEFAULT 0,
+    article_id TEXT NOT NULL,
+    evidence_start INTEGER NOT NULL,
+    evidence_end INTEGER NOT NULL,
+    PRIMARY KEY (event_id, field)
+);
+CREATE INDEX IF NOT EXISTS overrides_article ON overrides (article_id);
+CREATE INDEX IF NOT EXISTS overrides_group ON overrides (field, value);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    who TEXT NOT NULL,
+    target TEXT NOT NULL,
+    field TEXT NOT NULL,
+    old TEXT,
+    new TEXT,
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS audit_target ON audit (target);
+""".replace("{columns}", EVENT_COLUMNS)
+
+# The same indexes on reports (events) and happenings. The map index covers the map's
+# grid (grid_cells) and every filter, so merging 100k events into map points reads it
+# instead of the rows with their evidence text.
+TABLE_INDEXES = """
+CREATE INDEX IF NOT EXISTS {table}_lat_lon ON {table} (lat, lon);
+CREATE INDEX IF NOT EXISTS {table}_date ON {table} (date);
+CREATE INDEX IF NOT EXISTS {table}_type_date ON {table} (event_type, date);
+CREATE INDEX IF NOT EXISTS {table}_country ON {table} (country_code);
+CREATE INDEX IF NOT EXISTS {table}_article ON {table} (article_id);
+CREATE INDEX IF NOT EXISTS {table}_map4 ON {table} (event_type, lat, lon, magnitude,
+    confidence, event_id, date, country_code, status, geo_precision, article_id,
+    review_status)
+"""
+SCHEMA_STATEMENTS = tuple(
+    statement for statement in (
+        *SCHEMA.split(";"),
+        *TABLE_INDEXES.format(table="events").split(";"),
+        *TABLE_INDEXES.format(table="happenings").split(";"),
+    ) if statement.strip()
+)
 
 # Schema version 1 -> 2: the text_hash column, filled by the caller (a Python function)
 # before the unique index is made. Copies of one text stored under version 1 are all
@@ -108,11 +155,25 @@ MIGRATE_TO_3 = (
     "ALTER TABLE events ADD COLUMN fatalities INTEGER CHECK (fatalities >= 0)",
 )
 
+# Schema version 3 -> 4: happenings and reviews. Each report gets its happening (the
+# store regroups every report after these), its source count and review status; the
+# map index gains the review status.
+MIGRATE_TO_4 = (
+    "ALTER TABLE events ADD COLUMN happening_id TEXT",
+    "ALTER TABLE events ADD COLUMN sources INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE events ADD COLUMN review_status TEXT NOT NULL DEFAULT 'unreviewed'",
+    "DROP INDEX IF EXISTS events_map",
+)
+
 INSERT_EVENT = (
     f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) "
     f"VALUES ({', '.join('?' for _ in EVENT_FIELDS)}) "
     "ON CONFLICT (event_id) DO UPDATE SET "
     + ", ".join(f"{name} = excluded.{name}" for name in EVENT_FIELDS[1:])
+)
+INSERT_HAPPENING = (
+    f"INSERT INTO happenings ({', '.join(EVENT_FIELDS)}) "
+    f"VALUES ({', '.join('?' for _ in EVENT_FIELDS)})"
 )
 
 def parse_bbox(text: str) -> BBox:
@@ -140,8 +201,8 @@ def where_sql(query: EventQuery) -> tuple[str, list[Any]]:
 
     Examples
     --------
-    >>> where_sql(EventQuery(max_precision=2, since="2023-03-01"))
-    (' WHERE date >= ? AND geo_precision <= ?', ['2023-03-01', 2])
+    >>> where_sql(EventQuery(max_precision=2, since="2023-03-01"))[0]
+    " WHERE date >= ? AND geo_precision <= ? AND review_status != 'rejected'"
     >>> where_sql(EventQuery(actor="50%"))[1]
     ['%50\\%%', '%50\\%%']
     """
@@ -165,7 +226,12 @@ def where_sql(query: EventQuery) -> tuple[str, list[Any]]:
         params.append(query.until.isoformat())
     if query.countries:
         one_of("country_code", query.countries)
-    if query.articles:
+    if query.articles and query.happenings:
+        # A happening is from an article when one of its reports is.
+        clauses.append("event_id IN (SELECT happening_id FROM events WHERE article_id IN "
+                       "(SELECT value FROM json_each(?)))")
+        params.append(json.dumps(list(query.articles)))
+    elif query.articles:
         one_of("article_id", query.articles)
     if query.bbox is not None:
         west, south, east, north = query.bbox
@@ -187,7 +253,16 @@ def where_sql(query: EventQuery) -> tuple[str, list[Any]]:
         like = like_pattern(query.actor)
         clauses.append("(actor1 LIKE ? ESCAPE '\\' OR actor2 LIKE ? ESCAPE '\\')")
         params += [like, like]
+    if query.reviews:
+        one_of("review_status", query.reviews)
+    else:
+        clauses.append("review_status != 'rejected'")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def table(query: EventQuery) -> str:
+    """Return the table a query reads: reports (``events``) or ``happenings``."""
+    return "happenings" if query.happenings else "events"
 
 
 def like_pattern(text: str) -> str:
@@ -221,6 +296,9 @@ def event_row(event: Event) -> tuple[Any, ...]:
         )
     if not (math.isfinite(event.lat) and math.isfinite(event.lon)):
         raise InputError(f"event {event.event_id!r}: coordinates {event.lat}, {event.lon}")
+    if event.review_status not in REVIEW_STATUSES:
+        raise InputError(f"event {event.event_id!r}: unknown review_status "
+                         f"{event.review_status!r}")
     sub_types = ACLED_SUB_EVENT_TYPES[event.event_type]
     if event.acled_sub_event_type is not None and event.acled_sub_event_type not in sub_types:
         raise InputError(

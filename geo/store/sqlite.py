@@ -19,14 +19,17 @@ from typing import Self
 
 from geo.errors import InputError
 from geo.ingest.ids import text_fingerprint
-from geo.model import Article, Event, EventQuery
+from geo.model import Article, AuditRecord, Event, EventQuery
+from geo.review.edits import check_value
+from geo.store import happen
 from geo.store.base import GridCell, StoreSummary
 from geo.store.sql import (
     EVENT_FIELDS,
     INSERT_EVENT,
     MIGRATE_TO_2,
     MIGRATE_TO_3,
-    SCHEMA,
+    MIGRATE_TO_4,
+    SCHEMA_STATEMENTS,
     SCHEMA_VERSION_TABLE,
     article_from_row,
     event_from_row,
@@ -34,10 +37,13 @@ from geo.store.sql import (
     from_iso,
     iso,
     like_pattern,
+    table,
     where_sql,
 )
 
-SCHEMA_VERSION = 3  # 2: articles.text_hash; 3: events.actor1, actor2, fatalities
+# 2: articles.text_hash; 3: events.actor1, actor2, fatalities; 4: happenings, overrides
+# and the audit trail.
+SCHEMA_VERSION = 4
 # Waiting this long for another writer's lock is far more than one article needs.
 BUSY_TIMEOUT_S = 60.0
 ALL = EventQuery()  # the query that restricts nothing
@@ -124,9 +130,16 @@ class SQLiteStore:
             ).fetchone():
                 for statement in MIGRATE_TO_3:
                     conn.execute(statement)
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
+            had_events = version is not None and version < 4 and conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'"
+            ).fetchone()
+            if had_events:
+                for statement in MIGRATE_TO_4:
                     conn.execute(statement)
+            for statement in SCHEMA_STATEMENTS:
+                conn.execute(statement)
+            if had_events:
+                happen.regroup_all(conn)
             if version != SCHEMA_VERSION:
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
 
@@ -188,7 +201,8 @@ class SQLiteStore:
                 if cursor.rowcount == 0:
                     return False
                 for event in events:
-                    conn.execute(INSERT_EVENT, event_row(event))
+                    event_row(event)  # checked before anything is grouped
+                happen.write_events(conn, events)
         except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError) as err:
             raise InputError(f"article {article.id!r} not stored: {err}") from err
         return True
@@ -197,14 +211,17 @@ class SQLiteStore:
         """Upsert events by ``event_id`` in one transaction; return how many were written.
 
         For events with no article row, such as catalog earthquakes, and for rewriting
-        stored events (e.g. after linking them to catalog quakes). Idempotent.
+        stored events (e.g. after linking them to catalog quakes). Idempotent; analysts'
+        corrections are applied to them, and their happenings regrouped.
         """
         written = 0
         try:
+            batch = list(events)
+            for event in batch:
+                event_row(event)
             with self._transaction() as conn:
-                for event in events:
-                    conn.execute(INSERT_EVENT, event_row(event))
-                    written += 1
+                happen.write_events(conn, batch)
+                written = len(batch)
         except (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError) as err:
             raise InputError(f"events not stored: {err}") from err
         return written
@@ -267,13 +284,14 @@ class SQLiteStore:
         # SQLite sorts NULL first, so DESC puts undated events last.
         order = "date DESC, event_id" if newest_first else "date IS NULL, date, event_id"
         fields = ", ".join(EVENT_FIELDS)
-        sql = f"SELECT {fields} FROM events{where} ORDER BY {order}"
+        name = table(query)
+        sql = f"SELECT {fields} FROM {name}{where} ORDER BY {order}"
         if limit is not None:
             if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
                 raise ValueError(f"limit must be a non-negative integer, got {limit!r}")
             # Sort within the narrow covering index, then read only the rows kept: the
             # newest 1,000 of 100,000 events in ~20 ms instead of ~150 ms.
-            sql = (f"SELECT {fields} FROM events WHERE rowid IN (SELECT rowid FROM events"
+            sql = (f"SELECT {fields} FROM {name} WHERE rowid IN (SELECT rowid FROM {name}"
                    f"{where} ORDER BY {order} LIMIT ?) ORDER BY {order}")
             params.append(limit)
         with self._lock:
@@ -284,17 +302,21 @@ class SQLiteStore:
         """Return how many events ``query`` selects."""
         where, params = where_sql(query)
         with self._lock:
-            row = self._conn.execute(f"SELECT count(*) FROM events{where}", params).fetchone()
+            row = self._conn.execute(f"SELECT count(*) FROM {table(query)}{where}",
+                                     params).fetchone()
         return int(row[0])
 
     def get_events(self, event_ids: Iterable[str]) -> list[Event]:
-        """Return the stored events with these ids (in no particular order)."""
+        """Return the stored reports and happenings with these ids (in no particular order)."""
+        wanted = json.dumps(list(event_ids))
         with self._lock:
-            rows = self._conn.execute(
-                f"SELECT {', '.join(EVENT_FIELDS)} FROM events "
-                "WHERE event_id IN (SELECT value FROM json_each(?))",
-                (json.dumps(list(event_ids)),),
-            ).fetchall()
+            rows = [
+                row
+                for name in ("events", "happenings")
+                for row in self._conn.execute(
+                    f"SELECT {', '.join(EVENT_FIELDS)} FROM {name} "
+                    "WHERE event_id IN (SELECT value FROM json_each(?))", (wanted,))
+            ]
         return [event_from_row(row) for row in rows]
 
     def summary(self) -> StoreSummary:
@@ -353,7 +375,7 @@ class SQLiteStore:
         where = (where + " AND" if where else " WHERE") + " date IS NOT NULL"
         with self._lock:
             rows = self._conn.execute(
-                f"SELECT event_type, date, count(*) FROM events{where} "
+                f"SELECT event_type, date, count(*) FROM {table(query)}{where} "
                 "GROUP BY event_type, date ORDER BY event_type, date", params).fetchall()
         out: dict[str, dict[dt.date, int]] = {}
         for event_type, day, n in rows:
@@ -377,7 +399,8 @@ class SQLiteStore:
         sql = (
             "SELECT event_type, CAST((lat + 90.0) / ? AS INTEGER) AS r, "
             "CAST((lon + 180.0) / ? AS INTEGER) AS c, count(*), avg(lat), avg(lon), "
-            f"event_id, max(coalesce(magnitude, 0.0) * 100.0 + confidence) FROM events{where} "
+            f"event_id, max(coalesce(magnitude, 0.0) * 100.0 + confidence) "
+            f"FROM {table(query)}{where} "
             "GROUP BY event_type, r, c"
         )
         with self._lock:
@@ -385,3 +408,159 @@ class SQLiteStore:
         return [GridCell(event_type=t, row=int(r), col=int(c), count=int(n), lat=lat, lon=lon,
                          lead_id=lead, lead_score=score)
                 for t, r, c, n, lat, lon, lead, score in rows]
+
+    # Happenings and review
+
+    def reports(self, happening_id: str) -> list[Event]:
+        """Return the reports of a happening (or the one report with this id), by id."""
+        with self._lock:
+            try:
+                return happen.targets(self._conn, [happening_id])
+            except KeyError:
+                return []
+
+    def sources_of(self, happening_ids: Iterable[str]) -> dict[str, list[tuple[str, str,
+                                                                                   str | None]]]:
+        """Return each happening's sources: ``(article id, title, url)``, by article id."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT DISTINCT happening_id, article_id, article_title, source_url FROM events "
+                "WHERE happening_id IN (SELECT value FROM json_each(?)) "
+                "ORDER BY happening_id, article_id",
+                (json.dumps(list(happening_ids)),)).fetchall()
+        out: dict[str, list[tuple[str, str, str | None]]] = {}
+        for hid, article_id, title, url in rows:
+            found = out.setdefault(hid, [])
+            if not found or found[-1][0] != article_id:
+                found.append((article_id, title, url))
+        return out
+
+    def correct(self, ids: Sequence[str], changes: dict[str, object], *, who: str,
+                note: str = "") -> list[AuditRecord]:
+        """Correct, confirm or reject reports or whole happenings, keeping an audit trail.
+
+        Parameters
+        ----------
+        ids
+            Report ids and happening ids (``h-...``: each of its reports).
+        changes
+            Field -> value (``geo.review.edits.FIELDS``); values are checked here.
+        who, note
+            Recorded with each change.
+
+        Raises
+        ------
+        InputError
+            For an unknown id or a bad value; nothing is changed then.
+        """
+        try:
+            checked = {name: check_value(name, value) for name, value in changes.items()}
+        except ValueError as err:
+            raise InputError(str(err)) from err
+        with self._transaction() as conn:
+            try:
+                reports = happen.targets(conn, ids)
+            except KeyError as err:
+                raise InputError(f"no event or happening {err.args[0]!r} in the store") from None
+            return happen.correct(conn, reports, checked, who=who, note=note)
+
+    def merge(self, ids: Sequence[str], *, who: str, note: str = "") -> str:
+        """Make one happening of these happenings or reports; return its id."""
+        if len(ids) < 2:
+            raise InputError("merge needs at least two happenings or reports")
+        with self._transaction() as conn:
+            try:
+                reports = happen.targets(conn, ids)
+            except KeyError as err:
+                raise InputError(f"no event or happening {err.args[0]!r} in the store") from None
+            pin = "m-" + min(e.event_id for e in reports)
+            happen.correct(conn, reports, {"group": pin}, who=who, note=note)
+            return happen.happening_id(reports)
+
+    def split(self, happening: str, event_ids: Sequence[str] = (), *, who: str,
+              note: str = "") -> list[str]:
+        """Take reports out of a happening into one of their own (each alone if none given).
+
+        Returns the ids of the happenings the reports are in afterwards.
+        """
+        with self._transaction() as conn:
+            try:
+                members = happen.targets(conn, [happening])
+            except KeyError as err:
+                raise InputError(f"no event or happening {err.args[0]!r} in the store") from None
+            by_id = {e.event_id: e for e in members}
+            unknown = [i for i in event_ids if i not in by_id]
+            if unknown:
+                raise InputError(f"{unknown[0]!r} is not a report of {happening!r}")
+            if event_ids:
+                out = [by_id[i] for i in event_ids]
+                rest = [e for e in members if e.event_id not in set(event_ids)]
+                happen.correct(conn, out, {"group": "s-" + min(event_ids)}, who=who, note=note)
+                if rest:
+                    happen.correct(conn, rest, {"group": "s-" + rest[0].event_id}, who=who,
+                                   note=note)
+            else:
+                for event in members:
+                    happen.correct(conn, [event], {"group": "s-" + event.event_id}, who=who,
+                                   note=note)
+            after = happen.load_events(conn, by_id)
+            return sorted({e.happening_id for e in after if e.happening_id})
+
+    def audit(self, targets: Iterable[str] = ()) -> list[AuditRecord]:
+        """Return the audit trail, oldest first (of these reports or happenings if given)."""
+        with self._lock:
+            wanted = list(targets)
+            if wanted:
+                try:
+                    wanted = [e.event_id for e in happen.targets(self._conn, wanted)]
+                except KeyError:
+                    pass
+            return happen.audit_records(self._conn, wanted)
+
+    def flagged(self) -> list[tuple[str, str]]:
+        """Return (event id, field) of corrections a re-extraction disagrees with."""
+        with self._lock:
+            return [(r[0], r[1]) for r in self._conn.execute(
+                "SELECT event_id, field FROM overrides WHERE flagged = 1 ORDER BY event_id, field")]
+
+    def replace_events(self, article_id: str, events: Sequence[Event]) -> int:
+        """Replace a stored article's reports with a new extraction of it.
+
+        Analysts' corrections carry over (by event id, or by the sentence when the id
+        changed); reports no longer extracted go, and the happenings around the old
+        and new reports are regrouped. Returns how many reports were written.
+        """
+        for event in events:
+            if event.article_id != article_id:
+                raise InputError(f"event {event.event_id!r} has article_id "
+                                 f"{event.article_id!r}, not {article_id!r}")
+            event_row(event)
+        with self._transaction() as conn:
+            # The article's happenings are regrouped with what else they hold.
+            old = [event_from_row(row) for row in conn.execute(
+                f"SELECT {', '.join(EVENT_FIELDS)} FROM events WHERE article_id = ?",
+                (article_id,))]
+            conn.execute("DELETE FROM events WHERE article_id = ?", (article_id,))
+            happen.write_events(conn, events, old)
+        return len(events)
+
+    def bulk_load(self, events: Iterable[Event]) -> int:
+        """Upsert many reports at once and group the whole store afresh, in one transaction.
+
+        For a large batch (a copy of another store, a long catalogue) this beats
+        ``add_events``, which regroups each report's neighbourhood. Corrections apply
+        as they do there. Returns how many reports were written.
+        """
+        batch = list(events)
+        for event in batch:
+            event_row(event)
+        with self._transaction() as conn:
+            prepared = happen.prepare(conn, batch)
+            conn.executemany(INSERT_EVENT, [event_row(e) for e in prepared])
+            happen.regroup_all(conn)
+        return len(batch)
+
+    def regroup(self) -> int:
+        """Group every stored report afresh; return the number of happenings."""
+        with self._transaction() as conn:
+            return happen.regroup_all(conn)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.model import Event, EventQuery
@@ -48,7 +48,8 @@ def event_rows(events: Sequence[Event]) -> list[dict]:
             "date": e.date, "type": e.event_type, "status": e.status, "place": e.place,
             "country": e.country_code, "precision": e.geo_precision,
             "actor1": e.actor1, "actor2": e.actor2, "fatalities": e.fatalities,
-            "magnitude": e.magnitude, "evidence": e.evidence, "article": e.article_title,
+            "magnitude": e.magnitude, "sources": e.sources, "review": e.review_status,
+            "evidence": e.evidence, "article": e.article_title,
             "source": safe_url(e.source_url), "event_id": e.event_id,
         }
         for e in events
@@ -64,15 +65,21 @@ class PageData:
     weights: dict[str, int]  # merged points: how many events each stands for
     per_day: dict[str, dict[dt.date, int]]  # the timeline: {type: {day: events}}
     latest: list[Event]  # the table: the newest TABLE_ROW_LIMIT events
+    # Happenings on the map told by several articles: id -> (title, URL) of each.
+    sources: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
 
 
 def page_data(store: Store, query: EventQuery) -> PageData:
     """Return the map points, timeline and table rows of the events ``query`` selects."""
     points, weights = map_points(store, query)
+    told = [p.event_id for p in points if p.sources > 1] if query.happenings else []
+    sources = {hid: [(title, url) for _, title, url in found]
+               for hid, found in store.sources_of(told).items()} if told else {}
     return PageData(
         count=store.count(query),
         points=points,
         weights=weights,
         per_day=store.daily_counts(query),
         latest=store.query(query, limit=TABLE_ROW_LIMIT, newest_first=True),
+        sources=sources,
     )

@@ -14,18 +14,28 @@ from __future__ import annotations
 import io
 import os
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from pathlib import Path
 
+import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.export import write_csv, write_geojson
+from geo.export import outlet, write_csv, write_geojson
 from geo.limits import UPLOAD_LIMIT_BYTES
-from geo.model import EVENT_TYPES, STATUSES, Article, Event, EventQuery, Failure
+from geo.model import (
+    DATE_PRECISIONS,
+    EVENT_TYPES,
+    STATUSES,
+    Article,
+    Event,
+    EventQuery,
+    Failure,
+)
 from geo.render.assets import install_static_assets
-from geo.render.escape import safe_url
-from geo.render.maps import build_map_parts
+from geo.render.escape import esc, safe_url
+from geo.render.maps import base_map, build_map_parts
 from geo.render.popups import actor_rows
 from geo.render.styles import layer_style
 from geo.render.timeline import timeline_svg
@@ -75,8 +85,16 @@ def page_data(url: str, version: str, query: EventQuery) -> dashboard.PageData:
 def export_text(url: str, query: EventQuery, fmt: str) -> str:
     """Return the filtered events as GeoJSON or CSV: run only when a download is clicked."""
     out = io.StringIO()
-    events = get_store(url).query(query)
-    (write_geojson if fmt == "geojson" else write_csv)(events, out)
+    store = get_store(url)
+    events = store.query(query)
+    if fmt == "geojson":
+        write_geojson(events, out)
+    else:
+        outlets = {hid: [outlet(title, link) for _, title, link in found]
+                   for hid, found in store.sources_of(
+                       [e.event_id for e in events if e.sources > 1]).items()
+                   } if query.happenings else None
+        write_csv(events, out, outlets)
     return out.getvalue()
 
 
@@ -124,9 +142,13 @@ def sidebar(url: str, version: str, opts: StoreSummary, initial: EventQuery) -> 
     precision = st.sidebar.select_slider(
         "Place precision", options=[1, 2, 3], value=initial.max_precision,
         format_func=state.PRECISION_LABELS.get, key="precision")
+    reports = st.sidebar.toggle(
+        "Each report apart", value=not initial.happenings, key="reports",
+        help="Off: one point per happening, the reports of one incident from several "
+             "articles merged. On: one point per article's report.")
     chosen = EventQuery(types=tuple(types), countries=tuple(countries),
                         articles=tuple(articles), statuses=tuple(statuses),
-                        max_precision=precision, actor=actor)
+                        max_precision=precision, actor=actor, happenings=not reports)
     if span and opts.first and tuple(span) != (opts.first, opts.last):
         chosen = state.with_dates(chosen, span)
     return chosen
@@ -179,8 +201,18 @@ def login(expected: str) -> bool:
     return False
 
 
+def write_rules() -> access.WriteAccess:
+    return access.write_access(os.environ, secrets(), st.get_option("server.address"))
+
+
+def can_write() -> bool:
+    """Tell whether this session may change the store (uploads, reviews)."""
+    rules = write_rules()
+    return rules.allowed and (not rules.needs_login or bool(st.session_state.get("writer")))
+
+
 def upload_panel(url: str) -> None:
-    rules = access.write_access(os.environ, secrets(), st.get_option("server.address"))
+    rules = write_rules()
     with st.sidebar.expander("Add articles"):
         if not rules.allowed:
             st.caption(rules.reason)
@@ -193,28 +225,28 @@ def upload_panel(url: str) -> None:
                                  accept_multiple_files=True, key="upload")
         pasted = st.text_area("or paste an article (title on the first line)", key="paste")
         link = st.text_input("or an article / feed URL (http or https)", key="url")
-        if not st.button("Add to the map", key="add"):
+        if not st.button("Find events", key="add",
+                         help="Shows what was found; nothing is stored until you confirm."):
             return
         try:
-            report = add_articles(url, files or [], pasted, link)
+            st.session_state["preview"] = read_and_extract(url, files or [], pasted, link)
         except Exception as err:  # noqa: BLE001 - the last line of defence: a visitor
             # sees one line, never a traceback with the server's paths.
-            st.error(f"Adding stopped ({type(err).__name__}); what was stored before "
-                     "stays, the rest was not added.")
-            return
-        # Names and reasons come from the visitor's input: shown as text, not Markdown.
-        for failure in report.failures:
-            st.error(state.plain(f"{failure.source}: {failure.reason}"))
-        for warning in report.warnings:
-            st.warning(state.plain(warning))
-        st.success(report.summary())
+            st.error(f"Reading stopped ({type(err).__name__}); nothing was added.")
 
 
-def add_articles(url: str, files: list, pasted: str, link: str):
-    """Read the uploads, the paste and the URL; extract in the worker; store."""
+@dataclass(frozen=True)
+class Preview:
+    """Articles read and extracted, waiting for the user's confirmation to be stored."""
+
+    items: list  # Article | Failure, in the order read
+    found: dict  # article id -> its events, or the exception extraction raised
+
+
+def read_and_extract(url: str, files: list, pasted: str, link: str) -> Preview:
+    """Read the uploads, the paste and the URL, and extract in the worker; store nothing."""
     from geo.errors import InputError
     from geo.ingest.read import parse_bytes, read_url
-    from geo.pipeline import store_articles
 
     def read(data: bytes, name: str, **kw) -> list:
         # A bad upload or paste is reported like any other failed input, not raised.
@@ -239,20 +271,172 @@ def add_articles(url: str, files: list, pasted: str, link: str):
         items += read_url(link.strip(), max_bytes=UPLOAD_LIMIT_BYTES)
     store = get_store(url)
     fresh = [a for a in items if isinstance(a, Article) and not store.has_article(a.id)]
-    found = extract_in_worker(fresh)
+    return Preview(items, extract_in_worker(fresh))
+
+
+def preview_panel(url: str) -> None:
+    """Show what an upload would add, on a small map and in a list; store on confirmation."""
+    preview: Preview | None = st.session_state.get("preview")
+    if preview is None:
+        return
+    articles = [a for a in preview.items if isinstance(a, Article)]
+    if not articles:
+        show_failures([i for i in preview.items if isinstance(i, Failure)])
+        del st.session_state["preview"]
+        return
+    events = [e for a in articles for e in preview.found.get(a.id, [])
+              if isinstance(e, Event)]
+    st.subheader(f"Preview: {len(events)} event(s) in {len(articles)} article(s)")
+    # The buttons come first, so a click stores (or drops) before the preview is drawn.
+    store_it, drop_it = st.columns(2)
+    stored = store_it.button("Store on the map", key="store", type="primary")
+    if drop_it.button("Discard", key="discard"):
+        del st.session_state["preview"]
+        st.rerun()
+    if not stored:
+        show_failures([i for i in preview.items if isinstance(i, Failure)])
+        if events:
+            parts = build_map_parts(events)
+            st_folium(parts.base, feature_group_to_add=parts.layers,
+                      layer_control=parts.control, height=300, use_container_width=True,
+                      key="preview_map", returned_objects=[], render=False)
+            st.dataframe(pd.DataFrame(dashboard.event_rows(events)).drop(
+                columns=["sources", "review", "event_id"]), hide_index=True)
+        else:
+            st.caption("No events were found; the articles can still be stored.")
+        return
+    del st.session_state["preview"]
+    try:
+        report = store_preview(url, preview)
+    except Exception as err:  # noqa: BLE001 - see upload_panel
+        st.error(f"Adding stopped ({type(err).__name__}); what was stored before "
+                 "stays, the rest was not added.")
+        return
+    show_failures(report.failures)
+    for warning in report.warnings:
+        st.warning(state.plain(warning))
+    st.success(report.summary())
+    st.session_state["focus"] = [e.event_id for e in events]
+
+
+def show_failures(failures: list[Failure]) -> None:
+    # Names and reasons come from the visitor's input: shown as text, not Markdown.
+    for failure in failures:
+        st.error(state.plain(f"{failure.source}: {failure.reason}"))
+
+
+def store_preview(url: str, preview: Preview):
+    """Store the previewed articles with the events shown."""
+    from geo.pipeline import store_articles
 
     def extract(article: Article) -> list[Event]:
-        result = found.get(article.id)
+        result = preview.found.get(article.id)
         if result is None:  # not extracted above (a duplicate within the batch)
             result = worker.extract_one(article)
         if isinstance(result, Exception):
             raise result
         return result
 
-    return store_articles(items, store, extract=extract)
+    return store_articles(preview.items, get_store(url), extract=extract)
 
 
-def details(events: list[Event], event_id: str | None) -> None:
+def review_panel(url: str, event: Event) -> None:
+    """Correct, confirm or reject the selected happening or report (writers only)."""
+    store = get_store(url)
+    who = os.environ.get("GEO_REVIEWER") or "page"
+    target = event.event_id
+    st.markdown("**Review**")
+    note = st.text_input("Note (kept in the audit trail)", key="review_note")
+
+    def change(changes: dict, done: str) -> None:
+        try:
+            records = store.correct([target], changes, who=who, note=note)
+        except Exception as err:  # noqa: BLE001 - a bad value is the user's to fix
+            st.error(state.plain(f"Not changed: {err}"))
+            return
+        # Rerun, so the map, table and counts show the change; the message survives it.
+        st.session_state["review_done"] = f"{done} ({len(records)} change(s) recorded)."
+        st.rerun()
+
+    confirm, reject = st.columns(2)
+    if confirm.button("Confirm", key="review_confirm"):
+        change({"review": "confirmed"}, "Confirmed")
+    if reject.button("Reject", key="review_reject"):
+        change({"review": "rejected"}, "Rejected: off the map and exports")
+
+    with st.form("review_values"):
+        kinds = list(EVENT_TYPES)
+        new_type = st.selectbox("Type", kinds, index=kinds.index(event.event_type),
+                                format_func=lambda key: layer_style(key).label)
+        new_date = st.text_input("Date (YYYY-MM-DD)", value=event.date.isoformat()
+                                 if event.date else "")
+        precisions = list(DATE_PRECISIONS)
+        new_precision = st.selectbox("Date precision", precisions,
+                                     index=precisions.index(event.date_precision))
+        actor1 = st.text_input("Actor 1", value=event.actor1 or "")
+        actor2 = st.text_input("Actor 2", value=event.actor2 or "")
+        deaths = st.text_input("Fatalities (empty: not said)",
+                               value="" if event.fatalities is None else str(event.fatalities))
+        if st.form_submit_button("Save corrections"):
+            typed = {"event_type": new_type, "date": new_date or None,
+                     "date_precision": new_precision, "actor1": actor1 or None,
+                     "actor2": actor2 or None, "fatalities": deaths or None}
+            current = {"event_type": event.event_type,
+                       "date": event.date.isoformat() if event.date else None,
+                       "date_precision": event.date_precision, "actor1": event.actor1,
+                       "actor2": event.actor2,
+                       "fatalities": None if event.fatalities is None else str(event.fatalities)}
+            changes = {k: v for k, v in typed.items() if v != current[k]}
+            if changes:
+                change(changes, "Corrected")
+            else:
+                st.caption("Nothing changed.")
+
+    name = st.text_input("Move to a place (gazetteer name)", key="review_place")
+    if name.strip():
+        try:
+            found = extraction_pool().submit(worker.place_candidates, name.strip()).result(
+                timeout=worker.EXTRACT_TIMEOUT_S)
+        except Exception as err:  # noqa: BLE001 - reported, the page goes on
+            found = []
+            st.error(f"The gazetteer could not be searched ({type(err).__name__}).")
+        if not found:
+            st.caption("No such place in the gazetteer; click the map below instead.")
+        else:
+            labels = [f"{p['name']}, {p['admin1']}, {p['country_code']} ({p['feature']}, "
+                      f"{p['lat']:.3f}, {p['lon']:.3f})" for p in found]
+            pick = st.selectbox("Candidates", range(len(found)), format_func=labels.__getitem__,
+                                key="review_candidate")
+            if st.button("Move here", key="review_move"):
+                change(_place_values(found[pick]), "Moved")
+    st.caption("Or click the map to set the point:")
+    picker = base_map(tiles=False)
+    picker.location, picker.options["zoom"] = [event.lat, event.lon], 8
+    folium.CircleMarker([event.lat, event.lon], radius=6, tooltip=esc(event.place)
+                        ).add_to(picker)
+    clicked = st_folium(picker, height=260, key="review_map",
+                        returned_objects=["last_clicked"])
+    point = (clicked or {}).get("last_clicked")
+    if point:
+        lat, lon = float(point["lat"]), float(point["lng"])
+        st.text(f"Clicked: {lat:.5f}, {lon:.5f}")
+        if st.button("Move to the clicked point", key="review_click"):
+            change(_place_values({"name": event.place, "lat": lat, "lon": lon,
+                                  "geonameid": None, "country_code": event.country_code,
+                                  "admin1": event.admin1, "feature": "site",
+                                  "uncertainty_km": 1.0}), "Moved")
+
+
+def _place_values(place: dict) -> dict:
+    from geo.review.edits import place_values
+
+    return place_values(place["name"], place["lat"], place["lon"],
+                        geonameid=place["geonameid"], country_code=place["country_code"],
+                        admin1=place["admin1"], feature=place["feature"],
+                        uncertainty_km=place["uncertainty_km"])
+
+
+def details(url: str, events: list[Event], event_id: str | None) -> None:
     event = next((e for e in events if e.event_id == event_id), None)
     if event is None:
         st.caption("Select a row to see an event's evidence and source.")
@@ -264,10 +448,21 @@ def details(events: list[Event], event_id: str | None) -> None:
     if who:
         st.text(" · ".join(f"{label.lower()}: {text}" for label, text in who))
     st.text(event.evidence)
-    st.text(f"Source: {event.article_title}")
-    url = safe_url(event.source_url)
-    if url:
-        st.link_button("Open the source", url)
+    if event.sources > 1:
+        st.text(f"{event.sources} sources:")
+        for _, title, link in get_store(url).sources_of([event.event_id]).get(
+                event.event_id, []):
+            safe = safe_url(link)
+            st.text(f"- {title}" + (f" ({safe})" if safe else ""))
+    else:
+        st.text(f"Source: {event.article_title}")
+        link = safe_url(event.source_url)
+        if link:
+            st.link_button("Open the source", link)
+    if event.review_status != "unreviewed":
+        st.text(f"Review: {event.review_status}")
+    if can_write():
+        review_panel(url, event)
 
 
 def main(static_dir: Path, demo_store: Path | None = None) -> None:
@@ -283,6 +478,10 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
         st.stop()
         return  # st.stop does nothing outside a Streamlit run
     upload_panel(url)
+    preview_panel(url)
+    done = st.session_state.pop("review_done", None)  # a review's message, across its rerun
+    if done:
+        st.success(done)
     # Cached views are keyed by the store's revision: an upload here, or an ingest by
     # another process, shows in every session at its next rerun.
     version = get_store(url).revision()
@@ -305,7 +504,15 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
     # The base map never changes, so st_folium keeps its frame (and Leaflet) across
     # filter changes and swaps only the event layers (geo/render/maps.py). render=False:
     # st_folium renders the map itself either way.
-    parts = build_map_parts(data.points, weights=data.weights)
+    # After storing an upload, the map zooms to what was added (once).
+    focus_ids = st.session_state.pop("focus", [])
+    focus: list[Event] = []
+    if focus_ids:
+        added = get_store(url).get_events(focus_ids)
+        wanted = {e.happening_id for e in added} if query.happenings else set(focus_ids)
+        focus = [e for e in data.points if e.event_id in wanted]
+    parts = build_map_parts(data.points, weights=data.weights, sources=data.sources,
+                            focus=focus)
     st_folium(parts.base, feature_group_to_add=parts.layers, layer_control=parts.control,
               height=560, use_container_width=True, key="map", returned_objects=[],
               render=False)
@@ -349,7 +556,7 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
         # A selection outlives a filter that shortens the table: ignore a row no longer
         # there.
         rows = [r for r in rows if r < len(table)]
-        details(data.latest, table.iloc[rows[0]]["event_id"] if rows else None)
+        details(url, data.latest, table.iloc[rows[0]]["event_id"] if rows else None)
 
 # Streamlit runs this file as __main__ (``geo serve``). A process that only imports it
 # must not run the page.

@@ -2,7 +2,8 @@
 
 The query string uses the ``EventQuery`` field names (``types``, ``since``, ``until``,
 ``countries``, ``articles``, ``statuses``, ``max_precision``, ``actor``), so one concept
-has one name from the link to SQL. Links made before these names (``status``,
+has one name from the link to SQL; ``reports=1`` shows each article's report instead of
+happenings (the page's default). Links made before these names (``status``,
 ``precision``) still read.
 """
 
@@ -20,7 +21,7 @@ PRECISION_LABELS = {1: "towns and sites only", 2: "up to regions", 3: "everythin
 # Earlier names of query-string keys, still read.
 _ALIASES = {"status": "statuses", "precision": "max_precision"}
 _KEYS = {"since", "until", "types", "countries", "articles", "statuses", "max_precision",
-         "actor"}
+         "actor", "reports"}
 # Query-string keys Streamlit itself reads.
 _STREAMLIT_KEYS = {"embed", "embed_options"}
 
@@ -103,6 +104,8 @@ def parse_params(params: Mapping[str, str]) -> ParsedQuery:
         statuses=kept("statuses", lambda s: s in STATUSES, "status"),
         max_precision=_precision(raw_precision),
         actor=params.get("actor") or "",
+        # The page shows happenings unless the link asks for each report.
+        happenings=(params.get("reports") or "").strip().lower() not in ("1", "true", "yes"),
     )
     return ParsedQuery(query, tuple(notes))
 
@@ -148,8 +151,11 @@ def query_to_params(query: EventQuery) -> dict[str, str]:
 
     Examples
     --------
-    >>> query_to_params(EventQuery(types=("strike",), max_precision=2, actor="Houthi"))
+    >>> query_to_params(EventQuery(types=("strike",), max_precision=2, actor="Houthi",
+    ...                            happenings=True))
     {'types': 'strike', 'max_precision': '2', 'actor': 'Houthi'}
+    >>> query_to_params(EventQuery())  # each report, not happenings
+    {'reports': '1'}
     """
     out = {}
     if query.since:
@@ -164,6 +170,8 @@ def query_to_params(query: EventQuery) -> dict[str, str]:
         out["max_precision"] = str(query.max_precision)
     if query.actor:
         out["actor"] = query.actor
+    if not query.happenings:
+        out["reports"] = "1"
     return out
 
 

@@ -30,3 +30,18 @@ def extract_one(article: Article) -> list[Event]:
     from geo.places.gazetteer import load_gazetteer
 
     return extract_events(article, gazetteer=load_gazetteer())
+
+
+def place_candidates(name: str, limit: int = 10) -> list[dict]:
+    """Return the gazetteer entries for a name, most prominent first (for a move).
+
+    Runs in the worker too, so the page process never loads the gazetteer.
+    """
+    from geo.places.gazetteer import load_gazetteer
+
+    return [
+        {"name": p.name, "lat": p.lat, "lon": p.lon, "geonameid": p.geonameid,
+         "country_code": p.country_code, "admin1": p.admin1_name, "feature": p.feature,
+         "uncertainty_km": p.uncertainty_km}
+        for p in load_gazetteer().lookup(name)[:limit]
+    ]

@@ -1,0 +1,448 @@
+"""Happenings and corrections inside the store: what runs in a write transaction.
+
+Every function takes an open connection in a transaction (``SQLiteStore._transaction``)
+and uses only parameterised SQL. Reports are written with their overrides applied
+(``write_events``); then the happenings around them are regrouped (``regroup``): the
+reports compatible with the new ones, closed over compatibility, current happenings
+and analysts' pins, are grouped afresh with ``geo.happenings.group.group``, so the
+result is the one a regrouping of the whole store would give, whatever the order the
+articles came in, at the cost of the neighbourhood only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from geo.happenings.group import (
+    MAX_SPAN_DAYS,
+    SLACK_KM,
+    UnionFind,
+    compatible,
+    date_span,
+    group,
+    groupable,
+    happening_id,
+    is_anchor,
+    summarise,
+)
+from geo.model import AuditRecord, Event
+from geo.review.edits import (
+    PLACE_FIELDS,
+    VALUE_FIELDS,
+    apply_overrides,
+    field_value,
+    from_json,
+    to_json,
+)
+from geo.store.sql import EVENT_FIELDS, INSERT_EVENT, INSERT_HAPPENING, event_from_row, event_row
+
+_SELECT = f"SELECT {', '.join(EVENT_FIELDS)} FROM events"
+
+
+def load_events(conn: sqlite3.Connection, ids: Iterable[str]) -> list[Event]:
+    """Return the stored reports with these ids."""
+    rows = conn.execute(f"{_SELECT} WHERE event_id IN (SELECT value FROM json_each(?))",
+                        (json.dumps(sorted(set(ids))),)).fetchall()
+    return [event_from_row(row) for row in rows]
+
+
+def members_of(conn: sqlite3.Connection, happening_ids: Iterable[str]) -> list[Event]:
+    """Return the reports of these happenings, by event id."""
+    rows = conn.execute(
+        f"{_SELECT} WHERE happening_id IN (SELECT value FROM json_each(?)) ORDER BY event_id",
+        (json.dumps(sorted(set(happening_ids))),)).fetchall()
+    return [event_from_row(row) for row in rows]
+
+
+def overrides_of(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Return the corrected values of these events: id -> {field: value}."""
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
+    for event_id, name, value in conn.execute(
+            "SELECT event_id, field, value FROM overrides "
+            "WHERE event_id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),)):
+        out[event_id][name] = from_json(value)
+    return dict(out)
+
+
+def _rekey(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
+    """Move the overrides of reports a re-extraction renamed to their new ids.
+
+    An event id follows its type and place, so correcting either by hand, or a better
+    extractor, renames the report; its sentence in the article (evidence offsets) does
+    not change, and finds it.
+    """
+    by_article: dict[str, list[Event]] = defaultdict(list)
+    for event in events:
+        by_article[event.article_id].append(event)
+    for article_id, new in by_article.items():
+        new_ids = {e.event_id for e in new}
+        stale = conn.execute(
+            "SELECT DISTINCT event_id, evidence_start, evidence_end FROM overrides "
+            "WHERE article_id = ? ORDER BY event_id", (article_id,)).fetchall()
+        taken = {row[0] for row in stale} & new_ids
+        for old_id, start, end in stale:
+            if old_id in new_ids:
+                continue
+            match = next((e for e in sorted(new, key=lambda e: e.event_id)
+                          if e.evidence_start == start and e.evidence_end == end
+                          and e.event_id not in taken), None)
+            if match is not None:
+                taken.add(match.event_id)
+                conn.execute("UPDATE overrides SET event_id = ? WHERE event_id = ?",
+                             (match.event_id, old_id))
+
+
+def prepare(conn: sqlite3.Connection, events: Sequence[Event]) -> list[Event]:
+    """Return extracted reports with their corrections applied.
+
+    Where the extractor now gives another value than the one a correction replaced,
+    the override is flagged for review (``geo review list --flagged``); the analyst's
+    value still wins.
+    """
+    _rekey(conn, events)
+    overrides = overrides_of(conn, [e.event_id for e in events])
+    out = []
+    for event in events:
+        mine = overrides.get(event.event_id)
+        if not mine:
+            out.append(dataclasses.replace(event, review_status="unreviewed",
+                                           happening_id=None, sources=1))
+            continue
+        for name, extracted in conn.execute(
+                "SELECT field, extracted FROM overrides WHERE event_id = ? AND flagged = 0",
+                (event.event_id,)).fetchall():
+            if name in VALUE_FIELDS and from_json(extracted) != field_value(event, name):
+                conn.execute("UPDATE overrides SET flagged = 1 WHERE event_id = ? AND field = ?",
+                             (event.event_id, name))
+        out.append(dataclasses.replace(apply_overrides(event, mine), happening_id=None,
+                                       sources=1))
+    return out
+
+
+def write_events(conn: sqlite3.Connection, events: Sequence[Event],
+                 removed: Sequence[Event] = ()) -> None:
+    """Store extracted reports (corrections applied) and regroup their happenings.
+
+    ``removed`` are reports just deleted (those a re-extraction of an article no
+    longer gives): their happenings are regrouped too.
+    """
+    prepared = prepare(conn, events)
+    ids = [e.event_id for e in prepared]
+    # Rewritten reports lose their happening until regrouped: their old ones go, and
+    # their old versions, like removed reports, may have been what others fitted.
+    before = [*load_events(conn, ids), *removed]
+    for event in prepared:
+        conn.execute(INSERT_EVENT, event_row(event))
+    regroup(conn, ids, {e.happening_id for e in before if e.happening_id}, before)
+
+
+def _candidates(conn: sqlite3.Connection, event: Event) -> list[Event]:
+    """Return stored reports compatible with ``event`` (an indexed search)."""
+    span = date_span(event)
+    if span is None or event.review_status == "rejected":
+        return []
+    try:
+        first = (span[0] - dt.timedelta(days=MAX_SPAN_DAYS)).isoformat()
+        last = (span[1] + dt.timedelta(days=MAX_SPAN_DAYS)).isoformat()
+    except OverflowError:
+        return []
+    # The (event_type, date) index finds the window; the distance test in SQL keeps
+    # rows out of Python unless they are within the larger of the two radii (in
+    # latitude; compatible() measures the real distance).
+    rows = conn.execute(
+        f"{_SELECT} WHERE event_type = ? AND date BETWEEN ? AND ? AND article_id != ? "
+        "AND review_status != 'rejected' AND abs(lat - ?) * 110.0 <= "
+        "max(uncertainty_km, ?) + ?",
+        (event.event_type, first, last, event.article_id, event.lat, event.uncertainty_km,
+         SLACK_KM + 1.0)).fetchall()
+    return [c for c in map(event_from_row, rows) if compatible(event, c)]
+
+
+class _Lookup:
+    """Stored reports' candidates and pins, each asked for once per regrouping."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._candidates: dict[str, list[Event]] = {}
+        self._pins: dict[str, str | None] = {}
+
+    def candidates(self, event: Event) -> list[Event]:
+        found = self._candidates.get(event.event_id)
+        if found is None:
+            found = _candidates(self.conn, event)
+            self._candidates[event.event_id] = found
+            self.pins(found)
+        return found
+
+    def pins(self, events: Iterable[Event]) -> None:
+        ids = [e.event_id for e in events if e.event_id not in self._pins]
+        if ids:
+            found = _pins(self.conn, ids)
+            self._pins.update({i: found.get(i) for i in ids})
+
+    def pinned(self, event: Event) -> bool:
+        if event.event_id not in self._pins:
+            self.pins([event])
+        return self._pins[event.event_id] is not None
+
+    def anchor(self, event: Event) -> bool:
+        return is_anchor(event) and groupable(event) and not self.pinned(event)
+
+
+def regroup(conn: sqlite3.Connection, seed_ids: Iterable[str],
+            stale: Iterable[str] = (), gone: Sequence[Event] = ()) -> set[str]:
+    """Regroup the happenings around these reports; return the happening ids written.
+
+    ``stale`` names happenings to drop and regroup too (those of rewritten reports);
+    ``gone`` are reports as they were before a rewrite or removal: the reports that
+    fitted them choose again.
+    The result is the one ``group`` gives over the whole store: anchors are regrouped
+    with every anchor they chain to (same day, same place: a small set), and every
+    other report that fits one of them, or that was in a happening regrouped, chooses
+    again among the groups it fits; stored happenings that such a report joins or
+    leaves are rewritten.
+    """
+    look = _Lookup(conn)
+    seeds = load_events(conn, seed_ids)
+    affected: set[str] = set(stale)
+
+    # Pinned reports (of the seeds and of the happenings dropped): each pin's whole
+    # group, as the analyst made it.
+    pin_of = _pins(conn, [e.event_id for e in [*seeds, *members_of(conn, affected)]])
+    pinned_groups: list[list[Event]] = []
+    if pin_of:
+        members = [row[0] for row in conn.execute(
+            "SELECT event_id FROM overrides WHERE field = 'group' AND value IN "
+            "(SELECT value FROM json_each(?))",
+            (json.dumps(sorted({to_json(p) for p in pin_of.values()})),))]
+        by_pin: dict[str, list[Event]] = defaultdict(list)
+        pins = _pins(conn, members)
+        for event in load_events(conn, members):
+            by_pin[pins[event.event_id]].append(event)
+            if event.happening_id:
+                affected.add(event.happening_id)
+        pinned_groups = list(by_pin.values())
+
+    # 1. The anchors to regroup: closed over compatibility between anchors and over
+    # the happenings they are in.
+    anchors: dict[str, Event] = {}
+    frontier = [e for e in seeds if look.anchor(e)]
+    frontier += [e for e in members_of(conn, affected) if look.anchor(e)]
+    seen_happenings = set(affected)
+    while frontier:
+        fresh = {e.event_id: e for e in frontier if e.event_id not in anchors}
+        anchors.update(fresh)
+        found: list[Event] = []
+        for event in fresh.values():
+            found += [c for c in look.candidates(event) if look.anchor(c)]
+        new_happenings = {e.happening_id for e in [*fresh.values(), *found]
+                          if e.happening_id} - seen_happenings
+        seen_happenings |= new_happenings
+        affected |= new_happenings
+        found += [e for e in members_of(conn, new_happenings) if look.anchor(e)]
+        frontier = [e for e in found if e.event_id not in anchors]
+
+    # 2. Their groups.
+    pool = sorted(anchors.values(), key=lambda e: e.event_id)
+    index = {e.event_id: i for i, e in enumerate(pool)}
+    sets = UnionFind(len(pool))
+    root = sets.root
+    for event in pool:
+        for other in look.candidates(event):
+            j = index.get(other.event_id)
+            if j is not None:
+                sets.union(index[event.event_id], j)
+    components: dict[int, list[Event]] = defaultdict(list)
+    for i, event in enumerate(pool):
+        components[root(i)].append(event)
+
+    # 3. Other reports that choose again: new ones, those of the happenings regrouped,
+    # and those that fit a regrouped anchor.
+    choosing: dict[str, Event] = {}
+    for event in [*seeds, *members_of(conn, affected)]:
+        if event.event_id not in anchors and event.event_id not in pin_of \
+                and not look.pinned(event):
+            choosing[event.event_id] = event
+    for event in [*pool, *(e for e in gone if is_anchor(e))]:
+        for other in look.candidates(event):
+            if not is_anchor(other) and groupable(other) and not look.pinned(other):
+                choosing.setdefault(other.event_id, other)
+
+    joins: dict[str, list[Event]] = defaultdict(list)  # stored happening -> joiners
+    leaves: dict[str, set[str]] = defaultdict(set)  # stored happening -> leavers
+    alone: list[list[Event]] = []
+    for event in sorted(choosing.values(), key=lambda e: e.event_id):
+        target: tuple[str, object] | None = None
+        if groupable(event):
+            fits: set[tuple[str, object]] = set()
+            for other in look.candidates(event):
+                if not look.anchor(other):
+                    continue
+                at = index.get(other.event_id)
+                fits.add(("new", root(at)) if at is not None
+                         else ("stored", other.happening_id))
+            target = fits.pop() if len(fits) == 1 else None
+        current = event.happening_id
+        if current and current not in affected:
+            # It sits in a happening not regrouped here: it stays, leaves or moves.
+            if target == ("stored", current):
+                continue
+            leaves[current].add(event.event_id)
+        if target is None:
+            alone.append([event])
+        elif target[0] == "new":
+            components[int(target[1])].append(event)  # type: ignore[call-overload]
+        else:
+            joins[str(target[1])].append(event)
+
+    # 4. Write: drop what changed, write the new happenings.
+    rewritten = set(joins) | set(leaves)
+    groups = [*pinned_groups, *components.values(), *alone]
+    for hid in sorted(rewritten):
+        kept = [e for e in members_of(conn, [hid]) if e.event_id not in leaves.get(hid, ())]
+        groups.append([*kept, *joins.get(hid, [])])
+    return _write_groups(conn, affected | rewritten, groups)
+
+
+def _write_groups(conn: sqlite3.Connection, drop: Iterable[str],
+                  groups: Iterable[list[Event]]) -> set[str]:
+    """Replace the happenings ``drop`` with ``groups``; return the ids written."""
+    conn.execute("DELETE FROM happenings WHERE event_id IN (SELECT value FROM json_each(?))",
+                 (json.dumps(sorted(drop)),))
+    written = set()
+    for members in groups:
+        if not members:
+            continue
+        members = sorted({e.event_id: e for e in members}.values(), key=lambda e: e.event_id)
+        hid = happening_id(members)
+        written.add(hid)
+        conn.execute("DELETE FROM happenings WHERE event_id = ?", (hid,))
+        conn.execute(INSERT_HAPPENING, event_row(summarise(hid, members)))
+        conn.execute(
+            "UPDATE events SET happening_id = ? WHERE event_id IN "
+            "(SELECT value FROM json_each(?))",
+            (hid, json.dumps([e.event_id for e in members])))
+    return written
+
+
+def regroup_all(conn: sqlite3.Connection) -> int:
+    """Group every stored report afresh (a migration, or after a bulk change)."""
+    events = [event_from_row(row) for row in conn.execute(_SELECT)]
+    groups = group(events, _pins(conn, None))
+    conn.execute("DELETE FROM happenings")
+    for members in groups:
+        hid = happening_id(members)
+        conn.execute(INSERT_HAPPENING, event_row(summarise(hid, members)))
+        conn.execute(
+            "UPDATE events SET happening_id = ? WHERE event_id IN "
+            "(SELECT value FROM json_each(?))",
+            (hid, json.dumps([e.event_id for e in members])))
+    return len(groups)
+
+
+def _pins(conn: sqlite3.Connection, ids: Iterable[str] | None) -> dict[str, str]:
+    """Return analysts' groupings: event id -> pin (all of them when ``ids`` is None)."""
+    if ids is None:
+        rows = conn.execute("SELECT event_id, value FROM overrides WHERE field = 'group'")
+    else:
+        rows = conn.execute(
+            "SELECT event_id, value FROM overrides WHERE field = 'group' AND event_id IN "
+            "(SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
+    return {event_id: from_json(value) for event_id, value in rows}
+
+
+def targets(conn: sqlite3.Connection, ids: Iterable[str]) -> list[Event]:
+    """Return the reports an id names: a report's own, or every report of a happening.
+
+    Raises
+    ------
+    KeyError
+        Naming the first id that is neither.
+    """
+    out: dict[str, Event] = {}
+    for target in ids:
+        found = members_of(conn, [target]) if target.startswith("h-") else []
+        found = found or load_events(conn, [target])
+        if not found:
+            raise KeyError(target)
+        out.update((e.event_id, e) for e in found)
+    return [out[k] for k in sorted(out)]
+
+
+def correct(conn: sqlite3.Connection, reports: Sequence[Event], changes: Mapping[str, Any], *,
+            who: str, note: str = "", at: str | None = None) -> list[AuditRecord]:
+    """Set checked values (``geo.review.edits.check_value``) on reports; audit each change.
+
+    The value each correction replaces is kept as the extracted one, so a later
+    re-extraction that disagrees with it is flagged. Returns the audit records written
+    (a change to the value a report already has writes none).
+    """
+    stamp = at or dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+    records = []
+    for report in reports:
+        existing = overrides_of(conn, [report.event_id]).get(report.event_id, {})
+        for name, value in changes.items():
+            if name in existing:
+                old = existing[name]
+            else:
+                old = field_value(report, name) if name in VALUE_FIELDS else None
+            if old == value:
+                continue
+            extracted = field_value(report, name) if name in VALUE_FIELDS else None
+            row = conn.execute("SELECT extracted FROM overrides WHERE event_id = ? AND field = ?",
+                               (report.event_id, name)).fetchone()
+            if row is not None:
+                extracted = from_json(row[0])
+            conn.execute(
+                "INSERT INTO overrides (event_id, field, value, extracted, flagged, article_id, "
+                "evidence_start, evidence_end) VALUES (?, ?, ?, ?, 0, ?, ?, ?) "
+                "ON CONFLICT (event_id, field) DO UPDATE SET value = excluded.value, "
+                "flagged = 0",
+                (report.event_id, name, to_json(value), to_json(extracted), report.article_id,
+                 report.evidence_start, report.evidence_end))
+            record = AuditRecord(at=stamp, who=who, target=report.event_id, field=name,
+                                 old=to_json(old), new=to_json(value), note=note)
+            conn.execute("INSERT INTO audit (at, who, target, field, old, new, note) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)", dataclasses.astuple(record))
+            records.append(record)
+    _rewrite(conn, reports)
+    return records
+
+
+def _rewrite(conn: sqlite3.Connection, reports: Sequence[Event]) -> None:
+    """Store reports again with their overrides (the extracted values restored first)."""
+    fresh = []
+    for report in reports:
+        extracted = report
+        for name, value in conn.execute(
+                "SELECT field, extracted FROM overrides WHERE event_id = ?",
+                (report.event_id,)).fetchall():
+            if name in VALUE_FIELDS:
+                value = from_json(value)
+                if name == "date" and value:
+                    value = dt.date.fromisoformat(value)
+                extracted = dataclasses.replace(extracted, **{name: value})
+        fresh.append(extracted)
+    write_events(conn, fresh)
+
+
+def audit_records(conn: sqlite3.Connection, targets: Iterable[str] = ()) -> list[AuditRecord]:
+    """Return the audit trail, oldest first; only these events' when ``targets`` is given."""
+    wanted = list(targets)
+    sql = "SELECT at, who, target, field, old, new, note FROM audit"
+    params: tuple = ()
+    if wanted:
+        sql += " WHERE target IN (SELECT value FROM json_each(?))"
+        params = (json.dumps(wanted),)
+    return [AuditRecord(*row) for row in conn.execute(sql + " ORDER BY id", params)]
+
+
+def move_values(event: Event) -> dict[str, Any]:
+    """Return the place fields of an event (a gazetteer candidate), as a correction sets them."""
+    return {name: field_value(event, name) for name in PLACE_FIELDS}
