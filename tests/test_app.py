@@ -33,7 +33,7 @@ from map_utils import layer_counts
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from geo.model import EVENT_TYPES, Article, Event
+from geo.model import EVENT_TYPES, Article, Event, EventQuery
 from geo.render.maps import build_map
 from geo.render.styles import layer_style
 from geo.store import open_store
@@ -709,3 +709,20 @@ def test_an_upload_is_previewed_before_it_is_stored(at, site, store_path):
     at.button(key="add").click().run()
     at.button(key="discard").click().run()
     assert shown(at) == len(ALL) + 1
+
+
+def test_happenings_are_merged_and_split_in_the_page(at, writes, store_path):
+    select(at, "h-s1")
+    at.text_input(key="review_merge_with").input("h-s2").run()
+    at.button(key="review_merge").click().run()
+    assert not at.exception and any(s.value == "Merged." for s in at.success)
+    assert shown(at) == len(ALL) - 1
+    with open_store(store_path) as store:
+        (merged,) = [h for h in store.query(EventQuery(happenings=True)) if h.sources > 1
+                     or len(store.reports(h.event_id)) == 2]
+        assert {r.event_id for r in store.reports(merged.event_id)} == {"s1", "s2"}
+    select(at, merged.event_id)
+    at.button(key="review_split").click().run()
+    assert shown(at) == len(ALL)
+    with open_store(store_path) as store:
+        assert [a.field for a in store.audit(["s1"])] == ["group", "group"]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from streamlit_folium import st_folium
 from geo.export import outlet, write_csv, write_geojson
 from geo.limits import UPLOAD_LIMIT_BYTES
 from geo.model import (
+    ACLED_SUB_EVENT_TYPES,
     DATE_PRECISIONS,
     EVENT_TYPES,
     STATUSES,
@@ -358,6 +360,15 @@ def review_panel(url: str, event: Event) -> None:
         st.session_state["review_done"] = f"{done} ({len(records)} change(s) recorded)."
         st.rerun()
 
+    def group_change(run: Callable[[], object], done: str) -> None:
+        try:
+            run()
+        except Exception as err:  # noqa: BLE001 - an unknown id is the user's to fix
+            st.error(state.plain(f"Not changed: {err}"))
+            return
+        st.session_state["review_done"] = f"{done}."
+        st.rerun()
+
     confirm, reject = st.columns(2)
     if confirm.button("Confirm", key="review_confirm"):
         change({"review": "confirmed"}, "Confirmed")
@@ -370,6 +381,10 @@ def review_panel(url: str, event: Event) -> None:
                                 format_func=lambda key: layer_style(key).label)
         new_date = st.text_input("Date (YYYY-MM-DD)", value=event.date.isoformat()
                                  if event.date else "")
+        subs = ["", *ACLED_SUB_EVENT_TYPES[event.event_type]]  # "": none given
+        sub = st.selectbox("ACLED sub-event type (of the type as stored)", subs,
+                           index=subs.index(event.acled_sub_event_type)
+                           if event.acled_sub_event_type in subs else 0)
         precisions = list(DATE_PRECISIONS)
         new_precision = st.selectbox("Date precision", precisions,
                                      index=precisions.index(event.date_precision))
@@ -378,10 +393,12 @@ def review_panel(url: str, event: Event) -> None:
         deaths = st.text_input("Fatalities (empty: not said)",
                                value="" if event.fatalities is None else str(event.fatalities))
         if st.form_submit_button("Save corrections"):
-            typed = {"event_type": new_type, "date": new_date or None,
+            typed = {"event_type": new_type, "acled_sub_event_type": sub or None,
+                     "date": new_date or None,
                      "date_precision": new_precision, "actor1": actor1 or None,
                      "actor2": actor2 or None, "fatalities": deaths or None}
             current = {"event_type": event.event_type,
+                       "acled_sub_event_type": event.acled_sub_event_type,
                        "date": event.date.isoformat() if event.date else None,
                        "date_precision": event.date_precision, "actor1": event.actor1,
                        "actor2": event.actor2,
@@ -391,6 +408,15 @@ def review_panel(url: str, event: Event) -> None:
                 change(changes, "Corrected")
             else:
                 st.caption("Nothing changed.")
+
+    if len(store.reports(target)) > 1 and st.button("Split into its reports",
+                                                    key="review_split"):
+        group_change(lambda: store.split(target, who=who, note=note), "Split")
+    other = st.text_input("Merge with (another happening's or report's id)",
+                          key="review_merge_with")
+    if other.strip() and st.button("Merge", key="review_merge"):
+        group_change(lambda: store.merge([target, other.strip()], who=who, note=note),
+                     "Merged")
 
     name = st.text_input("Move to a place (gazetteer name)", key="review_place")
     if name.strip():
