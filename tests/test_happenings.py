@@ -309,3 +309,23 @@ def test_three_articles_on_one_strike_make_one_happening_with_three_sources(
     assert by_sources[0][1:] == (3, "Deir ez-Zor")  # the finest place of the three
     assert by_sources[1][1:] == (1, "Palmyra")  # 200 km away: apart
     assert len(by_sources) == 2
+
+
+def test_a_reextraction_that_disagrees_with_a_correction_is_flagged(tmp_path: Path) -> None:
+    first = report("e1", "a1", fatalities=3)
+    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        store.add_article(article("a1"), [first])
+        (record,) = store.correct(["e1"], {"fatalities": 5}, who="analyst", note="wire")
+        assert (record.old, record.new, record.who, record.note) == ("3", "5", "analyst", "wire")
+        # The same extraction again: nothing to flag.
+        store.replace_events("a1", [first])
+        assert store.flagged() == [] and store.get_events(["e1"])[0].fatalities == 5
+        # A better extractor now reads 4: the analyst's 5 stays, and is flagged.
+        store.replace_events("a1", [dataclasses.replace(first, fatalities=4)])
+        (kept,) = store.get_events(["e1"])
+        assert (kept.fatalities, kept.review_status) == (5, "corrected")
+        assert store.flagged() == [("e1", "fatalities")]
+        # An event renamed by the new extraction (another id, same sentence) keeps it.
+        store.replace_events("a1", [dataclasses.replace(first, event_id="e1-new")])
+        (renamed,) = store.get_events(["e1-new"])
+        assert renamed.fatalities == 5
