@@ -137,7 +137,7 @@ def map_layers(at: AppTest) -> dict[str, int]:
 
 
 def shown(at: AppTest) -> int:
-    """Return the event count in the page's caption ("7 events · store: ...")."""
+    """Return the event count in the page's caption ("7 events · happenings: ...")."""
     (count,) = [c.value for c in at.caption if re.match(r"[\d,]+ events", c.value)]
     return int(count.split()[0].replace(",", ""))
 
@@ -414,8 +414,10 @@ def messages(elements) -> list[str]:
 
 
 def stored_events(at: AppTest) -> int:
-    (success,) = at.success
-    return int(re.search(r"stored with (\d+) event", success.value).group(1))
+    """Return the events the upload's summary says were stored (green, or red when
+    anything failed)."""
+    (summary,) = [m.value for m in [*at.success, *at.error] if "stored with" in m.value]
+    return int(re.search(r"stored with (\d+) event", summary).group(1))
 
 
 BINARY = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
@@ -472,6 +474,7 @@ def test_one_bad_file_does_not_stop_the_rest(at, site):
     at.run()
     add(at, site, paste=PASTE, files=[("photo.txt", BINARY, "text/plain")])
     assert not at.exception
+    assert not at.success  # the summary is red: something failed
     assert "photo.txt: binary" in messages(at.error)[0]
     assert shown(at) == len(ALL) + stored_events(at)
 
@@ -726,3 +729,16 @@ def test_happenings_are_merged_and_split_in_the_page(at, writes, store_path):
     assert shown(at) == len(ALL)
     with open_store(store_path) as store:
         assert [a.field for a in store.audit(["s1"])] == ["group", "group"]
+
+
+def test_the_page_speaks_to_a_reader(at, store_path):
+    at.run()
+    # Names a reader knows, with the code the link uses.
+    assert at.multiselect(key="countries").options == ["Syria (SY)", "Türkiye (TR)"]
+    (caption,) = [c.value for c in at.caption if re.match(r"[\d,]+ events", c.value)]
+    assert str(store_path) not in caption and "sqlite" not in caption
+    open_table(at)
+    table = at.dataframe[0].value
+    assert "None" not in set(table["actor1"]) and "" in set(table["actor1"])
+    assert set(table["precision"]) <= {"town or site", "near a town, or a district",
+                                       "province or country"}

@@ -183,7 +183,7 @@ def test_map_shows_every_event_offline(session: Session):
 
     state = wait_for_map(page, lambda s: s["markers"] == len(EVENTS))
     assert state["layers"] == expected_layers(EVENTS)
-    assert page.get_by_text(f"{len(EVENTS)} events · store:").is_visible()
+    assert page.get_by_text(f"{len(EVENTS)} events · ").is_visible()
     # The offline outlines are the base layer; the online tile layers are only options.
     assert frame.locator(".leaflet-control-layers-base input:checked + span").inner_text(
     ).strip() == "Country outlines (offline)"
@@ -234,7 +234,7 @@ def test_type_filter_redraws_map_and_download_follows(session: Session):
 
     state = wait_for_map(page, lambda s: s["markers"] == 2)
     assert state["layers"] == {STRIKES: 2, "Density (all events)": 0}
-    assert page.get_by_text("2 events · store:").is_visible()
+    assert page.get_by_text("2 events · ").is_visible()
     assert "types=strike" in page.url  # the filtered view is a shareable link
 
     with page.expect_download() as info:

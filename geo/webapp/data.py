@@ -18,6 +18,8 @@ from geo.store.grid import map_points
 
 TABLE_ROW_LIMIT = 1_000  # rows sent to the browser; the downloads hold everything
 SOURCE_OPTION_LIMIT = 200  # sources offered in the filter at once (besides chosen ones)
+# ACLED's geo_precision in the table's words.
+PRECISION_WORDS = {1: "town or site", 2: "near a town, or a district", 3: "province or country"}
 
 
 def is_missing(url: str, path: Path) -> bool:
@@ -41,13 +43,13 @@ def event_rows(events: Sequence[Event]) -> list[dict]:
     """Return one table row per event, in the order given (the store's newest first).
 
     The source is a link only when it is http(s) (``geo.render.popups.safe_url``), as in the
-    map's popups.
+    map's popups. Actors not named are empty cells, and the place precision is in words.
     """
     return [
         {
             "date": e.date, "type": e.event_type, "status": e.status, "place": e.place,
-            "country": e.country_code, "precision": e.geo_precision,
-            "actor1": e.actor1, "actor2": e.actor2, "fatalities": e.fatalities,
+            "country": e.country_code, "precision": PRECISION_WORDS.get(e.geo_precision, ""),
+            "actor1": e.actor1 or "", "actor2": e.actor2 or "", "fatalities": e.fatalities,
             "magnitude": e.magnitude, "sources": e.sources, "review": e.review_status,
             "evidence": e.evidence, "article": e.article_title,
             "source": safe_url(e.source_url), "event_id": e.event_id,

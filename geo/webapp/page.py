@@ -125,7 +125,7 @@ def sidebar(url: str, version: str, opts: StoreSummary, initial: EventQuery) -> 
         help="Events whose actor (who acted, or who was targeted or fought back) contains "
              "this text, in any case.")
     countries = st.sidebar.multiselect(
-        "Countries", opts.countries,
+        "Countries", opts.countries, format_func=country_label,
         default=[c for c in initial.countries if c in opts.countries], key="countries")
     # A store can hold thousands of sources: offer the chosen ones and the newest that
     # match a search, not all of them in every page.
@@ -154,6 +154,16 @@ def sidebar(url: str, version: str, opts: StoreSummary, initial: EventQuery) -> 
     if span and opts.first and tuple(span) != (opts.first, opts.last):
         chosen = state.with_dates(chosen, span)
     return chosen
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def country_label(code: str) -> str:
+    """Return "Syria (SY)": a country's common name and its code."""
+    import pycountry
+
+    found = pycountry.countries.get(alpha_2=code)
+    name = getattr(found, "common_name", None) or getattr(found, "name", None)
+    return f"{name} ({code})" if name else code
 
 
 def secrets() -> dict:
@@ -317,7 +327,8 @@ def preview_panel(url: str) -> None:
     show_failures(report.failures)
     for warning in report.warnings:
         st.warning(state.plain(warning))
-    st.success(report.summary())
+    # Red when anything failed, so a partly failed upload never looks like a success.
+    (st.error if report.failures else st.success)(report.summary())
     st.session_state["focus"] = [e.event_id for e in events]
 
 
@@ -525,7 +536,11 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
     data = page_data(url, version, query)
     merged = f" (map: {len(data.points):,} points, nearby events merged)" if len(
         data.points) < data.count else ""
-    st.caption(f"{data.count:,} events{merged} · store: {url}")
+    # No server path here: a visitor needs what is shown, not where the file lives.
+    kind = ("happenings: the reports of one incident merged" if query.happenings
+            else "each article's report apart")
+    st.caption(f"{data.count:,} events{merged} · {kind} · {opts.sources:,} sources in "
+               "the store")
 
     # The base map never changes, so st_folium keeps its frame (and Leaflet) across
     # filter changes and swaps only the event layers (geo/render/maps.py). render=False:

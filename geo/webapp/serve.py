@@ -25,6 +25,8 @@ DEFAULTS = {
     "server.maxUploadSize": "5",
     "server.enableWebsocketCompression": "true",
     "browser.gatherUsageStats": "false",
+    # The reader's page, not a developer's: no "Deploy" button, no developer menu.
+    "client.toolbarMode": "minimal",
 }
 
 
