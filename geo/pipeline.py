@@ -94,7 +94,8 @@ def ingest(inputs: Iterable[str], store: Store, *, published: dt.date | None = N
 def store_articles(items: Iterable[Article | Failure], store: Store, *,
                    gazetteer: Gazetteer | None = None,
                    on_item: Callable[[str, str], None] | None = None,
-                   extract: Callable[[Article], list[Event]] | None = None) -> IngestReport:
+                   extract: Callable[[Article], list[Event]] | None = None,
+                   undated_hint: str = "use --published") -> IngestReport:
     """Store articles already read (an upload, a paste) as ``ingest`` does.
 
     Each article is its own unit of failure: whatever goes wrong while extracting or
@@ -108,6 +109,9 @@ def store_articles(items: Iterable[Article | Failure], store: Store, *,
     extract
         Called instead of ``extract_events(article, gazetteer=...)`` when given (the
         page runs extraction in a worker process); ``gazetteer`` is then not loaded.
+    undated_hint
+        How the reader can give an undated article its date, in the warning (the CLI's
+        flag by default; the page says how to write the date in an upload).
     """
     gazetteers: list[Gazetteer] = [gazetteer] if gazetteer is not None else []
 
@@ -145,7 +149,7 @@ def store_articles(items: Iterable[Article | Failure], store: Store, *,
                 continue
             if item.published is None:
                 message = f"{item.source}: no publication date found; events without a " \
-                          "date in their sentence are left undated (use --published)"
+                          f"date in their sentence are left undated ({undated_hint})"
                 warnings.append(message)
                 note(item.source, "warning: no publication date found")
             draft = find_events(item)

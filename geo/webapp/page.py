@@ -350,7 +350,9 @@ def store_preview(url: str, preview: Preview):
             raise result
         return result
 
-    return store_articles(preview.items, get_store(url), extract=extract)
+    return store_articles(preview.items, get_store(url), extract=extract,
+                          undated_hint="write the date, e.g. 2023-03-24, on the line after "
+                          "the title")
 
 
 def review_panel(url: str, event: Event) -> None:
