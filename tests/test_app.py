@@ -742,3 +742,17 @@ def test_the_page_speaks_to_a_reader(at, store_path):
     assert "None" not in set(table["actor1"]) and "" in set(table["actor1"])
     assert set(table["precision"]) <= {"town or site", "near a town, or a district",
                                        "province or country"}
+
+
+def test_the_summary_counts_the_view_by_country_province_and_type(at):
+    at.run()
+    assert not at.dataframe  # collapsed: nothing sent
+    at.session_state["show_summary"] = True
+    at.multiselect(key="types").set_value(["strike"]).run()
+    assert not at.exception
+    countries, provinces, kinds = at.dataframe[:3]
+    assert countries.value.to_dict("records") == [
+        {"country": "Syria (SY)", "events": 2, "fatalities": 2}]
+    assert kinds.value.to_dict("records") == [
+        {"type": "Strikes", "events": 2, "fatalities": 2}]
+    assert len(provinces.value) == 1

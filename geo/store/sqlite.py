@@ -564,3 +564,17 @@ class SQLiteStore:
         """Group every stored report afresh; return the number of happenings."""
         with self._transaction() as conn:
             return happen.regroup_all(conn)
+
+    def breakdown(self, query: EventQuery = ALL) -> list[tuple[str, str, str, int, int | None]]:
+        """Return what the query selects summed up by country, admin-1 and type.
+
+        Rows ``(country_code, admin1, event_type, events, fatalities)``, most events
+        first; ``fatalities`` sums the counts the texts give (None when none gives one).
+        """
+        where, params = where_sql(query)
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT country_code, admin1, event_type, count(*), sum(fatalities) "
+                f"FROM {table(query)}{where} GROUP BY country_code, admin1, event_type "
+                "ORDER BY count(*) DESC, country_code, admin1, event_type", params).fetchall()
+        return [(c, a, t, int(n), None if f is None else int(f)) for c, a, t, n, f in rows]

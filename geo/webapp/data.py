@@ -22,6 +22,27 @@ SOURCE_OPTION_LIMIT = 200  # sources offered in the filter at once (besides chos
 PRECISION_WORDS = {1: "town or site", 2: "near a town, or a district", 3: "province or country"}
 
 
+def summary_rows(breakdown: Sequence[tuple[str, str, str, int, int | None]],
+                 by: str) -> list[dict]:
+    """Return the view's counts by ``"country"``, ``"admin1"`` or ``"type"``, most first.
+
+    >>> summary_rows([("SY", "Idlib", "strike", 3, 2), ("SY", "Aleppo", "strike", 1, None)],
+    ...              "country")
+    [{'country': 'SY', 'events': 4, 'fatalities': 2}]
+    """
+    totals: dict[tuple[str, ...], list] = {}
+    for country, admin1, kind, n, deaths in breakdown:
+        key = {"country": (country,), "admin1": (country, admin1), "type": (kind,)}[by]
+        row = totals.setdefault(key, [0, None])
+        row[0] += n
+        if deaths is not None:
+            row[1] = (row[1] or 0) + deaths
+    names = {"country": ("country",), "admin1": ("country", "admin1"), "type": ("type",)}[by]
+    rows = [{**dict(zip(names, key, strict=True)), "events": n, "fatalities": deaths}
+            for key, (n, deaths) in totals.items()]
+    return sorted(rows, key=lambda r: (-r["events"], *(str(r[k]) for k in names)))
+
+
 def is_missing(url: str, path: Path) -> bool:
     """Tell whether the store ``url`` (a path or ``sqlite:///`` URL) is ``path`` and absent.
 
@@ -67,6 +88,8 @@ class PageData:
     weights: dict[str, int]  # merged points: how many events each stands for
     per_day: dict[str, dict[dt.date, int]]  # the timeline: {type: {day: events}}
     latest: list[Event]  # the table: the newest TABLE_ROW_LIMIT events
+    # Counts by (country, admin-1, type) with the fatalities the texts give.
+    breakdown: list[tuple[str, str, str, int, int | None]] = field(default_factory=list)
     # Happenings on the map told by several articles: id -> (title, URL) of each.
     sources: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
 
@@ -84,4 +107,5 @@ def page_data(store: Store, query: EventQuery) -> PageData:
         per_day=store.daily_counts(query),
         latest=store.query(query, limit=TABLE_ROW_LIMIT, newest_first=True),
         sources=sources,
+        breakdown=store.breakdown(query),
     )

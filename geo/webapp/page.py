@@ -570,6 +570,25 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
                           file_name="events.csv", mime="text/csv", key="dl_csv",
                           on_click="ignore")
 
+    # Lazy like the table: its tables reach the browser only once opened.
+    summary_box = st.expander("Summary by country, province and type", key="show_summary",
+                              on_change="rerun")
+    if summary_box.open and data.breakdown:
+        with summary_box:
+            cols = st.columns(3)
+            for col, by, title in zip(cols, ("country", "admin1", "type"),
+                                      ("Countries", "Provinces", "Types"), strict=True):
+                summary_table = dashboard.summary_rows(data.breakdown, by)
+                for row in summary_table:
+                    if "country" in row:
+                        row["country"] = country_label(row["country"]) if row["country"] \
+                            else "unknown"
+                    if "type" in row:
+                        row["type"] = layer_style(row["type"]).label
+                col.caption(title)
+                col.dataframe(pd.DataFrame(summary_table).astype({"fatalities": "Int64"}),
+                              hide_index=True)
+
     if data.per_day:
         st.subheader("Events per day")
         # Our own SVG, not st.bar_chart: a charting library on the page slows the map. As
