@@ -88,8 +88,6 @@ class PageData:
     weights: dict[str, int]  # merged points: how many events each stands for
     per_day: dict[str, dict[dt.date, int]]  # the timeline: {type: {day: events}}
     latest: list[Event]  # the table: the newest TABLE_ROW_LIMIT events
-    # Counts by (country, admin-1, type) with the fatalities the texts give.
-    breakdown: list[tuple[str, str, str, int, int | None]] = field(default_factory=list)
     # Happenings on the map told by several articles: id -> (title, URL) of each.
     sources: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
 
@@ -107,5 +105,4 @@ def page_data(store: Store, query: EventQuery) -> PageData:
         per_day=store.daily_counts(query),
         latest=store.query(query, limit=TABLE_ROW_LIMIT, newest_first=True),
         sources=sources,
-        breakdown=store.breakdown(query),
     )

@@ -84,6 +84,12 @@ def page_data(url: str, version: str, query: EventQuery) -> dashboard.PageData:
     return dashboard.page_data(get_store(url), query)
 
 
+@st.cache_data(show_spinner=False, max_entries=32)
+def view_breakdown(url: str, version: str, query: EventQuery) -> list:
+    """Counts by country, admin-1 and type: asked of the store only when shown."""
+    return get_store(url).breakdown(query)
+
+
 def export_text(url: str, query: EventQuery, fmt: str) -> str:
     """Return the filtered events as GeoJSON or CSV: run only when a download is clicked."""
     out = io.StringIO()
@@ -573,12 +579,13 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
     # Lazy like the table: its tables reach the browser only once opened.
     summary_box = st.expander("Summary by country, province and type", key="show_summary",
                               on_change="rerun")
-    if summary_box.open and data.breakdown:
+    breakdown = view_breakdown(url, version, query) if summary_box.open else []
+    if breakdown:
         with summary_box:
             cols = st.columns(3)
             for col, by, title in zip(cols, ("country", "admin1", "type"),
                                       ("Countries", "Provinces", "Types"), strict=True):
-                summary_table = dashboard.summary_rows(data.breakdown, by)
+                summary_table = dashboard.summary_rows(breakdown, by)
                 for row in summary_table:
                     if "country" in row:
                         row["country"] = country_label(row["country"]) if row["country"] \
