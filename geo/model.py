@@ -193,7 +193,7 @@ class EventQuery:
     --------
     >>> EventQuery(types=["strike"], countries=["sy"])
     EventQuery(types=('strike',), since=None, until=None, countries=('SY',), articles=(), \
-statuses=(), max_precision=3, bbox=None, actor='', happenings=False, reviews=())
+statuses=(), max_precision=3, bbox=None, actor='', happenings=False, reviews=(), text='')
     >>> EventQuery(actor="  Houthi ").actor
     'Houthi'
     >>> EventQuery(types=("bombing",))  # doctest: +ELLIPSIS
@@ -217,6 +217,9 @@ statuses=(), max_precision=3, bbox=None, actor='', happenings=False, reviews=())
     happenings: bool = False
     # Review statuses to keep (REVIEW_STATUSES); empty keeps all but rejected events.
     reviews: tuple[str, ...] = ()
+    # Words of the evidence, the place or the article's title (ASCII letters in any
+    # case); blank restricts nothing.
+    text: str = ""
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalise through the back door, once
@@ -233,6 +236,7 @@ statuses=(), max_precision=3, bbox=None, actor='', happenings=False, reviews=())
         if self.bbox is not None:
             set_(self, "bbox", _bbox(self.bbox))
         set_(self, "actor", _actor(self.actor))
+        set_(self, "text", _actor(self.text))
 
     def is_empty(self) -> bool:
         """Tell whether the query restricts nothing."""

@@ -167,6 +167,9 @@ def test_map_counts_match_geo_maps(at, store_path):
     # actor1 or actor2, in any case: "US forces", "Police Forces of Turkey".
     ("text_input", "actor", "FORCES", {"s1", "p1"}, {"actor": "FORCES"}),
     ("text_input", "actor", "militants", {"s1"}, {"actor": "militants"}),
+    # Words of the sentence, the place or the title, in any case.
+    ("text_input", "text", "RAQQA", {"s1"}, {"text": "RAQQA"}),
+    ("text_input", "text", "clashes", {"c1"}, {"text": "clashes"}),
 ])
 def test_filter_drives_map_caption_link_and_downloads(at, downloads, kind, key, value, ids,
                                                       query):

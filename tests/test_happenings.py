@@ -329,3 +329,13 @@ def test_a_reextraction_that_disagrees_with_a_correction_is_flagged(tmp_path: Pa
         store.replace_events("a1", [dataclasses.replace(first, event_id="e1-new")])
         (renamed,) = store.get_events(["e1-new"])
         assert renamed.fatalities == 5
+
+
+def test_the_text_search_reads_sentence_place_and_title(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        fill(store, [0, 1, 2, 3, 4])
+        assert {e.event_id for e in store.query(EventQuery(text="PALMYRA"))} == {"e4"}
+        assert store.count(EventQuery(text="no such words")) == 0
+        # "%" and "_" are plain characters, and happenings are searched too.
+        assert store.count(EventQuery(text="100%")) == 0
+        assert store.count(EventQuery(text="deir", happenings=True)) == 2

@@ -40,6 +40,11 @@ def test_empty_query_makes_an_empty_query_string():
     assert query_from_params({}) == Q()
 
 
+def test_the_text_search_is_in_the_link():
+    assert query_to_params(Q(text="air base")) == {"text": "air base"}
+    assert query_from_params({"text": " air base "}) == Q(text="air base")
+
+
 def test_the_reports_switch_is_in_the_link():
     assert query_to_params(Q(happenings=False)) == {"reports": "1"}
     assert query_from_params({"reports": "1"}) == Q(happenings=False)

@@ -162,6 +162,18 @@ def event_types_arg(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(types))
 
 
+def text_arg(value: str) -> str:
+    """Read ``--text WORDS``: words to search for, not blank.
+
+    >>> text_arg(" air base ")
+    'air base'
+    """
+    text = value.strip()
+    if not text:
+        raise argparse.ArgumentTypeError(f"expected words to search for, got {value!r}")
+    return text
+
+
 def actor_arg(value: str) -> str:
     """Read ``--actor TEXT``: part of an actor's name, not blank.
 

@@ -23,6 +23,7 @@ from geo.cli.args import (
     event_types_arg,
     max_bytes_arg,
     output_arg,
+    text_arg,
 )
 from geo.limits import DEFAULT_MAX_BYTES, MAX_INPUT_BYTES
 from geo.model import EVENT_TYPES, REVIEW_STATUSES
@@ -114,6 +115,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                            "no event can match")
     query = EventQuery(types=args.types or (), since=args.since, until=args.until,
                        countries=args.country or (), bbox=args.bbox, actor=args.actor or "",
+                       text=args.text or "",
                        happenings=not args.reports, reviews=tuple(args.review or ()))
     # create=False: exporting from a store that is not there is a mistake (a typo, a
     # missing GEO_STORE), not a reason to make an empty store and write an empty file.
@@ -200,6 +202,8 @@ def add_parsers(commands: Any) -> None:
                    help="degrees; write --bbox=W,S,E,N when W is negative")
     p.add_argument("--actor", type=actor_arg, metavar="TEXT",
                    help="events whose actor1 or actor2 contains TEXT (any case)")
+    p.add_argument("--text", type=text_arg, metavar="WORDS",
+                   help="events whose sentence, place or article title contains WORDS")
     p.add_argument("--reports", action="store_true",
                    help="one row per article's report instead of per happening")
     p.add_argument("--review", action="append", choices=REVIEW_STATUSES, metavar="STATUS",

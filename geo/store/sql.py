@@ -253,6 +253,11 @@ def where_sql(query: EventQuery) -> tuple[str, list[Any]]:
         like = like_pattern(query.actor)
         clauses.append("(actor1 LIKE ? ESCAPE '\\' OR actor2 LIKE ? ESCAPE '\\')")
         params += [like, like]
+    if query.text:
+        like = like_pattern(query.text)
+        clauses.append("(evidence LIKE ? ESCAPE '\\' OR place LIKE ? ESCAPE '\\' "
+                       "OR article_title LIKE ? ESCAPE '\\')")
+        params += [like, like, like]
     if query.reviews:
         one_of("review_status", query.reviews)
     else:

@@ -126,6 +126,10 @@ def sidebar(url: str, version: str, opts: StoreSummary, initial: EventQuery) -> 
             key="dates")
     types = st.sidebar.multiselect("Event types", list(EVENT_TYPES), default=initial.types,
                                    format_func=lambda key: layer_style(key).label, key="types")
+    text = st.sidebar.text_input(
+        "Search", value=initial.text, key="text", placeholder="words: airport, Raqqa",
+        help="Events whose sentence, place or article title contains this text, in any "
+             "case.")
     actor = st.sidebar.text_input(
         "Actor", value=initial.actor, key="actor", placeholder="part of a name: Houthi",
         help="Events whose actor (who acted, or who was targeted or fought back) contains "
@@ -156,7 +160,8 @@ def sidebar(url: str, version: str, opts: StoreSummary, initial: EventQuery) -> 
              "articles merged. On: one point per article's report.")
     chosen = EventQuery(types=tuple(types), countries=tuple(countries),
                         articles=tuple(articles), statuses=tuple(statuses),
-                        max_precision=precision, actor=actor, happenings=not reports)
+                        max_precision=precision, actor=actor, happenings=not reports,
+                        text=text)
     if span and opts.first and tuple(span) != (opts.first, opts.last):
         chosen = state.with_dates(chosen, span)
     return chosen

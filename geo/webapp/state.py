@@ -21,7 +21,7 @@ PRECISION_LABELS = {1: "towns and sites only", 2: "up to regions", 3: "everythin
 # Earlier names of query-string keys, still read.
 _ALIASES = {"status": "statuses", "precision": "max_precision"}
 _KEYS = {"since", "until", "types", "countries", "articles", "statuses", "max_precision",
-         "actor", "reports"}
+         "actor", "reports", "text"}
 # Query-string keys Streamlit itself reads.
 _STREAMLIT_KEYS = {"embed", "embed_options"}
 
@@ -104,6 +104,7 @@ def parse_params(params: Mapping[str, str]) -> ParsedQuery:
         statuses=kept("statuses", lambda s: s in STATUSES, "status"),
         max_precision=_precision(raw_precision),
         actor=params.get("actor") or "",
+        text=params.get("text") or "",
         # The page shows happenings unless the link asks for each report.
         happenings=(params.get("reports") or "").strip().lower() not in ("1", "true", "yes"),
     )
@@ -170,6 +171,8 @@ def query_to_params(query: EventQuery) -> dict[str, str]:
         out["max_precision"] = str(query.max_precision)
     if query.actor:
         out["actor"] = query.actor
+    if query.text:
+        out["text"] = query.text
     if not query.happenings:
         out["reports"] = "1"
     return out
