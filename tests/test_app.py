@@ -759,3 +759,18 @@ def test_the_summary_counts_the_view_by_country_province_and_type(at):
     assert kinds.value.to_dict("records") == [
         {"type": "Strikes", "events": 2, "fatalities": 2}]
     assert len(provinces.value) == 1
+
+
+@pytest.mark.slow
+def test_go_to_a_place_moves_the_map_there(at):
+    at.run()
+    at.text_input(key="goto").input("Raqqa").run()
+    assert not at.exception
+    assert at.selectbox(key="goto_pick").value == 0
+    view = map_args(at)["feature_group"]
+    (south, west), (north, east) = json.loads(
+        re.search(r"var bounds = (\[\[.*?\]\]);", view).group(1))
+    assert south < 35.95 < north and west < 39.01 < east and north - south < 1
+    assert shown(at) == len(ALL)  # a view, not a filter
+    at.text_input(key="goto").input("Nowhereville Xyzzy").run()
+    assert any("No such place" in c.value for c in at.caption)

@@ -271,12 +271,14 @@ def build_map_parts(events: Sequence[Event], *,
                     cluster_threshold: int = 2000,
                     weights: Mapping[str, int] | None = None,
                     sources: Mapping[str, Sequence[tuple[str, str | None]]] | None = None,
-                    focus: Sequence[Event] = ()) -> MapParts:
+                    focus: Sequence[Event] = (),
+                    bounds: list[list[float]] | None = None) -> MapParts:
     """Return the map of ``events`` as st_folium's base map, layers and layer control.
 
     Draws what ``geo.render.maps.build_map`` draws, with the same parameters; popups of
     happenings list their ``sources`` (happening id -> title and URL of each article),
-    and the view fits ``focus`` when given (events just added), else every event.
+    and the view fits ``bounds`` (``[[south, west], [north, east]]``, a place searched
+    for) or ``focus`` when given (events just added), else every event.
     """
     urls = asset_urls(asset_base_url)
     weights = weights or {}
@@ -292,5 +294,5 @@ def build_map_parts(events: Sequence[Event], *,
     legend = legend_html(event_counts(drawn, weights), order, drawn, weights)
     view = folium.FeatureGroup(name="view", control=False)
     view.add_child(ViewUpdate(names, [layer.layer_name for layer in layers if not layer.show],
-                              legend, view_bounds(focus or drawn)))
+                              legend, bounds or view_bounds(focus or drawn)))
     return MapParts(base=base, layers=[*layers, view], control=layer_control(order))

@@ -177,6 +177,36 @@ def country_label(code: str) -> str:
     return f"{name} ({code})" if name else code
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def find_places(name: str) -> list[dict]:
+    """Gazetteer entries for a name, looked up in the worker (the page never loads it)."""
+    return extraction_pool().submit(worker.place_candidates, name).result(
+        timeout=worker.EXTRACT_TIMEOUT_S)
+
+
+def place_view() -> list[list[float]] | None:
+    """The "Go to a place" box: the bounds of the place chosen, or None."""
+    name = st.sidebar.text_input("Go to a place", key="goto",
+                                 placeholder="a town, province or country")
+    if not name.strip():
+        return None
+    try:
+        found = find_places(name.strip()[:100])
+    except Exception as err:  # noqa: BLE001 - the page goes on without the search
+        st.sidebar.error(f"The gazetteer could not be searched ({type(err).__name__}).")
+        return None
+    if not found:
+        st.sidebar.caption("No such place in the gazetteer.")
+        return None
+    labels = [f"{p['name']}, {p['admin1'] or '-'}, {p['country_code']}" for p in found]
+    pick = st.sidebar.selectbox("Place", range(len(found)), format_func=labels.__getitem__,
+                                key="goto_pick")
+    place = found[pick]
+    # Half the place's radius around it (at least 5 km): a town fills the view.
+    deg = max(place["uncertainty_km"], 10.0) / 2 / 111.0
+    return [[place["lat"] - deg, place["lon"] - deg], [place["lat"] + deg, place["lon"] + deg]]
+
+
 def secrets() -> dict:
     """Return the page's secrets (``.streamlit/secrets.toml``), or {} when there are none."""
     try:
@@ -566,7 +596,7 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
         wanted = {e.happening_id for e in added} if query.happenings else set(focus_ids)
         focus = [e for e in data.points if e.event_id in wanted]
     parts = build_map_parts(data.points, weights=data.weights, sources=data.sources,
-                            focus=focus)
+                            focus=focus, bounds=place_view())
     st_folium(parts.base, feature_group_to_add=parts.layers, layer_control=parts.control,
               height=560, use_container_width=True, key="map", returned_objects=[],
               render=False)
