@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import random
@@ -13,6 +14,7 @@ import pytest
 
 from geo.events.extract import _by_sentence, extract_events
 from geo.model import EVENT_TYPES, Article, Toponym
+from geo.places.geoparse import geoparse
 from geo.text.sentences import split_sentences
 
 DEMO_ARTICLES = Path(__file__).resolve().parent.parent / "data" / "demo" / "articles"
@@ -360,3 +362,68 @@ def test_actors_are_read_at_the_first_word_of_the_incident():
                            "sparking a firefight.")
     (event,) = extract_events(article)
     assert (event.actor1, event.actor2) == ("Government troops", "rebel fighters")
+
+
+# --- named spots the gazetteer lacks (geo.events.where.named_spots) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "spot", "anchor", "precision"),
+    [
+        ("Gunmen killed five herders in the village of Qarat Zendo near Mosul on Friday.",
+         "Qarat Zendo", "Mosul", 2),
+        ("A car bomb exploded in Baghdad's northern neighbourhood of Zindawiyah, killing two.",
+         "Zindawiyah", "Baghdad", 2),
+        # ACLED's geo_precision 3: only the province is known.
+        ("Militants attacked Buwarra village in Kandahar province, killing three.",
+         "Buwarra", "Kandahar", 3),
+    ],
+)
+def test_a_spot_the_gazetteer_lacks_sits_at_the_place_the_text_ties_it_to(
+        text, spot, anchor, precision):
+    article = Article(id="spot", title="", text=text, published=PUBLISHED)
+    events = extract_events(article)
+    assert [e.place for e in events] == [spot]
+    known = [t for t in geoparse(text) if t.name.startswith(anchor)][0]
+    assert (events[0].lat, events[0].lon) == (known.lat, known.lon)
+    assert events[0].geo_precision == precision
+    assert events[0].uncertainty_km >= known.uncertainty_km
+
+
+def test_a_spot_tied_to_no_place_takes_the_area_of_the_sentence():
+    from geo.events.where import candidate_places
+
+    text = ("The army launched an offensive in the northern Delta countryside, targeting "
+            "the key village of Zarqa Nuwan.")
+    found = [_toponym(text, "Delta", "admin1", 1.0)]
+    places = candidate_places(text, found, 0, len(text))
+    assert [(p.toponym.name, p.toponym.lat, p.anchor.name if p.anchor else None)
+            for p in places] == [("Zarqa Nuwan", 1.0, "Delta")]
+
+
+def test_no_spot_from_adjectives_possessives_or_places_the_gazetteer_knows():
+    from geo.events.where import named_spots
+
+    for text in ("Settlers shot a farmer near a Jewish settlement in the Alpha valley.",
+                 "Protests were held in the German town of Alpha on Monday.",
+                 "Many of Alpha's towns were shelled."):
+        found = [_toponym(text, "Alpha", "city", 1.0)]
+        assert named_spots(text, found, 0, len(text)) == []
+
+
+def test_a_place_that_holds_another_ranks_coarser():
+    from geo.events.where import candidate_places, choose
+
+    # The gazetteer took both for towns; the text says which holds the other (after a
+    # town noun and "of", the larger one).
+    for text, sizes, inner in (
+            ("A bomb went off in Alpha's Beta district.", (5.0, 5.0), "Beta"),
+            ("Troops shelled the Beta neighbourhood of Alpha.", (30.0, 5.0), "Alpha"),
+            ("Troops shelled the Beta neighbourhood of Alpha.", (5.0, 30.0), "Beta"),
+            ("Mortars hit the Vedeno region of southern Alpha.", (5.0, 5.0), "Vedeno")):
+        names = [w for w in ("Alpha", "Beta", "Vedeno") if w in text]
+        names.sort(key=text.index)
+        found = [dataclasses.replace(_toponym(text, name, "city", float(k)), uncertainty_km=size)
+                 for k, (name, size) in enumerate(zip(names, sizes, strict=True))]
+        chosen = choose(candidate_places(text, found, 0, len(text)), "explosion")
+        assert [p.toponym.name for p in chosen] == [inner], text

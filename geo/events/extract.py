@@ -25,7 +25,7 @@ import re
 
 from geo.events.actors import fatalities
 from geo.events.incidents import Incident, sentence_incidents
-from geo.events.where import candidate_places, choose
+from geo.events.where import Place, candidate_places, choose
 from geo.model import EVENT_TYPES, Article, Event, Toponym
 from geo.places.gazetteer import Gazetteer, load_gazetteer
 from geo.places.geoparse import geoparse
@@ -128,7 +128,7 @@ def _by_sentence(sentences: list[Sentence], toponyms: list[Toponym]) -> list[lis
 
 def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Toponym],
                      admin1: _Admin1Names) -> list[Event]:
-    places = candidate_places(article.text, toponyms)
+    places = candidate_places(article.text, toponyms, sentence.start, sentence.end)
     if not places:
         return []
     incidents = sentence_incidents(sentence.text, sentence.start, places)
@@ -152,8 +152,8 @@ def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Topony
             date = _before_reference(sentence.text, date)
         status = _status(sentence.text, t_start, t_end, future)
         for place in chosen:
-            out.append(_event(article, sentence, id_prefix, place.toponym, incident, status,
-                              date, precision, explicit, place.locative, admin1,
+            out.append(_event(article, sentence, id_prefix, place, incident, status,
+                              date, precision, explicit, admin1,
                               deaths if incident.layer != "earthquake" else None))
     return out
 
@@ -218,13 +218,19 @@ def _geo_precision(toponym: Toponym, text_before: str) -> int:
     return 3
 
 
-def _event(article: Article, sentence: Sentence, id_prefix: hashlib._Hash, toponym: Toponym,
+def _event(article: Article, sentence: Sentence, id_prefix: hashlib._Hash, place: Place,
            incident: Incident, status: str, date: dt.date | None, precision: str,
-           explicit: bool, locative: bool, admin1: _Admin1Names,
-           deaths: int | None) -> Event:
+           explicit: bool, admin1: _Admin1Names, deaths: int | None) -> Event:
     event_type, sub_type = incident.layer, incident.sub_type
     acled_type, default_sub = EVENT_TYPES[event_type]
-    geo_precision = _geo_precision(toponym, article.text[max(0, toponym.start - 15):toponym.start])
+    toponym, locative = place.toponym, place.locative
+    if place.anchor is not None:
+        # A spot the gazetteer lacks, at the place the text ties it to: ACLED's "part of
+        # or near" a known place, or the province or country level for a coarse anchor.
+        geo_precision = 3 if place.anchor.feature in ("admin1", "country") else 2
+    else:
+        geo_precision = _geo_precision(toponym,
+                                       article.text[max(0, toponym.start - 15):toponym.start])
     # The id is sha1("article id|sentence|event type|place"); ``id_prefix`` has hashed
     # the first two.
     digest = id_prefix.copy()
@@ -237,7 +243,7 @@ def _event(article: Article, sentence: Sentence, id_prefix: hashlib._Hash, topon
         acled_sub_event_type=sub_type if acled_type else default_sub, status=status,
         date=date, date_precision=precision, place=toponym.name, lat=toponym.lat,
         lon=toponym.lon, geonameid=toponym.geonameid, country_code=toponym.country_code,
-        admin1=admin1(toponym), geo_precision=geo_precision,
+        admin1=admin1(place.anchor or toponym), geo_precision=geo_precision,
         uncertainty_km=toponym.uncertainty_km, evidence=sentence.text,
         evidence_start=sentence.start, evidence_end=sentence.end, article_id=article.id,
         article_title=article.title, source_url=article.url, published=article.published,

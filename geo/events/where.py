@@ -24,7 +24,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from geo.events.actors import NAMED
 from geo.model import Toponym
+from geo.places.spans import COMMON
 
 LEVEL = {"city": 0, "site": 0, "admin2": 1, "region": 1, "admin1": 2, "country": 3,
          "continent": 4}
@@ -38,6 +40,9 @@ class Place:
     toponym: Toponym
     locative: bool  # after "in/at/near ...", or the object of "captured", "shelled", ...
     level: int  # 0 town or site, 1 district or region, 2 province, 3 country, 4 continent
+    # A named spot the gazetteer lacks ("the village of X in Y"): ``toponym`` carries
+    # X's name at Y's point, and ``anchor`` is Y (see ``named_spots``).
+    anchor: Toponym | None = None
 
 
 _AREA_NOUN = (r"(?:city|town|village|hamlet|district|province|governorate|region|area|"
@@ -70,6 +75,31 @@ _ADJECTIVAL_AFTER = re.compile(
 )
 _ACTOR_BEFORE = re.compile(r"\b(?:by|with|accused|accusing|against|urged|told)\s+(?:the\s+)?$",
                            re.IGNORECASE)
+# "the Islamic State of Iraq", "the Central Bank of Egypt", "the Army of Conquest": a
+# place inside the capitalised name of an organisation names the organisation.
+_ORG_OF_BEFORE = re.compile(
+    r"\b[A-Z][\w’'-]+\s+(?:State|Emirate|Caliphate|Front|Army|Party|Movement|Council|Bank|"
+    r"University|Church|Ministry|League|Brigades?|Battalions?|Organi[sz]ation|Committee|"
+    r"Authority|Agency|Institute|Association|Federation|Commission|Court)\s+of\s+"
+    r"(?:the\s+)?(?:[A-Z][\w’'-]+\s+and\s+(?:the\s+)?)?$")
+# A place inside a capitalised name that opens or ends with a word of armed groups,
+# parties and media is part of an organisation's name ("the Syrian Arab Army", "Jabhat
+# Fateh Al-Sham", "the Kurdistan Workers' Party", "the Kabul Times"): who, not where.
+# (Facilities named after a place are still there: "Kabul University", "Mosul Dam".)
+_ORG_HEAD = re.compile(
+    r"^(?:Army|Armies|Forces?|Front|Brigades?|Battalions?|Division|Regiments?|Guards?|"
+    r"Movement|Party|Council|Alliance|Union|Coalition|Organi[sz]ation|Committee|Group|"
+    r"Militias?|Corps|Police|Ministry|Observatory|Agency|Network|Press|News|Times|Post|"
+    r"Herald|Tribune|Radio|Television|TV|Channel|Airlines?|Airways|Bank|Company|Media|"
+    r"Commission|Federation|Association|Foundation|Institute|Club|League|Cup|Declaration|"
+    r"Accords?|Agreement|Treaty|Conference|Summit|Revolution|Workers[’']?)$")
+_ORG_START = re.compile(
+    r"^(?:Harakat|Harakah|Jabhat|Jabha|Jaysh|Jaish|Jeish|Liwa|Liwaa|Kataib|Kataeb|Kata’ib|"
+    r"Kata'ib|Ansar|Hay’at|Hay'at|Hayat|Tahrir|Ahrar|Fateh|Fatah|Jund|Saraya|Hizb|Faylaq|"
+    r"Firqat|Tajamu|Asa’ib|Asa'ib|Harakat)$")
+_CAPITAL_WORD = re.compile(r"(?:[Aa][dlnrstz][-‐]|[Ee]l[-‐])?[A-Z][\w’'-]*")
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve "
+                          "twenty thirty forty fifty hundred".split())
 # "a man from Hebron", "fighters from Idlib": where people come from.
 _ORIGIN_BEFORE = re.compile(
     r"\b(?:people|[a-z]*m[ae]n|fighters|militants|troops|soldiers|natives?|residents?|"
@@ -132,13 +162,28 @@ _CHAIN_GAP = re.compile(
     r"\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+){0,2}(?:of|in|near)\s+(?:the\s+)?|"
     r"\s*,\s*(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}(?:capital|city|town)\s+of\s+(?:the\s+)?)$")
 
+# Links that say which side holds the other: "Yala's Yaha district", "east China's
+# Shandong province" (the first holds the second); "the Vedeno region of southern
+# Chechnya", "Miranshah, the main town of North Waziristan" (the second holds the first).
+# "the West Bank city of Nablus", "the Homs neighbourhood of Baba Amr", but "the Huriyah
+# neighbourhood of Baghdad": after a town noun and "of", the larger place holds the other.
+_HOLDER_FIRST = re.compile(r"^(?:’s|'s)\s")
+_HOLDER_LARGER = re.compile(r"^\s+(?i:city|town|village|hamlet|port|capital|neighbou?rhood|"
+                            r"suburb|quarter|camp|settlement|border town)\s+of\s")
+_HOLDER_SECOND = re.compile(
+    r"^(?:\s+(?i:" + _AREA_NOUN + r")\s+(?:of|in)\s|\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+)"
+    r"{0,2}(?:of|in)\s|\s*,\s*(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}(?:capital|city|town)\s+of\s)")
 _MAX_GAP = 60  # longer gaps are no chain (and are not matched: a sentence has many)
 _OPENS = re.compile(r"^\s*\(\s*$")
 _INSIDE = re.compile(r"^[^()]{0,40}$")
 
 
-def candidate_places(text: str, toponyms: list[Toponym]) -> list[Place]:
+def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
+                     end: int | None = None) -> list[Place]:
     """Return the toponyms of one sentence that locate something, in their given order.
+
+    ``start:end`` is the sentence in ``text``: named spots the gazetteer lacks are looked
+    for there (``named_spots``) and come after the toponyms.
 
     Examples
     --------
@@ -148,8 +193,15 @@ def candidate_places(text: str, toponyms: list[Toponym]) -> list[Place]:
     >>> [(p.toponym.name, p.locative) for p in candidate_places(text, t)]
     [('Yala', True), ('Yaha', True)]
     """
+    spots = named_spots(text, toponyms, start, len(text) if end is None else end)
+    if spots:
+        # A toponym inside a spot's name ("Mir" of "the town of Mir Ali") is no place.
+        toponyms = [t for t in toponyms if not any(
+            t.start < s.toponym.end and s.toponym.start < t.end for s in spots)]
     out: list[Place] = []
-    for t in toponyms:
+    items: list[tuple[Toponym, _Spot | None]] = [(t, None) for t in toponyms]
+    items += [(spot.toponym, spot) for spot in spots]
+    for t, spot in items:
         if t.demonym:
             continue
         before = text[max(0, t.start - 40):t.start]
@@ -158,11 +210,15 @@ def candidate_places(text: str, toponyms: list[Toponym]) -> list[Place]:
             continue  # "a U.S. base", "US strikes": whose, not where
         if t.feature != "country" and _ACRONYM.match(t.name):
             continue
+        if t.name.lower() in _NUMBER_WORDS or NAMED.fullmatch(t.name) or _in_org_name(text, t):
+            continue  # "Ten minutes later", "Hamas", "the Syrian Arab Army"
         # Cheap tests on the last words first: most toponyms follow none of these.
         tail = before[-7:]
         told = " in " in tail or "from " in tail or " the " in tail
         if told and (_TOLD_BEFORE.search(before) or (_SOURCE_BEFORE.search(before)
                                                      and _SPEAKER_AFTER.match(after))):
+            continue
+        if "of " in tail and _ORG_OF_BEFORE.search(before):
             continue
         locative = (_OF_PLACE_BEFORE.search(before) is not None if "of " in tail
                     else _LOCATIVE_OR_OBJECT.search(before) is not None)
@@ -174,16 +230,278 @@ def candidate_places(text: str, toponyms: list[Toponym]) -> list[Place]:
         level = LEVEL.get(t.feature, COUNTRY_LEVEL)
         if level < COUNTRY_LEVEL and (m := _DESIGNATOR_AFTER.match(after)):
             level = _DESIGNATOR_LEVEL[m.lastgroup or "town"]
-        out.append(Place(t, locative, level))
+        if spot is not None:
+            level = spot.level
+        out.append(Place(t, locative, level, spot.anchor if spot else None))
+    if spots:
+        out = _anchor_loose_spots(text, out, spots)
     return _chained(text, out)
+
+
+# --- named spots the gazetteer lacks ----------------------------------------------------
+
+# Nouns that say a name is a town-level spot ("the village of X", "X refugee camp") or
+# a district-level one ("the X district of Y", "X local government area"), the level
+# they have, and the nouns whose spot lies inside a town ("the Y neighbourhood of X").
+_TOWN_NOUNS = (r"villages?|towns?|hamlets?|city|settlements?|(?:refugee\s+)?camps?|"
+               r"localit(?:y|ies)|neighbou?rhoods?|quarters?|suburbs?|hilltops?|hills?|"
+               r"heights|farms|outskirts|strongholds?")
+_DISTRICT_NOUNS = (r"districts?|sub-?districts?|areas?|county|local\s+government\s+areas?|"
+                   r"LGAs?|local\s+councils?|communes?|municipalit(?:y|ies)")
+_INSIDE_TOWN = re.compile(r"(?i)^(?:neighbou?rhoods?|quarters?|suburbs?|districts?|areas?|"
+                          r"sub-?districts?)$")
+# A name as news writes one: capitalised words, with Arabic articles and particles
+# ("Khan Touman", "Al-Zorba", "Jabal al-Sayyid", "Abu Al-Dhuhour").
+_PARTICLE = r"(?:[Aa][dlnrstz]|[Aa]sh|[Ee][lnrsz]|[Uu][ld])[-‐]\s?"
+_NAME_WORD = r"(?:" + _PARTICLE + r")?[A-Z‘’](?:[\w’'‘ʼ`-]*\w)?(?<!’s)(?<!'s)"
+_NAME = (_NAME_WORD + r"(?:\s(?:(?:al|el|ad|as|ash|at|az|bin|ibn|de|del|da|do|du|la|le)"
+         r"\s)?" + _NAME_WORD + r"){0,3}")
+_NOUN_OF_NAME = re.compile(
+    r"\b(?P<noun>" + _TOWN_NOUNS + "|" + _DISTRICT_NOUNS + r")\s+of\s+(?:the\s+)?"
+    r"(?P<name>" + _NAME + r")")
+_NAME_NOUN = re.compile(
+    r"(?<![\w’'‘-])(?P<name>" + _NAME + r")\s+(?P<noun>(?i:" + _TOWN_NOUNS + "|"
+    + _DISTRICT_NOUNS + r"))\b")
+_OF_AFTER = re.compile(r"\s+of\b")
+# "in X in Y", "at X, Y": a name after a locative preposition, tied to a known place.
+_PREP_NAME = re.compile(r"\b(?:in|at|near|outside)\s+(?P<name>" + _NAME + r")")
+_DISTRICT_NOUN = re.compile(r"(?i)^(?:" + _DISTRICT_NOUNS + r")$")
+_ANY_SPOT_CUE = re.compile(r"\b(?:of|in|at|near|outside|" + _TOWN_NOUNS + "|"
+                           + _DISTRICT_NOUNS + r")\s", re.IGNORECASE)
+# What ties a spot to a known place after it: "X in (northern) Y", "X, Y", "X (Y ...",
+# "X near Y", "X, a village in Y".
+_SPOT_TO_ANCHOR = re.compile(
+    r"^(?:\s*,\s*(?:(?:in|near)\s+)?|\s+(?:in|of|near|outside|on\s+the\s+outskirts\s+of|"
+    r"close\s+to)\s+|\s*\(\s*|\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+){0,3}(?:in|of|near)\s+)"
+    r"(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}$")
+# What ties a known place before a spot to it: "Baghdad's northwestern neighbourhood of
+# X", "the northern Baghdad neighbourhood of X", "Yala's X district".
+_ANCHOR_TO_SPOT = re.compile(r"^(?:’s|'s)?\s+(?:[a-z][\w-]*\s+){0,2}$")
+# Names of things that are no place: "the city of God", months, "the area of Operations".
+_NOT_A_NAME = re.compile(r"^(?:The|This|That|These|Those|A|An|Its|Their|His|Her|Our|"
+                         r"God|Allah|Operations?|Control|Conflict|Peace)$")
+# Adjectives of peoples, faiths and control: "a Jewish settlement", "the rebel-held town",
+# "Shiite neighbourhoods" (a spot's name is a name, not what describes it).
+_ADJECTIVE = re.compile(r"^[A-Z][a-z]+(?:ish|ese|ian|ean|ite|ic|ist)$|"
+                        r"-(?:held|controlled|backed|led|based|run|dominated|majority|populated)$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Spot:
+    toponym: Toponym  # the spot's name at its anchor's point (NaN while it has none)
+    anchor: Toponym | None
+    level: int
+    inside_town: bool  # a neighbourhood, district or area: it may lie inside a town
+
+
+def named_spots(text: str, toponyms: list[Toponym], start: int, end: int) -> list[_Spot]:
+    """Return the spots of ``text[start:end]`` that the text names but the gazetteer lacks.
+
+    "the village of X", "X neighbourhood", "in X in Y": a capitalised name that a place
+    noun or a locative preposition marks as a place, that no toponym covers (one inside
+    it, "Mir" of "the town of Mir Ali", is a misreading). The spot sits at the known
+    place the text ties it to ("the village of X in Y", "Y's X district": ACLED's
+    geo_precision 2, Y's uncertainty radius); a spot marked by a place noun but tied to
+    no place is returned without an anchor and may take the sentence's area later
+    (``_anchor_loose_spots``). A name after a preposition alone counts only when tied.
+    """
+    sentence = text[start:end]
+    if not toponyms or not _ANY_SPOT_CUE.search(sentence):
+        return []
+    known = [t for t in toponyms if not t.demonym]
+    if not known:
+        return []
+    found: list[_Spot] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in (_NOUN_OF_NAME, _NAME_NOUN, _PREP_NAME):
+        for m in pattern.finditer(sentence):
+            a, b = m.start("name") + start, m.end("name") + start
+            name = _trimmed(text[a:b])
+            if not name:
+                continue
+            b = a + len(name)
+            first = name.split()[0]
+            bare = re.sub("^" + _PARTICLE, "", first)
+            if (_NOT_A_NAME.match(first) or bare.lower() in COMMON
+                    or (name.isupper() and len(name) <= 5)
+                    or (" " not in name and _ADJECTIVE.search(name))
+                    or any(a < e and s < b for s, e in taken)):
+                continue
+            inside = [t for t in toponyms if t.start < b and a < t.end]
+            if any(t.start <= a and t.end >= b for t in inside):
+                continue  # the gazetteer knows the name (or a longer one)
+            noun = m.groupdict().get("noun")
+            if (pattern is _NAME_NOUN and noun and not _INSIDE_TOWN.match(noun)
+                    and not _DISTRICT_NOUN.match(noun) and _OF_AFTER.match(sentence, m.end())):
+                continue  # "the German town of Mainz": the name is the one after "of"
+            if pattern is _PREP_NAME and inside:
+                continue
+            end_of_phrase = m.end() + start if pattern is _NAME_NOUN else b
+            anchor = _anchor_after(text, known, end_of_phrase)
+            if anchor is None:
+                head = m.start("noun") + start if pattern is _NOUN_OF_NAME else a
+                anchor = _anchor_before(text, known, head)
+            if anchor is None and inside and inside[0].start == a and _prominent(inside[0]):
+                anchor = inside[0]  # "Dara’a Al-Balad District": a part of the town
+            if anchor is None and pattern is _PREP_NAME:
+                continue
+            if pattern is _NAME_NOUN and noun and noun[0].isupper():
+                b = m.end() + start  # "Harabish District": the noun is part of the name
+                name = text[a:b]
+            district = bool(noun and _DISTRICT_NOUN.match(noun))
+            level = 1 if district else 0
+            if anchor is not None:
+                level = min(level, LEVEL.get(anchor.feature, COUNTRY_LEVEL) - 1)
+            found.append(_Spot(_spot_toponym(a, b, name, anchor, district), anchor, level,
+                               bool(noun and _INSIDE_TOWN.match(noun))))
+            taken.append((a, b))
+    return found
+
+
+_POSSESSIVE = re.compile(r"(?:’s|'s)$")
+
+
+def _prominent(t: Toponym) -> bool:
+    """Tell whether a toponym that opens a longer name is a real place, not a misreading.
+
+    A division, or a town of some 100,000 people (radii follow population, see
+    ``geo.places.build``): "Dara’a Al-Balad District" is in Dara’a; "Tal" of "Tal Safir"
+    and "Moi" of "Moi Wana" are other places that happen to share a word.
+    """
+    return t.feature in ("admin1", "admin2", "region") or (t.feature == "city"
+                                                            and t.uncertainty_km >= 5.0)
+
+
+def _trimmed(name: str) -> str:
+    """Return a spot's name without what follows it: "Mardan Friday", "Yala's" are no names.
+
+    Examples
+    --------
+    >>> _trimmed("Mardan Friday"), _trimmed("Chechnya's"), _trimmed("Mir Ali")
+    ('Mardan', '', 'Mir Ali')
+    """
+    words = name.split(" ")
+    while words and words[-1].lower() in COMMON:
+        words.pop()
+    if words and _POSSESSIVE.search(words[-1]):
+        return ""  # "Yala's Yaha district": the possessive is the anchor, not the spot
+    return " ".join(words)
+
+
+def _anchor_after(text: str, known: list[Toponym], end: int) -> Toponym | None:
+    for t in known:
+        if end <= t.start <= end + 60 and _SPOT_TO_ANCHOR.match(text[end:t.start]):
+            return t
+    return None
+
+
+def _anchor_before(text: str, known: list[Toponym], head: int) -> Toponym | None:
+    for t in known:
+        if head - 40 <= t.end <= head and _ANCHOR_TO_SPOT.match(text[t.end:head]):
+            return t
+    return None
+
+
+def _spot_toponym(start: int, end: int, name: str, anchor: Toponym | None,
+                  district: bool) -> Toponym:
+    nan = float("nan")
+    return Toponym(
+        start=start, end=end, name=name, lat=anchor.lat if anchor else nan,
+        lon=anchor.lon if anchor else nan, geonameid=None,
+        country_code=anchor.country_code if anchor else "",
+        feature="admin2" if district else "city",
+        uncertainty_km=max(anchor.uncertainty_km if anchor else 0.0, SPOT_MIN_KM),
+        demonym=False)
+
+
+SPOT_MIN_KM = 5.0  # a spot is no closer to its anchor's point than this, we assume
+# "the Hama countryside", "the outskirts of Aleppo": a town read as its area.
+_AREA_AFTER = re.compile(r"^(?:’s|'s)?\s+(?:[a-z]+\s+)?(?:countryside|province|governorate|"
+                         r"outskirts|suburbs|environs)\b", re.IGNORECASE)
+_AREA_BEFORE = re.compile(r"\b(?:countryside|outskirts|suburbs|environs|province|governorate)"
+                          r"\s+of\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _anchor_loose_spots(text: str, places: list[Place], spots: list[_Spot]) -> list[Place]:
+    """Give each spot that the text tied to no place the sentence's nearest locative area.
+
+    "... in the northern Hama countryside, targeting the key village of X": X lies in
+    that area. A neighbourhood or district may lie in a town; a village needs a district,
+    a region or a province (or a town read as its countryside). Spots that find none are
+    dropped: there is nowhere to put them.
+    """
+    loose = {id(s.toponym): s for s in spots if s.anchor is None}
+    if not loose:
+        return places
+    plain = [p for p in places if p.anchor is None and id(p.toponym) not in loose]
+    out = []
+    used: set[int] = set()  # the areas spots took: they say where the spot is, no more
+    for p in places:
+        spot = loose.get(id(p.toponym))
+        if spot is None:
+            out.append(p)
+            continue
+        best = None
+        for q in plain:
+            if not q.locative or q.level >= COUNTRY_LEVEL:
+                continue
+            area = q.level >= 1 or spot.inside_town or bool(
+                _AREA_AFTER.match(text[q.toponym.end:q.toponym.end + 30])
+                or _AREA_BEFORE.search(text[max(0, q.toponym.start - 30):q.toponym.start]))
+            if not area:
+                continue
+            gap = abs(q.toponym.start - p.toponym.start)
+            if gap <= 200 and (best is None or gap < best[0]):
+                best = (gap, q)
+        if best is None:
+            continue
+        anchor = best[1].toponym
+        used.add(id(anchor))
+        district = spot.toponym.feature == "admin2"
+        t = _spot_toponym(p.toponym.start, p.toponym.end, p.toponym.name, anchor, district)
+        out.append(Place(t, p.locative, min(spot.level, best[1].level - 1), anchor))
+    return [p for p in out if id(p.toponym) not in used]
+
+
+def _in_org_name(text: str, t: Toponym) -> bool:
+    """Tell whether a toponym sits in the capitalised name of an organisation.
+
+    Examples
+    --------
+    >>> text = "The Syrian Arab Army and Jabhat Fateh Al-Sham fought near Aleppo."
+    >>> spans = [(text.index(n), text.index(n) + len(n)) for n in ("Arab", "Al-Sham", "Aleppo")]
+    >>> [_in_org_name(text, Toponym(a, b, text[a:b], 0, 0, None, "", "city", 1.0, False))
+    ...  for a, b in spans]
+    [True, True, False]
+    """
+    first = last = ""  # the words outside the toponym ("West Bank" is no bank)
+    k = t.start
+    for _ in range(4):  # the capitalised words before, up to four
+        m = _WORD_BEFORE.search(text, max(0, k - 30), k)
+        if m is None:
+            break
+        first, k = m.group(1), m.start(1)
+    k = t.end
+    for _ in range(4):
+        m = _WORD_AFTER.match(text, k)
+        if m is None:
+            break
+        last, k = m.group(1), m.end(1)
+    return bool(_ORG_START.match(first) or _ORG_HEAD.match(last))
+
+
+_WORD_BEFORE = re.compile(r"(?<![\w’'-])(" + _CAPITAL_WORD.pattern + r")[ -]$")
+_WORD_AFTER = re.compile(r"[ -](" + _CAPITAL_WORD.pattern + r")(?![\w’'-])")
 
 
 def _chained(text: str, places: list[Place]) -> list[Place]:
     """Give the places of one chain ("Yaha district of Yala") the locative flag of any.
 
-    Places in parentheses after a place ("Sinjil (Ramallah and al-Bireh governorate)",
-    "Oicha (Beni territory, North Kivu)") say where that place lies: they rank coarser
-    than it, whatever the gazetteer's feature.
+    A place the text says holds another ("Yala's Yaha district", "the Vedeno region of
+    southern Chechnya") ranks coarser than it. Places in parentheses after a place
+    ("Sinjil (Ramallah and al-Bireh governorate)", "Oicha (Beni territory, North Kivu)")
+    say where that place lies: they rank coarser than it, whatever the gazetteer's
+    feature.
     """
     if len(places) < 2:
         return places
@@ -194,7 +512,21 @@ def _chained(text: str, places: list[Place]) -> list[Place]:
     anchor: int | None = None  # the level of the place a parenthesis follows
     for k, (a, b) in enumerate(zip(order, order[1:], strict=False)):
         gap = text[places[a].toponym.end:places[b].toponym.start]
-        links.append(len(gap) <= _MAX_GAP and _CHAIN_GAP.match(gap) is not None)
+        linked = len(gap) <= _MAX_GAP and _CHAIN_GAP.match(gap) is not None
+        links.append(linked)
+        if linked:
+            # What holds a place is coarser than it, whatever the gazetteer says.
+            holder = None
+            if _HOLDER_FIRST.match(gap):
+                holder = k
+            elif _HOLDER_LARGER.match(gap):
+                sizes = (places[a].toponym.uncertainty_km, places[b].toponym.uncertainty_km)
+                holder = None if sizes[0] == sizes[1] else k if sizes[0] > sizes[1] else k + 1
+            elif _HOLDER_SECOND.match(gap):
+                holder = k + 1
+            if holder is not None:
+                held = 2 * k + 1 - holder
+                levels[holder] = max(levels[holder], levels[held] + 1)
         if _OPENS.match(gap):
             anchor = levels[k]
         elif anchor is not None and not _INSIDE.match(gap):
@@ -212,7 +544,7 @@ def _chained(text: str, places: list[Place]) -> list[Place]:
             locative[k] = True
     new = {order[k]: (flag, level) for k, (flag, level) in enumerate(zip(locative, levels,
                                                                          strict=True))}
-    return [p if new[k] == (p.locative, p.level) else Place(p.toponym, *new[k])
+    return [p if new[k] == (p.locative, p.level) else Place(p.toponym, *new[k], p.anchor)
             for k, p in enumerate(places)]
 
 
