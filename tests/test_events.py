@@ -427,3 +427,9 @@ def test_a_place_that_holds_another_ranks_coarser():
                  for k, (name, size) in enumerate(zip(names, sizes, strict=True))]
         chosen = choose(candidate_places(text, found, 0, len(text)), "explosion")
         assert [p.toponym.name for p in chosen] == [inner], text
+
+
+def test_a_sentence_cut_after_pm_goes_on_with_its_place():
+    # The sentence splitter ends a sentence at "p.m." before a parenthesis.
+    assert _placed("A car bomb exploded at about 8:20 p.m. (1720 GMT) in a market in "
+                   "Kirkuk, killing four.") == ["Kirkuk"]

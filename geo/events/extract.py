@@ -54,7 +54,7 @@ def extract_events(
     """
     gaz = gazetteer or load_gazetteer()
     found = geoparse(article.text, gaz) if toponyms is None else toponyms
-    sentences = split_sentences(article.text)
+    sentences = _continued(split_sentences(article.text), article.text)
     admin1 = _Admin1Names(gaz)
     events: dict[str, Event] = {}
     previous: list[Event] = []
@@ -69,6 +69,30 @@ def extract_events(
             events.setdefault(event.event_id, event)
         previous = current
     return _without_headline_copies(list(events.values()), article, sentences)
+
+
+def _continued(sentences: list[Sentence], text: str) -> list[Sentence]:
+    """Join to its sentence a piece that the splitter cut after an abbreviation.
+
+    "The bomb went off at about 8:20 p.m. (1820 GMT) in Karrada": a piece that opens
+    with a parenthesis or a lower-case letter, on the same line, goes on the sentence
+    before it.
+
+    Examples
+    --------
+    >>> text = "A bomb went off at 8 p.m. (1700 GMT) in Karrada. Talks resumed."
+    >>> [s.text for s in _continued(split_sentences(text), text)]
+    ['A bomb went off at 8 p.m. (1700 GMT) in Karrada.', 'Talks resumed.']
+    """
+    out: list[Sentence] = []
+    for sentence in sentences:
+        head = sentence.text[:1]
+        if out and (head == "(" or head.islower()) and "\n" not in text[out[-1].end:sentence.start]:
+            last = out[-1]
+            out[-1] = Sentence(last.start, sentence.end, text[last.start:sentence.end])
+        else:
+            out.append(sentence)
+    return out
 
 
 def _without_headline_copies(events: list[Event], article: Article,
