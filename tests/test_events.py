@@ -433,3 +433,20 @@ def test_a_sentence_cut_after_pm_goes_on_with_its_place():
     # The sentence splitter ends a sentence at "p.m." before a parenthesis.
     assert _placed("A car bomb exploded at about 8:20 p.m. (1720 GMT) in a market in "
                    "Kirkuk, killing four.") == ["Kirkuk"]
+
+
+def test_weak_diplomacy_words_and_according_to_make_no_incident_type():
+    from geo.events.incidents import sentence_incidents
+    from geo.events.where import Place
+
+    text = "A student was shot in the Alpha home of his host family, according to his aunt."
+    place = Place(_toponym(text, "Alpha", "city", 1.0), True, 0)
+    assert [i.layer for i in sentence_incidents(text, 0, [place])] == [
+        "violence_against_civilians"]
+    text = "Residents gathered in Alpha, according to witnesses."
+    place = Place(_toponym(text, "Alpha", "city", 1.0), True, 0)
+    assert sentence_incidents(text, 0, [place]) == []
+
+
+def test_through_is_locative():
+    assert _placed("Thousands of protesters marched through Nairobi on Tuesday.") == ["Nairobi"]

@@ -75,8 +75,10 @@ def sentence_incidents(sentence: str, offset: int,
     ``places`` are the sentence's usable places (``geo.events.where``); incidents
     without a place are dropped.
     """
-    found = _refine_quake(find_triggers(sentence))
-    if not found or not places:
+    if not places:
+        return []
+    found = _refine_quake(_not_prepositions(sentence, find_triggers(sentence)))
+    if not found:
         return []
     # A base is a standing fact beside whatever happened there ("a U.S. base in
     # northeastern Syria was attacked by a drone": a base, and a strike): its own group.
@@ -109,7 +111,10 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
     incidents = []
     for head in heads:
         members = groups[head]
-        top = max(members, key=lambda t: (t.rank, -t.start))
+        # A visit or a meeting beside violence is no diplomacy: "shot ... in the home of
+        # the youth's host family" is a shooting.
+        top = max(members, key=lambda t: (t.layer != tr.DIPLOMACY or t.rank >= _TALKS_RANK,
+                                          t.rank, -t.start))
         if not _starts_incident(sentence, top):
             continue
         # What decides the type and the actors is said near the incident: a window
@@ -127,6 +132,18 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
         layer, sub_type = _by_victims(context, layer, sub_type, local, actors)
         incidents.append(Incident(layer, sub_type, top, tuple(owners[head]), actors))
     return incidents
+
+
+_TALKS_RANK = 30  # diplomacy words below it ("visit", "meet", "host") are weak
+# Trigger words that are prepositions where they stand: "according to" (lemma "accord").
+_PREPOSITION = re.compile(r"according\s+to\b", re.IGNORECASE)
+
+
+def _not_prepositions(sentence: str, found: list[Trigger]) -> list[Trigger]:
+    """Drop the triggers that are prepositions where they stand ("according to")."""
+    if "ccording" not in sentence:
+        return found
+    return [t for t in found if not _PREPOSITION.match(sentence, t.start)]
 
 
 def _starts_incident(sentence: str, top: Trigger) -> bool:

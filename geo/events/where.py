@@ -127,7 +127,7 @@ _ADJECTIVES = (r"(?:(?:the|this|a|an)\s+)?(?:(?!(?:of|for|with|by|and|or|to|from
                r"charge|charges|behalf|spite|front|addition|order|case|terms)\b)"
                r"[a-z][\w’'-]*\s+){0,2}")
 _LOCATIVE_BEFORE = re.compile(
-    r"\b(?:in|at|near|outside|across|throughout|inside|into|on|around|over|off|along|"
+    r"\b(?:in|at|near|outside|across|through|throughout|inside|into|on|around|over|off|along|"
     r"within|beyond|near the border with|close to)\s+(?:the\s+(?:town|city|village|province|"
     r"region|area)\s+of\s+)?" + _ADJECTIVES + "$", re.IGNORECASE)
 # "the Kurdish city of Afrin", "the northern countryside of Aleppo", "off the coast of
