@@ -450,3 +450,17 @@ def test_weak_diplomacy_words_and_according_to_make_no_incident_type():
 
 def test_through_is_locative():
     assert _placed("Thousands of protesters marched through Nairobi on Tuesday.") == ["Nairobi"]
+
+
+def test_a_spot_in_a_small_country_named_by_its_adjective_is_at_the_country():
+    from geo.events.where import named_spots
+
+    text = "Rebels stormed the eastern Syrian town of Zarqa Nuwan on Friday."
+    syria = dataclasses.replace(_toponym(text, "Syrian", "country", 35.0), demonym=True,
+                                uncertainty_km=215.0)
+    spots = named_spots(text, [syria], 0, len(text))
+    assert [(s.toponym.name, s.anchor) for s in spots] == [("Zarqa Nuwan", syria)]
+    text = text.replace("Syrian", "Russian")
+    russia = dataclasses.replace(_toponym(text, "Russian", "country", 60.0), demonym=True,
+                                 uncertainty_km=2000.0)
+    assert named_spots(text, [russia], 0, len(text)) == []

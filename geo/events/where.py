@@ -309,7 +309,10 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int) -> lis
     if not toponyms or not _ANY_SPOT_CUE.search(sentence):
         return []
     known = [t for t in toponyms if not t.demonym]
-    if not known:
+    # "the eastern Syrian city of X": a people's adjective right before the place noun
+    # says the country (a country small enough for its centre to mean something).
+    adjectives = [t for t in toponyms if t.demonym and t.uncertainty_km <= MAX_COUNTRY_KM]
+    if not known and not adjectives:
         return []
     found: list[_Spot] = []
     taken: list[tuple[int, int]] = []
@@ -341,6 +344,8 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int) -> lis
             if anchor is None:
                 head = m.start("noun") + start if pattern is _NOUN_OF_NAME else a
                 anchor = _anchor_before(text, known, head)
+                if anchor is None and pattern is _NOUN_OF_NAME:
+                    anchor = _anchor_before(text, adjectives, head, _ADJECTIVE_TO_NOUN)
             if anchor is None and inside and inside[0].start == a and _prominent(inside[0]):
                 anchor = inside[0]  # "Dara’a Al-Balad District": a part of the town
             if anchor is None and pattern is _PREP_NAME:
@@ -395,11 +400,16 @@ def _anchor_after(text: str, known: list[Toponym], end: int) -> Toponym | None:
     return None
 
 
-def _anchor_before(text: str, known: list[Toponym], head: int) -> Toponym | None:
+def _anchor_before(text: str, known: list[Toponym], head: int,
+                   gap: re.Pattern[str] | None = None) -> Toponym | None:
     for t in known:
-        if head - 40 <= t.end <= head and _ANCHOR_TO_SPOT.match(text[t.end:head]):
+        if head - 40 <= t.end <= head and (gap or _ANCHOR_TO_SPOT).match(text[t.end:head]):
             return t
     return None
+
+
+_ADJECTIVE_TO_NOUN = re.compile(r"^\s+(?:[a-z][\w-]*\s+)?$")
+MAX_COUNTRY_KM = 500.0  # a spot at a larger country's centre would mislead more than help
 
 
 def _spot_toponym(start: int, end: int, name: str, anchor: Toponym | None,
