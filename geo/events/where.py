@@ -65,7 +65,10 @@ _ACTOR_AFTER = re.compile(
     r"will|(?:has|had)(?!\s+been\b)|(?:is|was)(?!\s+(?:\w+ly\s+)?(?:being\s+)?"
     r"\w+(?:ed|en|wn)\b))\b|\s+(?:officials?|forces|troops|military|government|president|"
     r"defen[cs]e|base|bases|strikes?|drones?|authorities|army|navy|embassy|envoy|counterpart|"
-    r"representatives?|ministers?|soldiers|fighters|jets?|warplanes?|aircraft)\b)",
+    r"representatives?|ministers?|soldiers|fighters|jets?|warplanes?|aircraft|"
+    # "Amhara villagers", "Fulani herders", "Shiite militias": a people, not a place
+    r"villagers|civilians|herders|herdsmen|farmers|militias?|militiamen|rebels|"
+    r"insurgents|separatists|tribesmen|clans?|tribes?|communit(?:y|ies))\b)",
     re.IGNORECASE,
 )
 _ADJECTIVAL_AFTER = re.compile(
@@ -73,7 +76,8 @@ _ADJECTIVAL_AFTER = re.compile(
     r"forces|troops|strikes?|drones?|jets?|warplanes?|officials?|soldiers|embassy)\b",
     re.IGNORECASE,
 )
-_ACTOR_BEFORE = re.compile(r"\b(?:by|with|accused|accusing|against|urged|told)\s+(?:the\s+)?$",
+_ACTOR_BEFORE = re.compile(r"\b(?:by|with|accused|accusing|against|urged|told|ethnic)\s+"
+                           r"(?:the\s+)?$",
                            re.IGNORECASE)
 # "the Islamic State of Iraq", "the Central Bank of Egypt", "the Army of Conquest": a
 # place inside the capitalised name of an organisation names the organisation.
