@@ -464,3 +464,8 @@ def test_a_spot_in_a_small_country_named_by_its_adjective_is_at_the_country():
     russia = dataclasses.replace(_toponym(text, "Russian", "country", 60.0), demonym=True,
                                  uncertainty_km=2000.0)
     assert named_spots(text, [russia], 0, len(text)) == []
+
+
+def test_a_people_named_after_a_region_is_no_place():
+    assert _placed("Gunmen killed at least 32 ethnic Amhara villagers in an attack on a "
+                   "village in Gimbi district on Monday.") == ["Gimbi"]

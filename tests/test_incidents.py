@@ -111,3 +111,41 @@ def test_a_headline_copy_of_a_body_event_is_dropped():
     found = extract_events(Article("h", title, text, D(2024, 5, 10)))
     assert sorted((e.event_type, e.place, e.date) for e in found) == [
         ("protest", "Tbilisi", D(2024, 5, 10)), ("strike", "Idlib", D(2024, 5, 9))]
+
+
+# --- actors as written, read past what misleads them ------------------------------------
+
+
+def _incident_actors(text: str, place: str = "Alpha") -> tuple[str | None, str | None]:
+    from geo.events.incidents import sentence_incidents
+    from geo.events.where import Place
+    from geo.model import Toponym
+
+    start = text.index(place)
+    toponym = Toponym(start, start + len(place), place, 1.0, 1.0, None, "", "city", 5.0,
+                      False)
+    (incident,) = sentence_incidents(text, 0, [Place(toponym, True, 0)])
+    return incident.actors.actor1, incident.actors.actor2
+
+
+@pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        # A capitalised group word opening the sentence is an actor.
+        ("Police arrested 15 activists in Alpha on Tuesday, their lawyer said.",
+         ("Police", "15 activists")),
+        # The trigger word that names people is where the actor is, not the action.
+        ("Gunmen killed 12 villagers at a wedding in Alpha, state prosecutors said.",
+         ("Gunmen", "12 villagers")),
+        # "held by" says whose the target was: no agent.
+        ("Al-Shabaab fighters attacked a post held by Somali soldiers in Alpha.",
+         ("Al-Shabaab fighters", "Somali soldiers")),
+        # Who told the news is no actor.
+        ("A mob burned a police post in Alpha, residents said.", ("mob", "police")),
+        # Protests name the demonstrators first (the force that dispersed them second).
+        ("Police fired tear gas to disperse demonstrators in Alpha on Monday.",
+         ("demonstrators", "Police")),
+    ],
+)
+def test_actors_as_the_text_names_them(text, actors):
+    assert _incident_actors(text) == actors

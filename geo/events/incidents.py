@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from geo.events import triggers as tr
-from geo.events.actors import Actors, find_actors
+from geo.events.actors import ACTOR, Actors, actor_spans, find_actors
 from geo.events.triggers import Trigger, find_triggers
 from geo.events.where import Place
 
@@ -127,11 +127,101 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
         layer, sub_type = _refine(context, local, near_members or [local])
         # Who did it to whom is told at the incident's first word ("Azerbaijani troops
         # opened fire on Armenian troops ..., sparking an exchange of fire").
-        first = min(near_members or [local], key=lambda t: t.start)
-        actors = find_actors(context, first.start, first.end)
+        actors = _actors(context, near_members or [local])
         layer, sub_type = _by_victims(context, layer, sub_type, local, actors)
+        actors = _protest_order(layer, sub_type, actors)
         incidents.append(Incident(layer, sub_type, top, tuple(owners[head]), actors))
     return incidents
+
+
+def _actors(context: str, members: list[Trigger]) -> Actors:
+    """Return who did it and to whom, read at the incident's first word that is no actor.
+
+    A trigger that names people ("Gunmen killed ...", "Protesters burned tyres") is where
+    the actor is, not the action. The text is read with the words that hide actors from
+    ``find_actors`` cleared (``_for_actors``); the actors come back as written.
+    """
+    clear = _for_actors(context)
+    spans = actor_spans(clear)
+    acts = [(t.start, t.end) for t in members
+            if not any(s <= t.start and t.end <= e for s, e, _ in spans)]
+    if not acts:
+        # Only people words ("A mob burned ..."): the action follows the first of them.
+        first = min(members, key=lambda t: t.start)
+        end = next(e for s, e, _ in spans if s <= first.start and first.end <= e)
+        acts = [(end, end)]
+    start, end = min(acts)
+    found = find_actors(clear, start, end)
+    if clear is context:
+        return found
+    return Actors(_as_written(context, clear, found.actor1),
+                  _as_written(context, clear, found.actor2))
+
+
+# Words ``find_actors`` misreads, cleared at the same length so offsets hold:
+# - a capitalised group word ("Police arrested", "the Afghan Air Force", "Gunmen kill"):
+#   the actor phrases end in lower-case words;
+# - "by" after what tells whose a target was ("a base held by Somali soldiers"): no agent;
+# - who told the news (", a church official said.", "according to residents"): no actor.
+_GROUP_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+_HELD_BY = re.compile(r"\b(?:held|controlled|run|manned|occupied|owned|used|guarded|"
+                      r"patrolled|belonging)\s+(by)\b")
+_TOLD = re.compile(r",\s*[^,;]{0,80}?\b(?:said|says|say|told|reported|added|confirmed)\b[^;]*|"
+                   r"\baccording\s+to\b[^,;]*", re.IGNORECASE)
+
+
+def _for_actors(context: str) -> str:
+    """Return ``context`` with what misleads ``find_actors`` cleared (same length).
+
+    Examples
+    --------
+    >>> _for_actors("Police arrested 15 members, a lawyer said.")
+    'police arrested 15 members                '
+    """
+    chars = None
+
+    def put(start: int, text: str) -> None:
+        nonlocal chars
+        if chars is None:
+            chars = list(context)
+        chars[start:start + len(text)] = text
+
+    for m in _GROUP_WORD.finditer(context):
+        word = m.group().lower()
+        if ACTOR.fullmatch(word):
+            put(m.start(), word)
+    for m in _HELD_BY.finditer(context):
+        put(m.start(1), "  ")
+    for m in _TOLD.finditer(context):
+        put(m.start(), " " * (m.end() - m.start()))
+    return context if chars is None else "".join(chars)
+
+
+def _as_written(context: str, clear: str, actor: str | None) -> str | None:
+    """Return ``actor``, found in ``clear``, with its letters as ``context`` has them."""
+    if actor is None:
+        return None
+    at = clear.find(actor)
+    return actor if at < 0 else context[at:at + len(actor)]
+
+
+# Demonstrators, whom ACLED names first for protests and riots (README: actors).
+_PROTESTERS = re.compile(r"\b(?:protesters?|protestors?|demonstrators?|rioters?|marchers?|"
+                         r"crowds?|mobs?|students?|teachers?|workers?|women|supporters?|"
+                         r"activists?|youths?)\b", re.IGNORECASE)
+
+
+def _protest_order(layer: str, sub_type: str | None, actors: Actors) -> Actors:
+    """Put the demonstrators first in protests and riots, the force first when it used
+    excessive force against them ("police dispersed protesters": protesters, police)."""
+    if layer not in (tr.PROTEST, tr.RIOT) or not actors.actor1 or not actors.actor2:
+        return actors
+    first, second = (bool(_PROTESTERS.search(a)) for a in (actors.actor1, actors.actor2))
+    if sub_type == tr.EXCESSIVE:
+        swap = first and not second
+    else:
+        swap = second and not first
+    return Actors(actors.actor2, actors.actor1) if swap else actors
 
 
 _TALKS_RANK = 30  # diplomacy words below it ("visit", "meet", "host") are weak
