@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from geo.events import triggers as tr
 from geo.events.actors import ACTOR, Actors, actor_spans, find_actors
@@ -187,14 +188,19 @@ def _for_actors(context: str) -> str:
         chars[start:start + len(text)] = text
 
     for m in _GROUP_WORD.finditer(context):
-        word = m.group().lower()
-        if ACTOR.fullmatch(word):
-            put(m.start(), word)
+        if _group_word(m.group()):
+            put(m.start(), m.group().lower())
     for m in _HELD_BY.finditer(context):
         put(m.start(1), "  ")
     for m in _TOLD.finditer(context):
         put(m.start(), " " * (m.end() - m.start()))
     return context if chars is None else "".join(chars)
+
+
+@lru_cache(maxsize=8192)
+def _group_word(word: str) -> bool:
+    """Tell whether a capitalised word is a group word that ends actor phrases."""
+    return ACTOR.fullmatch(word.lower()) is not None
 
 
 def _as_written(context: str, clear: str, actor: str | None) -> str | None:

@@ -22,6 +22,7 @@ gazetteer found the town). Countries count only when locative, or for earthquake
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from geo.events.actors import NAMED
@@ -270,8 +271,8 @@ _OF_AFTER = re.compile(r"\s+of\b")
 # "in X in Y", "at X, Y": a name after a locative preposition, tied to a known place.
 _PREP_NAME = re.compile(r"\b(?:in|at|near|outside)\s+(?P<name>" + _NAME + r")")
 _DISTRICT_NOUN = re.compile(r"(?i)^(?:" + _DISTRICT_NOUNS + r")$")
-_ANY_SPOT_CUE = re.compile(r"\b(?:of|in|at|near|outside|" + _TOWN_NOUNS + "|"
-                           + _DISTRICT_NOUNS + r")\s", re.IGNORECASE)
+_ANY_NOUN = re.compile(r"\b(?:" + _TOWN_NOUNS + "|" + _DISTRICT_NOUNS + r")\b", re.IGNORECASE)
+_PREP_CAPITAL = re.compile(r"\b(?:in|at|near|outside)\s+(?=" + _PARTICLE + r"|[A-Z‘’])")
 # What ties a spot to a known place after it: "X in (northern) Y", "X, Y", "X (Y ...",
 # "X near Y", "X, a village in Y".
 _SPOT_TO_ANCHOR = re.compile(
@@ -310,7 +311,7 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int) -> lis
     (``_anchor_loose_spots``). A name after a preposition alone counts only when tied.
     """
     sentence = text[start:end]
-    if not toponyms or not _ANY_SPOT_CUE.search(sentence):
+    if not toponyms:
         return []
     known = [t for t in toponyms if not t.demonym]
     # "the eastern Syrian city of X": a people's adjective right before the place noun
@@ -320,50 +321,49 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int) -> lis
         return []
     found: list[_Spot] = []
     taken: list[tuple[int, int]] = []
-    for pattern in (_NOUN_OF_NAME, _NAME_NOUN, _PREP_NAME):
-        for m in pattern.finditer(sentence):
-            a, b = m.start("name") + start, m.end("name") + start
-            name = _trimmed(text[a:b])
-            if not name:
-                continue
-            b = a + len(name)
-            first = name.split()[0]
-            bare = re.sub("^" + _PARTICLE, "", first)
-            if (_NOT_A_NAME.match(first) or bare.lower() in COMMON
-                    or (name.isupper() and len(name) <= 5)
-                    or (" " not in name and _ADJECTIVE.search(name))
-                    or any(a < e and s < b for s, e in taken)):
-                continue
-            inside = [t for t in toponyms if t.start < b and a < t.end]
-            if any(t.start <= a and t.end >= b for t in inside):
-                continue  # the gazetteer knows the name (or a longer one)
-            noun = m.groupdict().get("noun")
-            if (pattern is _NAME_NOUN and noun and not _INSIDE_TOWN.match(noun)
-                    and not _DISTRICT_NOUN.match(noun) and _OF_AFTER.match(sentence, m.end())):
-                continue  # "the German town of Mainz": the name is the one after "of"
-            if pattern is _PREP_NAME and inside:
-                continue
-            end_of_phrase = m.end() + start if pattern is _NAME_NOUN else b
-            anchor = _anchor_after(text, known, end_of_phrase)
-            if anchor is None:
-                head = m.start("noun") + start if pattern is _NOUN_OF_NAME else a
-                anchor = _anchor_before(text, known, head)
-                if anchor is None and pattern is _NOUN_OF_NAME:
-                    anchor = _anchor_before(text, adjectives, head, _ADJECTIVE_TO_NOUN)
-            if anchor is None and inside and inside[0].start == a and _prominent(inside[0]):
-                anchor = inside[0]  # "Dara’a Al-Balad District": a part of the town
-            if anchor is None and pattern is _PREP_NAME:
-                continue
-            if pattern is _NAME_NOUN and noun and noun[0].isupper():
-                b = m.end() + start  # "Harabish District": the noun is part of the name
-                name = text[a:b]
-            district = bool(noun and _DISTRICT_NOUN.match(noun))
-            level = 1 if district else 0
-            if anchor is not None:
-                level = min(level, LEVEL.get(anchor.feature, COUNTRY_LEVEL) - 1)
-            found.append(_Spot(_spot_toponym(a, b, name, anchor, district), anchor, level,
-                               bool(noun and _INSIDE_TOWN.match(noun))))
-            taken.append((a, b))
+    for pattern, m in _spot_matches(sentence, {t.start - start for t in known}):
+        a, b = m.start("name") + start, m.end("name") + start
+        name = _trimmed(text[a:b])
+        if not name:
+            continue
+        b = a + len(name)
+        first = name.split()[0]
+        bare = re.sub("^" + _PARTICLE, "", first)
+        if (_NOT_A_NAME.match(first) or bare.lower() in COMMON
+                or (name.isupper() and len(name) <= 5)
+                or (" " not in name and _ADJECTIVE.search(name))
+                or any(a < e and s < b for s, e in taken)):
+            continue
+        inside = [t for t in toponyms if t.start < b and a < t.end]
+        if any(t.start <= a and t.end >= b for t in inside):
+            continue  # the gazetteer knows the name (or a longer one)
+        noun = m.groupdict().get("noun")
+        if (pattern is _NAME_NOUN and noun and not _INSIDE_TOWN.match(noun)
+                and not _DISTRICT_NOUN.match(noun) and _OF_AFTER.match(sentence, m.end())):
+            continue  # "the German town of Mainz": the name is the one after "of"
+        if pattern is _PREP_NAME and inside:
+            continue
+        end_of_phrase = m.end() + start if pattern is _NAME_NOUN else b
+        anchor = _anchor_after(text, known, end_of_phrase)
+        if anchor is None:
+            head = m.start("noun") + start if pattern is _NOUN_OF_NAME else a
+            anchor = _anchor_before(text, known, head)
+            if anchor is None and pattern is _NOUN_OF_NAME:
+                anchor = _anchor_before(text, adjectives, head, _ADJECTIVE_TO_NOUN)
+        if anchor is None and inside and inside[0].start == a and _prominent(inside[0]):
+            anchor = inside[0]  # "Dara’a Al-Balad District": a part of the town
+        if anchor is None and pattern is _PREP_NAME:
+            continue
+        if pattern is _NAME_NOUN and noun and noun[0].isupper():
+            b = m.end() + start  # "Harabish District": the noun is part of the name
+            name = text[a:b]
+        district = bool(noun and _DISTRICT_NOUN.match(noun))
+        level = 1 if district else 0
+        if anchor is not None:
+            level = min(level, LEVEL.get(anchor.feature, COUNTRY_LEVEL) - 1)
+        found.append(_Spot(_spot_toponym(a, b, name, anchor, district), anchor, level,
+                           bool(noun and _INSIDE_TOWN.match(noun))))
+        taken.append((a, b))
     return found
 
 
@@ -395,6 +395,23 @@ def _trimmed(name: str) -> str:
     if words and _POSSESSIVE.search(words[-1]):
         return ""  # "Yala's Yaha district": the possessive is the anchor, not the spot
     return " ".join(words)
+
+
+def _spot_matches(sentence: str, starts: set[int]) -> Iterator[tuple[re.Pattern[str],
+                                                                    re.Match[str]]]:
+    """Yield the spot patterns' matches in ``sentence``, in the order they are judged.
+
+    The place-noun patterns run only where a place noun is; the preposition pattern
+    only at a capitalised word after the preposition that no toponym opens (``starts``):
+    most sentences have neither, and every position of a long one would be tried.
+    """
+    if _ANY_NOUN.search(sentence):
+        for pattern in (_NOUN_OF_NAME, _NAME_NOUN):
+            for m in pattern.finditer(sentence):
+                yield pattern, m
+    for cue in _PREP_CAPITAL.finditer(sentence):
+        if cue.end() not in starts and (m := _PREP_NAME.match(sentence, cue.start())):
+            yield _PREP_NAME, m
 
 
 def _anchor_after(text: str, known: list[Toponym], end: int) -> Toponym | None:
@@ -488,6 +505,8 @@ def _in_org_name(text: str, t: Toponym) -> bool:
     ...  for a, b in spans]
     [True, True, False]
     """
+    if not (_capitalised_before(text, t.start) or _capitalised_after(text, t.end)):
+        return False  # most places stand among lower-case words: no name around them
     first = last = ""  # the words outside the toponym ("West Bank" is no bank)
     k = t.start
     for _ in range(4):  # the capitalised words before, up to four
@@ -502,6 +521,20 @@ def _in_org_name(text: str, t: Toponym) -> bool:
             break
         last, k = m.group(1), m.end(1)
     return bool(_ORG_START.match(first) or _ORG_HEAD.match(last))
+
+
+def _capitalised_before(text: str, start: int) -> bool:
+    """Tell whether a capitalised word (or an article such as "Al-") ends at ``start - 1``."""
+    if start < 2 or text[start - 1] not in " -":
+        return False
+    space = text.rfind(" ", max(0, start - 30), start - 1)
+    word = text[space + 1:start - 1]
+    return bool(word) and (word[0].isupper() or word[:3].lower() in ("al-", "el-"))
+
+
+def _capitalised_after(text: str, end: int) -> bool:
+    """Tell whether a capitalised word follows ``end`` after one space or hyphen."""
+    return text[end:end + 1] in (" ", "-") and text[end + 1:end + 2].isupper()
 
 
 _WORD_BEFORE = re.compile(r"(?<![\w’'-])(" + _CAPITAL_WORD.pattern + r")[ -]$")
