@@ -469,3 +469,32 @@ def test_a_spot_in_a_small_country_named_by_its_adjective_is_at_the_country():
 def test_a_people_named_after_a_region_is_no_place():
     assert _placed("Gunmen killed at least 32 ethnic Amhara villagers in an attack on a "
                    "village in Gimbi district on Monday.") == ["Gimbi"]
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        # A faith is no place, whatever village GeoNames has of that name.
+        ("Gunmen shot dead a teacher in a stronghold of Muslim militants near Minya.",
+         ["Minya"]),
+        # "the government in X" is who, not where.
+        ("Rebels captured towns in North Kivu from a group allied with the government in "
+         "Kinshasa.", ["North Kivu"]),
+        # "Congo's capital, Kinshasa": the capital is the finer place.
+        ("Protesters marched through Sudan's capital, Khartoum, on Friday.", ["Khartoum"]),
+        # "the southern Syria province of Daraa": the country's part holds the province.
+        ("A car bomb exploded in the southern Syria province of Daraa on Wednesday.",
+         ["Daraa"]),
+    ],
+)
+def test_faiths_seats_of_power_and_capitals(text, places):
+    assert _placed(text) == places
+
+
+def test_a_word_of_a_longer_of_name_is_no_place():
+    from geo.events.where import candidate_places
+
+    text = "Troops shelled posts along the Line of Control near Alpha."
+    found = [_toponym(text, "Line", "city", 1.0), _toponym(text, "Control", "city", 2.0),
+             _toponym(text, "Alpha", "city", 3.0)]
+    assert "Line" not in [p.toponym.name for p in candidate_places(text, found, 0, len(text))]

@@ -120,6 +120,14 @@ _SOURCE_BEFORE = re.compile(
     r"\b(?:officials?|sources?|spokes(?:man|woman|person)|witnesses|monitor|correspondents?|"
     r"diplomats?|analysts?|ministry|leaders|journalists)\s+(?:in|from)\s+(?:the\s+)?$",
     re.IGNORECASE)
+# "the government in Kinshasa", "the regime in Damascus": a seat of power standing for it.
+_SEAT_BEFORE = re.compile(r"\b(?:government|regime|administration|leadership|junta)\s+in\s+$",
+                          re.IGNORECASE)
+# Faiths and sects that GeoNames also has as village names: "Muslim militants".
+_FAITHS = frozenset("muslim muslims christian christians jewish jew jews shiite shiites shia "
+                    "sunni sunnis hindu hindus buddhist buddhists catholic catholics "
+                    "protestant protestants orthodox alawite alawites druze yazidi yazidis "
+                    "sikh sikhs islamic islamist islamists".split())
 _SPEAKER_AFTER = re.compile(r"^\s*,?\s*(?:said|say|says|told|reported|added|confirmed)\b",
                             re.IGNORECASE)
 # "clashes between Armenia and Azerbaijan": the sides, when they are countries.
@@ -161,7 +169,8 @@ _DESIGNATOR_LEVEL = {"town": 0, "district": 1, "province": 2}
 # What may stand between two toponyms the text ties into one chain: "Yaha district of
 # Yala", "Yala's Yaha district", "Irbil, Iraq", "Tampere (Pirkanmaa region)".
 _CHAIN_GAP = re.compile(
-    r"^(?:(?:’s|'s)\s+(?:[a-z][\w-]*\s+){0,3}(?:of\s+)?|"
+    r"^(?:(?:’s|'s)\s+(?:[a-z][\w-]*\s+){0,3}(?:of\s+)?|(?:’s|'s)\s+(?:[a-z][\w-]*\s+){0,2}"
+    r"(?:capital|city|town),\s+|"
     r"(?:\s+(?i:" + _AREA_NOUN + r"))?\s*[,(]\s*(?:the\s+)?|"
     r"\s+(?i:" + _AREA_NOUN + r")\s+(?:of|in)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}|"
     r"\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+){0,2}(?:of|in|near)\s+(?:the\s+)?|"
@@ -172,6 +181,9 @@ _CHAIN_GAP = re.compile(
 # Chechnya", "Miranshah, the main town of North Waziristan" (the second holds the first).
 # "the West Bank city of Nablus", "the Homs neighbourhood of Baba Amr", but "the Huriyah
 # neighbourhood of Baghdad": after a town noun and "of", the larger place holds the other.
+# After a division noun the second holds the first ("the Giro district of Ghazni
+# province"), unless the first is a country or a part of one ("the southern Syria
+# province of Daraa").
 _HOLDER_FIRST = re.compile(r"^(?:’s|'s)\s")
 _HOLDER_LARGER = re.compile(r"^\s+(?i:city|town|village|hamlet|port|capital|neighbou?rhood|"
                             r"suburb|quarter|camp|settlement|border town)\s+of\s")
@@ -204,6 +216,7 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
         toponyms = [t for t in toponyms if not any(
             t.start < s.toponym.end and s.toponym.start < t.end for s in spots)]
     out: list[Place] = []
+    divisions = {t.start for t in toponyms if t.feature in ("country", "admin1")}
     items: list[tuple[Toponym, _Spot | None]] = [(t, None) for t in toponyms]
     items += [(spot.toponym, spot) for spot in spots]
     for t, spot in items:
@@ -220,9 +233,11 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
         # Cheap tests on the last words first: most toponyms follow none of these.
         tail = before[-7:]
         told = " in " in tail or "from " in tail or " the " in tail
-        if told and (_TOLD_BEFORE.search(before) or (_SOURCE_BEFORE.search(before)
-                                                     and _SPEAKER_AFTER.match(after))):
+        if told and (_TOLD_BEFORE.search(before) or _SEAT_BEFORE.search(before)
+                     or (_SOURCE_BEFORE.search(before) and _SPEAKER_AFTER.match(after))):
             continue
+        if t.name.lower() in _FAITHS or (spot is None and _head_of_longer_name(text, t, divisions)):
+            continue  # "Muslim militants"; "the Line of Control", "the Bank of England"
         if "of " in tail and _ORG_OF_BEFORE.search(before):
             continue
         locative = (_OF_PLACE_BEFORE.search(before) is not None if "of " in tail
@@ -523,6 +538,21 @@ def _in_org_name(text: str, t: Toponym) -> bool:
     return bool(_ORG_START.match(first) or _ORG_HEAD.match(last))
 
 
+_OF_NAME_AFTER = re.compile(r" of (?:the )?[A-Z]")
+
+
+def _head_of_longer_name(text: str, t: Toponym, divisions: set[int]) -> bool:
+    """Tell whether a one-word toponym opens a longer "X of Y" name.
+
+    "the Line of Control", "the Gulf of Aden": the toponym is a word of the name. "Kabul
+    of Afghanistan" is a place and its country (``divisions``: where countries and
+    provinces start).
+    """
+    if " " in t.name or not (m := _OF_NAME_AFTER.match(text, t.end)):
+        return False
+    return m.end() - 1 not in divisions
+
+
 def _capitalised_before(text: str, start: int) -> bool:
     """Tell whether a capitalised word (or an article such as "Al-") ends at ``start - 1``."""
     if start < 2 or text[start - 1] not in " -":
@@ -570,7 +600,10 @@ def _chained(text: str, places: list[Place]) -> list[Place]:
                 sizes = (places[a].toponym.uncertainty_km, places[b].toponym.uncertainty_km)
                 holder = None if sizes[0] == sizes[1] else k if sizes[0] > sizes[1] else k + 1
             elif _HOLDER_SECOND.match(gap):
-                holder = k + 1
+                first = places[a].toponym
+                whole = first.feature == "country" or (first.feature == "region"
+                                                       and first.geonameid is None)
+                holder = k if whole and " of " in gap[:30] else k + 1
             if holder is not None:
                 held = 2 * k + 1 - holder
                 levels[holder] = max(levels[holder], levels[held] + 1)
