@@ -149,3 +149,27 @@ def _incident_actors(text: str, place: str = "Alpha") -> tuple[str | None, str |
 )
 def test_actors_as_the_text_names_them(text, actors):
     assert _incident_actors(text) == actors
+
+
+@pytest.mark.parametrize(
+    ("text", "layer"),
+    [
+        ("At least 500 militants have entered the town of Alpha, a monitor said.",
+         "armed_clash"),
+        ("Rebel fighters occupied Alpha on Friday.", "armed_clash"),
+        ("Israeli jets pounded Alpha overnight.", "strike"),
+    ],
+)
+def test_verbs_that_report_an_incident_when_armed_men_do_them(text, layer):
+    from geo.events.incidents import sentence_incidents
+    from geo.events.where import Place
+    from geo.model import Toponym
+
+    start = text.index("Alpha")
+    place = Place(Toponym(start, start + 5, "Alpha", 1.0, 1.0, None, "", "city", 5.0, False),
+                  True, 0)
+    assert [i.layer for i in sentence_incidents(text, 0, [place])] == [layer]
+    # Without armed men, "entered" is no incident.
+    text = "Tourists entered Alpha on Friday."
+    place = Place(Toponym(17, 22, "Alpha", 1.0, 1.0, None, "", "city", 5.0, False), True, 0)
+    assert sentence_incidents(text, 0, [place]) == []

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from geo.events import triggers as tr
-from geo.events.actors import ACTOR, Actors, actor_spans, find_actors
+from geo.events.actors import ACTOR, NAMED, Actors, actor_spans, find_actors
 from geo.events.triggers import Trigger, find_triggers
 from geo.events.where import Place
 
@@ -78,7 +78,8 @@ def sentence_incidents(sentence: str, offset: int,
     """
     if not places:
         return []
-    found = _refine_quake(_not_prepositions(sentence, find_triggers(sentence)))
+    found = _refine_quake(_not_prepositions(sentence, _with_armed_verbs(
+        sentence, find_triggers(sentence))))
     if not found:
         return []
     # A base is a standing fact beside whatever happened there ("a U.S. base in
@@ -228,6 +229,43 @@ def _protest_order(layer: str, sub_type: str | None, actors: Actors) -> Actors:
     else:
         swap = second and not first
     return Actors(actors.actor2, actors.actor1) if swap else actors
+
+
+# Verbs that report an incident only when armed men do them ("troops entered Azaz",
+# "militants occupied the town", "Israeli jets pounded ..."), by lemma (simplemma):
+# lemma -> (layer, sub-event type, rank, needs combatants in the sentence). Their ranks
+# are low, so a more specific word of the same incident types it.
+ARMED_VERBS: dict[str, tuple[str, str | None, int, bool]] = {
+    "enter": (tr.CLASH, tr.ARMED_CLASH, 19, True),
+    "occupy": (tr.CLASH, tr.OVERTAKES, 30, True),
+    "invade": (tr.CLASH, tr.ARMED_CLASH, 30, True),
+    "besiege": (tr.CLASH, tr.ARMED_CLASH, 30, True),
+    "encircle": (tr.CLASH, tr.ARMED_CLASH, 30, True),
+    "expel": (tr.STRATEGIC, tr.OTHER, 19, True),
+    "pound": (tr.STRIKE, tr.SHELLING, 40, True),
+    "slaughter": (tr.CIVILIANS, tr.ATTACK, 40, False),
+    "patrole": (tr.BASE, tr.OTHER, 23, False),  # "patroling", as simplemma reads it
+}
+_ARMED_VERB = re.compile(r"\b(?:enter|occup|invad|besieg|encircl|expel|pound|slaughter|"
+                         r"patrol)", re.IGNORECASE)
+_ARMED_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _with_armed_verbs(sentence: str, found: list[Trigger]) -> list[Trigger]:
+    """Add the triggers of ``ARMED_VERBS`` that the sentence has, in order."""
+    if not _ARMED_VERB.search(sentence):
+        return found
+    armed = _COMBATANTS.search(sentence) is not None or bool(NAMED.search(sentence))
+    extra = []
+    for m in _ARMED_WORD.finditer(sentence):
+        entry = ARMED_VERBS.get(tr.lemma(m.group().lower())) if m.group()[0] in "eEoOiIbBpPsS" \
+            else None
+        if entry is None or (entry[3] and not armed):
+            continue
+        if any(t.start < m.end() and m.start() < t.end for t in found):
+            continue
+        extra.append(Trigger(m.start(), m.end(), *entry[:3]))
+    return sorted([*found, *extra], key=lambda t: t.start) if extra else found
 
 
 _TALKS_RANK = 30  # diplomacy words below it ("visit", "meet", "host") are weak

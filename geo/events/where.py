@@ -63,6 +63,7 @@ _ACTOR_AFTER = re.compile(
     r"-led|-made|\s*,?\s*(?:meanwhile,\s*)?(?:says|said|say|remains|remained|responded|vowed|"
     r"warned|accused|condemned|denied|claimed|insists|insisted|argues|argued|wants|wanted|"
     r"opposes|opposed|supports|supported|backs|backed|maintains|accuses|urged|urges|would|"
+    r"declared|announced|annexed|recognised|recognized|demanded|threatened|"
     r"will|(?:has|had)(?!\s+been\b)|(?:is|was)(?!\s+(?:\w+ly\s+)?(?:being\s+)?"
     r"\w+(?:ed|en|wn)\b))\b|\s+(?:officials?|forces|troops|military|government|president|"
     r"defen[cs]e|base|bases|strikes?|drones?|authorities|army|navy|embassy|envoy|counterpart|"
