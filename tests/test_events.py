@@ -498,3 +498,20 @@ def test_a_word_of_a_longer_of_name_is_no_place():
     found = [_toponym(text, "Line", "city", 1.0), _toponym(text, "Control", "city", 2.0),
              _toponym(text, "Alpha", "city", 3.0)]
     assert "Line" not in [p.toponym.name for p in candidate_places(text, found, 0, len(text))]
+
+
+def test_a_place_measured_from_another_sits_that_far_in_that_direction():
+    from geo.geodesy import haversine_km
+
+    belfast = [t for t in geoparse("Belfast") if t.name == "Belfast"][0]
+    article = Article(id="ref", title="", published=PUBLISHED,
+                      text="He was shot by masked gunmen in Qarnavo, 20 miles (30 km) "
+                           "southwest of Belfast, on Monday night.")
+    (event,) = extract_events(article)
+    assert event.place == "Qarnavo" and event.geo_precision == 2
+    assert 25 < haversine_km(event.lat, event.lon, belfast.lat, belfast.lon) < 40
+    assert event.lat < belfast.lat and event.lon < belfast.lon
+    # Unnamed, the place is the phrase.
+    article = dataclasses.replace(article, text="The soldier was captured during an ambush "
+                                                "about 20 miles south of Belfast.")
+    assert [e.place for e in extract_events(article)] == ["about 20 miles south of Belfast"]

@@ -16,16 +16,27 @@ share their locative flag, so the finest of them can win.
 Of the locative places (else of all), the finest level wins (towns and sites, then
 districts and regions, then provinces, then countries); a designator written after the
 name overrides the gazetteer's feature ("Konduz Province" is a province even where the
-gazetteer found the town). Countries count only when locative, or for earthquakes.
+gazetteer found the town); a place the text says holds another ranks coarser than it.
+Countries count only when locative, or for earthquakes.
+
+A place the gazetteer lacks still places an event when the text ties it to one it knows
+(``named_spots``): "the village of X in Y", "Y's X district", "X, 20 km south of Y". The
+event keeps X's name and sits at Y's point (or that far in that direction), with ACLED's
+geo_precision 2 and Y's uncertainty radius. A place the text measures from ("30 km south
+of Y") is not where it happened, and neither are places inside an organisation's name
+("the Syrian Arab Army"), faiths, peoples ("ethnic Amhara villagers") and seats of power
+("the government in Kinshasa").
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from geo.events.actors import NAMED
+from geo.geodesy import EARTH_RADIUS_KM
 from geo.model import Toponym
 from geo.places.spans import COMMON
 
@@ -218,6 +229,7 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             t.start < s.toponym.end and s.toponym.start < t.end for s in spots)]
     out: list[Place] = []
     divisions = {t.start for t in toponyms if t.feature in ("country", "admin1")}
+    measured_from = references(text, toponyms)
     items: list[tuple[Toponym, _Spot | None]] = [(t, None) for t in toponyms]
     items += [(spot.toponym, spot) for spot in spots]
     for t, spot in items:
@@ -237,6 +249,8 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
         if told and (_TOLD_BEFORE.search(before) or _SEAT_BEFORE.search(before)
                      or (_SOURCE_BEFORE.search(before) and _SPEAKER_AFTER.match(after))):
             continue
+        if spot is None and t in measured_from:
+            continue  # "30 km southwest of Belfast": Belfast is where it was not
         if t.name.lower() in _FAITHS or (spot is None and _head_of_longer_name(text, t, divisions)):
             continue  # "Muslim militants"; "the Line of Control", "the Bank of England"
         if "of " in tail and _ORG_OF_BEFORE.search(before):
@@ -325,6 +339,9 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int) -> lis
     geo_precision 2, Y's uncertainty radius); a spot marked by a place noun but tied to
     no place is returned without an anchor and may take the sentence's area later
     (``_anchor_loose_spots``). A name after a preposition alone counts only when tied.
+    A place measured from a known one ("Lurgan, 20 miles southwest of Belfast", or the
+    phrase itself when no name comes before it) sits that far in that direction, its
+    radius a third of the distance (the whole distance when no direction is given).
     """
     sentence = text[start:end]
     if not toponyms:
@@ -337,6 +354,28 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int) -> lis
         return []
     found: list[_Spot] = []
     taken: list[tuple[int, int]] = []
+    for origin, (km, bearing, name_end, distance) in references(text, known).items():
+        # "Lurgan, 20 miles (30 km) southwest of Belfast": Lurgan, 30 km from Belfast; "an
+        # ambush 30 km northeast of Karbala": the place is the phrase.
+        m = _NAME_BEFORE.search(text, max(start, name_end - 60), name_end)
+        if m is not None and any(t.start < m.end() and m.start() < t.end for t in toponyms):
+            continue  # the gazetteer knows the place measured
+        name = _trimmed(m.group("name")) if m is not None else ""
+        if name and (name.split()[0].lower() in COMMON or _NOT_A_NAME.match(name.split()[0])):
+            name = ""
+        level = LEVEL.get(origin.feature, COUNTRY_LEVEL) - 1
+        if name:
+            a = m.start("name") if m is not None else distance
+        else:
+            # The phrase may measure a place the text named before it ("Amroussa village
+            # in Bouinan district, some 50 km south of Algiers"): it ranks as an area.
+            a, name, level = distance, text[distance:origin.end], 1
+        lat, lon = (origin.lat, origin.lon) if bearing is None else _destination(
+            origin.lat, origin.lon, bearing, km)
+        spot = Toponym(a, a + len(name), name, lat, lon, None, origin.country_code, "city",
+                       round(max(SPOT_MIN_KM, km if bearing is None else km / 3), 1), False)
+        found.append(_Spot(spot, origin, level, False))
+        taken.append((a, a + len(name)))
     for pattern, m in _spot_matches(sentence, {t.start - start for t in known}):
         a, b = m.start("name") + start, m.end("name") + start
         name = _trimmed(text[a:b])
@@ -413,6 +452,60 @@ def _trimmed(name: str) -> str:
     return " ".join(words)
 
 
+# "20 miles (30 km) southwest of", "some 100 kms from": a place named after it is a
+# reference point, not where it happened.
+_REFERENCE_BEFORE = re.compile(
+    r"(?:,\s*|\s+)(?P<q>(?:about|some|around|nearly|roughly|approximately|just|only|almost|"
+    r"(?:just\s+)?(?:over|under)|(?:more|less)\s+than|at\s+least)\s+)?"
+    r"(?P<n>\d{1,4}(?:[.,]\d+)?)\s*(?:-\s*)?(?P<unit>km|kms|kilomet(?:er|re)s?|miles?|mi)\b"
+    r"(?:\s*\([^()]{0,40}\))?\s+(?:(?P<dir>(?:north|south)(?:-?(?:east|west))?|east|west)"
+    r"(?:ern)?\s+)?(?:of|from)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}$", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+_BEARINGS = {"north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0,
+             "south": 180.0, "southwest": 225.0, "west": 270.0, "northwest": 315.0}
+_NAME_BEFORE = re.compile(r"(?<![\w’'‘-])(?P<name>" + _NAME + r")(?:\s+(?i:" + _TOWN_NOUNS
+                          + "|" + _DISTRICT_NOUNS + r"))?\s*$")
+
+
+def references(text: str, toponyms: list[Toponym]) -> dict[Toponym, tuple[float, float | None,
+                                                                            int, int]]:
+    """Return the toponyms the text measures from: (km, bearing or None, where the phrase
+    starts (its comma), where its distance starts).
+
+    Examples
+    --------
+    >>> text = "He was shot in Lurgan, 20 miles (30 km) southwest of Belfast."
+    >>> t = Toponym(53, 60, "Belfast", 54.6, -5.9, None, "GB", "city", 10.0, False)
+    >>> references(text, [t])[t]
+    (32.2, 225.0, 21, 23)
+    """
+    out = {}
+    for t in toponyms:
+        if t.feature in ("country", "continent"):
+            continue  # "100 km from Syria" measures from a border, not from a point
+        lo = max(0, t.start - 90)
+        if not _DIGIT.search(text, lo, t.start):
+            continue  # most places have no number before them
+        before = text[lo:t.start]
+        if not (m := _REFERENCE_BEFORE.search(before)):
+            continue
+        number = float(m["n"].replace(",", "."))
+        km = number * (1.609 if m["unit"].lower().startswith("mi") else 1.0)
+        bearing = _BEARINGS.get(m["dir"].lower().replace("-", "")) if m["dir"] else None
+        out[t] = (round(km, 1), bearing, lo + m.start(), lo + m.start("q" if m["q"] else "n"))
+    return out
+
+
+def _destination(lat: float, lon: float, bearing: float, km: float) -> tuple[float, float]:
+    """Return the point ``km`` from ``lat, lon`` on ``bearing`` (degrees), on a sphere."""
+    d = km / EARTH_RADIUS_KM
+    phi, lam, theta = math.radians(lat), math.radians(lon), math.radians(bearing)
+    phi2 = math.asin(math.sin(phi) * math.cos(d) + math.cos(phi) * math.sin(d) * math.cos(theta))
+    lam2 = lam + math.atan2(math.sin(theta) * math.sin(d) * math.cos(phi),
+                            math.cos(d) - math.sin(phi) * math.sin(phi2))
+    return round(math.degrees(phi2), 4), round((math.degrees(lam2) + 540) % 360 - 180, 4)
+
+
 def _spot_matches(sentence: str, starts: set[int]) -> Iterator[tuple[re.Pattern[str],
                                                                     re.Match[str]]]:
     """Yield the spot patterns' matches in ``sentence``, in the order they are judged.
@@ -426,8 +519,8 @@ def _spot_matches(sentence: str, starts: set[int]) -> Iterator[tuple[re.Pattern[
             for m in pattern.finditer(sentence):
                 yield pattern, m
     for cue in _PREP_CAPITAL.finditer(sentence):
-        if cue.end() not in starts and (m := _PREP_NAME.match(sentence, cue.start())):
-            yield _PREP_NAME, m
+        if cue.end() not in starts and (named := _PREP_NAME.match(sentence, cue.start())):
+            yield _PREP_NAME, named
 
 
 def _anchor_after(text: str, known: list[Toponym], end: int) -> Toponym | None:
