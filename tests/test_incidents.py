@@ -173,3 +173,23 @@ def test_verbs_that_report_an_incident_when_armed_men_do_them(text, layer):
     text = "Tourists entered Alpha on Friday."
     place = Place(Toponym(17, 22, "Alpha", 1.0, 1.0, None, "", "city", 5.0, False), True, 0)
     assert sentence_incidents(text, 0, [place]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "deaths"),
+    [
+        ("On 7 December 2021, troops shot and killed 11 villagers near Alpha.", 11),
+        ("Roadside bomb kills five soldiers near Alpha", 5),
+        ("Gunmen shot dead a teacher in Alpha on Tuesday.", 1),
+        ("Gunmen stormed Alpha, shooting dead 15 villagers.", 15),
+        ("One soldier and seven attackers were killed in Alpha.", 8),
+        ("Clashes in Alpha killed nine soldiers and six rebels.", 15),
+        ("Rebels shelled Alpha on Monday. No one was hurt.", None),
+    ],
+)
+def test_deaths_as_wire_copy_and_headlines_count_them(text, deaths):
+    from geo.events.extract import _deaths
+    from geo.text.dates import find_dates
+
+    first = text.split(". ")[0]
+    assert _deaths(first, find_dates(first, dt.date(2022, 1, 1))) == deaths

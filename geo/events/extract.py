@@ -112,11 +112,57 @@ def _without_headline_copies(events: list[Event], article: Article,
             if e.evidence_start != first.start or e.event_type not in body_types]
 
 
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+            "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+            "thirteen": 13, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30}
+_COUNT = r"(?:\d{1,5}|" + "|".join(k for k in _NUMBERS if len(k) > 2) + ")"
+# "kills five", "shooting dead 15 villagers", "shot dead a teacher": the dead after the verb
+# (headlines say "kill", wire copy "shot dead").
+_KILLS_N = re.compile(
+    r"\b(?:kills?|killing|shot dead|shoots? dead|shooting dead|guns? down|gunned down|"
+    r"massacres?|massacred)\s+(?:at least |about |some |more than |nearly |up to )?"
+    r"(?P<n>" + _COUNT + r"|an?(?=\s+(?!few\b|number\b|dozen\b|total\b|handful\b|large\b)"
+    r"[a-z]))\b(?!\s+(?:years?|months?|days?|hours?|km|kilomet|miles|percent|per cent|%))",
+    re.IGNORECASE)
+# "One soldier and seven attackers were killed", "22 security personnel and at least 5
+# Maoists were killed": two groups of dead add up.
+_TWO_GROUPS = re.compile(
+    r"\b(?P<a>" + _COUNT + r")\s+(?:[\w-]+\s+){1,3}and\s+(?:at least\s+)?(?P<b>" + _COUNT
+    + r")\s+(?:[\w-]+\s+){1,3}(?:were\s+(?:\w+ly\s+)?killed|died|were\s+shot dead|"
+    r"were\s+dead|lost their lives)\b|\b(?:killed|killing|kills?)\s+(?:at least\s+)?(?P<c>"
+    + _COUNT + r")\s+[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+and\s+(?:at least\s+)?(?P<d>" + _COUNT
+    + r")\s+[a-z]", re.IGNORECASE)
+
+
+def _deaths(sentence: str, dates: list) -> int | None:
+    """Return the deaths ``sentence`` reports (``actors.fatalities``), read with its dates
+    blanked ("On 7 December 2021, troops killed 11" is 11 dead, not 2021), the dead after
+    "kills"/"shot dead", and two groups of dead added up."""
+    if dates:
+        chars = list(sentence)
+        for d in dates:
+            chars[d.start:d.end] = " " * (d.end - d.start)
+        sentence = "".join(chars)
+    deaths = fatalities(sentence)
+    if deaths is None and (m := _KILLS_N.search(sentence)):
+        deaths = _number(m["n"])
+    if (m := _TWO_GROUPS.search(sentence)) is not None:
+        a, b = _number(m["a"] or m["c"]), _number(m["b"] or m["d"])
+        if a is not None and b is not None and (deaths is None or deaths < a + b):
+            deaths = a + b
+    return deaths
+
+
+def _number(text: str) -> int | None:
+    key = text.lower()
+    return int(key) if key.isdigit() else _NUMBERS.get(key)
+
+
 def _with_fatalities(events: list[Event], sentence: str) -> list[Event]:
     """Give the events that have no death count the one ``sentence`` reports, if any."""
     if all(e.fatalities is not None or e.event_type == "earthquake" for e in events):
         return events
-    deaths = fatalities(sentence)
+    deaths = _deaths(sentence, [])
     if deaths is None:
         return events
     return [dataclasses.replace(e, fatalities=deaths)
@@ -161,7 +207,7 @@ def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Topony
     if not located:
         return []  # dates are looked for only where they date an event
     dates = find_dates(sentence.text, article.published)
-    deaths = fatalities(sentence.text)
+    deaths = _deaths(sentence.text, dates)
     # The event id hashes the sentence: hash it once, not once per event, as a sentence
     # of a long text without full stops can hold thousands of places.
     id_prefix = hashlib.sha1(f"{article.id}|{sentence.text}|".encode())
