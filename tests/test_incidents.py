@@ -193,3 +193,16 @@ def test_deaths_as_wire_copy_and_headlines_count_them(text, deaths):
 
     first = text.split(". ")[0]
     assert _deaths(first, find_dates(first, dt.date(2022, 1, 1))) == deaths
+
+
+def test_the_victims_of_the_next_sentence_and_no_group_for_people():
+    article = Article(id="victims", title="", published=dt.date(2023, 4, 12),
+                      text="On 11 April 2023, Myanmar military aircraft bombed a monastery "
+                           "in Mandalay. At least 11 civilians were killed.")
+    (event,) = extract_events(article)
+    assert (event.actor2, event.fatalities) == ("11 civilians", 11)
+    article = Article(id="people", title="", published=dt.date(2023, 4, 12),
+                      text="A drone strike by the Malian army hit a vehicle near Kidal, "
+                           "killing eight people.")
+    (event,) = extract_events(article)
+    assert (event.actor1, event.actor2) == ("Malian army", None)

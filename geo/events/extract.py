@@ -23,8 +23,8 @@ import datetime as dt
 import hashlib
 import re
 
-from geo.events.actors import fatalities
-from geo.events.incidents import Incident, sentence_incidents
+from geo.events.actors import fatalities, find_actors
+from geo.events.incidents import Incident, named_group, sentence_incidents
 from geo.events.where import Place, candidate_places, choose
 from geo.model import EVENT_TYPES, Article, Event, Toponym
 from geo.places.gazetteer import Gazetteer, load_gazetteer
@@ -158,15 +158,25 @@ def _number(text: str) -> int | None:
     return int(key) if key.isdigit() else _NUMBERS.get(key)
 
 
+_HIT = re.compile(r"\b(?:were|was|have been|had been)\s+(?:\w+ly\s+)?(?:killed|wounded|"
+                  r"injured|shot dead|abducted|kidnapped|arrested|detained)\b")
+
+
 def _with_fatalities(events: list[Event], sentence: str) -> list[Event]:
-    """Give the events that have no death count the one ``sentence`` reports, if any."""
-    if all(e.fatalities is not None or e.event_type == "earthquake" for e in events):
+    """Give the events that have no death count the one ``sentence`` reports, if any, and
+    those that name no one hit the victims it names ("11 civilians were killed")."""
+    todo = [e.event_type != "earthquake" and (e.fatalities is None or e.actor2 is None)
+            for e in events]
+    if not any(todo):
         return events
     deaths = _deaths(sentence, [])
-    if deaths is None:
+    hit = _HIT.search(sentence)
+    victims = named_group(find_actors(sentence, hit.start(), hit.end()).actor2) if hit else None
+    if deaths is None and victims is None:
         return events
-    return [dataclasses.replace(e, fatalities=deaths)
-            if e.fatalities is None and e.event_type != "earthquake" else e for e in events]
+    return [dataclasses.replace(
+        e, fatalities=e.fatalities if e.fatalities is not None else deaths,
+        actor2=e.actor2 or victims) if do else e for e, do in zip(events, todo, strict=True)]
 
 
 def _by_sentence(sentences: list[Sentence], toponyms: list[Toponym]) -> list[list[Toponym]]:

@@ -132,6 +132,7 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
         actors = _actors(context, near_members or [local])
         layer, sub_type = _by_victims(context, layer, sub_type, local, actors)
         actors = _protest_order(layer, sub_type, actors)
+        actors = Actors(named_group(actors.actor1), named_group(actors.actor2))
         incidents.append(Incident(layer, sub_type, top, tuple(owners[head]), actors))
     return incidents
 
@@ -154,10 +155,25 @@ def _actors(context: str, members: list[Trigger]) -> Actors:
         acts = [(end, end)]
     start, end = min(acts)
     found = find_actors(clear, start, end)
-    if clear is context:
-        return found
-    return Actors(_as_written(context, clear, found.actor1),
-                  _as_written(context, clear, found.actor2))
+    if clear is not context:
+        found = Actors(_as_written(context, clear, found.actor1),
+                       _as_written(context, clear, found.actor2))
+    return found
+
+
+# "eight people", "at least 26 persons": people the text does not name as any group.
+_ANYONE = re.compile(r"^(?:[\w,-]+\s+){0,3}(?:people|persons|others)$", re.IGNORECASE)
+
+
+def named_group(actor: str | None) -> str | None:
+    """Return ``actor`` unless it names no group ("eight people"): None then.
+
+    Examples
+    --------
+    >>> named_group("at least 26 people"), named_group("26 civilians")
+    (None, '26 civilians')
+    """
+    return None if actor is None or _ANYONE.match(actor) else actor
 
 
 # Words ``find_actors`` misreads, cleared at the same length so offsets hold:
