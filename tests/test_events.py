@@ -515,3 +515,14 @@ def test_a_place_measured_from_another_sits_that_far_in_that_direction():
     article = dataclasses.replace(article, text="The soldier was captured during an ambush "
                                                 "about 20 miles south of Belfast.")
     assert [e.place for e in extract_events(article)] == ["about 20 miles south of Belfast"]
+
+
+def test_a_named_site_the_gazetteer_lacks_takes_the_area_of_the_sentence():
+    from geo.events.where import candidate_places
+
+    text = ("The army launched an offensive in the eastern Delta countryside, storming "
+            "the Qarnavo Military Airport from the south.")
+    found = [_toponym(text, "Delta", "admin1", 1.0)]
+    places = candidate_places(text, found, 0, len(text))
+    assert [(p.toponym.name, p.anchor.name if p.anchor else None) for p in places] == [
+        ("Qarnavo Military Airport", "Delta")]

@@ -280,11 +280,17 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
 # they have, and the nouns whose spot lies inside a town ("the Y neighbourhood of X").
 _TOWN_NOUNS = (r"villages?|towns?|hamlets?|city|settlements?|(?:refugee\s+)?camps?|"
                r"localit(?:y|ies)|neighbou?rhoods?|quarters?|suburbs?|hilltops?|hills?|"
-               r"heights|farms|outskirts|strongholds?")
+               r"heights|farms|outskirts|strongholds?|" + r"(?-i:[A-Z])(?:" + "|".join(
+                   w[1:] for w in ("Airport", "Airbase", "Square", "Roundabout", "Market",
+                                   "Mosque", "Hospital", "Prison", "Checkpoint", "Crossing",
+                                   "Dam", "Bridge", "Stadium", "Hotel", "Complex", "Mountains",
+                                   "Valley", "Plateau", "Gorge", "Desert", "Fields", "Plant"))
+               + r")")
 _DISTRICT_NOUNS = (r"districts?|sub-?districts?|areas?|county|local\s+government\s+areas?|"
                    r"LGAs?|local\s+councils?|communes?|municipalit(?:y|ies)")
 _INSIDE_TOWN = re.compile(r"(?i)^(?:neighbou?rhoods?|quarters?|suburbs?|districts?|areas?|"
-                          r"sub-?districts?)$")
+                          r"sub-?districts?|airport|square|roundabout|market|mosque|hospital|"
+                          r"prison|checkpoint|bridge|stadium|hotel|complex|plant)$")
 # A name as news writes one: capitalised words, with Arabic articles and particles
 # ("Khan Touman", "Al-Zorba", "Jabal al-Sayyid", "Abu Al-Dhuhour").
 _PARTICLE = r"(?:[Aa][dlnrstz]|[Aa]sh|[Ee][lnrsz]|[Uu][ld])[-‐]\s?"
