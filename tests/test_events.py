@@ -526,3 +526,15 @@ def test_a_named_site_the_gazetteer_lacks_takes_the_area_of_the_sentence():
     places = candidate_places(text, found, 0, len(text))
     assert [(p.toponym.name, p.anchor.name if p.anchor else None) for p in places] == [
         ("Qarnavo Military Airport", "Delta")]
+
+
+def test_no_spot_for_greater_x_acronyms_or_peoples():
+    from geo.events.where import named_spots
+
+    for text in ("Troops advanced in the East Ghouta region of Greater Alpha on Monday.",
+                 "Warsaw joined the passport-free EU Schengen zone near Alpha.",
+                 "Workers marched in the southern Bavarian region of Alpha."):
+        found = [_toponym(text, "Alpha", "city", 1.0)]
+        assert [s.toponym.name for s in named_spots(text, found, 0, len(text))
+                if "Alpha" in s.toponym.name or s.toponym.name.startswith(("EU", "Bavarian"))
+                ] == [], text

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from geo.events.actors import NAMED
 from geo.geodesy import EARTH_RADIUS_KM
 from geo.model import Toponym
-from geo.places.spans import COMMON
+from geo.places.spans import COMMON, PLACE_PREFIXES
 
 LEVEL = {"city": 0, "site": 0, "admin2": 1, "region": 1, "admin1": 2, "country": 3,
          "continent": 4}
@@ -287,7 +287,8 @@ _TOWN_NOUNS = (r"villages?|towns?|hamlets?|city|settlements?|(?:refugee\s+)?camp
                                    "Valley", "Plateau", "Gorge", "Desert", "Fields", "Plant"))
                + r")")
 _DISTRICT_NOUNS = (r"districts?|sub-?districts?|areas?|county|local\s+government\s+areas?|"
-                   r"LGAs?|local\s+councils?|communes?|municipalit(?:y|ies)")
+                   r"LGAs?|local\s+councils?|communes?|municipalit(?:y|ies)|sectors?|regions?|"
+                   r"zones?")
 _INSIDE_TOWN = re.compile(r"(?i)^(?:neighbou?rhoods?|quarters?|suburbs?|districts?|areas?|"
                           r"sub-?districts?|airport|square|roundabout|market|mosque|hospital|"
                           r"prison|checkpoint|bridge|stadium|hotel|complex|plant)$")
@@ -323,6 +324,8 @@ _NOT_A_NAME = re.compile(r"^(?:The|This|That|These|Those|A|An|Its|Their|His|Her|
                          r"God|Allah|Operations?|Control|Conflict|Peace)$")
 # Adjectives of peoples, faiths and control: "a Jewish settlement", "the rebel-held town",
 # "Shiite neighbourhoods" (a spot's name is a name, not what describes it).
+# Before "region of", "district of": "the southern German region of Bavaria".
+_PEOPLE_ADJECTIVE = re.compile(r"^[A-Z][a-z]+(?:ian|ean|i|ese|ish)$")
 _ADJECTIVE = re.compile(r"^[A-Z][a-z]+(?:ish|ese|ian|ean|ite|ic|ist)$|"
                         r"-(?:held|controlled|backed|led|based|run|dominated|majority|populated)$")
 
@@ -390,7 +393,7 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int) -> lis
         b = a + len(name)
         first = name.split()[0]
         bare = re.sub("^" + _PARTICLE, "", first)
-        if (_NOT_A_NAME.match(first) or bare.lower() in COMMON
+        if (_NOT_A_NAME.match(first) or bare.lower() in COMMON or _ACRONYM.match(first)
                 or (name.isupper() and len(name) <= 5)
                 or (" " not in name and _ADJECTIVE.search(name))
                 or any(a < e and s < b for s, e in taken)):
@@ -398,9 +401,14 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int) -> lis
         inside = [t for t in toponyms if t.start < b and a < t.end]
         if any(t.start <= a and t.end >= b for t in inside):
             continue  # the gazetteer knows the name (or a longer one)
+        if any(t.start > a and t.end == b and all(
+                w.lower() in COMMON or w.lower() in PLACE_PREFIXES
+                for w in text[a:t.start].split()) for t in inside):
+            continue  # "Greater Damascus", "East Jerusalem": the place is the known one
         noun = m.groupdict().get("noun")
-        if (pattern is _NAME_NOUN and noun and not _INSIDE_TOWN.match(noun)
-                and not _DISTRICT_NOUN.match(noun) and _OF_AFTER.match(sentence, m.end())):
+        if pattern is _NAME_NOUN and noun and _OF_AFTER.match(sentence, m.end()) and (
+                (not _INSIDE_TOWN.match(noun) and not _DISTRICT_NOUN.match(noun))
+                or (" " not in name and _PEOPLE_ADJECTIVE.search(name))):
             continue  # "the German town of Mainz": the name is the one after "of"
         if pattern is _PREP_NAME and inside:
             continue
