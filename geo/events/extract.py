@@ -24,7 +24,7 @@ import hashlib
 import re
 
 from geo.events.actors import fatalities, find_actors
-from geo.events.incidents import Incident, named_group, sentence_incidents
+from geo.events.incidents import Incident, named_group, sentence_incidents, sentence_triggers
 from geo.events.where import Place, candidate_places, choose
 from geo.model import EVENT_TYPES, Article, Event, Toponym
 from geo.places.gazetteer import Gazetteer, load_gazetteer
@@ -208,10 +208,15 @@ def _by_sentence(sentences: list[Sentence], toponyms: list[Toponym]) -> list[lis
 
 def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Toponym],
                      admin1: _Admin1Names) -> list[Event]:
+    if not toponyms:
+        return []
+    found = sentence_triggers(sentence.text)
+    if not found:
+        return []  # most sentences report nothing: their places are not judged
     places = candidate_places(article.text, toponyms, sentence.start, sentence.end)
     if not places:
         return []
-    incidents = sentence_incidents(sentence.text, sentence.start, places)
+    incidents = sentence_incidents(sentence.text, sentence.start, places, found)
     located = [(incident, chosen) for incident in incidents
                if (chosen := choose(list(incident.places), incident.layer))]
     if not located:

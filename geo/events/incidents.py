@@ -69,17 +69,29 @@ class Incident:
     actors: Actors
 
 
-def sentence_incidents(sentence: str, offset: int,
-                       places: list[Place]) -> list[Incident]:
+def sentence_triggers(sentence: str) -> list[Trigger]:
+    """Return the triggers of ``sentence`` that can start or join an incident, in order.
+
+    ``triggers.find_triggers`` with the armed verbs added, prepositions dropped and the
+    quake's words read as the quake's. Extraction asks for them before it looks for the
+    sentence's places: most sentences have none, and then no place is judged.
+    """
+    return _refine_quake(_not_prepositions(sentence, _with_armed_verbs(
+        sentence, find_triggers(sentence))))
+
+
+def sentence_incidents(sentence: str, offset: int, places: list[Place],
+                       found: list[Trigger] | None = None) -> list[Incident]:
     """Return the incidents of ``sentence`` (which starts at ``offset`` in the article).
 
     ``places`` are the sentence's usable places (``geo.events.where``); incidents
-    without a place are dropped.
+    without a place are dropped. ``found``: the sentence's ``sentence_triggers``, when
+    the caller has them.
     """
     if not places:
         return []
-    found = _refine_quake(_not_prepositions(sentence, _with_armed_verbs(
-        sentence, find_triggers(sentence))))
+    if found is None:
+        found = sentence_triggers(sentence)
     if not found:
         return []
     # A base is a standing fact beside whatever happened there ("a U.S. base in

@@ -222,14 +222,16 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
     >>> [(p.toponym.name, p.locative) for p in candidate_places(text, t)]
     [('Yala', True), ('Yaha', True)]
     """
-    spots = named_spots(text, toponyms, start, len(text) if end is None else end)
+    stop = len(text) if end is None else end
+    # "30 km south of Y": most sentences have no number, and so no reference.
+    measured_from = references(text, toponyms) if _DIGIT.search(text, start, stop) else {}
+    spots = named_spots(text, toponyms, start, stop, measured_from)
     if spots:
         # A toponym inside a spot's name ("Mir" of "the town of Mir Ali") is no place.
         toponyms = [t for t in toponyms if not any(
             t.start < s.toponym.end and s.toponym.start < t.end for s in spots)]
     out: list[Place] = []
     divisions = {t.start for t in toponyms if t.feature in ("country", "admin1")}
-    measured_from = references(text, toponyms)
     items: list[tuple[Toponym, _Spot | None]] = [(t, None) for t in toponyms]
     items += [(spot.toponym, spot) for spot in spots]
     for t, spot in items:
@@ -308,7 +310,18 @@ _OF_AFTER = re.compile(r"\s+of\b")
 # "in X in Y", "at X, Y": a name after a locative preposition, tied to a known place.
 _PREP_NAME = re.compile(r"\b(?:in|at|near|outside)\s+(?P<name>" + _NAME + r")")
 _DISTRICT_NOUN = re.compile(r"(?i)^(?:" + _DISTRICT_NOUNS + r")$")
-_ANY_NOUN = re.compile(r"\b(?:" + _TOWN_NOUNS + "|" + _DISTRICT_NOUNS + r")\b", re.IGNORECASE)
+# The words of the place nouns above: a sentence without any has no noun-marked spot
+# (a set test over its words costs less than a search for the nouns).
+_NOUN_WORDS = frozenset(
+    "village villages town towns hamlet hamlets city settlement settlements camp camps "
+    "locality localities neighbourhood neighbourhoods neighborhood neighborhoods quarter "
+    "quarters suburb suburbs hilltop hilltops hill hills heights farms outskirts stronghold "
+    "strongholds airport airbase square roundabout market mosque hospital prison checkpoint "
+    "crossing dam bridge stadium hotel complex mountains valley plateau gorge desert fields "
+    "plant district districts sub subdistrict subdistricts area areas county local lga lgas "
+    "commune communes municipality municipalities sector sectors region regions zone "
+    "zones".split())
+_LOWER_WORD = re.compile(r"[a-z]+")
 _PREP_CAPITAL = re.compile(r"\b(?:in|at|near|outside)\s+(?=" + _PARTICLE + r"|[A-Z‘’])")
 # What ties a spot to a known place after it: "X in (northern) Y", "X, Y", "X (Y ...",
 # "X near Y", "X, a village in Y".
@@ -338,7 +351,9 @@ class _Spot:
     inside_town: bool  # a neighbourhood, district or area: it may lie inside a town
 
 
-def named_spots(text: str, toponyms: list[Toponym], start: int, end: int) -> list[_Spot]:
+def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
+                measured_from: dict[Toponym, tuple[float, float | None, int, int]] | None = None,
+                ) -> list[_Spot]:
     """Return the spots of ``text[start:end]`` that the text names but the gazetteer lacks.
 
     "the village of X", "X neighbourhood", "in X in Y": a capitalised name that a place
@@ -363,7 +378,9 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int) -> lis
         return []
     found: list[_Spot] = []
     taken: list[tuple[int, int]] = []
-    for origin, (km, bearing, name_end, distance) in references(text, known).items():
+    if measured_from is None:
+        measured_from = references(text, known)
+    for origin, (km, bearing, name_end, distance) in measured_from.items():
         # "Lurgan, 20 miles (30 km) southwest of Belfast": Lurgan, 30 km from Belfast; "an
         # ambush 30 km northeast of Karbala": the place is the phrase.
         m = _NAME_BEFORE.search(text, max(start, name_end - 60), name_end)
@@ -528,7 +545,7 @@ def _spot_matches(sentence: str, starts: set[int]) -> Iterator[tuple[re.Pattern[
     only at a capitalised word after the preposition that no toponym opens (``starts``):
     most sentences have neither, and every position of a long one would be tried.
     """
-    if _ANY_NOUN.search(sentence):
+    if not _NOUN_WORDS.isdisjoint(_LOWER_WORD.findall(sentence.lower())):
         for pattern in (_NOUN_OF_NAME, _NAME_NOUN):
             for m in pattern.finditer(sentence):
                 yield pattern, m
