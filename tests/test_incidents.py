@@ -206,3 +206,27 @@ def test_the_victims_of_the_next_sentence_and_no_group_for_people():
                            "killing eight people.")
     (event,) = extract_events(article)
     assert (event.actor1, event.actor2) == ("Malian army", None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Washington captured his first national title at the championships in Alpha.",
+     "Oil prices shot up in Alpha trading on Monday.",
+     "The envoy shot back at critics in Alpha.",
+     "Photographers captured her every visit to shops around Alpha.",
+     "The senator was captured on camera outside his office in Alpha."],
+)
+def test_idioms_of_violent_words_are_no_incidents(text):
+    from geo.events.incidents import sentence_triggers
+
+    assert [text[t.start:t.end] for t in sentence_triggers(text)
+            if text[t.start:t.end].lower().startswith(("captur", "shot"))] == []
+
+
+def test_violent_senses_stay():
+    from geo.events.incidents import sentence_triggers
+
+    for text in ("He was shot in the heart outside a court in Alpha.",
+                 "Rebels captured the vast majority of the Yarmouk camp.",
+                 "The killer shot Gallagher several times in the back."):
+        assert sentence_triggers(text), text

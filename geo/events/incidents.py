@@ -69,6 +69,30 @@ class Incident:
     actors: Actors
 
 
+# Senses of violent words that are no violence: "captured his first title", "a camera
+# captured the moment", "shot back", "prices shot up", "shot to fame", "shot a film".
+_IDIOM_AFTER = re.compile(
+    r"^\s+(?:(?:his|her|their|its|the|a|an|three|two|four|five|several|many|\d+)\s+)?"
+    r"(?:(?!and\b|or\b|of\b)[a-z-]+\s+){0,2}(?:[A-Z]{2,5}\s+"
+    r"(?:and\s+[A-Z]{2,5}\s+)?)?(?:titles?|belts?|crowns?|championships?|wickets?|medals?|"
+    r"gold|silver|bronze|trophy|trophies|cup|votes?|seats?|record|pole|points?|footage|"
+    r"images?|pictures?|photos?|moment|mood|imagination|attention|audience|viewers)\b|"
+    r"^\s+(?:back|up|to fame|to the top|on (?:film|camera|video|tape|a (?:blurred )?"
+    r"(?:picture|photo|video)))\b")
+_IDIOM_BEFORE = re.compile(r"\b(?:cameras?|photographers?|film(?:s|maker|makers)?|"
+                           r"documentary|video|lens|photos?)\s+(?:[\w-]+\s+){0,3}$",
+                           re.IGNORECASE)
+_IDIOM_WORDS = re.compile(r"(?:captur|shot|shoot|seiz)", re.IGNORECASE)  # matched at a start
+
+
+def _not_idioms(sentence: str, found: list[Trigger]) -> list[Trigger]:
+    """Drop the triggers that are idioms where they stand ("captured the title")."""
+    return [t for t in found
+            if not (_IDIOM_WORDS.match(sentence, t.start) and (
+                _IDIOM_AFTER.match(sentence[t.end:t.end + 60])
+                or _IDIOM_BEFORE.search(sentence[max(0, t.start - 40):t.start])))]
+
+
 def sentence_triggers(sentence: str) -> list[Trigger]:
     """Return the triggers of ``sentence`` that can start or join an incident, in order.
 
@@ -76,8 +100,8 @@ def sentence_triggers(sentence: str) -> list[Trigger]:
     quake's words read as the quake's. Extraction asks for them before it looks for the
     sentence's places: most sentences have none, and then no place is judged.
     """
-    return _refine_quake(_not_prepositions(sentence, _with_armed_verbs(
-        sentence, find_triggers(sentence))))
+    return _refine_quake(_not_idioms(sentence, _not_prepositions(sentence, _with_armed_verbs(
+        sentence, find_triggers(sentence)))))
 
 
 def sentence_incidents(sentence: str, offset: int, places: list[Place],
