@@ -76,11 +76,14 @@ _IDIOM_AFTER = re.compile(
     r"(?:(?!and\b|or\b|of\b)[a-z-]+\s+){0,2}(?:[A-Z]{2,5}\s+"
     r"(?:and\s+[A-Z]{2,5}\s+)?)?(?:titles?|belts?|crowns?|championships?|wickets?|medals?|"
     r"gold|silver|bronze|trophy|trophies|cup|votes?|seats?|record|pole|points?|footage|"
-    r"images?|pictures?|photos?|moment|mood|imagination|attention|audience|viewers)\b|"
+    r"images?|pictures?|photos?|moment|mood|imagination|attention|audience|viewers|views?|"
+    r"coverage|headlines|front pages|[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}\s+(?:Championships?|"
+    r"Cup|Open|Trophy|Title|Masters|Classic|Grand Prix))\b|"
     r"^\s+(?:back|up|to fame|to the top|on (?:film|camera|video|tape|a (?:blurred )?"
     r"(?:picture|photo|video)))\b")
 _IDIOM_BEFORE = re.compile(r"\b(?:cameras?|photographers?|film(?:s|maker|makers)?|"
-                           r"documentary|video|lens|photos?)\s+(?:[\w-]+\s+){0,3}$",
+                           r"documentary|video|lens|photos?|telescopes?|satellites?|"
+                           r"spacecraft|probe)\s+(?:[\w-]+\s+){0,3}$",
                            re.IGNORECASE)
 _IDIOM_WORDS = re.compile(r"(?:captur|shot|shoot|seiz)", re.IGNORECASE)  # matched at a start
 

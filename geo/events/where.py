@@ -135,11 +135,15 @@ _SOURCE_BEFORE = re.compile(
 # "the government in Kinshasa", "the regime in Damascus": a seat of power standing for it.
 _SEAT_BEFORE = re.compile(r"\b(?:government|regime|administration|leadership|junta)\s+in\s+$",
                           re.IGNORECASE)
-# Faiths and sects that GeoNames also has as village names: "Muslim militants".
+# Faiths and sects that GeoNames also has as village names ("Muslim militants"), feasts
+# ("before the iftar of Ramadan") and the particles of Arabic names ("Abu Hamza al-Ansari").
 _FAITHS = frozenset("muslim muslims christian christians jewish jew jews shiite shiites shia "
                     "sunni sunnis hindu hindus buddhist buddhists catholic catholics "
                     "protestant protestants orthodox alawite alawites druze yazidi yazidis "
-                    "sikh sikhs islamic islamist islamists".split())
+                    "sikh sikhs islamic islamist islamists "
+                    # feasts and months, and name particles that stand alone ("Abu Hamza")
+                    "ramadan muharram eid ashura christmas easter passover diwali nowruz "
+                    "abu umm bin ibn".split())
 _SPEAKER_AFTER = re.compile(r"^\s*,?\s*(?:said|say|says|told|reported|added|confirmed)\b",
                             re.IGNORECASE)
 # "clashes between Armenia and Azerbaijan": the sides, when they are countries.
@@ -660,10 +664,12 @@ def _in_org_name(text: str, t: Toponym) -> bool:
         if m is None:
             break
         last, k = m.group(1), m.end(1)
-    return bool(_ORG_START.match(first) or _ORG_HEAD.match(last))
+    # "the European Trade Union Confederation": the toponym ends the organisation's name.
+    own = first != "" and _ORG_HEAD.match(t.name.split()[-1]) is not None
+    return bool(own or _ORG_START.match(first) or _ORG_HEAD.match(last))
 
 
-_OF_NAME_AFTER = re.compile(r" of (?:the )?[A-Z]")
+_OF_NAME_AFTER = re.compile(r" (?:of|de|du|del|della|di) (?:the |la |le |l')?[A-Z]")
 
 
 def _head_of_longer_name(text: str, t: Toponym, divisions: set[int]) -> bool:
