@@ -230,3 +230,23 @@ def test_violent_senses_stay():
                  "Rebels captured the vast majority of the Yarmouk camp.",
                  "The killer shot Gallagher several times in the back."):
         assert sentence_triggers(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "incident"),
+    [("More than 130,000 people have been killed since the war in Alpha broke out in 2011.",
+      False),
+     ("An estimated 250,000 people have been killed in Alpha's four-year civil war.", False),
+     # A toll that names what happened is still that incident.
+     ("Three soldiers have been killed in Alpha since Monday's ambush.", True),
+     ("Three soldiers were killed in Alpha on Monday.", True)],
+)
+def test_a_toll_over_months_is_no_incident(text, incident):
+    from geo.events.incidents import sentence_incidents
+    from geo.events.where import Place
+    from geo.model import Toponym
+
+    start = text.index("Alpha")
+    place = Place(Toponym(start, start + 5, "Alpha", 1.0, 1.0, None, "", "city", 5.0, False),
+                  True, 0)
+    assert bool(sentence_incidents(text, 0, [place])) is incident

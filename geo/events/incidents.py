@@ -324,6 +324,16 @@ def _with_armed_verbs(sentence: str, found: list[Trigger]) -> list[Trigger]:
 
 
 _TALKS_RANK = 30  # diplomacy words below it ("visit", "meet", "host") are weak
+# A toll over months or years is no incident: "126,000 people have been killed in Syria
+# since the uprising began", "... killed so far this year".
+_TOLL = re.compile(
+    r"\b(?:have|has)\s+(?:now\s+)?(?:been\s+)?(?:killed|died|lost their lives)\b[^.;]{0,80}?"
+    r"\b(?:since\s+(?:the\s+)?(?:start|beginning|outbreak|onset|\d{4}|January|February|March|"
+    r"April|May|June|July|August|September|October|November|December|last\s+year|it\s+began|"
+    r"the\s+(?:conflict|war|uprising|insurgency|revolt))|so\s+far\s+this\s+year|to\s+date|"
+    r"over\s+the\s+(?:past|last)\s+(?:\w+\s+)?(?:years|months|decades?))|"
+    r"\b(?:an\s+estimated|more\s+than|over)\s+[\d,]{5,}\s+(?:people|civilians)\b",
+    re.IGNORECASE)
 # Trigger words that are prepositions where they stand: "according to" (lemma "accord").
 _PREPOSITION = re.compile(r"according\s+to\b", re.IGNORECASE)
 
@@ -344,7 +354,7 @@ def _starts_incident(sentence: str, top: Trigger) -> bool:
     if top.rank <= tr.WEAK_RANK:
         return False
     window = sentence[max(0, top.start - CONTEXT_CHARS):top.end + CONTEXT_CHARS]
-    if top.casualty and _NOT_VIOLENCE.search(window):
+    if top.casualty and (_NOT_VIOLENCE.search(window) or _TOLL.search(window)):
         return False
     if top.layer == tr.DIPLOMACY and top.rank < 30:
         return bool(_OFFICIALS.search(window))
