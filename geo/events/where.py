@@ -339,10 +339,10 @@ _ANCHOR_TO_SPOT = re.compile(r"^(?:’s|'s)?\s+(?:[a-z][\w-]*\s+){0,2}$")
 # Names of things that are no place: "the city of God", months, "the area of Operations".
 _NOT_A_NAME = re.compile(r"^(?:The|This|That|These|Those|A|An|Its|Their|His|Her|Our|"
                          r"God|Allah|Operations?|Control|Conflict|Peace)$")
+# Before "region of", "district of": "the southern Bavarian region of X".
+_PEOPLE_ADJECTIVE = re.compile(r"^[A-Z][a-z]+(?:ian|ean|i|ese|ish)$")
 # Adjectives of peoples, faiths and control: "a Jewish settlement", "the rebel-held town",
 # "Shiite neighbourhoods" (a spot's name is a name, not what describes it).
-# Before "region of", "district of": "the southern German region of Bavaria".
-_PEOPLE_ADJECTIVE = re.compile(r"^[A-Z][a-z]+(?:ian|ean|i|ese|ish)$")
 _ADJECTIVE = re.compile(r"^[A-Z][a-z]+(?:ish|ese|ian|ean|ite|ic|ist)$|"
                         r"-(?:held|controlled|backed|led|based|run|dominated|majority|populated)$")
 
