@@ -538,3 +538,8 @@ def test_no_spot_for_greater_x_acronyms_or_peoples():
         assert [s.toponym.name for s in named_spots(text, found, 0, len(text))
                 if "Alpha" in s.toponym.name or s.toponym.name.startswith(("EU", "Bavarian"))
                 ] == [], text
+
+
+def test_the_name_of_a_war_is_no_place_of_the_event():
+    assert _placed("Israel captured the land in the 1967 Mideast war, and settlers view the "
+                   "West Bank as their birthright.") == ["West Bank"]

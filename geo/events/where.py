@@ -84,9 +84,11 @@ _ACTOR_AFTER = re.compile(
     r"insurgents|separatists|tribesmen|clans?|tribes?|communit(?:y|ies))\b)",
     re.IGNORECASE,
 )
+# ("the 1967 Mideast war", "the Gulf War": the name of a war, not the place of this event.)
 _ADJECTIVAL_AFTER = re.compile(
     r"^(?:-backed|-based|-led|-made)?\s+(?:military\s+|air\s+|naval\s+)?(?:base|bases|"
-    r"forces|troops|strikes?|drones?|jets?|warplanes?|officials?|soldiers|embassy)\b",
+    r"forces|troops|strikes?|drones?|jets?|warplanes?|officials?|soldiers|embassy|wars?|"
+    r"veterans?)\b",
     re.IGNORECASE,
 )
 _ACTOR_BEFORE = re.compile(r"\b(?:by|with|accused|accusing|against|urged|told|ethnic)\s+"
