@@ -543,3 +543,14 @@ def test_no_spot_for_greater_x_acronyms_or_peoples():
 def test_the_name_of_a_war_is_no_place_of_the_event():
     assert _placed("Israel captured the land in the 1967 Mideast war, and settlers view the "
                    "West Bank as their birthright.") == ["West Bank"]
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [("Damascus is being continuously shelled from the eastern suburbs.", ["Damascus"]),
+     ("Jonglei was the scene of clashes in July.", ["Jonglei"]),
+     ("Gunmen killed two police officers in Sanga local government in Kaduna State.",
+      ["Sanga"])],
+)
+def test_passives_scenes_and_local_governments(text, places):
+    assert _placed(text) == places

@@ -75,8 +75,8 @@ _ACTOR_AFTER = re.compile(
     r"warned|accused|condemned|denied|claimed|insists|insisted|argues|argued|wants|wanted|"
     r"opposes|opposed|supports|supported|backs|backed|maintains|accuses|urged|urges|would|"
     r"declared|announced|annexed|recognised|recognized|demanded|threatened|"
-    r"will|(?:has|had)(?!\s+been\b)|(?:is|was)(?!\s+(?:\w+ly\s+)?(?:being\s+)?"
-    r"\w+(?:ed|en|wn)\b))\b|\s+(?:officials?|forces|troops|military|government|president|"
+    r"will|(?:has|had)(?!\s+been\b)|(?:is|was)(?!\s+(?:\w+ly\s+)?(?:being\s+)?(?:\w+ly\s+)?"
+    r"\w+(?:ed|en|wn)\b|\s+(?:the\s+)?scene\s+of\b))\b|\s+(?:officials?|forces|troops|military|government|president|"
     r"defen[cs]e|base|bases|strikes?|drones?|authorities|army|navy|embassy|envoy|counterpart|"
     r"representatives?|ministers?|soldiers|fighters|jets?|warplanes?|aircraft|"
     # "Amhara villagers", "Fulani herders", "Shiite militias": a people, not a place
@@ -86,7 +86,8 @@ _ACTOR_AFTER = re.compile(
 )
 # ("the 1967 Mideast war", "the Gulf War": the name of a war, not the place of this event.)
 _ADJECTIVAL_AFTER = re.compile(
-    r"^(?:-backed|-based|-led|-made)?\s+(?:military\s+|air\s+|naval\s+)?(?:base|bases|"
+    r"^(?!\s+(?:Air|Naval|Military|Army)\s+Base\b)"  # "Bien Hoa Air Base" is a name
+    r"(?:-backed|-based|-led|-made)?\s+(?:military\s+|air\s+|naval\s+)?(?:base|bases|"
     r"forces|troops|strikes?|drones?|jets?|warplanes?|officials?|soldiers|embassy|wars?|"
     r"veterans?)\b",
     re.IGNORECASE,
@@ -135,8 +136,8 @@ _SOURCE_BEFORE = re.compile(
     r"diplomats?|analysts?|ministry|leaders|journalists)\s+(?:in|from)\s+(?:the\s+)?$",
     re.IGNORECASE)
 # "the government in Kinshasa", "the regime in Damascus": a seat of power standing for it.
-_SEAT_BEFORE = re.compile(r"\b(?:government|regime|administration|leadership|junta)\s+in\s+$",
-                          re.IGNORECASE)
+_SEAT_BEFORE = re.compile(r"\b(?<!local\s)(?:government|regime|administration|leadership|"
+                          r"junta)\s+in\s+$", re.IGNORECASE)  # not "X local government in Y"
 # Faiths and sects that GeoNames also has as village names ("Muslim militants"), feasts
 # ("before the iftar of Ramadan") and the particles of Arabic names ("Abu Hamza al-Ansari").
 _FAITHS = frozenset("muslim muslims christian christians jewish jew jews shiite shiites shia "
@@ -294,7 +295,7 @@ _TOWN_NOUNS = (r"villages?|towns?|hamlets?|city|settlements?|(?:refugee\s+)?camp
                                    "Dam", "Bridge", "Stadium", "Hotel", "Complex", "Mountains",
                                    "Valley", "Plateau", "Gorge", "Desert", "Fields", "Plant"))
                + r")")
-_DISTRICT_NOUNS = (r"districts?|sub-?districts?|areas?|county|local\s+government\s+areas?|"
+_DISTRICT_NOUNS = (r"districts?|sub-?districts?|areas?|county|local\s+government(?:\s+areas?)?|"
                    r"LGAs?|local\s+councils?|communes?|municipalit(?:y|ies)|sectors?|regions?|"
                    r"zones?")
 _INSIDE_TOWN = re.compile(r"(?i)^(?:neighbou?rhoods?|quarters?|suburbs?|districts?|areas?|"
