@@ -554,3 +554,12 @@ def test_the_name_of_a_war_is_no_place_of_the_event():
 )
 def test_passives_scenes_and_local_governments(text, places):
     assert _placed(text) == places
+
+
+def test_the_rest_of_a_longer_name_and_a_named_groups_first_word_are_no_places():
+    from geo.events.where import candidate_places
+
+    text = "Boko Haram fighters shelled posts across the Line of Control near Alpha."
+    found = [_toponym(text, "Boko", "city", 0.5), _toponym(text, "Line", "city", 1.0),
+             _toponym(text, "Control", "city", 2.0), _toponym(text, "Alpha", "city", 3.0)]
+    assert [p.toponym.name for p in candidate_places(text, found, 0, len(text))] == ["Alpha"]

@@ -62,7 +62,7 @@ _AREA_NOUN = (r"(?:city|town|village|hamlet|district|province|governorate|region
               r"port|island|county|municipality|settlements?|villages|towns|cities|enclave|"
               r"strip|valley|border town|centre|center|heart|parts?|streets?|edge|coast|"
               r"coastline|waters|shores?|gates|borders?|environs|banks?|areas|state|"
-              r"department|territory|raion|oblast|commune)")
+              r"department|territory|raion|oblast|commune|resort)")
 # "Syria's north", "the south of Lebanon" (but "70 km north of Goma" is a reference).
 _DIRECTION = r"(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?(?: part| side)?"
 # A toponym followed by one of these is an actor, not a location ("Washington says").
@@ -239,6 +239,10 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             t.start < s.toponym.end and s.toponym.start < t.end for s in spots)]
     out: list[Place] = []
     divisions = {t.start for t in toponyms if t.feature in ("country", "admin1")}
+    # The rest of a longer "X of Y" name is no place either ("Control" of "the Line of
+    # Control"), nor the opening word of a named group ("Boko" of "Boko Haram").
+    tails = {m.end() - 1 for t in toponyms if _head_of_longer_name(text, t, divisions)
+             and (m := _OF_NAME_AFTER.match(text, t.end))}
     items: list[tuple[Toponym, _Spot | None]] = [(t, None) for t in toponyms]
     items += [(spot.toponym, spot) for spot in spots]
     for t, spot in items:
@@ -250,7 +254,9 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             continue  # "a U.S. base", "US strikes": whose, not where
         if t.feature != "country" and _ACRONYM.match(t.name):
             continue
-        if t.name.lower() in _NUMBER_WORDS or NAMED.fullmatch(t.name) or _in_org_name(text, t):
+        if t.start in tails or ((group := NAMED.match(text, t.start)) and group.end() >= t.end):
+            continue
+        if t.name.lower() in _NUMBER_WORDS or _in_org_name(text, t):
             continue  # "Ten minutes later", "Hamas", "the Syrian Arab Army"
         # Cheap tests on the last words first: most toponyms follow none of these.
         tail = before[-7:]
