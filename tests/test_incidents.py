@@ -250,3 +250,25 @@ def test_a_toll_over_months_is_no_incident(text, incident):
     place = Place(Toponym(start, start + 5, "Alpha", 1.0, 1.0, None, "", "city", 5.0, False),
                   True, 0)
     assert bool(sentence_incidents(text, 0, [place])) is incident
+
+
+@pytest.mark.parametrize(
+    ("text", "types"),
+    [("A mob attacked foreign-owned shops in Alpha on Monday.", ("riot", "Mob violence")),
+     ("Helicopters dropped a canister filled with chlorine on Alpha.",
+      ("explosion", "Chemical weapon")),
+     ("Gunmen seized a council member from his home in Alpha on Tuesday.",
+      ("violence_against_civilians", "Abduction/forced disappearance")),
+     ("Rebels seized the town of Alpha on Tuesday.",
+      ("armed_clash", "Non-state actor overtakes territory"))],
+)
+def test_crowds_chemicals_and_people_seized(text, types):
+    from geo.events.incidents import sentence_incidents
+    from geo.events.where import Place
+    from geo.model import Toponym
+
+    start = text.index("Alpha")
+    place = Place(Toponym(start, start + 5, "Alpha", 1.0, 1.0, None, "", "city", 5.0, False),
+                  True, 0)
+    (incident,) = sentence_incidents(text, 0, [place])
+    assert (incident.layer, incident.sub_type) == types

@@ -44,6 +44,13 @@ _KILLED = re.compile(r"\b(?:kill|killed|killing|dead|died|shot|shooting|live amm
                      r"fired on|opened fire)\b", re.IGNORECASE)
 
 
+# A person seized or captured: an abduction, not territory taken.
+_PERSON_AFTER = re.compile(
+    r"\s+(?:(?:a|an|the|two|three|four|five|six|several|\d+)\s+)?(?:[\w-]+\s+){0,3}?"
+    r"(?:members?|officials?|leaders?|journalists?|reporters?|activists?|workers?|m[ae]n|"
+    r"wom[ae]n|child(?:ren)?|boys?|girls?|teachers?|students?|pupils?|priests?|"
+    r"businessm[ae]n|villagers|civilians|residents|farmers|traders|passengers|tourists|"
+    r"engineers|doctors|nurses|chiefs?|elders?)\b", re.IGNORECASE)
 CONTEXT_CHARS = 250  # the words around an incident that tell its type and actors
 # Deaths that are no conflict incident.
 _NOT_VIOLENCE = re.compile(
@@ -384,10 +391,14 @@ def _refine(sentence: str, top: Trigger, members: list[Trigger]) -> tuple[str, s
     subs = {t.sub_type for t in members}
     if tr.DISRUPTED in subs:
         return tr.STRATEGIC, tr.DISRUPTED  # a bomb defused, a drone shot down: not used
+    if tr.CHEMICAL in subs:
+        return tr.EXPLOSION, tr.CHEMICAL  # "helicopters dropped a canister filled with chlorine"
     if top.sub_type == tr.IED and top.rank < 90 and _AIR.search(sentence):
         return tr.STRIKE, tr.AIR  # "aircraft bombed a monastery"
-    if top.sub_type == tr.MOB and not _CROWD.search(sentence[:top.start]):
+    if top.sub_type == tr.MOB and not _CROWD.search(sentence[:top.end]):
         return tr.CIVILIANS, tr.ATTACK  # beaten to death by someone, not by a crowd
+    if top.sub_type == tr.OVERTAKES and _PERSON_AFTER.match(sentence, top.end):
+        return tr.CIVILIANS, tr.ABDUCTION  # "gunmen seized a council member from his home"
     if top.sub_type == tr.LOOTING and tr.CIVILIANS in layers and _KILLED.search(sentence):
         top = next(t for t in members if t.layer == tr.CIVILIANS)  # an attack that burned
     if top.layer == tr.CLASH and top.sub_type == tr.ARMED_CLASH and tr.PROTEST not in layers \
