@@ -272,3 +272,13 @@ def test_crowds_chemicals_and_people_seized(text, types):
                   True, 0)
     (incident,) = sentence_incidents(text, 0, [place])
     assert (incident.layer, incident.sub_type) == types
+
+
+def test_a_sentence_dated_by_the_one_before_it():
+    article = Article(id="days", title="", published=dt.date(2019, 3, 20),
+                      text="On 14 March 2019, fighters clashed with troops in Maiduguri. "
+                           "On the same day, gunmen abducted three aid workers near Monguno. "
+                           "The following day, militants looted shops in Damboa.")
+    dates = {e.place: e.date for e in extract_events(article)}
+    assert dates == {"Maiduguri": dt.date(2019, 3, 14), "Monguno": dt.date(2019, 3, 14),
+                     "Damboa": dt.date(2019, 3, 15)}

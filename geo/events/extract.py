@@ -58,8 +58,11 @@ def extract_events(
     admin1 = _Admin1Names(gaz)
     events: dict[str, Event] = {}
     previous: list[Event] = []
+    last_day: dt.date | None = None  # the last day an event was explicitly dated on
     for sentence, inside in zip(sentences, _by_sentence(sentences, found), strict=True):
-        current = _sentence_events(article, sentence, inside, admin1)
+        current = _sentence_events(article, sentence, inside, admin1, last_day)
+        last_day = next((e.date for e in current if e.date_precision == "day"
+                         and e.date is not None), last_day)
         if not current and previous:
             # "... attacked a village in Zamfara. Eleven people were killed.": a sentence
             # with no incident of its own counts the previous incident's dead.
@@ -207,7 +210,7 @@ def _by_sentence(sentences: list[Sentence], toponyms: list[Toponym]) -> list[lis
 
 
 def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Toponym],
-                     admin1: _Admin1Names) -> list[Event]:
+                     admin1: _Admin1Names, last_day: dt.date | None = None) -> list[Event]:
     if not toponyms:
         return []
     found = sentence_triggers(sentence.text)
@@ -233,6 +236,11 @@ def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Topony
     for incident, chosen in located:
         t_start, t_end = incident.trigger.start, incident.trigger.end
         date, precision, explicit = _date_for(dates, starts, t_start, article.published)
+        if not explicit and last_day is not None:
+            # "On the same day, ...", "A day earlier, ...": dated by the sentence before.
+            shifted = _next_to(sentence.text, last_day)
+            if shifted is not None:
+                date, precision, explicit = shifted, "day", True
         if incident.layer == "earthquake" and date is not None:
             date = _before_reference(sentence.text, date)
         status = _status(sentence.text, t_start, t_end, future)
@@ -241,6 +249,32 @@ def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Topony
                               date, precision, explicit, admin1,
                               deaths if incident.layer != "earthquake" else None))
     return out
+
+
+_SAME_DAY = re.compile(r"\b(?:the|that)\s+same\s+(?:day|night|morning|evening)\b|"
+                       r"\blater\s+that\s+(?:day|night)\b", re.IGNORECASE)
+_DAY_BEFORE = re.compile(r"\b(?:a|one)\s+day\s+(?:earlier|before)\b|\bthe\s+(?:day|night)\s+"
+                         r"before\b|\bthe\s+previous\s+(?:day|night)\b", re.IGNORECASE)
+_DAY_AFTER = re.compile(r"\bthe\s+(?:following|next)\s+(?:day|night|morning)\b|"
+                        r"\b(?:a|one)\s+day\s+later\b", re.IGNORECASE)
+
+
+def _next_to(sentence: str, last_day: dt.date) -> dt.date | None:
+    """Return the day a sentence dates by the one before it ("On the same day", "A day
+    earlier", "The following day"), else None.
+
+    Examples
+    --------
+    >>> _next_to("A day earlier, gunmen shot dead an official.", dt.date(2020, 9, 24))
+    datetime.date(2020, 9, 23)
+    """
+    if _SAME_DAY.search(sentence):
+        return last_day
+    if _DAY_BEFORE.search(sentence):
+        return shift(last_day, -1)
+    if _DAY_AFTER.search(sentence):
+        return shift(last_day, 1)
+    return None
 
 
 # "on Feb. 9, three days after the earthquake": the quake was three days before the date.
