@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import random
@@ -13,6 +14,7 @@ import pytest
 
 from geo.events.extract import _by_sentence, extract_events
 from geo.model import EVENT_TYPES, Article, Toponym
+from geo.places.geoparse import geoparse
 from geo.text.sentences import split_sentences
 
 DEMO_ARTICLES = Path(__file__).resolve().parent.parent / "data" / "demo" / "articles"
@@ -360,3 +362,204 @@ def test_actors_are_read_at_the_first_word_of_the_incident():
                            "sparking a firefight.")
     (event,) = extract_events(article)
     assert (event.actor1, event.actor2) == ("Government troops", "rebel fighters")
+
+
+# --- named spots the gazetteer lacks (geo.events.where.named_spots) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "spot", "anchor", "precision"),
+    [
+        ("Gunmen killed five herders in the village of Qarat Zendo near Mosul on Friday.",
+         "Qarat Zendo", "Mosul", 2),
+        ("A car bomb exploded in Baghdad's northern neighbourhood of Zindawiyah, killing two.",
+         "Zindawiyah", "Baghdad", 2),
+        # ACLED's geo_precision 3: only the province is known.
+        ("Militants attacked Buwarra village in Kandahar province, killing three.",
+         "Buwarra", "Kandahar", 3),
+    ],
+)
+def test_a_spot_the_gazetteer_lacks_sits_at_the_place_the_text_ties_it_to(
+        text, spot, anchor, precision):
+    article = Article(id="spot", title="", text=text, published=PUBLISHED)
+    events = extract_events(article)
+    assert [e.place for e in events] == [spot]
+    known = [t for t in geoparse(text) if t.name.startswith(anchor)][0]
+    assert (events[0].lat, events[0].lon) == (known.lat, known.lon)
+    assert events[0].geo_precision == precision
+    assert events[0].uncertainty_km >= known.uncertainty_km
+
+
+def test_a_spot_tied_to_no_place_takes_the_area_of_the_sentence():
+    from geo.events.where import candidate_places
+
+    text = ("The army launched an offensive in the northern Delta countryside, targeting "
+            "the key village of Zarqa Nuwan.")
+    found = [_toponym(text, "Delta", "admin1", 1.0)]
+    places = candidate_places(text, found, 0, len(text))
+    assert [(p.toponym.name, p.toponym.lat, p.anchor.name if p.anchor else None)
+            for p in places] == [("Zarqa Nuwan", 1.0, "Delta")]
+
+
+def test_no_spot_from_adjectives_possessives_or_places_the_gazetteer_knows():
+    from geo.events.where import named_spots
+
+    for text in ("Settlers shot a farmer near a Jewish settlement in the Alpha valley.",
+                 "Protests were held in the German town of Alpha on Monday.",
+                 "Many of Alpha's towns were shelled."):
+        found = [_toponym(text, "Alpha", "city", 1.0)]
+        assert named_spots(text, found, 0, len(text)) == []
+
+
+def test_a_place_that_holds_another_ranks_coarser():
+    from geo.events.where import candidate_places, choose
+
+    # The gazetteer took both for towns; the text says which holds the other (after a
+    # town noun and "of", the larger one).
+    for text, sizes, inner in (
+            ("A bomb went off in Alpha's Beta district.", (5.0, 5.0), "Beta"),
+            ("Troops shelled the Beta neighbourhood of Alpha.", (30.0, 5.0), "Alpha"),
+            ("Troops shelled the Beta neighbourhood of Alpha.", (5.0, 30.0), "Beta"),
+            ("Mortars hit the Vedeno region of southern Alpha.", (5.0, 5.0), "Vedeno")):
+        names = [w for w in ("Alpha", "Beta", "Vedeno") if w in text]
+        names.sort(key=text.index)
+        found = [dataclasses.replace(_toponym(text, name, "city", float(k)), uncertainty_km=size)
+                 for k, (name, size) in enumerate(zip(names, sizes, strict=True))]
+        chosen = choose(candidate_places(text, found, 0, len(text)), "explosion")
+        assert [p.toponym.name for p in chosen] == [inner], text
+
+
+def test_a_sentence_cut_after_pm_goes_on_with_its_place():
+    # The sentence splitter ends a sentence at "p.m." before a parenthesis.
+    assert _placed("A car bomb exploded at about 8:20 p.m. (1720 GMT) in a market in "
+                   "Kirkuk, killing four.") == ["Kirkuk"]
+
+
+def test_weak_diplomacy_words_and_according_to_make_no_incident_type():
+    from geo.events.incidents import sentence_incidents
+    from geo.events.where import Place
+
+    text = "A student was shot in the Alpha home of his host family, according to his aunt."
+    place = Place(_toponym(text, "Alpha", "city", 1.0), True, 0)
+    assert [i.layer for i in sentence_incidents(text, 0, [place])] == [
+        "violence_against_civilians"]
+    text = "Residents gathered in Alpha, according to witnesses."
+    place = Place(_toponym(text, "Alpha", "city", 1.0), True, 0)
+    assert sentence_incidents(text, 0, [place]) == []
+
+
+def test_through_is_locative():
+    assert _placed("Thousands of protesters marched through Nairobi on Tuesday.") == ["Nairobi"]
+
+
+def test_a_spot_in_a_small_country_named_by_its_adjective_is_at_the_country():
+    from geo.events.where import named_spots
+
+    text = "Rebels stormed the eastern Syrian town of Zarqa Nuwan on Friday."
+    syria = dataclasses.replace(_toponym(text, "Syrian", "country", 35.0), demonym=True,
+                                uncertainty_km=215.0)
+    spots = named_spots(text, [syria], 0, len(text))
+    assert [(s.toponym.name, s.anchor) for s in spots] == [("Zarqa Nuwan", syria)]
+    text = text.replace("Syrian", "Russian")
+    russia = dataclasses.replace(_toponym(text, "Russian", "country", 60.0), demonym=True,
+                                 uncertainty_km=2000.0)
+    assert named_spots(text, [russia], 0, len(text)) == []
+
+
+def test_a_people_named_after_a_region_is_no_place():
+    assert _placed("Gunmen killed at least 32 ethnic Amhara villagers in an attack on a "
+                   "village in Gimbi district on Monday.") == ["Gimbi"]
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        # A faith is no place, whatever village GeoNames has of that name.
+        ("Gunmen shot dead a teacher in a stronghold of Muslim militants near Minya.",
+         ["Minya"]),
+        # "the government in X" is who, not where.
+        ("Rebels captured towns in North Kivu from a group allied with the government in "
+         "Kinshasa.", ["North Kivu"]),
+        # "Congo's capital, Kinshasa": the capital is the finer place.
+        ("Protesters marched through Sudan's capital, Khartoum, on Friday.", ["Khartoum"]),
+        # "the southern Syria province of Daraa": the country's part holds the province.
+        ("A car bomb exploded in the southern Syria province of Daraa on Wednesday.",
+         ["Daraa"]),
+    ],
+)
+def test_faiths_seats_of_power_and_capitals(text, places):
+    assert _placed(text) == places
+
+
+def test_a_word_of_a_longer_of_name_is_no_place():
+    from geo.events.where import candidate_places
+
+    text = "Troops shelled posts along the Line of Control near Alpha."
+    found = [_toponym(text, "Line", "city", 1.0), _toponym(text, "Control", "city", 2.0),
+             _toponym(text, "Alpha", "city", 3.0)]
+    assert "Line" not in [p.toponym.name for p in candidate_places(text, found, 0, len(text))]
+
+
+def test_a_place_measured_from_another_sits_that_far_in_that_direction():
+    from geo.geodesy import haversine_km
+
+    belfast = [t for t in geoparse("Belfast") if t.name == "Belfast"][0]
+    article = Article(id="ref", title="", published=PUBLISHED,
+                      text="He was shot by masked gunmen in Qarnavo, 20 miles (30 km) "
+                           "southwest of Belfast, on Monday night.")
+    (event,) = extract_events(article)
+    assert event.place == "Qarnavo" and event.geo_precision == 2
+    assert 25 < haversine_km(event.lat, event.lon, belfast.lat, belfast.lon) < 40
+    assert event.lat < belfast.lat and event.lon < belfast.lon
+    # Unnamed, the place is the phrase.
+    article = dataclasses.replace(article, text="The soldier was captured during an ambush "
+                                                "about 20 miles south of Belfast.")
+    assert [e.place for e in extract_events(article)] == ["about 20 miles south of Belfast"]
+
+
+def test_a_named_site_the_gazetteer_lacks_takes_the_area_of_the_sentence():
+    from geo.events.where import candidate_places
+
+    text = ("The army launched an offensive in the eastern Delta countryside, storming "
+            "the Qarnavo Military Airport from the south.")
+    found = [_toponym(text, "Delta", "admin1", 1.0)]
+    places = candidate_places(text, found, 0, len(text))
+    assert [(p.toponym.name, p.anchor.name if p.anchor else None) for p in places] == [
+        ("Qarnavo Military Airport", "Delta")]
+
+
+def test_no_spot_for_greater_x_acronyms_or_peoples():
+    from geo.events.where import named_spots
+
+    for text in ("Troops advanced in the East Ghouta region of Greater Alpha on Monday.",
+                 "Warsaw joined the passport-free EU Schengen zone near Alpha.",
+                 "Workers marched in the southern Bavarian region of Alpha."):
+        found = [_toponym(text, "Alpha", "city", 1.0)]
+        assert [s.toponym.name for s in named_spots(text, found, 0, len(text))
+                if "Alpha" in s.toponym.name or s.toponym.name.startswith(("EU", "Bavarian"))
+                ] == [], text
+
+
+def test_the_name_of_a_war_is_no_place_of_the_event():
+    assert _placed("Israel captured the land in the 1967 Mideast war, and settlers view the "
+                   "West Bank as their birthright.") == ["West Bank"]
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [("Damascus is being continuously shelled from the eastern suburbs.", ["Damascus"]),
+     ("Jonglei was the scene of clashes in July.", ["Jonglei"]),
+     ("Gunmen killed two police officers in Sanga local government in Kaduna State.",
+      ["Sanga"])],
+)
+def test_passives_scenes_and_local_governments(text, places):
+    assert _placed(text) == places
+
+
+def test_the_rest_of_a_longer_name_and_a_named_groups_first_word_are_no_places():
+    from geo.events.where import candidate_places
+
+    text = "Boko Haram fighters shelled posts across the Line of Control near Alpha."
+    found = [_toponym(text, "Boko", "city", 0.5), _toponym(text, "Line", "city", 1.0),
+             _toponym(text, "Control", "city", 2.0), _toponym(text, "Alpha", "city", 3.0)]
+    assert [p.toponym.name for p in candidate_places(text, found, 0, len(text))] == ["Alpha"]

@@ -111,3 +111,174 @@ def test_a_headline_copy_of_a_body_event_is_dropped():
     found = extract_events(Article("h", title, text, D(2024, 5, 10)))
     assert sorted((e.event_type, e.place, e.date) for e in found) == [
         ("protest", "Tbilisi", D(2024, 5, 10)), ("strike", "Idlib", D(2024, 5, 9))]
+
+
+# --- actors as written, read past what misleads them ------------------------------------
+
+
+def _incident_actors(text: str, place: str = "Alpha") -> tuple[str | None, str | None]:
+    from geo.events.incidents import sentence_incidents
+    from geo.events.where import Place
+    from geo.model import Toponym
+
+    start = text.index(place)
+    toponym = Toponym(start, start + len(place), place, 1.0, 1.0, None, "", "city", 5.0,
+                      False)
+    (incident,) = sentence_incidents(text, 0, [Place(toponym, True, 0)])
+    return incident.actors.actor1, incident.actors.actor2
+
+
+@pytest.mark.parametrize(
+    ("text", "actors"),
+    [
+        # A capitalised group word opening the sentence is an actor.
+        ("Police arrested 15 activists in Alpha on Tuesday, their lawyer said.",
+         ("Police", "15 activists")),
+        # The trigger word that names people is where the actor is, not the action.
+        ("Gunmen killed 12 villagers at a wedding in Alpha, state prosecutors said.",
+         ("Gunmen", "12 villagers")),
+        # "held by" says whose the target was: no agent.
+        ("Al-Shabaab fighters attacked a post held by Somali soldiers in Alpha.",
+         ("Al-Shabaab fighters", "Somali soldiers")),
+        # Who told the news is no actor.
+        ("A mob burned a police post in Alpha, residents said.", ("mob", "police")),
+        # Protests name the demonstrators first (the force that dispersed them second).
+        ("Police fired tear gas to disperse demonstrators in Alpha on Monday.",
+         ("demonstrators", "Police")),
+    ],
+)
+def test_actors_as_the_text_names_them(text, actors):
+    assert _incident_actors(text) == actors
+
+
+@pytest.mark.parametrize(
+    ("text", "layer"),
+    [
+        ("At least 500 militants have entered the town of Alpha, a monitor said.",
+         "armed_clash"),
+        ("Rebel fighters occupied Alpha on Friday.", "armed_clash"),
+        ("Israeli jets pounded Alpha overnight.", "strike"),
+    ],
+)
+def test_verbs_that_report_an_incident_when_armed_men_do_them(text, layer):
+    from geo.events.incidents import sentence_incidents
+    from geo.events.where import Place
+    from geo.model import Toponym
+
+    start = text.index("Alpha")
+    place = Place(Toponym(start, start + 5, "Alpha", 1.0, 1.0, None, "", "city", 5.0, False),
+                  True, 0)
+    assert [i.layer for i in sentence_incidents(text, 0, [place])] == [layer]
+    # Without armed men, "entered" is no incident.
+    text = "Tourists entered Alpha on Friday."
+    place = Place(Toponym(17, 22, "Alpha", 1.0, 1.0, None, "", "city", 5.0, False), True, 0)
+    assert sentence_incidents(text, 0, [place]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "deaths"),
+    [
+        ("On 7 December 2021, troops shot and killed 11 villagers near Alpha.", 11),
+        ("Roadside bomb kills five soldiers near Alpha", 5),
+        ("Gunmen shot dead a teacher in Alpha on Tuesday.", 1),
+        ("Gunmen stormed Alpha, shooting dead 15 villagers.", 15),
+        ("One soldier and seven attackers were killed in Alpha.", 8),
+        ("Clashes in Alpha killed nine soldiers and six rebels.", 15),
+        ("Rebels shelled Alpha on Monday. No one was hurt.", None),
+    ],
+)
+def test_deaths_as_wire_copy_and_headlines_count_them(text, deaths):
+    from geo.events.extract import _deaths
+    from geo.text.dates import find_dates
+
+    first = text.split(". ")[0]
+    assert _deaths(first, find_dates(first, dt.date(2022, 1, 1))) == deaths
+
+
+def test_the_victims_of_the_next_sentence_and_no_group_for_people():
+    article = Article(id="victims", title="", published=dt.date(2023, 4, 12),
+                      text="On 11 April 2023, Myanmar military aircraft bombed a monastery "
+                           "in Mandalay. At least 11 civilians were killed.")
+    (event,) = extract_events(article)
+    assert (event.actor2, event.fatalities) == ("11 civilians", 11)
+    article = Article(id="people", title="", published=dt.date(2023, 4, 12),
+                      text="A drone strike by the Malian army hit a vehicle near Kidal, "
+                           "killing eight people.")
+    (event,) = extract_events(article)
+    assert (event.actor1, event.actor2) == ("Malian army", None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Washington captured his first national title at the championships in Alpha.",
+     "Oil prices shot up in Alpha trading on Monday.",
+     "The envoy shot back at critics in Alpha.",
+     "Photographers captured her every visit to shops around Alpha.",
+     "The senator was captured on camera outside his office in Alpha."],
+)
+def test_idioms_of_violent_words_are_no_incidents(text):
+    from geo.events.incidents import sentence_triggers
+
+    assert [text[t.start:t.end] for t in sentence_triggers(text)
+            if text[t.start:t.end].lower().startswith(("captur", "shot"))] == []
+
+
+def test_violent_senses_stay():
+    from geo.events.incidents import sentence_triggers
+
+    for text in ("He was shot in the heart outside a court in Alpha.",
+                 "Rebels captured the vast majority of the Yarmouk camp.",
+                 "The killer shot Gallagher several times in the back."):
+        assert sentence_triggers(text), text
+
+
+@pytest.mark.parametrize(
+    ("text", "incident"),
+    [("More than 130,000 people have been killed since the war in Alpha broke out in 2011.",
+      False),
+     ("An estimated 250,000 people have been killed in Alpha's four-year civil war.", False),
+     # A toll that names what happened is still that incident.
+     ("Three soldiers have been killed in Alpha since Monday's ambush.", True),
+     ("Three soldiers were killed in Alpha on Monday.", True)],
+)
+def test_a_toll_over_months_is_no_incident(text, incident):
+    from geo.events.incidents import sentence_incidents
+    from geo.events.where import Place
+    from geo.model import Toponym
+
+    start = text.index("Alpha")
+    place = Place(Toponym(start, start + 5, "Alpha", 1.0, 1.0, None, "", "city", 5.0, False),
+                  True, 0)
+    assert bool(sentence_incidents(text, 0, [place])) is incident
+
+
+@pytest.mark.parametrize(
+    ("text", "types"),
+    [("A mob attacked foreign-owned shops in Alpha on Monday.", ("riot", "Mob violence")),
+     ("Helicopters dropped a canister filled with chlorine on Alpha.",
+      ("explosion", "Chemical weapon")),
+     ("Gunmen seized a council member from his home in Alpha on Tuesday.",
+      ("violence_against_civilians", "Abduction/forced disappearance")),
+     ("Rebels seized the town of Alpha on Tuesday.",
+      ("armed_clash", "Non-state actor overtakes territory"))],
+)
+def test_crowds_chemicals_and_people_seized(text, types):
+    from geo.events.incidents import sentence_incidents
+    from geo.events.where import Place
+    from geo.model import Toponym
+
+    start = text.index("Alpha")
+    place = Place(Toponym(start, start + 5, "Alpha", 1.0, 1.0, None, "", "city", 5.0, False),
+                  True, 0)
+    (incident,) = sentence_incidents(text, 0, [place])
+    assert (incident.layer, incident.sub_type) == types
+
+
+def test_a_sentence_dated_by_the_one_before_it():
+    article = Article(id="days", title="", published=dt.date(2019, 3, 20),
+                      text="On 14 March 2019, fighters clashed with troops in Maiduguri. "
+                           "On the same day, gunmen abducted three aid workers near Monguno. "
+                           "The following day, militants looted shops in Damboa.")
+    dates = {e.place: e.date for e in extract_events(article)}
+    assert dates == {"Maiduguri": dt.date(2019, 3, 14), "Monguno": dt.date(2019, 3, 14),
+                     "Damboa": dt.date(2019, 3, 15)}

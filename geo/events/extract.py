@@ -23,9 +23,9 @@ import datetime as dt
 import hashlib
 import re
 
-from geo.events.actors import fatalities
-from geo.events.incidents import Incident, sentence_incidents
-from geo.events.where import candidate_places, choose
+from geo.events.actors import fatalities, find_actors
+from geo.events.incidents import Incident, named_group, sentence_incidents, sentence_triggers
+from geo.events.where import Place, candidate_places, choose
 from geo.model import EVENT_TYPES, Article, Event, Toponym
 from geo.places.gazetteer import Gazetteer, load_gazetteer
 from geo.places.geoparse import geoparse
@@ -54,12 +54,15 @@ def extract_events(
     """
     gaz = gazetteer or load_gazetteer()
     found = geoparse(article.text, gaz) if toponyms is None else toponyms
-    sentences = split_sentences(article.text)
+    sentences = _continued(split_sentences(article.text), article.text)
     admin1 = _Admin1Names(gaz)
     events: dict[str, Event] = {}
     previous: list[Event] = []
+    last_day: dt.date | None = None  # the last day an event was explicitly dated on
     for sentence, inside in zip(sentences, _by_sentence(sentences, found), strict=True):
-        current = _sentence_events(article, sentence, inside, admin1)
+        current = _sentence_events(article, sentence, inside, admin1, last_day)
+        last_day = next((e.date for e in current if e.date_precision == "day"
+                         and e.date is not None), last_day)
         if not current and previous:
             # "... attacked a village in Zamfara. Eleven people were killed.": a sentence
             # with no incident of its own counts the previous incident's dead.
@@ -69,6 +72,30 @@ def extract_events(
             events.setdefault(event.event_id, event)
         previous = current
     return _without_headline_copies(list(events.values()), article, sentences)
+
+
+def _continued(sentences: list[Sentence], text: str) -> list[Sentence]:
+    """Join to its sentence a piece that the splitter cut after an abbreviation.
+
+    "The bomb went off at about 8:20 p.m. (1820 GMT) in Karrada": a piece that opens
+    with a parenthesis or a lower-case letter, on the same line, goes on the sentence
+    before it.
+
+    Examples
+    --------
+    >>> text = "A bomb went off at 8 p.m. (1700 GMT) in Karrada. Talks resumed."
+    >>> [s.text for s in _continued(split_sentences(text), text)]
+    ['A bomb went off at 8 p.m. (1700 GMT) in Karrada.', 'Talks resumed.']
+    """
+    out: list[Sentence] = []
+    for sentence in sentences:
+        head = sentence.text[:1]
+        if out and (head == "(" or head.islower()) and "\n" not in text[out[-1].end:sentence.start]:
+            last = out[-1]
+            out[-1] = Sentence(last.start, sentence.end, text[last.start:sentence.end])
+        else:
+            out.append(sentence)
+    return out
 
 
 def _without_headline_copies(events: list[Event], article: Article,
@@ -88,15 +115,71 @@ def _without_headline_copies(events: list[Event], article: Article,
             if e.evidence_start != first.start or e.event_type not in body_types]
 
 
-def _with_fatalities(events: list[Event], sentence: str) -> list[Event]:
-    """Give the events that have no death count the one ``sentence`` reports, if any."""
-    if all(e.fatalities is not None or e.event_type == "earthquake" for e in events):
-        return events
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+            "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+            "thirteen": 13, "fourteen": 14, "fifteen": 15, "twenty": 20, "thirty": 30}
+_COUNT = r"(?:\d{1,5}|" + "|".join(k for k in _NUMBERS if len(k) > 2) + ")"
+# "kills five", "shooting dead 15 villagers", "shot dead a teacher": the dead after the verb
+# (headlines say "kill", wire copy "shot dead").
+_KILLS_N = re.compile(
+    r"\b(?:kills?|killing|shot dead|shoots? dead|shooting dead|guns? down|gunned down|"
+    r"massacres?|massacred)\s+(?:at least |about |some |more than |nearly |up to )?"
+    r"(?P<n>" + _COUNT + r"|an?(?=\s+(?!few\b|number\b|dozen\b|total\b|handful\b|large\b)"
+    r"[a-z]))\b(?!\s+(?:years?|months?|days?|hours?|km|kilomet|miles|percent|per cent|%))",
+    re.IGNORECASE)
+# "One soldier and seven attackers were killed", "22 security personnel and at least 5
+# Maoists were killed": two groups of dead add up.
+_TWO_GROUPS = re.compile(
+    r"\b(?P<a>" + _COUNT + r")\s+(?:[\w-]+\s+){1,3}and\s+(?:at least\s+)?(?P<b>" + _COUNT
+    + r")\s+(?:[\w-]+\s+){1,3}(?:were\s+(?:\w+ly\s+)?killed|died|were\s+shot dead|"
+    r"were\s+dead|lost their lives)\b|\b(?:killed|killing|kills?)\s+(?:at least\s+)?(?P<c>"
+    + _COUNT + r")\s+[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+and\s+(?:at least\s+)?(?P<d>" + _COUNT
+    + r")\s+[a-z]", re.IGNORECASE)
+
+
+def _deaths(sentence: str, dates: list) -> int | None:
+    """Return the deaths ``sentence`` reports (``actors.fatalities``), read with its dates
+    blanked ("On 7 December 2021, troops killed 11" is 11 dead, not 2021), the dead after
+    "kills"/"shot dead", and two groups of dead added up."""
+    if dates:
+        chars = list(sentence)
+        for d in dates:
+            chars[d.start:d.end] = " " * (d.end - d.start)
+        sentence = "".join(chars)
     deaths = fatalities(sentence)
-    if deaths is None:
+    if deaths is None and (m := _KILLS_N.search(sentence)):
+        deaths = _number(m["n"])
+    if (m := _TWO_GROUPS.search(sentence)) is not None:
+        a, b = _number(m["a"] or m["c"]), _number(m["b"] or m["d"])
+        if a is not None and b is not None and (deaths is None or deaths < a + b):
+            deaths = a + b
+    return deaths
+
+
+def _number(text: str) -> int | None:
+    key = text.lower()
+    return int(key) if key.isdigit() else _NUMBERS.get(key)
+
+
+_HIT = re.compile(r"\b(?:were|was|have been|had been)\s+(?:\w+ly\s+)?(?:killed|wounded|"
+                  r"injured|shot dead|abducted|kidnapped|arrested|detained)\b")
+
+
+def _with_fatalities(events: list[Event], sentence: str) -> list[Event]:
+    """Give the events that have no death count the one ``sentence`` reports, if any, and
+    those that name no one hit the victims it names ("11 civilians were killed")."""
+    todo = [e.event_type != "earthquake" and (e.fatalities is None or e.actor2 is None)
+            for e in events]
+    if not any(todo):
         return events
-    return [dataclasses.replace(e, fatalities=deaths)
-            if e.fatalities is None and e.event_type != "earthquake" else e for e in events]
+    deaths = _deaths(sentence, [])
+    hit = _HIT.search(sentence)
+    victims = named_group(find_actors(sentence, hit.start(), hit.end()).actor2) if hit else None
+    if deaths is None and victims is None:
+        return events
+    return [dataclasses.replace(
+        e, fatalities=e.fatalities if e.fatalities is not None else deaths,
+        actor2=e.actor2 or victims) if do else e for e, do in zip(events, todo, strict=True)]
 
 
 def _by_sentence(sentences: list[Sentence], toponyms: list[Toponym]) -> list[list[Toponym]]:
@@ -127,17 +210,22 @@ def _by_sentence(sentences: list[Sentence], toponyms: list[Toponym]) -> list[lis
 
 
 def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Toponym],
-                     admin1: _Admin1Names) -> list[Event]:
-    places = candidate_places(article.text, toponyms)
+                     admin1: _Admin1Names, last_day: dt.date | None = None) -> list[Event]:
+    if not toponyms:
+        return []
+    found = sentence_triggers(sentence.text)
+    if not found:
+        return []  # most sentences report nothing: their places are not judged
+    places = candidate_places(article.text, toponyms, sentence.start, sentence.end)
     if not places:
         return []
-    incidents = sentence_incidents(sentence.text, sentence.start, places)
+    incidents = sentence_incidents(sentence.text, sentence.start, places, found)
     located = [(incident, chosen) for incident in incidents
                if (chosen := choose(list(incident.places), incident.layer))]
     if not located:
         return []  # dates are looked for only where they date an event
     dates = find_dates(sentence.text, article.published)
-    deaths = fatalities(sentence.text)
+    deaths = _deaths(sentence.text, dates)
     # The event id hashes the sentence: hash it once, not once per event, as a sentence
     # of a long text without full stops can hold thousands of places.
     id_prefix = hashlib.sha1(f"{article.id}|{sentence.text}|".encode())
@@ -148,14 +236,45 @@ def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Topony
     for incident, chosen in located:
         t_start, t_end = incident.trigger.start, incident.trigger.end
         date, precision, explicit = _date_for(dates, starts, t_start, article.published)
+        if not explicit and last_day is not None:
+            # "On the same day, ...", "A day earlier, ...": dated by the sentence before.
+            shifted = _next_to(sentence.text, last_day)
+            if shifted is not None:
+                date, precision, explicit = shifted, "day", True
         if incident.layer == "earthquake" and date is not None:
             date = _before_reference(sentence.text, date)
         status = _status(sentence.text, t_start, t_end, future)
         for place in chosen:
-            out.append(_event(article, sentence, id_prefix, place.toponym, incident, status,
-                              date, precision, explicit, place.locative, admin1,
+            out.append(_event(article, sentence, id_prefix, place, incident, status,
+                              date, precision, explicit, admin1,
                               deaths if incident.layer != "earthquake" else None))
     return out
+
+
+_SAME_DAY = re.compile(r"\b(?:the|that)\s+same\s+(?:day|night|morning|evening)\b|"
+                       r"\blater\s+that\s+(?:day|night)\b", re.IGNORECASE)
+_DAY_BEFORE = re.compile(r"\b(?:a|one)\s+day\s+(?:earlier|before)\b|\bthe\s+(?:day|night)\s+"
+                         r"before\b|\bthe\s+previous\s+(?:day|night)\b", re.IGNORECASE)
+_DAY_AFTER = re.compile(r"\bthe\s+(?:following|next)\s+(?:day|night|morning)\b|"
+                        r"\b(?:a|one)\s+day\s+later\b", re.IGNORECASE)
+
+
+def _next_to(sentence: str, last_day: dt.date) -> dt.date | None:
+    """Return the day a sentence dates by the one before it ("On the same day", "A day
+    earlier", "The following day"), else None.
+
+    Examples
+    --------
+    >>> _next_to("A day earlier, gunmen shot dead an official.", dt.date(2020, 9, 24))
+    datetime.date(2020, 9, 23)
+    """
+    if _SAME_DAY.search(sentence):
+        return last_day
+    if _DAY_BEFORE.search(sentence):
+        return shift(last_day, -1)
+    if _DAY_AFTER.search(sentence):
+        return shift(last_day, 1)
+    return None
 
 
 # "on Feb. 9, three days after the earthquake": the quake was three days before the date.
@@ -218,13 +337,19 @@ def _geo_precision(toponym: Toponym, text_before: str) -> int:
     return 3
 
 
-def _event(article: Article, sentence: Sentence, id_prefix: hashlib._Hash, toponym: Toponym,
+def _event(article: Article, sentence: Sentence, id_prefix: hashlib._Hash, place: Place,
            incident: Incident, status: str, date: dt.date | None, precision: str,
-           explicit: bool, locative: bool, admin1: _Admin1Names,
-           deaths: int | None) -> Event:
+           explicit: bool, admin1: _Admin1Names, deaths: int | None) -> Event:
     event_type, sub_type = incident.layer, incident.sub_type
     acled_type, default_sub = EVENT_TYPES[event_type]
-    geo_precision = _geo_precision(toponym, article.text[max(0, toponym.start - 15):toponym.start])
+    toponym, locative = place.toponym, place.locative
+    if place.anchor is not None:
+        # A spot the gazetteer lacks, at the place the text ties it to: ACLED's "part of
+        # or near" a known place, or the province or country level for a coarse anchor.
+        geo_precision = 3 if place.anchor.feature in ("admin1", "country") else 2
+    else:
+        geo_precision = _geo_precision(toponym,
+                                       article.text[max(0, toponym.start - 15):toponym.start])
     # The id is sha1("article id|sentence|event type|place"); ``id_prefix`` has hashed
     # the first two.
     digest = id_prefix.copy()
@@ -237,7 +362,7 @@ def _event(article: Article, sentence: Sentence, id_prefix: hashlib._Hash, topon
         acled_sub_event_type=sub_type if acled_type else default_sub, status=status,
         date=date, date_precision=precision, place=toponym.name, lat=toponym.lat,
         lon=toponym.lon, geonameid=toponym.geonameid, country_code=toponym.country_code,
-        admin1=admin1(toponym), geo_precision=geo_precision,
+        admin1=admin1(place.anchor or toponym), geo_precision=geo_precision,
         uncertainty_km=toponym.uncertainty_km, evidence=sentence.text,
         evidence_start=sentence.start, evidence_end=sentence.end, article_id=article.id,
         article_title=article.title, source_url=article.url, published=article.published,

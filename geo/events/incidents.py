@@ -17,9 +17,10 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from geo.events import triggers as tr
-from geo.events.actors import Actors, find_actors
+from geo.events.actors import ACTOR, NAMED, Actors, actor_spans, find_actors
 from geo.events.triggers import Trigger, find_triggers
 from geo.events.where import Place
 
@@ -43,6 +44,13 @@ _KILLED = re.compile(r"\b(?:kill|killed|killing|dead|died|shot|shooting|live amm
                      r"fired on|opened fire)\b", re.IGNORECASE)
 
 
+# A person seized or captured: an abduction, not territory taken.
+_PERSON_AFTER = re.compile(
+    r"\s+(?:(?:a|an|the|two|three|four|five|six|several|\d+)\s+)?(?:[\w-]+\s+){0,3}?"
+    r"(?:members?|officials?|leaders?|journalists?|reporters?|activists?|workers?|m[ae]n|"
+    r"wom[ae]n|child(?:ren)?|boys?|girls?|teachers?|students?|pupils?|priests?|"
+    r"businessm[ae]n|villagers|civilians|residents|farmers|traders|passengers|tourists|"
+    r"engineers|doctors|nurses|chiefs?|elders?)\b", re.IGNORECASE)
 CONTEXT_CHARS = 250  # the words around an incident that tell its type and actors
 # Deaths that are no conflict incident.
 _NOT_VIOLENCE = re.compile(
@@ -68,15 +76,57 @@ class Incident:
     actors: Actors
 
 
-def sentence_incidents(sentence: str, offset: int,
-                       places: list[Place]) -> list[Incident]:
+# Senses of violent words that are no violence: "captured his first title", "a camera
+# captured the moment", "shot back", "prices shot up", "shot to fame", "shot a film".
+_IDIOM_AFTER = re.compile(
+    r"^\s+(?:(?:his|her|their|its|the|a|an|three|two|four|five|several|many|\d+)\s+)?"
+    r"(?:(?!and\b|or\b|of\b)[a-z-]+\s+){0,2}(?:[A-Z]{2,5}\s+"
+    r"(?:and\s+[A-Z]{2,5}\s+)?)?(?:titles?|belts?|crowns?|championships?|wickets?|medals?|"
+    r"gold|silver|bronze|trophy|trophies|cup|votes?|seats?|record|pole|points?|footage|"
+    r"images?|pictures?|photos?|moment|mood|imagination|attention|audience|viewers|views?|"
+    r"coverage|headlines|front pages|[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}\s+(?:Championships?|"
+    r"Cup|Open|Trophy|Title|Masters|Classic|Grand Prix))\b|"
+    r"^\s+(?:back|up|to fame|to the top|on (?:film|camera|video|tape|a (?:blurred )?"
+    r"(?:picture|photo|video)))\b")
+_IDIOM_BEFORE = re.compile(r"\b(?:cameras?|photographers?|film(?:s|maker|makers)?|"
+                           r"documentary|video|lens|photos?|telescopes?|satellites?|"
+                           r"spacecraft|probe)\s+(?:[\w-]+\s+){0,3}$",
+                           re.IGNORECASE)
+_IDIOM_WORDS = re.compile(r"(?:captur|shot|shoot|seiz)", re.IGNORECASE)  # matched at a start
+
+
+def _not_idioms(sentence: str, found: list[Trigger]) -> list[Trigger]:
+    """Drop the triggers that are idioms where they stand ("captured the title")."""
+    return [t for t in found
+            if not (_IDIOM_WORDS.match(sentence, t.start) and (
+                _IDIOM_AFTER.match(sentence[t.end:t.end + 60])
+                or _IDIOM_BEFORE.search(sentence[max(0, t.start - 40):t.start])))]
+
+
+def sentence_triggers(sentence: str) -> list[Trigger]:
+    """Return the triggers of ``sentence`` that can start or join an incident, in order.
+
+    ``triggers.find_triggers`` with the armed verbs added, prepositions dropped and the
+    quake's words read as the quake's. Extraction asks for them before it looks for the
+    sentence's places: most sentences have none, and then no place is judged.
+    """
+    return _refine_quake(_not_idioms(sentence, _not_prepositions(sentence, _with_armed_verbs(
+        sentence, find_triggers(sentence)))))
+
+
+def sentence_incidents(sentence: str, offset: int, places: list[Place],
+                       found: list[Trigger] | None = None) -> list[Incident]:
     """Return the incidents of ``sentence`` (which starts at ``offset`` in the article).
 
     ``places`` are the sentence's usable places (``geo.events.where``); incidents
-    without a place are dropped.
+    without a place are dropped. ``found``: the sentence's ``sentence_triggers``, when
+    the caller has them.
     """
-    found = _refine_quake(find_triggers(sentence))
-    if not found or not places:
+    if not places:
+        return []
+    if found is None:
+        found = sentence_triggers(sentence)
+    if not found:
         return []
     # A base is a standing fact beside whatever happened there ("a U.S. base in
     # northeastern Syria was attacked by a drone": a base, and a strike): its own group.
@@ -109,7 +159,10 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
     incidents = []
     for head in heads:
         members = groups[head]
-        top = max(members, key=lambda t: (t.rank, -t.start))
+        # A visit or a meeting beside violence is no diplomacy: "shot ... in the home of
+        # the youth's host family" is a shooting.
+        top = max(members, key=lambda t: (t.layer != tr.DIPLOMACY or t.rank >= _TALKS_RANK,
+                                          t.rank, -t.start))
         if not _starts_incident(sentence, top):
             continue
         # What decides the type and the actors is said near the incident: a window
@@ -122,11 +175,181 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
         layer, sub_type = _refine(context, local, near_members or [local])
         # Who did it to whom is told at the incident's first word ("Azerbaijani troops
         # opened fire on Armenian troops ..., sparking an exchange of fire").
-        first = min(near_members or [local], key=lambda t: t.start)
-        actors = find_actors(context, first.start, first.end)
+        actors = _actors(context, near_members or [local])
         layer, sub_type = _by_victims(context, layer, sub_type, local, actors)
+        actors = _protest_order(layer, sub_type, actors)
+        actors = Actors(named_group(actors.actor1), named_group(actors.actor2))
         incidents.append(Incident(layer, sub_type, top, tuple(owners[head]), actors))
     return incidents
+
+
+def _actors(context: str, members: list[Trigger]) -> Actors:
+    """Return who did it and to whom, read at the incident's first word that is no actor.
+
+    A trigger that names people ("Gunmen killed ...", "Protesters burned tyres") is where
+    the actor is, not the action. The text is read with the words that hide actors from
+    ``find_actors`` cleared (``_for_actors``); the actors come back as written.
+    """
+    clear = _for_actors(context)
+    spans = actor_spans(clear)
+    acts = [(t.start, t.end) for t in members
+            if not any(s <= t.start and t.end <= e for s, e, _ in spans)]
+    if not acts:
+        # Only people words ("A mob burned ..."): the action follows the first of them.
+        first = min(members, key=lambda t: t.start)
+        end = next(e for s, e, _ in spans if s <= first.start and first.end <= e)
+        acts = [(end, end)]
+    start, end = min(acts)
+    found = find_actors(clear, start, end)
+    if clear is not context:
+        found = Actors(_as_written(context, clear, found.actor1),
+                       _as_written(context, clear, found.actor2))
+    return found
+
+
+# "eight people", "at least 26 persons": people the text does not name as any group.
+_ANYONE = re.compile(r"^(?:[\w,-]+\s+){0,3}(?:people|persons|others)$", re.IGNORECASE)
+
+
+def named_group(actor: str | None) -> str | None:
+    """Return ``actor`` unless it names no group ("eight people"): None then.
+
+    Examples
+    --------
+    >>> named_group("at least 26 people"), named_group("26 civilians")
+    (None, '26 civilians')
+    """
+    return None if actor is None or _ANYONE.match(actor) else actor
+
+
+# Words ``find_actors`` misreads, cleared at the same length so offsets hold:
+# - a capitalised group word ("Police arrested", "the Afghan Air Force", "Gunmen kill"):
+#   the actor phrases end in lower-case words;
+# - "by" after what tells whose a target was ("a base held by Somali soldiers"): no agent;
+# - who told the news (", a church official said.", "according to residents"): no actor.
+_GROUP_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+_HELD_BY = re.compile(r"\b(?:held|controlled|run|manned|occupied|owned|used|guarded|"
+                      r"patrolled|belonging)\s+(by)\b")
+_TOLD = re.compile(r",\s*[^,;]{0,80}?\b(?:said|says|say|told|reported|added|confirmed)\b[^;]*|"
+                   r"\baccording\s+to\b[^,;]*", re.IGNORECASE)
+
+
+def _for_actors(context: str) -> str:
+    """Return ``context`` with what misleads ``find_actors`` cleared (same length).
+
+    Examples
+    --------
+    >>> _for_actors("Police arrested 15 members, a lawyer said.")
+    'police arrested 15 members                '
+    """
+    chars = None
+
+    def put(start: int, text: str) -> None:
+        nonlocal chars
+        if chars is None:
+            chars = list(context)
+        chars[start:start + len(text)] = text
+
+    for m in _GROUP_WORD.finditer(context):
+        if _group_word(m.group()):
+            put(m.start(), m.group().lower())
+    for m in _HELD_BY.finditer(context):
+        put(m.start(1), "  ")
+    for m in _TOLD.finditer(context):
+        put(m.start(), " " * (m.end() - m.start()))
+    return context if chars is None else "".join(chars)
+
+
+@lru_cache(maxsize=8192)
+def _group_word(word: str) -> bool:
+    """Tell whether a capitalised word is a group word that ends actor phrases."""
+    return ACTOR.fullmatch(word.lower()) is not None
+
+
+def _as_written(context: str, clear: str, actor: str | None) -> str | None:
+    """Return ``actor``, found in ``clear``, with its letters as ``context`` has them."""
+    if actor is None:
+        return None
+    at = clear.find(actor)
+    return actor if at < 0 else context[at:at + len(actor)]
+
+
+# Demonstrators, whom ACLED names first for protests and riots (README: actors).
+_PROTESTERS = re.compile(r"\b(?:protesters?|protestors?|demonstrators?|rioters?|marchers?|"
+                         r"crowds?|mobs?|students?|teachers?|workers?|women|supporters?|"
+                         r"activists?|youths?)\b", re.IGNORECASE)
+
+
+def _protest_order(layer: str, sub_type: str | None, actors: Actors) -> Actors:
+    """Put the demonstrators first in protests and riots, the force first when it used
+    excessive force against them ("police dispersed protesters": protesters, police)."""
+    if layer not in (tr.PROTEST, tr.RIOT) or not actors.actor1 or not actors.actor2:
+        return actors
+    first, second = (bool(_PROTESTERS.search(a)) for a in (actors.actor1, actors.actor2))
+    if sub_type == tr.EXCESSIVE:
+        swap = first and not second
+    else:
+        swap = second and not first
+    return Actors(actors.actor2, actors.actor1) if swap else actors
+
+
+# Verbs that report an incident only when armed men do them ("troops entered Azaz",
+# "militants occupied the town", "Israeli jets pounded ..."), by lemma (simplemma):
+# lemma -> (layer, sub-event type, rank, needs combatants in the sentence). Their ranks
+# are low, so a more specific word of the same incident types it.
+ARMED_VERBS: dict[str, tuple[str, str | None, int, bool]] = {
+    "enter": (tr.CLASH, tr.ARMED_CLASH, 19, True),
+    "occupy": (tr.CLASH, tr.OVERTAKES, 30, True),
+    "invade": (tr.CLASH, tr.ARMED_CLASH, 30, True),
+    "besiege": (tr.CLASH, tr.ARMED_CLASH, 30, True),
+    "encircle": (tr.CLASH, tr.ARMED_CLASH, 30, True),
+    "expel": (tr.STRATEGIC, tr.OTHER, 19, True),
+    "pound": (tr.STRIKE, tr.SHELLING, 40, True),
+    "slaughter": (tr.CIVILIANS, tr.ATTACK, 40, False),
+    "patrole": (tr.BASE, tr.OTHER, 23, False),  # "patroling", as simplemma reads it
+}
+_ARMED_VERB = re.compile(r"\b(?:enter|occup|invad|besieg|encircl|expel|pound|slaughter|"
+                         r"patrol)", re.IGNORECASE)
+_ARMED_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _with_armed_verbs(sentence: str, found: list[Trigger]) -> list[Trigger]:
+    """Add the triggers of ``ARMED_VERBS`` that the sentence has, in order."""
+    if not _ARMED_VERB.search(sentence):
+        return found
+    armed = _COMBATANTS.search(sentence) is not None or bool(NAMED.search(sentence))
+    extra = []
+    for m in _ARMED_WORD.finditer(sentence):
+        entry = ARMED_VERBS.get(tr.lemma(m.group().lower())) if m.group()[0] in "eEoOiIbBpPsS" \
+            else None
+        if entry is None or (entry[3] and not armed):
+            continue
+        if any(t.start < m.end() and m.start() < t.end for t in found):
+            continue
+        extra.append(Trigger(m.start(), m.end(), *entry[:3]))
+    return sorted([*found, *extra], key=lambda t: t.start) if extra else found
+
+
+_TALKS_RANK = 30  # diplomacy words below it ("visit", "meet", "host") are weak
+# A toll over months or years is no incident: "126,000 people have been killed in Syria
+# since the uprising began", "... killed so far this year".
+_TOLL = re.compile(
+    r"\b(?:have|has)\s+(?:now\s+)?(?:been\s+)?(?:killed|died|lost their lives)\b[^.;]{0,80}?"
+    r"\b(?:since\s+(?:the\s+)?(?:start|beginning|outbreak|onset|\d{4}|January|February|March|"
+    r"April|May|June|July|August|September|October|November|December|last\s+year|it\s+began|"
+    r"the\s+(?:conflict|war|uprising|insurgency|revolt))|so\s+far\s+this\s+year|to\s+date|"
+    r"over\s+the\s+(?:past|last)\s+(?:\w+\s+)?(?:years|months|decades?))|"
+    r"\b(?:an\s+estimated|more\s+than|over)\s+[\d,]{5,}\s+(?:people|civilians)\b",
+    re.IGNORECASE)
+# Trigger words that are prepositions where they stand: "according to" (lemma "accord").
+_PREPOSITION = re.compile(r"according\s+to\b", re.IGNORECASE)
+
+
+def _not_prepositions(sentence: str, found: list[Trigger]) -> list[Trigger]:
+    """Drop the triggers that are prepositions where they stand ("according to")."""
+    if "ccording" not in sentence:
+        return found
+    return [t for t in found if not _PREPOSITION.match(sentence, t.start)]
 
 
 def _starts_incident(sentence: str, top: Trigger) -> bool:
@@ -138,7 +361,7 @@ def _starts_incident(sentence: str, top: Trigger) -> bool:
     if top.rank <= tr.WEAK_RANK:
         return False
     window = sentence[max(0, top.start - CONTEXT_CHARS):top.end + CONTEXT_CHARS]
-    if top.casualty and _NOT_VIOLENCE.search(window):
+    if top.casualty and (_NOT_VIOLENCE.search(window) or _TOLL.search(window)):
         return False
     if top.layer == tr.DIPLOMACY and top.rank < 30:
         return bool(_OFFICIALS.search(window))
@@ -168,10 +391,14 @@ def _refine(sentence: str, top: Trigger, members: list[Trigger]) -> tuple[str, s
     subs = {t.sub_type for t in members}
     if tr.DISRUPTED in subs:
         return tr.STRATEGIC, tr.DISRUPTED  # a bomb defused, a drone shot down: not used
+    if tr.CHEMICAL in subs:
+        return tr.EXPLOSION, tr.CHEMICAL  # "helicopters dropped a canister filled with chlorine"
     if top.sub_type == tr.IED and top.rank < 90 and _AIR.search(sentence):
         return tr.STRIKE, tr.AIR  # "aircraft bombed a monastery"
-    if top.sub_type == tr.MOB and not _CROWD.search(sentence[:top.start]):
+    if top.sub_type == tr.MOB and not _CROWD.search(sentence[:top.end]):
         return tr.CIVILIANS, tr.ATTACK  # beaten to death by someone, not by a crowd
+    if top.sub_type == tr.OVERTAKES and _PERSON_AFTER.match(sentence, top.end):
+        return tr.CIVILIANS, tr.ABDUCTION  # "gunmen seized a council member from his home"
     if top.sub_type == tr.LOOTING and tr.CIVILIANS in layers and _KILLED.search(sentence):
         top = next(t for t in members if t.layer == tr.CIVILIANS)  # an attack that burned
     if top.layer == tr.CLASH and top.sub_type == tr.ARMED_CLASH and tr.PROTEST not in layers \

@@ -16,15 +16,29 @@ share their locative flag, so the finest of them can win.
 Of the locative places (else of all), the finest level wins (towns and sites, then
 districts and regions, then provinces, then countries); a designator written after the
 name overrides the gazetteer's feature ("Konduz Province" is a province even where the
-gazetteer found the town). Countries count only when locative, or for earthquakes.
+gazetteer found the town); a place the text says holds another ranks coarser than it.
+Countries count only when locative, or for earthquakes.
+
+A place the gazetteer lacks still places an event when the text ties it to one it knows
+(``named_spots``): "the village of X in Y", "Y's X district", "X, 20 km south of Y". The
+event keeps X's name and sits at Y's point (or that far in that direction), with ACLED's
+geo_precision 2 and Y's uncertainty radius. A place the text measures from ("30 km south
+of Y") is not where it happened, and neither are places inside an organisation's name
+("the Syrian Arab Army"), faiths, peoples ("ethnic Amhara villagers") and seats of power
+("the government in Kinshasa").
 """
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from geo.events.actors import NAMED
+from geo.geodesy import EARTH_RADIUS_KM
 from geo.model import Toponym
+from geo.places.spans import COMMON, PLACE_PREFIXES
 
 LEVEL = {"city": 0, "site": 0, "admin2": 1, "region": 1, "admin1": 2, "country": 3,
          "continent": 4}
@@ -38,6 +52,9 @@ class Place:
     toponym: Toponym
     locative: bool  # after "in/at/near ...", or the object of "captured", "shelled", ...
     level: int  # 0 town or site, 1 district or region, 2 province, 3 country, 4 continent
+    # A named spot the gazetteer lacks ("the village of X in Y"): ``toponym`` carries
+    # X's name at Y's point, and ``anchor`` is Y (see ``named_spots``).
+    anchor: Toponym | None = None
 
 
 _AREA_NOUN = (r"(?:city|town|village|hamlet|district|province|governorate|region|area|"
@@ -45,7 +62,7 @@ _AREA_NOUN = (r"(?:city|town|village|hamlet|district|province|governorate|region
               r"port|island|county|municipality|settlements?|villages|towns|cities|enclave|"
               r"strip|valley|border town|centre|center|heart|parts?|streets?|edge|coast|"
               r"coastline|waters|shores?|gates|borders?|environs|banks?|areas|state|"
-              r"department|territory|raion|oblast|commune)")
+              r"department|territory|raion|oblast|commune|resort)")
 # "Syria's north", "the south of Lebanon" (but "70 km north of Goma" is a reference).
 _DIRECTION = r"(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?(?: part| side)?"
 # A toponym followed by one of these is an actor, not a location ("Washington says").
@@ -57,19 +74,52 @@ _ACTOR_AFTER = re.compile(
     r"-led|-made|\s*,?\s*(?:meanwhile,\s*)?(?:says|said|say|remains|remained|responded|vowed|"
     r"warned|accused|condemned|denied|claimed|insists|insisted|argues|argued|wants|wanted|"
     r"opposes|opposed|supports|supported|backs|backed|maintains|accuses|urged|urges|would|"
-    r"will|(?:has|had)(?!\s+been\b)|(?:is|was)(?!\s+(?:\w+ly\s+)?(?:being\s+)?"
-    r"\w+(?:ed|en|wn)\b))\b|\s+(?:officials?|forces|troops|military|government|president|"
+    r"declared|announced|annexed|recognised|recognized|demanded|threatened|"
+    r"will|(?:has|had)(?!\s+been\b)|(?:is|was)(?!\s+(?:\w+ly\s+)?(?:being\s+)?(?:\w+ly\s+)?"
+    r"\w+(?:ed|en|wn)\b|\s+(?:the\s+)?scene\s+of\b))\b|\s+(?:officials?|forces|troops|military|government|president|"
     r"defen[cs]e|base|bases|strikes?|drones?|authorities|army|navy|embassy|envoy|counterpart|"
-    r"representatives?|ministers?|soldiers|fighters|jets?|warplanes?|aircraft)\b)",
+    r"representatives?|ministers?|soldiers|fighters|jets?|warplanes?|aircraft|"
+    # "Amhara villagers", "Fulani herders", "Shiite militias": a people, not a place
+    r"villagers|civilians|herders|herdsmen|farmers|militias?|militiamen|rebels|"
+    r"insurgents|separatists|tribesmen|clans?|tribes?|communit(?:y|ies))\b)",
     re.IGNORECASE,
 )
+# ("the 1967 Mideast war", "the Gulf War": the name of a war, not the place of this event.)
 _ADJECTIVAL_AFTER = re.compile(
-    r"^(?:-backed|-based|-led|-made)?\s+(?:military\s+|air\s+|naval\s+)?(?:base|bases|"
-    r"forces|troops|strikes?|drones?|jets?|warplanes?|officials?|soldiers|embassy)\b",
+    r"^(?!\s+(?:Air|Naval|Military|Army)\s+Base\b)"  # "Bien Hoa Air Base" is a name
+    r"(?:-backed|-based|-led|-made)?\s+(?:military\s+|air\s+|naval\s+)?(?:base|bases|"
+    r"forces|troops|strikes?|drones?|jets?|warplanes?|officials?|soldiers|embassy|wars?|"
+    r"veterans?)\b",
     re.IGNORECASE,
 )
-_ACTOR_BEFORE = re.compile(r"\b(?:by|with|accused|accusing|against|urged|told)\s+(?:the\s+)?$",
+_ACTOR_BEFORE = re.compile(r"\b(?:by|with|accused|accusing|against|urged|told|ethnic)\s+"
+                           r"(?:the\s+)?$",
                            re.IGNORECASE)
+# "the Islamic State of Iraq", "the Central Bank of Egypt", "the Army of Conquest": a
+# place inside the capitalised name of an organisation names the organisation.
+_ORG_OF_BEFORE = re.compile(
+    r"\b[A-Z][\w’'-]+\s+(?:State|Emirate|Caliphate|Front|Army|Party|Movement|Council|Bank|"
+    r"University|Church|Ministry|League|Brigades?|Battalions?|Organi[sz]ation|Committee|"
+    r"Authority|Agency|Institute|Association|Federation|Commission|Court)\s+of\s+"
+    r"(?:the\s+)?(?:[A-Z][\w’'-]+\s+and\s+(?:the\s+)?)?$")
+# A place inside a capitalised name that opens or ends with a word of armed groups,
+# parties and media is part of an organisation's name ("the Syrian Arab Army", "Jabhat
+# Fateh Al-Sham", "the Kurdistan Workers' Party", "the Kabul Times"): who, not where.
+# (Facilities named after a place are still there: "Kabul University", "Mosul Dam".)
+_ORG_HEAD = re.compile(
+    r"^(?:Army|Armies|Forces?|Front|Brigades?|Battalions?|Division|Regiments?|Guards?|"
+    r"Movement|Party|Council|Alliance|Union|Coalition|Organi[sz]ation|Committee|Group|"
+    r"Militias?|Corps|Police|Ministry|Observatory|Agency|Network|Press|News|Times|Post|"
+    r"Herald|Tribune|Radio|Television|TV|Channel|Airlines?|Airways|Bank|Company|Media|"
+    r"Commission|Federation|Association|Foundation|Institute|Club|League|Cup|Declaration|"
+    r"Accords?|Agreement|Treaty|Conference|Summit|Revolution|Workers[’']?)$")
+_ORG_START = re.compile(
+    r"^(?:Harakat|Harakah|Jabhat|Jabha|Jaysh|Jaish|Jeish|Liwa|Liwaa|Kataib|Kataeb|Kata’ib|"
+    r"Kata'ib|Ansar|Hay’at|Hay'at|Hayat|Tahrir|Ahrar|Fateh|Fatah|Jund|Saraya|Hizb|Faylaq|"
+    r"Firqat|Tajamu|Asa’ib|Asa'ib|Harakat)$")
+_CAPITAL_WORD = re.compile(r"(?:[Aa][dlnrstz][-‐]|[Ee]l[-‐])?[A-Z][\w’'-]*")
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve "
+                          "twenty thirty forty fifty hundred".split())
 # "a man from Hebron", "fighters from Idlib": where people come from.
 _ORIGIN_BEFORE = re.compile(
     r"\b(?:people|[a-z]*m[ae]n|fighters|militants|troops|soldiers|natives?|residents?|"
@@ -85,6 +135,18 @@ _SOURCE_BEFORE = re.compile(
     r"\b(?:officials?|sources?|spokes(?:man|woman|person)|witnesses|monitor|correspondents?|"
     r"diplomats?|analysts?|ministry|leaders|journalists)\s+(?:in|from)\s+(?:the\s+)?$",
     re.IGNORECASE)
+# "the government in Kinshasa", "the regime in Damascus": a seat of power standing for it.
+_SEAT_BEFORE = re.compile(r"\b(?<!local\s)(?:government|regime|administration|leadership|"
+                          r"junta)\s+in\s+$", re.IGNORECASE)  # not "X local government in Y"
+# Faiths and sects that GeoNames also has as village names ("Muslim militants"), feasts
+# ("before the iftar of Ramadan") and the particles of Arabic names ("Abu Hamza al-Ansari").
+_FAITHS = frozenset("muslim muslims christian christians jewish jew jews shiite shiites shia "
+                    "sunni sunnis hindu hindus buddhist buddhists catholic catholics "
+                    "protestant protestants orthodox alawite alawites druze yazidi yazidis "
+                    "sikh sikhs islamic islamist islamists "
+                    # feasts and months, and name particles that stand alone ("Abu Hamza")
+                    "ramadan muharram eid ashura christmas easter passover diwali nowruz "
+                    "abu umm bin ibn".split())
 _SPEAKER_AFTER = re.compile(r"^\s*,?\s*(?:said|say|says|told|reported|added|confirmed)\b",
                             re.IGNORECASE)
 # "clashes between Armenia and Azerbaijan": the sides, when they are countries.
@@ -97,7 +159,7 @@ _ADJECTIVES = (r"(?:(?:the|this|a|an)\s+)?(?:(?!(?:of|for|with|by|and|or|to|from
                r"charge|charges|behalf|spite|front|addition|order|case|terms)\b)"
                r"[a-z][\w’'-]*\s+){0,2}")
 _LOCATIVE_BEFORE = re.compile(
-    r"\b(?:in|at|near|outside|across|throughout|inside|into|on|around|over|off|along|"
+    r"\b(?:in|at|near|outside|across|through|throughout|inside|into|on|around|over|off|along|"
     r"within|beyond|near the border with|close to)\s+(?:the\s+(?:town|city|village|province|"
     r"region|area)\s+of\s+)?" + _ADJECTIVES + "$", re.IGNORECASE)
 # "the Kurdish city of Afrin", "the northern countryside of Aleppo", "off the coast of
@@ -126,19 +188,38 @@ _DESIGNATOR_LEVEL = {"town": 0, "district": 1, "province": 2}
 # What may stand between two toponyms the text ties into one chain: "Yaha district of
 # Yala", "Yala's Yaha district", "Irbil, Iraq", "Tampere (Pirkanmaa region)".
 _CHAIN_GAP = re.compile(
-    r"^(?:(?:’s|'s)\s+(?:[a-z][\w-]*\s+){0,3}(?:of\s+)?|"
+    r"^(?:(?:’s|'s)\s+(?:[a-z][\w-]*\s+){0,3}(?:of\s+)?|(?:’s|'s)\s+(?:[a-z][\w-]*\s+){0,2}"
+    r"(?:capital|city|town),\s+|"
     r"(?:\s+(?i:" + _AREA_NOUN + r"))?\s*[,(]\s*(?:the\s+)?|"
     r"\s+(?i:" + _AREA_NOUN + r")\s+(?:of|in)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}|"
     r"\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+){0,2}(?:of|in|near)\s+(?:the\s+)?|"
     r"\s*,\s*(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}(?:capital|city|town)\s+of\s+(?:the\s+)?)$")
 
+# Links that say which side holds the other: "Yala's Yaha district", "east China's
+# Shandong province" (the first holds the second); "the Vedeno region of southern
+# Chechnya", "Miranshah, the main town of North Waziristan" (the second holds the first).
+# "the West Bank city of Nablus", "the Homs neighbourhood of Baba Amr", but "the Huriyah
+# neighbourhood of Baghdad": after a town noun and "of", the larger place holds the other.
+# After a division noun the second holds the first ("the Giro district of Ghazni
+# province"), unless the first is a country or a part of one ("the southern Syria
+# province of Daraa").
+_HOLDER_FIRST = re.compile(r"^(?:’s|'s)\s")
+_HOLDER_LARGER = re.compile(r"^\s+(?i:city|town|village|hamlet|port|capital|neighbou?rhood|"
+                            r"suburb|quarter|camp|settlement|border town)\s+of\s")
+_HOLDER_SECOND = re.compile(
+    r"^(?:\s+(?i:" + _AREA_NOUN + r")\s+(?:of|in)\s|\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+)"
+    r"{0,2}(?:of|in)\s|\s*,\s*(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}(?:capital|city|town)\s+of\s)")
 _MAX_GAP = 60  # longer gaps are no chain (and are not matched: a sentence has many)
 _OPENS = re.compile(r"^\s*\(\s*$")
 _INSIDE = re.compile(r"^[^()]{0,40}$")
 
 
-def candidate_places(text: str, toponyms: list[Toponym]) -> list[Place]:
+def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
+                     end: int | None = None) -> list[Place]:
     """Return the toponyms of one sentence that locate something, in their given order.
+
+    ``start:end`` is the sentence in ``text``: named spots the gazetteer lacks are looked
+    for there (``named_spots``) and come after the toponyms.
 
     Examples
     --------
@@ -148,8 +229,23 @@ def candidate_places(text: str, toponyms: list[Toponym]) -> list[Place]:
     >>> [(p.toponym.name, p.locative) for p in candidate_places(text, t)]
     [('Yala', True), ('Yaha', True)]
     """
+    stop = len(text) if end is None else end
+    # "30 km south of Y": most sentences have no number, and so no reference.
+    measured_from = references(text, toponyms) if _DIGIT.search(text, start, stop) else {}
+    spots = named_spots(text, toponyms, start, stop, measured_from)
+    if spots:
+        # A toponym inside a spot's name ("Mir" of "the town of Mir Ali") is no place.
+        toponyms = [t for t in toponyms if not any(
+            t.start < s.toponym.end and s.toponym.start < t.end for s in spots)]
     out: list[Place] = []
-    for t in toponyms:
+    divisions = {t.start for t in toponyms if t.feature in ("country", "admin1")}
+    # The rest of a longer "X of Y" name is no place either ("Control" of "the Line of
+    # Control"), nor the opening word of a named group ("Boko" of "Boko Haram").
+    tails = {m.end() - 1 for t in toponyms if _head_of_longer_name(text, t, divisions)
+             and (m := _OF_NAME_AFTER.match(text, t.end))}
+    items: list[tuple[Toponym, _Spot | None]] = [(t, None) for t in toponyms]
+    items += [(spot.toponym, spot) for spot in spots]
+    for t, spot in items:
         if t.demonym:
             continue
         before = text[max(0, t.start - 40):t.start]
@@ -158,11 +254,21 @@ def candidate_places(text: str, toponyms: list[Toponym]) -> list[Place]:
             continue  # "a U.S. base", "US strikes": whose, not where
         if t.feature != "country" and _ACRONYM.match(t.name):
             continue
+        if t.start in tails or ((group := NAMED.match(text, t.start)) and group.end() >= t.end):
+            continue
+        if t.name.lower() in _NUMBER_WORDS or _in_org_name(text, t):
+            continue  # "Ten minutes later", "Hamas", "the Syrian Arab Army"
         # Cheap tests on the last words first: most toponyms follow none of these.
         tail = before[-7:]
         told = " in " in tail or "from " in tail or " the " in tail
-        if told and (_TOLD_BEFORE.search(before) or (_SOURCE_BEFORE.search(before)
-                                                     and _SPEAKER_AFTER.match(after))):
+        if told and (_TOLD_BEFORE.search(before) or _SEAT_BEFORE.search(before)
+                     or (_SOURCE_BEFORE.search(before) and _SPEAKER_AFTER.match(after))):
+            continue
+        if spot is None and t in measured_from:
+            continue  # "30 km southwest of Belfast": Belfast is where it was not
+        if t.name.lower() in _FAITHS or (spot is None and _head_of_longer_name(text, t, divisions)):
+            continue  # "Muslim militants"; "the Line of Control", "the Bank of England"
+        if "of " in tail and _ORG_OF_BEFORE.search(before):
             continue
         locative = (_OF_PLACE_BEFORE.search(before) is not None if "of " in tail
                     else _LOCATIVE_OR_OBJECT.search(before) is not None)
@@ -174,16 +280,445 @@ def candidate_places(text: str, toponyms: list[Toponym]) -> list[Place]:
         level = LEVEL.get(t.feature, COUNTRY_LEVEL)
         if level < COUNTRY_LEVEL and (m := _DESIGNATOR_AFTER.match(after)):
             level = _DESIGNATOR_LEVEL[m.lastgroup or "town"]
-        out.append(Place(t, locative, level))
+        if spot is not None:
+            level = spot.level
+        out.append(Place(t, locative, level, spot.anchor if spot else None))
+    if spots:
+        out = _anchor_loose_spots(text, out, spots)
     return _chained(text, out)
+
+
+# --- named spots the gazetteer lacks ----------------------------------------------------
+
+# Nouns that say a name is a town-level spot ("the village of X", "X refugee camp") or
+# a district-level one ("the X district of Y", "X local government area"), the level
+# they have, and the nouns whose spot lies inside a town ("the Y neighbourhood of X").
+_TOWN_NOUNS = (r"villages?|towns?|hamlets?|city|settlements?|(?:refugee\s+)?camps?|"
+               r"localit(?:y|ies)|neighbou?rhoods?|quarters?|suburbs?|hilltops?|hills?|"
+               r"heights|farms|outskirts|strongholds?|" + r"(?-i:[A-Z])(?:" + "|".join(
+                   w[1:] for w in ("Airport", "Airbase", "Square", "Roundabout", "Market",
+                                   "Mosque", "Hospital", "Prison", "Checkpoint", "Crossing",
+                                   "Dam", "Bridge", "Stadium", "Hotel", "Complex", "Mountains",
+                                   "Valley", "Plateau", "Gorge", "Desert", "Fields", "Plant"))
+               + r")")
+_DISTRICT_NOUNS = (r"districts?|sub-?districts?|areas?|county|local\s+government(?:\s+areas?)?|"
+                   r"LGAs?|local\s+councils?|communes?|municipalit(?:y|ies)|sectors?|regions?|"
+                   r"zones?")
+_INSIDE_TOWN = re.compile(r"(?i)^(?:neighbou?rhoods?|quarters?|suburbs?|districts?|areas?|"
+                          r"sub-?districts?|airport|square|roundabout|market|mosque|hospital|"
+                          r"prison|checkpoint|bridge|stadium|hotel|complex|plant)$")
+# A name as news writes one: capitalised words, with Arabic articles and particles
+# ("Khan Touman", "Al-Zorba", "Jabal al-Sayyid", "Abu Al-Dhuhour").
+_PARTICLE = r"(?:[Aa][dlnrstz]|[Aa]sh|[Ee][lnrsz]|[Uu][ld])[-‐]\s?"
+_NAME_WORD = r"(?:" + _PARTICLE + r")?[A-Z‘’](?:[\w’'‘ʼ`-]*\w)?(?<!’s)(?<!'s)"
+_NAME = (_NAME_WORD + r"(?:\s(?:(?:al|el|ad|as|ash|at|az|bin|ibn|de|del|da|do|du|la|le)"
+         r"\s)?" + _NAME_WORD + r"){0,3}")
+_NOUN_OF_NAME = re.compile(
+    r"\b(?P<noun>" + _TOWN_NOUNS + "|" + _DISTRICT_NOUNS + r")\s+of\s+(?:the\s+)?"
+    r"(?P<name>" + _NAME + r")")
+_NAME_NOUN = re.compile(
+    r"(?<![\w’'‘-])(?P<name>" + _NAME + r")\s+(?P<noun>(?i:" + _TOWN_NOUNS + "|"
+    + _DISTRICT_NOUNS + r"))\b")
+_OF_AFTER = re.compile(r"\s+of\b")
+# "in X in Y", "at X, Y": a name after a locative preposition, tied to a known place.
+_PREP_NAME = re.compile(r"\b(?:in|at|near|outside)\s+(?P<name>" + _NAME + r")")
+_DISTRICT_NOUN = re.compile(r"(?i)^(?:" + _DISTRICT_NOUNS + r")$")
+# The words of the place nouns above: a sentence without any has no noun-marked spot
+# (a set test over its words costs less than a search for the nouns).
+_NOUN_WORDS = frozenset(
+    "village villages town towns hamlet hamlets city settlement settlements camp camps "
+    "locality localities neighbourhood neighbourhoods neighborhood neighborhoods quarter "
+    "quarters suburb suburbs hilltop hilltops hill hills heights farms outskirts stronghold "
+    "strongholds airport airbase square roundabout market mosque hospital prison checkpoint "
+    "crossing dam bridge stadium hotel complex mountains valley plateau gorge desert fields "
+    "plant district districts sub subdistrict subdistricts area areas county local lga lgas "
+    "commune communes municipality municipalities sector sectors region regions zone "
+    "zones".split())
+_LOWER_WORD = re.compile(r"[a-z]+")
+_PREP_CAPITAL = re.compile(r"\b(?:in|at|near|outside)\s+(?=" + _PARTICLE + r"|[A-Z‘’])")
+# What ties a spot to a known place after it: "X in (northern) Y", "X, Y", "X (Y ...",
+# "X near Y", "X, a village in Y".
+_SPOT_TO_ANCHOR = re.compile(
+    r"^(?:\s*,\s*(?:(?:in|near)\s+)?|\s+(?:in|of|near|outside|on\s+the\s+outskirts\s+of|"
+    r"close\s+to)\s+|\s*\(\s*|\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+){0,3}(?:in|of|near)\s+)"
+    r"(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}$")
+# What ties a known place before a spot to it: "Baghdad's northwestern neighbourhood of
+# X", "the northern Baghdad neighbourhood of X", "Yala's X district".
+_ANCHOR_TO_SPOT = re.compile(r"^(?:’s|'s)?\s+(?:[a-z][\w-]*\s+){0,2}$")
+# Names of things that are no place: "the city of God", months, "the area of Operations".
+_NOT_A_NAME = re.compile(r"^(?:The|This|That|These|Those|A|An|Its|Their|His|Her|Our|"
+                         r"God|Allah|Operations?|Control|Conflict|Peace)$")
+# Before "region of", "district of": "the southern Bavarian region of X".
+_PEOPLE_ADJECTIVE = re.compile(r"^[A-Z][a-z]+(?:ian|ean|i|ese|ish)$")
+# Adjectives of peoples, faiths and control: "a Jewish settlement", "the rebel-held town",
+# "Shiite neighbourhoods" (a spot's name is a name, not what describes it).
+_ADJECTIVE = re.compile(r"^[A-Z][a-z]+(?:ish|ese|ian|ean|ite|ic|ist)$|"
+                        r"-(?:held|controlled|backed|led|based|run|dominated|majority|populated)$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Spot:
+    toponym: Toponym  # the spot's name at its anchor's point (NaN while it has none)
+    anchor: Toponym | None
+    level: int
+    inside_town: bool  # a neighbourhood, district or area: it may lie inside a town
+
+
+def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
+                measured_from: dict[Toponym, tuple[float, float | None, int, int]] | None = None,
+                ) -> list[_Spot]:
+    """Return the spots of ``text[start:end]`` that the text names but the gazetteer lacks.
+
+    "the village of X", "X neighbourhood", "in X in Y": a capitalised name that a place
+    noun or a locative preposition marks as a place, that no toponym covers (one inside
+    it, "Mir" of "the town of Mir Ali", is a misreading). The spot sits at the known
+    place the text ties it to ("the village of X in Y", "Y's X district": ACLED's
+    geo_precision 2, Y's uncertainty radius); a spot marked by a place noun but tied to
+    no place is returned without an anchor and may take the sentence's area later
+    (``_anchor_loose_spots``). A name after a preposition alone counts only when tied.
+    A place measured from a known one ("Lurgan, 20 miles southwest of Belfast", or the
+    phrase itself when no name comes before it) sits that far in that direction, its
+    radius a third of the distance (the whole distance when no direction is given).
+    """
+    sentence = text[start:end]
+    if not toponyms:
+        return []
+    known = [t for t in toponyms if not t.demonym]
+    # "the eastern Syrian city of X": a people's adjective right before the place noun
+    # says the country (a country small enough for its centre to mean something).
+    adjectives = [t for t in toponyms if t.demonym and t.uncertainty_km <= MAX_COUNTRY_KM]
+    if not known and not adjectives:
+        return []
+    found: list[_Spot] = []
+    taken: list[tuple[int, int]] = []
+    if measured_from is None:
+        measured_from = references(text, known)
+    for origin, (km, bearing, name_end, distance) in measured_from.items():
+        # "Lurgan, 20 miles (30 km) southwest of Belfast": Lurgan, 30 km from Belfast; "an
+        # ambush 30 km northeast of Karbala": the place is the phrase.
+        m = _NAME_BEFORE.search(text, max(start, name_end - 60), name_end)
+        if m is not None and any(t.start < m.end() and m.start() < t.end for t in toponyms):
+            continue  # the gazetteer knows the place measured
+        name = _trimmed(m.group("name")) if m is not None else ""
+        if name and (name.split()[0].lower() in COMMON or _NOT_A_NAME.match(name.split()[0])):
+            name = ""
+        level = LEVEL.get(origin.feature, COUNTRY_LEVEL) - 1
+        if name:
+            a = m.start("name") if m is not None else distance
+        else:
+            # The phrase may measure a place the text named before it ("Amroussa village
+            # in Bouinan district, some 50 km south of Algiers"): it ranks as an area.
+            a, name, level = distance, text[distance:origin.end], 1
+        lat, lon = (origin.lat, origin.lon) if bearing is None else _destination(
+            origin.lat, origin.lon, bearing, km)
+        spot = Toponym(a, a + len(name), name, lat, lon, None, origin.country_code, "city",
+                       round(max(SPOT_MIN_KM, km if bearing is None else km / 3), 1), False)
+        found.append(_Spot(spot, origin, level, False))
+        taken.append((a, a + len(name)))
+    for pattern, m in _spot_matches(sentence, {t.start - start for t in known}):
+        a, b = m.start("name") + start, m.end("name") + start
+        name = _trimmed(text[a:b])
+        if not name:
+            continue
+        b = a + len(name)
+        first = name.split()[0]
+        bare = re.sub("^" + _PARTICLE, "", first)
+        if (_NOT_A_NAME.match(first) or bare.lower() in COMMON or _ACRONYM.match(first)
+                or (name.isupper() and len(name) <= 5)
+                or (" " not in name and _ADJECTIVE.search(name))
+                or any(a < e and s < b for s, e in taken)):
+            continue
+        inside = [t for t in toponyms if t.start < b and a < t.end]
+        if any(t.start <= a and t.end >= b for t in inside):
+            continue  # the gazetteer knows the name (or a longer one)
+        if any(t.start > a and t.end == b and all(
+                w.lower() in COMMON or w.lower() in PLACE_PREFIXES
+                for w in text[a:t.start].split()) for t in inside):
+            continue  # "Greater Damascus", "East Jerusalem": the place is the known one
+        noun = m.groupdict().get("noun")
+        if pattern is _NAME_NOUN and noun and _OF_AFTER.match(sentence, m.end()) and (
+                (not _INSIDE_TOWN.match(noun) and not _DISTRICT_NOUN.match(noun))
+                or (" " not in name and _PEOPLE_ADJECTIVE.search(name))):
+            continue  # "the German town of Mainz": the name is the one after "of"
+        if pattern is _PREP_NAME and inside:
+            continue
+        end_of_phrase = m.end() + start if pattern is _NAME_NOUN else b
+        anchor = _anchor_after(text, known, end_of_phrase)
+        if anchor is None:
+            head = m.start("noun") + start if pattern is _NOUN_OF_NAME else a
+            anchor = _anchor_before(text, known, head)
+            if anchor is None and pattern is _NOUN_OF_NAME:
+                anchor = _anchor_before(text, adjectives, head, _ADJECTIVE_TO_NOUN)
+        if anchor is None and inside and inside[0].start == a and _prominent(inside[0]):
+            anchor = inside[0]  # "Dara’a Al-Balad District": a part of the town
+        if anchor is None and pattern is _PREP_NAME:
+            continue
+        if pattern is _NAME_NOUN and noun and noun[0].isupper():
+            b = m.end() + start  # "Harabish District": the noun is part of the name
+            name = text[a:b]
+        district = bool(noun and _DISTRICT_NOUN.match(noun))
+        level = 1 if district else 0
+        if anchor is not None:
+            level = min(level, LEVEL.get(anchor.feature, COUNTRY_LEVEL) - 1)
+        found.append(_Spot(_spot_toponym(a, b, name, anchor, district), anchor, level,
+                           bool(noun and _INSIDE_TOWN.match(noun))))
+        taken.append((a, b))
+    return found
+
+
+_POSSESSIVE = re.compile(r"(?:’s|'s)$")
+
+
+def _prominent(t: Toponym) -> bool:
+    """Tell whether a toponym that opens a longer name is a real place, not a misreading.
+
+    A division, or a town of some 100,000 people (radii follow population, see
+    ``geo.places.build``): "Dara’a Al-Balad District" is in Dara’a; "Tal" of "Tal Safir"
+    and "Moi" of "Moi Wana" are other places that happen to share a word.
+    """
+    return t.feature in ("admin1", "admin2", "region") or (t.feature == "city"
+                                                            and t.uncertainty_km >= 5.0)
+
+
+def _trimmed(name: str) -> str:
+    """Return a spot's name without what follows it: "Mardan Friday", "Yala's" are no names.
+
+    Examples
+    --------
+    >>> _trimmed("Mardan Friday"), _trimmed("Chechnya's"), _trimmed("Mir Ali")
+    ('Mardan', '', 'Mir Ali')
+    """
+    words = name.split(" ")
+    while words and words[-1].lower() in COMMON:
+        words.pop()
+    if words and _POSSESSIVE.search(words[-1]):
+        return ""  # "Yala's Yaha district": the possessive is the anchor, not the spot
+    return " ".join(words)
+
+
+# "20 miles (30 km) southwest of", "some 100 kms from": a place named after it is a
+# reference point, not where it happened.
+_REFERENCE_BEFORE = re.compile(
+    r"(?:,\s*|\s+)(?P<q>(?:about|some|around|nearly|roughly|approximately|just|only|almost|"
+    r"(?:just\s+)?(?:over|under)|(?:more|less)\s+than|at\s+least)\s+)?"
+    r"(?P<n>\d{1,4}(?:[.,]\d+)?)\s*(?:-\s*)?(?P<unit>km|kms|kilomet(?:er|re)s?|miles?|mi)\b"
+    r"(?:\s*\([^()]{0,40}\))?\s+(?:(?P<dir>(?:north|south)(?:-?(?:east|west))?|east|west)"
+    r"(?:ern)?\s+)?(?:of|from)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}$", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+_BEARINGS = {"north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0,
+             "south": 180.0, "southwest": 225.0, "west": 270.0, "northwest": 315.0}
+_NAME_BEFORE = re.compile(r"(?<![\w’'‘-])(?P<name>" + _NAME + r")(?:\s+(?i:" + _TOWN_NOUNS
+                          + "|" + _DISTRICT_NOUNS + r"))?\s*$")
+
+
+def references(text: str, toponyms: list[Toponym]) -> dict[Toponym, tuple[float, float | None,
+                                                                            int, int]]:
+    """Return the toponyms the text measures from: (km, bearing or None, where the phrase
+    starts (its comma), where its distance starts).
+
+    Examples
+    --------
+    >>> text = "He was shot in Lurgan, 20 miles (30 km) southwest of Belfast."
+    >>> t = Toponym(53, 60, "Belfast", 54.6, -5.9, None, "GB", "city", 10.0, False)
+    >>> references(text, [t])[t]
+    (32.2, 225.0, 21, 23)
+    """
+    out = {}
+    for t in toponyms:
+        if t.feature in ("country", "continent"):
+            continue  # "100 km from Syria" measures from a border, not from a point
+        lo = max(0, t.start - 90)
+        if not _DIGIT.search(text, lo, t.start):
+            continue  # most places have no number before them
+        before = text[lo:t.start]
+        if not (m := _REFERENCE_BEFORE.search(before)):
+            continue
+        number = float(m["n"].replace(",", "."))
+        km = number * (1.609 if m["unit"].lower().startswith("mi") else 1.0)
+        bearing = _BEARINGS.get(m["dir"].lower().replace("-", "")) if m["dir"] else None
+        out[t] = (round(km, 1), bearing, lo + m.start(), lo + m.start("q" if m["q"] else "n"))
+    return out
+
+
+def _destination(lat: float, lon: float, bearing: float, km: float) -> tuple[float, float]:
+    """Return the point ``km`` from ``lat, lon`` on ``bearing`` (degrees), on a sphere."""
+    d = km / EARTH_RADIUS_KM
+    phi, lam, theta = math.radians(lat), math.radians(lon), math.radians(bearing)
+    phi2 = math.asin(math.sin(phi) * math.cos(d) + math.cos(phi) * math.sin(d) * math.cos(theta))
+    lam2 = lam + math.atan2(math.sin(theta) * math.sin(d) * math.cos(phi),
+                            math.cos(d) - math.sin(phi) * math.sin(phi2))
+    return round(math.degrees(phi2), 4), round((math.degrees(lam2) + 540) % 360 - 180, 4)
+
+
+def _spot_matches(sentence: str, starts: set[int]) -> Iterator[tuple[re.Pattern[str],
+                                                                    re.Match[str]]]:
+    """Yield the spot patterns' matches in ``sentence``, in the order they are judged.
+
+    The place-noun patterns run only where a place noun is; the preposition pattern
+    only at a capitalised word after the preposition that no toponym opens (``starts``):
+    most sentences have neither, and every position of a long one would be tried.
+    """
+    if not _NOUN_WORDS.isdisjoint(_LOWER_WORD.findall(sentence.lower())):
+        for pattern in (_NOUN_OF_NAME, _NAME_NOUN):
+            for m in pattern.finditer(sentence):
+                yield pattern, m
+    for cue in _PREP_CAPITAL.finditer(sentence):
+        if cue.end() not in starts and (named := _PREP_NAME.match(sentence, cue.start())):
+            yield _PREP_NAME, named
+
+
+def _anchor_after(text: str, known: list[Toponym], end: int) -> Toponym | None:
+    for t in known:
+        if end <= t.start <= end + 60 and _SPOT_TO_ANCHOR.match(text[end:t.start]):
+            return t
+    return None
+
+
+def _anchor_before(text: str, known: list[Toponym], head: int,
+                   gap: re.Pattern[str] | None = None) -> Toponym | None:
+    for t in known:
+        if head - 40 <= t.end <= head and (gap or _ANCHOR_TO_SPOT).match(text[t.end:head]):
+            return t
+    return None
+
+
+_ADJECTIVE_TO_NOUN = re.compile(r"^\s+(?:[a-z][\w-]*\s+)?$")
+MAX_COUNTRY_KM = 500.0  # a spot at a larger country's centre would mislead more than help
+
+
+def _spot_toponym(start: int, end: int, name: str, anchor: Toponym | None,
+                  district: bool) -> Toponym:
+    nan = float("nan")
+    return Toponym(
+        start=start, end=end, name=name, lat=anchor.lat if anchor else nan,
+        lon=anchor.lon if anchor else nan, geonameid=None,
+        country_code=anchor.country_code if anchor else "",
+        feature="admin2" if district else "city",
+        uncertainty_km=max(anchor.uncertainty_km if anchor else 0.0, SPOT_MIN_KM),
+        demonym=False)
+
+
+SPOT_MIN_KM = 5.0  # a spot is no closer to its anchor's point than this, we assume
+# "the Hama countryside", "the outskirts of Aleppo": a town read as its area.
+_AREA_AFTER = re.compile(r"^(?:’s|'s)?\s+(?:[a-z]+\s+)?(?:countryside|province|governorate|"
+                         r"outskirts|suburbs|environs)\b", re.IGNORECASE)
+_AREA_BEFORE = re.compile(r"\b(?:countryside|outskirts|suburbs|environs|province|governorate)"
+                          r"\s+of\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _anchor_loose_spots(text: str, places: list[Place], spots: list[_Spot]) -> list[Place]:
+    """Give each spot that the text tied to no place the sentence's nearest locative area.
+
+    "... in the northern Hama countryside, targeting the key village of X": X lies in
+    that area. A neighbourhood or district may lie in a town; a village needs a district,
+    a region or a province (or a town read as its countryside). Spots that find none are
+    dropped: there is nowhere to put them.
+    """
+    loose = {id(s.toponym): s for s in spots if s.anchor is None}
+    if not loose:
+        return places
+    plain = [p for p in places if p.anchor is None and id(p.toponym) not in loose]
+    out = []
+    used: set[int] = set()  # the areas spots took: they say where the spot is, no more
+    for p in places:
+        spot = loose.get(id(p.toponym))
+        if spot is None:
+            out.append(p)
+            continue
+        best = None
+        for q in plain:
+            if not q.locative or q.level >= COUNTRY_LEVEL:
+                continue
+            area = q.level >= 1 or spot.inside_town or bool(
+                _AREA_AFTER.match(text[q.toponym.end:q.toponym.end + 30])
+                or _AREA_BEFORE.search(text[max(0, q.toponym.start - 30):q.toponym.start]))
+            if not area:
+                continue
+            gap = abs(q.toponym.start - p.toponym.start)
+            if gap <= 200 and (best is None or gap < best[0]):
+                best = (gap, q)
+        if best is None:
+            continue
+        anchor = best[1].toponym
+        used.add(id(anchor))
+        district = spot.toponym.feature == "admin2"
+        t = _spot_toponym(p.toponym.start, p.toponym.end, p.toponym.name, anchor, district)
+        out.append(Place(t, p.locative, min(spot.level, best[1].level - 1), anchor))
+    return [p for p in out if id(p.toponym) not in used]
+
+
+def _in_org_name(text: str, t: Toponym) -> bool:
+    """Tell whether a toponym sits in the capitalised name of an organisation.
+
+    Examples
+    --------
+    >>> text = "The Syrian Arab Army and Jabhat Fateh Al-Sham fought near Aleppo."
+    >>> spans = [(text.index(n), text.index(n) + len(n)) for n in ("Arab", "Al-Sham", "Aleppo")]
+    >>> [_in_org_name(text, Toponym(a, b, text[a:b], 0, 0, None, "", "city", 1.0, False))
+    ...  for a, b in spans]
+    [True, True, False]
+    """
+    if not (_capitalised_before(text, t.start) or _capitalised_after(text, t.end)):
+        return False  # most places stand among lower-case words: no name around them
+    first = last = ""  # the words outside the toponym ("West Bank" is no bank)
+    k = t.start
+    for _ in range(4):  # the capitalised words before, up to four
+        m = _WORD_BEFORE.search(text, max(0, k - 30), k)
+        if m is None:
+            break
+        first, k = m.group(1), m.start(1)
+    k = t.end
+    for _ in range(4):
+        m = _WORD_AFTER.match(text, k)
+        if m is None:
+            break
+        last, k = m.group(1), m.end(1)
+    # "the European Trade Union Confederation": the toponym ends the organisation's name.
+    own = first != "" and _ORG_HEAD.match(t.name.split()[-1]) is not None
+    return bool(own or _ORG_START.match(first) or _ORG_HEAD.match(last))
+
+
+_OF_NAME_AFTER = re.compile(r" (?:of|de|du|del|della|di) (?:the |la |le |l')?[A-Z]")
+
+
+def _head_of_longer_name(text: str, t: Toponym, divisions: set[int]) -> bool:
+    """Tell whether a one-word toponym opens a longer "X of Y" name.
+
+    "the Line of Control", "the Gulf of Aden": the toponym is a word of the name. "Kabul
+    of Afghanistan" is a place and its country (``divisions``: where countries and
+    provinces start).
+    """
+    if " " in t.name or not (m := _OF_NAME_AFTER.match(text, t.end)):
+        return False
+    return m.end() - 1 not in divisions
+
+
+def _capitalised_before(text: str, start: int) -> bool:
+    """Tell whether a capitalised word (or an article such as "Al-") ends at ``start - 1``."""
+    if start < 2 or text[start - 1] not in " -":
+        return False
+    space = text.rfind(" ", max(0, start - 30), start - 1)
+    word = text[space + 1:start - 1]
+    return bool(word) and (word[0].isupper() or word[:3].lower() in ("al-", "el-"))
+
+
+def _capitalised_after(text: str, end: int) -> bool:
+    """Tell whether a capitalised word follows ``end`` after one space or hyphen."""
+    return text[end:end + 1] in (" ", "-") and text[end + 1:end + 2].isupper()
+
+
+_WORD_BEFORE = re.compile(r"(?<![\w’'-])(" + _CAPITAL_WORD.pattern + r")[ -]$")
+_WORD_AFTER = re.compile(r"[ -](" + _CAPITAL_WORD.pattern + r")(?![\w’'-])")
 
 
 def _chained(text: str, places: list[Place]) -> list[Place]:
     """Give the places of one chain ("Yaha district of Yala") the locative flag of any.
 
-    Places in parentheses after a place ("Sinjil (Ramallah and al-Bireh governorate)",
-    "Oicha (Beni territory, North Kivu)") say where that place lies: they rank coarser
-    than it, whatever the gazetteer's feature.
+    A place the text says holds another ("Yala's Yaha district", "the Vedeno region of
+    southern Chechnya") ranks coarser than it. Places in parentheses after a place
+    ("Sinjil (Ramallah and al-Bireh governorate)", "Oicha (Beni territory, North Kivu)")
+    say where that place lies: they rank coarser than it, whatever the gazetteer's
+    feature.
     """
     if len(places) < 2:
         return places
@@ -194,7 +729,24 @@ def _chained(text: str, places: list[Place]) -> list[Place]:
     anchor: int | None = None  # the level of the place a parenthesis follows
     for k, (a, b) in enumerate(zip(order, order[1:], strict=False)):
         gap = text[places[a].toponym.end:places[b].toponym.start]
-        links.append(len(gap) <= _MAX_GAP and _CHAIN_GAP.match(gap) is not None)
+        linked = len(gap) <= _MAX_GAP and _CHAIN_GAP.match(gap) is not None
+        links.append(linked)
+        if linked:
+            # What holds a place is coarser than it, whatever the gazetteer says.
+            holder = None
+            if _HOLDER_FIRST.match(gap):
+                holder = k
+            elif _HOLDER_LARGER.match(gap):
+                sizes = (places[a].toponym.uncertainty_km, places[b].toponym.uncertainty_km)
+                holder = None if sizes[0] == sizes[1] else k if sizes[0] > sizes[1] else k + 1
+            elif _HOLDER_SECOND.match(gap):
+                first = places[a].toponym
+                whole = first.feature == "country" or (first.feature == "region"
+                                                       and first.geonameid is None)
+                holder = k if whole and " of " in gap[:30] else k + 1
+            if holder is not None:
+                held = 2 * k + 1 - holder
+                levels[holder] = max(levels[holder], levels[held] + 1)
         if _OPENS.match(gap):
             anchor = levels[k]
         elif anchor is not None and not _INSIDE.match(gap):
@@ -212,7 +764,7 @@ def _chained(text: str, places: list[Place]) -> list[Place]:
             locative[k] = True
     new = {order[k]: (flag, level) for k, (flag, level) in enumerate(zip(locative, levels,
                                                                          strict=True))}
-    return [p if new[k] == (p.locative, p.level) else Place(p.toponym, *new[k])
+    return [p if new[k] == (p.locative, p.level) else Place(p.toponym, *new[k], p.anchor)
             for k, p in enumerate(places)]
 
 

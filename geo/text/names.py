@@ -2,7 +2,8 @@
 
 Both sides of a lookup must fold names the same way, so this is the single place that
 decides what "the same name" means: case, accents, hyphens, apostrophes and dots are
-folded, and a leading Arabic article (al-, ar-, el-, ...) can be dropped.
+folded, Arabic articles inside a name are dropped ("Deir ez-Zor" and "Deir Ezzor" are
+one name), and a leading one (al-, ar-, el-, ...) can be dropped.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ def norm(name: str) -> str:
 
     Examples
     --------
-    >>> norm("Deir ez-Zor")
-    'deir ez zor'
+    >>> norm("Deir ez-Zor")  # an article inside a name goes, see below
+    'deir zor'
     >>> norm("Kahramanmaraş")
     'kahramanmaras'
     >>> norm("U.S.")
@@ -40,7 +41,36 @@ def norm(name: str) -> str:
     stripped = stripped.replace("ı", "i").replace("ø", "o").replace("ß", "ss").replace("đ", "d")
     stripped = stripped.replace("ł", "l").replace("æ", "ae").replace("œ", "oe")
     folded = stripped.translate(_DROP).translate(_SPACE).lower()
-    return _WS.sub(" ", folded).strip()
+    words = folded.split()
+    if len(words) > 2 or (len(words) == 2 and len(words[1]) >= 5):
+        words = _without_inner_articles(words)
+    return " ".join(words)
+
+
+# An Arabic article assimilated to the word it opens: "Ezzor", "Essalam", "Ennahda".
+_ASSIMILATED = re.compile(r"^[ae]([tdrzsnl])(?=\1\w{2})")
+
+
+def _without_inner_articles(words: list[str]) -> list[str]:
+    """Drop the Arabic articles inside a name, so that its spellings meet.
+
+    "Deir ez-Zor", "Deir Ezzor" and "Deir el-Zor" all fold to "deir zor"; "Jisr
+    al-Shughur" and "Jisr ash-Shughur" to "jisr shughur". The first word keeps its
+    article (``strip_article`` deals with it), and so does a last word that is one.
+
+    Examples
+    --------
+    >>> [norm(n) for n in ("Deir ez-Zor", "Deir Ezzor", "Ras al-Ain", "Ras al Ain")]
+    ['deir zor', 'deir zor', 'ras ain', 'ras ain']
+    >>> norm("Al-Bab"), norm("Port Said"), norm("New York")
+    ('al bab', 'port said', 'new york')
+    """
+    out = [words[0]]
+    for k, word in enumerate(words[1:], start=1):
+        if word in _ARTICLES and k < len(words) - 1:
+            continue
+        out.append(_ASSIMILATED.sub("", word))
+    return out
 
 
 def strip_article(key: str) -> str:
