@@ -60,6 +60,12 @@ def test_strip_article():
         ("Incirlik", "site", "TR"),
         ("Middle East", "region", ""),
         ("W.Va.", "admin1", "US"),
+        # Conflict regions and a country the packaged tables lack (geo/data).
+        ("Kosovo", "country", "XK"),
+        ("Bosnia", "country", "BA"),
+        ("Darfur", "region", "SD"),
+        ("the Sinai Peninsula", "region", "EG"),
+        ("Nagorno-Karabakh", "region", "AZ"),
     ],
 )
 def test_levels_are_resolvable(gaz, name, feature, code):
