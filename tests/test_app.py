@@ -774,3 +774,23 @@ def test_go_to_a_place_moves_the_map_there(at):
     assert shown(at) == len(ALL)  # a view, not a filter
     at.text_input(key="goto").input("Nowhereville Xyzzy").run()
     assert any("No such place" in c.value for c in at.caption)
+
+
+def test_the_live_list_shows_the_newest_and_a_click_selects_on_the_map(at):
+    at.run()
+    labels = [b.label for b in at.button if b.key and b.key.startswith("live-")]
+    assert len(labels) == len(ALL)
+    assert labels[0].startswith("Armed clashes: Syria, 2023\\-03\\-25")  # newest first
+    at.button(key="live-h-s1").click().run()
+    assert not at.exception
+    assert at.query_params["event"] == "h-s1"
+    view = map_args(at)["feature_group"]
+    (south, west), (north, east) = json.loads(
+        re.search(r"var bounds = (\[\[.*?\]\]);", view).group(1))
+    assert south < 35.95 < north and west < 39.01 < east and north - south < 2
+    # A link with the selection reproduces it.
+    fresh = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+    fresh.query_params["event"] = "h-s1"
+    fresh.run()
+    assert not fresh.warning
+    assert [b.key for b in fresh.button if b.proto.type == "primary"] == ["live-h-s1"]

@@ -207,6 +207,26 @@ def place_view() -> list[list[float]] | None:
     return [[place["lat"] - deg, place["lon"] - deg], [place["lat"] + deg, place["lon"] + deg]]
 
 
+LIVE_LIST_LIMIT = 25  # happenings in the list beside the map
+
+
+def live_list(events: list[Event], selected: str) -> None:
+    """The newest events of the view, beside the map; a click shows one on the map."""
+    st.caption("Newest first")
+    with st.container(height=520):
+        for event in events:
+            day = event.date.isoformat() if event.date else "undated"
+            sources = f" · {event.sources} sources" if event.sources > 1 else ""
+            label = f"{layer_style(event.event_type).label}: {event.place}, {day}{sources}"
+            chosen = event.event_id == selected
+            # Button labels are Markdown: the place and the evidence come from articles.
+            if st.button(state.plain(label), key=f"live-{event.event_id}",
+                         type="primary" if chosen else "secondary", width="stretch"):
+                st.session_state["selected"] = "" if chosen else event.event_id
+                st.rerun()
+            st.caption(state.plain(event.evidence[:140]))
+
+
 def secrets() -> dict:
     """Return the page's secrets (``.streamlit/secrets.toml``), or {} when there are none."""
     try:
@@ -573,8 +593,13 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
     if notes:
         st.warning(state.plain("Parts of the link were not used as given: "
                                + "; ".join(notes) + "."))
+    # The event chosen in the list: this session's choice, else the link's.
+    selected = st.session_state["selected"] if "selected" in st.session_state \
+        else st.query_params.get("event", "")
     query = sidebar(url, version, opts, fitted.query)
-    st.query_params.from_dict(state.query_to_params(query))
+    # The link holds the filters and the event selected in the list.
+    st.query_params.from_dict({**state.query_to_params(query),
+                               **({"event": selected} if selected else {})})
 
     data = page_data(url, version, query)
     merged = f" (map: {len(data.points):,} points, nearby events merged)" if len(
@@ -595,11 +620,17 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
         added = get_store(url).get_events(focus_ids)
         wanted = {e.happening_id for e in added} if query.happenings else set(focus_ids)
         focus = [e for e in data.points if e.event_id in wanted]
+    if selected and not focus:
+        focus = get_store(url).get_events([selected])
+    map_col, list_col = st.columns([3, 1])
+    with list_col:
+        live_list(data.latest[:LIVE_LIST_LIMIT], selected)
     parts = build_map_parts(data.points, weights=data.weights, sources=data.sources,
                             focus=focus, bounds=place_view())
-    st_folium(parts.base, feature_group_to_add=parts.layers, layer_control=parts.control,
-              height=560, use_container_width=True, key="map", returned_objects=[],
-              render=False)
+    with map_col:
+        st_folium(parts.base, feature_group_to_add=parts.layers,
+                  layer_control=parts.control, height=560, use_container_width=True,
+                  key="map", returned_objects=[], render=False)
 
     # The files are built when a button is clicked, not with every page: at 100k events
     # they take seconds and tens of MB. on_click="ignore": a download does not rerun.

@@ -3,7 +3,7 @@
 The query string uses the ``EventQuery`` field names (``types``, ``since``, ``until``,
 ``countries``, ``articles``, ``statuses``, ``max_precision``, ``actor``), so one concept
 has one name from the link to SQL; ``reports=1`` shows each article's report instead of
-happenings (the page's default). Links made before these names (``status``,
+happenings (the page's default), and ``event`` names the event selected in the list. Links made before these names (``status``,
 ``precision``) still read.
 """
 
@@ -21,7 +21,7 @@ PRECISION_LABELS = {1: "towns and sites only", 2: "up to regions", 3: "everythin
 # Earlier names of query-string keys, still read.
 _ALIASES = {"status": "statuses", "precision": "max_precision"}
 _KEYS = {"since", "until", "types", "countries", "articles", "statuses", "max_precision",
-         "actor", "reports", "text"}
+         "actor", "reports", "text", "event"}
 # Query-string keys Streamlit itself reads.
 _STREAMLIT_KEYS = {"embed", "embed_options"}
 
