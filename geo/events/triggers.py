@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from geo.text.sentences import LETTERS, first_runs
+
 # Layer keys (geo.model.EVENT_TYPES) used below.
 CLASH, STRIKE, EXPLOSION = "armed_clash", "strike", "explosion"
 CIVILIANS, PROTEST, RIOT = "violence_against_civilians", "protest", "riot"
@@ -221,12 +223,19 @@ _NOT_INCIDENT = re.compile(
     r"|rall(?:y|ied|ies) (?:in|on) (?:stocks|shares|prices|markets)|heart attacks?|"
     r"panic attacks?|asthma attacks?|cyber ?attacks?|brain storm|shell (?:company|companies|"
     r"oil)|talk show|riot police|riot gear|anti-riot|death penalty|sentenced to death)\b")
-# One pass that tells whether any phrase can match: most sentences have none, and then
-# the phrases are not tried one by one.
-_ANY_PHRASE = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in PHRASES))
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 # A capitalised "March" (or "May") is a month, "Rally" may start a sentence: months only.
 _MONTHS = frozenset({"march", "may"})
+
+
+# Each phrase pattern (and ``_NOT_INCIDENT``) is tried only on the sentences that have a
+# word its matches can start with (``first_runs``): a pattern that starts with a word
+# boundary is tried at every word, a set of words is looked up in C.
+_PHRASE_RUNS = [first_runs(pattern) for pattern, _ in PHRASES]
+# None: some phrase has to be tried on every sentence.
+_ANY_PHRASE_RUNS = (None if None in _PHRASE_RUNS
+                    else frozenset(run for runs in _PHRASE_RUNS if runs for run in runs))
+_NOT_INCIDENT_RUNS = first_runs(_NOT_INCIDENT)
 
 
 @lru_cache(maxsize=65536)
@@ -271,23 +280,27 @@ def find_triggers(sentence: str) -> list[Trigger]:
     ['diplomacy']
     """
     low = sentence.lower()
-    blocked = [m.span() for m in _NOT_INCIDENT.finditer(low)]
+    runs = set(LETTERS.findall(low))  # the words a phrase can start with
+    taken: list[tuple[int, int]] = []
+    if _NOT_INCIDENT_RUNS is None or not _NOT_INCIDENT_RUNS.isdisjoint(runs):
+        taken += [m.span() for m in _NOT_INCIDENT.finditer(low)]
     found: list[Trigger] = []
-    taken: list[tuple[int, int]] = list(blocked)
-    for pattern, (layer, sub_type, rank) in PHRASES if _ANY_PHRASE.search(low) else ():
-        for m in pattern.finditer(low):
-            if not _overlaps(m.span(), taken):
-                found.append(Trigger(m.start(), m.end(), layer, sub_type, rank))
-                taken.append(m.span())
+    if _ANY_PHRASE_RUNS is None or not _ANY_PHRASE_RUNS.isdisjoint(runs):
+        for (pattern, (layer, sub_type, rank)), starts in zip(PHRASES, _PHRASE_RUNS,
+                                                              strict=True):
+            if starts is not None and starts.isdisjoint(runs):
+                continue
+            for m in pattern.finditer(low):
+                if not _overlaps(m.span(), taken):
+                    found.append(Trigger(m.start(), m.end(), layer, sub_type, rank))
+                    taken.append(m.span())
     # Words are looked up in the lower-cased sentence when lower-casing kept every offset.
     words = low if len(low) == len(sentence) else sentence
-    # Most sentences hold no trigger word: look the words up (a dict hit for words seen
-    # before) and find their offsets only when one is.
-    if not any(_ENTRIES[w] if w in _ENTRIES else _entry(w) for w in _WORD.findall(words)):
-        found.sort(key=lambda t: t.start)
-        return found
-    for m in _WORD.finditer(words):
-        entry = _entry(m.group())
+    # Each distinct word is looked up once (a dict hit for words seen before), and offsets
+    # are found only in sentences that hold a trigger word: most hold none.
+    entries = {w: e for w in set(_WORD.findall(words)) if (e := _entry(w)) is not None}
+    for m in _WORD.finditer(words) if entries else ():
+        entry = entries.get(m.group())
         if entry is None or (m.group() in _MONTHS and sentence[m.start()].isupper()):
             continue
         if _overlaps(m.span(), taken):

@@ -205,10 +205,13 @@ class _Anchors:
     True
     """
 
-    __slots__ = ("_grids", "_points")
+    __slots__ = ("_answers", "_grids", "_points")
 
     def __init__(self, points: dict[str, tuple[float, float]]) -> None:
         self._points = points
+        # A name is scored once per group of its mentions (``_mention_groups``): the
+        # groups of one name ask about the same places again.
+        self._answers: dict[tuple[float, float, str], float | None] = {}
         # Built at the first query: the last context of an article is never asked.
         self._grids: list[tuple[float, float, float, dict[tuple[int, int, int], list]]] = []
 
@@ -238,6 +241,13 @@ class _Anchors:
 
     def nearest_within(self, lat: float, lon: float, key: str) -> float | None:
         """Return the smallest of ``_NEAR_KM`` within which another name's place lies."""
+        query = (lat, lon, key)
+        if query in self._answers:
+            return self._answers[query]
+        answer = self._answers[query] = self._nearest_within(lat, lon, key)
+        return answer
+
+    def _nearest_within(self, lat: float, lon: float, key: str) -> float | None:
         if not self._grids:
             self._build()
         x, y, z = _unit(lat, lon)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import compress
 
 from geo.places.gazetteer import Gazetteer
 from geo.text.names import norm
@@ -130,8 +131,10 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
     """Return candidate toponym spans of ``text`` in order, longest match first."""
     toks = tokens(text, tuple(gaz.abbreviations))
     words = [text[a:b] for a, b in toks]
+    # Names and surnames start with a capital: the few tokens that do are picked once.
+    uppers = [k for k, w in enumerate(words) if w[0].isupper()]
     placeish: dict[str, bool] = {}
-    people = _people(text, toks, words, gaz, placeish)
+    people = _people(text, toks, words, gaz, placeish, uppers)
     spans: list[Span] = []
     lines: dict[tuple[int, int], bool] = {}  # headline or not, per line
     n = len(toks)
@@ -139,10 +142,12 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
     # have a capital letter, and is only space or hyphens between it and the one before?
     # (``islower`` answers most words at C speed; it implies no upper-case letter.)
     capital = [not w.islower() and any(map(str.isupper, w)) for w in words]
-    joined = [k > 0 and not text[toks[k - 1][1]:toks[k][0]].strip(" -") for k in range(n)]
+    # (Mostly one space is between two words: that test costs less than ``strip``.)
+    gaps = (text[e:s] for (_, e), (s, _) in zip(toks, toks[1:], strict=False))
+    joined = [False] * (n > 0) + [gap == " " or not gap.strip(" -") for gap in gaps]
     names: dict[str, bool] = {}  # surface -> names a place, for ``_longest_match``
     i = 0  # the first token not yet part of a span
-    for i_upper in [k for k, w in enumerate(words) if w[0].isupper()]:
+    for i_upper in uppers:
         if i_upper < i:
             continue
         i = i_upper
@@ -189,28 +194,37 @@ _SPEECH = frozenset("said says told added wrote asked explained noted according"
 
 
 def _people(text: str, toks: list[tuple[int, int]], words: list[str], gaz: Gazetteer,
-            placeish: dict[str, bool] | None = None) -> frozenset[str]:
+            placeish: dict[str, bool] | None = None,
+            uppers: list[int] | None = None) -> frozenset[str]:
     """Return surnames of the article: the last word of "First Last" runs and speakers.
 
     Later bare mentions ("Jones said") are then not taken for places. ``words[k]`` is
-    the text of ``toks[k]``.
+    the text of ``toks[k]``; ``uppers``, when given, the indices of the words that start
+    with a capital.
     """
     people = set()
     # Only a word in Title case can be a surname: pick those in one pass first.
-    titled = [k for k, w in enumerate(words) if k and w[0].isupper() and w[1:].islower()]
+    if uppers is None:
+        uppers = [k for k, w in enumerate(words) if w[0].isupper()]
+    titled = [k for k in uppers if k and words[k][1:].islower()]
     for k in titled:
         ps, pe = toks[k - 1]
         s, e = toks[k]
+        if text[pe:s] != " ":
+            continue  # both a first name and a title stand one space before
         word = words[k]
         prev = words[k - 1]
-        if (text[pe:s] == " " and prev[0].isupper() and prev[1:].islower()
+        if (prev[0].isupper() and prev[1:].islower()
                 and prev.lower() not in COMMON and prev.lower() not in PLACE_PREFIXES
                 and not _placeish(prev, gaz, placeish) and not gaz.has_key(norm(text[ps:e]))
                 and not _placeish(word, gaz, placeish)):
             people.add(norm(word))
-        elif prev.lower().rstrip(".") in TITLES and text[pe:s] == " ":
+        elif prev.lower().rstrip(".") in TITLES:
             people.add(norm(word))
-    for k in [k for k, w in enumerate(words) if k and w in _SPEECH]:
+    # The speech verbs' indices, found in C: ``map`` tests every word.
+    for k in compress(range(len(words)), map(_SPEECH.__contains__, words)):
+        if not k:
+            continue
         s, e = toks[k - 1]
         ns, ne = toks[k]
         if text[e:ns] == " " and text[s].isupper():

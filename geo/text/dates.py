@@ -168,7 +168,7 @@ def find_dates(sentence: str, base: dt.date | None) -> list[DateMention]:
     text = Words(sentence)
     found: list[DateMention] = []
     for pattern, resolve, needs, back in _RULES:
-        if any(features[need] is None for need in needs):
+        if None in map(features.__getitem__, needs):  # a feature it needs is missing
             continue
         # No match starts before the words that may lead up to the first place the
         # pattern's feature appears: the scan starts there, not at the sentence's start

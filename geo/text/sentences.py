@@ -10,6 +10,9 @@ import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
+from typing import Any
 
 # A full stop after these is not the end of a sentence ("U.S. forces", "Feb. 6").
 _ABBREVIATIONS = frozenset(
@@ -228,3 +231,115 @@ class Words:
 
 # ``str.split`` and ``\s`` agree on what is whitespace (both ask ``str.isspace``).
 _NON_SPACE = re.compile(r"\S+")
+
+
+# --- the words a pattern can start with ----------------------------------------------
+# A pattern that starts with a word boundary is tried at every word of a text, and one
+# of many words (actor heads, trigger phrases) tries them all there; looking a text's
+# words up in a set is done in C. ``first_runs`` gives the set, read off the pattern.
+
+# Runs of ASCII letters: the words ``first_runs`` speaks of.
+LETTERS = re.compile("[A-Za-z]+")
+
+
+def first_runs(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Return the runs of ASCII letters that the matches of ``pattern`` can start with.
+
+    A match that starts with a letter at a word boundary starts a run of the text's
+    letters (``LETTERS``), and takes all of it when the pattern ends the run with a
+    non-letter or a word boundary: a text none of whose runs is in the set holds no
+    match. The set is read off the pattern as Python's own parser sees it. None when
+    the pattern is not of that shape (it can start or end inside a run, or goes on with
+    a class of letters), or has flags that change what a letter matches: such a pattern
+    must be tried on every text.
+
+    Examples
+    --------
+    >>> sorted(first_runs(re.compile(r"\\b(?:air ?strikes?|(?:CS|tear)[- ]gas)\\b")))
+    ['CS', 'air', 'airstrike', 'airstrikes', 'tear']
+    >>> first_runs(re.compile(r"\\b(?:bases?)")) is None  # "basement" starts a match
+    True
+    >>> first_runs(re.compile(r"(?:bases?)\\b")) is None  # so does "airbase"
+    True
+    """
+    if pattern.flags & re.IGNORECASE:
+        return None
+    states = _runs(_parser.parse(pattern.pattern, pattern.flags), {("", False, False)})
+    if states is None or any(not ended for _, _, ended in states):
+        return None
+    return frozenset(run for run, _, _ in states)
+
+
+# What a match may have read so far: its letters, whether it started at a word boundary,
+# and whether their run has ended.
+_States = set[tuple[str, bool, bool]]
+_MAX_REPEATS = 8  # repeats of letters beyond this: no finite set worth having
+
+
+def _runs(items: Any, states: _States) -> _States | None:
+    """Follow ``states`` through the parsed ``items``; None where they cannot be told."""
+    for op, av in items:
+        if all(ended for _, _, ended in states):
+            break  # the rest of the pattern reads no more of the first run
+        if op is sre.LITERAL:
+            next_states = _consume(states, chr(av))
+        elif op is sre.IN and all(kind is sre.LITERAL for kind, _ in av):
+            next_states = _union(_consume(states, chr(code)) for _, code in av)
+        elif op is sre.AT and av is sre.AT_BOUNDARY:
+            # Before any letter, the match's own boundary; after letters, the run's end.
+            next_states = {(run, bounded or not run, ended or bool(run))
+                           for run, bounded, ended in states}
+        elif op is sre.BRANCH:
+            next_states = _union(_runs(branch, states) for branch in av[1])
+        elif op is sre.SUBPATTERN and not av[1] and not av[2]:  # (?:...) with no flags
+            next_states = _runs(av[3], states)
+        elif op is sre.MAX_REPEAT or op is sre.MIN_REPEAT:
+            least, most, repeated = av
+            next_states = _repeat(least, most, repeated, states)
+        else:
+            return None
+        if next_states is None:
+            return None
+        states = next_states
+    return states
+
+
+def _union(alternatives: Any) -> _States | None:
+    out: _States = set()
+    for states in alternatives:
+        if states is None:
+            return None
+        out |= states
+    return out
+
+
+def _consume(states: _States, char: str) -> _States | None:
+    """Read one character; None when a match could start otherwise than a run does."""
+    out: _States = set()
+    for run, bounded, ended in states:
+        if ended:
+            out.add((run, bounded, ended))
+        elif not bounded:
+            return None  # no word boundary before the first letter: it can be mid-run
+        elif char.isascii() and char.isalpha():
+            out.add((run + char, bounded, False))
+        elif run:
+            out.add((run, bounded, True))
+        else:
+            return None  # a match that starts with something else than a letter
+    return out
+
+
+def _repeat(least: int, most: int, items: Any, states: _States) -> _States | None:
+    out: _States = set() if least else set(states)
+    for count in range(1, min(most, _MAX_REPEATS) + 1):
+        next_states = _runs(items, states)
+        if next_states is None:
+            return None
+        states = next_states
+        done = all(ended for _, _, ended in states)
+        if count >= least or done:
+            out |= states
+        if done:
+            return out  # more repeats cannot change runs that have ended
+    return None if most > _MAX_REPEATS else out
