@@ -3,8 +3,8 @@
 The query string uses the ``EventQuery`` field names (``types``, ``since``, ``until``,
 ``countries``, ``articles``, ``statuses``, ``max_precision``, ``actor``), so one concept
 has one name from the link to SQL; ``reports=1`` shows each article's report instead of
-happenings (the page's default), and ``event`` names the event selected in the list. Links made before these names (``status``,
-``precision``) still read.
+happenings (the page's default), and ``event`` names the event selected in the list.
+Links made before these names (``status``, ``precision``) still read.
 """
 
 from __future__ import annotations
