@@ -30,7 +30,7 @@ from geo.model import EVENT_TYPES, Article, Event, Toponym
 from geo.places.gazetteer import Gazetteer, load_gazetteer
 from geo.places.geoparse import geoparse
 from geo.text.dates import find_dates, shift
-from geo.text.sentences import Sentence, split_sentences
+from geo.text.sentences import Sentence, lowered, split_sentences
 
 
 def _words(*patterns: str) -> re.Pattern[str]:
@@ -137,6 +137,10 @@ _TWO_GROUPS = re.compile(
     + r")\s+[a-z]", re.IGNORECASE)
 
 
+# A word every match of _KILLS_N and _TWO_GROUPS holds, lower-cased.
+_KILLING_WORDS = ("kill", "shot", "shoot", "gun", "massacr", "died", "dead", "lost their")
+
+
 def _deaths(sentence: str, dates: list) -> int | None:
     """Return the deaths ``sentence`` reports (``actors.fatalities``), read with its dates
     blanked ("On 7 December 2021, troops killed 11" is 11 dead, not 2021), the dead after
@@ -147,6 +151,12 @@ def _deaths(sentence: str, dates: list) -> int | None:
             chars[d.start:d.end] = " " * (d.end - d.start)
         sentence = "".join(chars)
     deaths = fatalities(sentence)
+    # Both patterns need a killing word: most sentences have none (a lower-cased copy
+    # tells, except for the few characters lowered() declines, where they run anyway).
+    low = lowered(sentence)
+    killing = low is None or any(w in low for w in _KILLING_WORDS)
+    if not killing:
+        return deaths
     if deaths is None and (m := _KILLS_N.search(sentence)):
         deaths = _number(m["n"])
     if (m := _TWO_GROUPS.search(sentence)) is not None:
@@ -316,14 +326,27 @@ def _date_for(dates, starts: list[int], trigger_start: int, published: dt.date |
     return published, "published", False
 
 
+# A lower-cased piece of every match of _DENIED, _CLAIMED and _PLANNED.
+_DENIED_WORDS = ("den", "rejected")
+_CLAIMED_WORDS = ("claim", "purport", "alleg", "reportedly", "said to")
+_PLANNED_WORDS = ("will", "would", "likely", "expected", "set to", "plan", "to be held",
+                  "next", "upcoming", "future", "scheduled")
+
+
 def _status(text: str, start: int, end: int, future: bool) -> str:
     """Return the event's status; ``future``: the sentence has a "next ..." date."""
     window = text[max(0, start - 60):end + 40]
-    if _DENIED.search(window) and not _CLAIMED.search(text[max(0, start - 25):start]):
+    low = lowered(window)
+    # Each pattern runs only where one of its words can be (most windows hold none).
+    denied = low is None or any(w in low for w in _DENIED_WORDS)
+    claimed = low is None or any(w in low for w in _CLAIMED_WORDS)
+    if denied and _DENIED.search(window) and not (
+            claimed and _CLAIMED.search(text[max(0, start - 25):start])):
         return "denied"
-    if _CLAIMED.search(text[max(0, start - 25):start]):
+    if claimed and _CLAIMED.search(text[max(0, start - 25):start]):
         return "claimed"
-    if future or _PLANNED.search(window):
+    if future or ((low is None or any(w in low for w in _PLANNED_WORDS))
+                  and _PLANNED.search(window)):
         return "planned"
     return "occurred"
 
