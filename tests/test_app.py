@@ -794,3 +794,12 @@ def test_the_live_list_shows_the_newest_and_a_click_selects_on_the_map(at):
     fresh.run()
     assert not fresh.warning
     assert [b.key for b in fresh.button if b.proto.type == "primary"] == ["live-h-s1"]
+
+
+def test_a_link_with_an_unknown_or_huge_selection_is_harmless(at):
+    at.query_params["event"] = "x" * 100_000
+    at.run()
+    assert not at.exception and "event" not in at.query_params
+    at.query_params["event"] = "h-nope'; DROP TABLE events; --"
+    at.run()
+    assert not at.exception and shown(at) == len(ALL)

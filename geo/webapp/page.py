@@ -208,6 +208,7 @@ def place_view() -> list[list[float]] | None:
 
 
 LIVE_LIST_LIMIT = 25  # happenings in the list beside the map
+MAX_EVENT_ID_CHARS = 200  # event ids are ~20 characters; a longer link value is ignored
 
 
 def live_list(events: list[Event], selected: str) -> None:
@@ -596,6 +597,8 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
     # The event chosen in the list: this session's choice, else the link's.
     selected = st.session_state["selected"] if "selected" in st.session_state \
         else st.query_params.get("event", "")
+    if len(selected) > MAX_EVENT_ID_CHARS:  # a link can hold anything; ids are short
+        selected = ""
     query = sidebar(url, version, opts, fitted.query)
     # The link holds the filters and the event selected in the list.
     st.query_params.from_dict({**state.query_to_params(query),
