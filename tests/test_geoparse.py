@@ -230,3 +230,13 @@ def test_many_distinct_names_parse_quickly():
     found = geo.geoparse(text)
     assert len({t.name for t in found}) > 1000
     assert time.perf_counter() - started < 5.0
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("A car bomb exploded near Kabul Airport.", ["Kabul"]),
+    ("Troops seized the Mosul Dam.", ["Mosul"]),
+    ("Flights resumed at Aleppo International Airport.", ["Aleppo"]),
+])
+def test_a_facility_word_after_a_name_is_no_town(text, names):
+    # "Airport" and "Dam" name small places somewhere; here they end a site's name.
+    assert [t.name for t in geo.geoparse(text)] == names

@@ -359,6 +359,15 @@ def _shouted(text: str, toks, i: int) -> bool:
     return sum(w.isupper() and len(w) > 1 for w in near) >= 3
 
 
+# Facility nouns that some gazetteer entry also names ("Airport", "Dam"): after another
+# capitalised word they end a site's name and are no place of their own.
+_FACILITY_WORDS = frozenset({
+    "airport", "airbase", "dam", "bridge", "square", "base", "hospital", "prison",
+    "stadium", "station", "harbour", "harbor", "port", "crossing", "checkpoint", "mosque",
+    "church", "market", "university", "barracks", "refinery", "highway", "road", "street",
+})
+
+
 def _judge(text: str, toks, i: int, j: int, end: int, gaz: Gazetteer,
            lines: dict[tuple[int, int], bool], placeish: dict[str, bool]) -> Span | None:
     s = toks[i][0]
@@ -369,6 +378,9 @@ def _judge(text: str, toks, i: int, j: int, end: int, gaz: Gazetteer,
         lower = key
         if lower in COMMON:
             return None
+        if lower in _FACILITY_WORDS and i > 0 and text[toks[i - 1][1]:s] == " " \
+                and text[toks[i - 1][0]].isupper():
+            return None  # "Kabul Airport", "the Mosul Dam": a word of a name, no town
         if surface.isupper() and len(surface) > 4 and _shouted(text, toks, i):
             return None  # a word of a headline in capitals, not a name
     if _inside_name(text, toks, i, j, gaz, placeish):
