@@ -52,6 +52,8 @@ def events_of(text: str, published: dt.date = PUBLISHED, title: str = ""):
      "Idlib"),
     ("Looters ransacked shops in Durban overnight.", "strategic_development",
      "Looting/property destruction", "Durban"),
+    ("Militiamen burned homes in Geneina on Monday.", "strategic_development",
+     "Looting/property destruction", "Geneina"),
 ])
 def test_reports_give_their_incident(text, layer, sub_type, place):
     found = events_of(text)
@@ -60,6 +62,10 @@ def test_reports_give_their_incident(text, layer, sub_type, place):
     assert (event.event_type, event.acled_sub_event_type, event.place) == (
         layer, sub_type, place)
     assert event.acled_sub_event_type in ACLED_SUB_EVENT_TYPES[event.event_type]
+
+
+def test_burning_is_an_incident_only_when_armed_men_burn():
+    assert events_of("Wildfires burned forests near Athens on Monday.") == []
 
 
 def test_one_incident_in_many_words_is_one_event():

@@ -316,10 +316,13 @@ ARMED_VERBS: dict[str, tuple[str, str | None, int, bool]] = {
     "expel": (tr.STRATEGIC, tr.OTHER, 19, True),
     "pound": (tr.STRIKE, tr.SHELLING, 40, True),
     "slaughter": (tr.CIVILIANS, tr.ATTACK, 40, False),
+    # "Militias burned villages": property destroyed by armed men (ACLED's looting/
+    # property destruction); without them, "burned" is fires and fuel.
+    "burn": (tr.STRATEGIC, tr.LOOTING, 45, True),
     "patrole": (tr.BASE, tr.OTHER, 23, False),  # "patroling", as simplemma reads it
 }
 _ARMED_VERB = re.compile(r"\b(?:enter|occup|invad|besieg|encircl|expel|pound|slaughter|"
-                         r"patrol)", re.IGNORECASE)
+                         r"patrol|burn)", re.IGNORECASE)
 _ARMED_WORD = re.compile(r"[A-Za-z]+")
 
 
