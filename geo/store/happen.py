@@ -33,7 +33,6 @@ from geo.happenings.group import (
 )
 from geo.model import AuditRecord, Event
 from geo.review.edits import (
-    PLACE_FIELDS,
     VALUE_FIELDS,
     apply_overrides,
     field_value,
@@ -334,16 +333,8 @@ def _write_groups(conn: sqlite3.Connection, drop: Iterable[str],
 def regroup_all(conn: sqlite3.Connection) -> int:
     """Group every stored report afresh (a migration, or after a bulk change)."""
     events = [event_from_row(row) for row in conn.execute(_SELECT)]
-    groups = group(events, _pins(conn, None))
     conn.execute("DELETE FROM happenings")
-    for members in groups:
-        hid = happening_id(members)
-        conn.execute(INSERT_HAPPENING, event_row(summarise(hid, members)))
-        conn.execute(
-            "UPDATE events SET happening_id = ? WHERE event_id IN "
-            "(SELECT value FROM json_each(?))",
-            (hid, json.dumps([e.event_id for e in members])))
-    return len(groups)
+    return len(_write_groups(conn, (), group(events, _pins(conn, None))))
 
 
 def _pins(conn: sqlite3.Connection, ids: Iterable[str] | None) -> dict[str, str]:
@@ -442,7 +433,3 @@ def audit_records(conn: sqlite3.Connection, targets: Iterable[str] = ()) -> list
         params = (json.dumps(wanted),)
     return [AuditRecord(*row) for row in conn.execute(sql + " ORDER BY id", params)]
 
-
-def move_values(event: Event) -> dict[str, Any]:
-    """Return the place fields of an event (a gazetteer candidate), as a correction sets them."""
-    return {name: field_value(event, name) for name in PLACE_FIELDS}
