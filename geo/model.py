@@ -181,6 +181,26 @@ class AuditRecord:
     note: str = ""
 
 
+# The map's base layers, by the key a link names them with.
+BASE_LAYERS = {"outlines": "Country outlines (offline)", "osm": "OpenStreetMap (online)",
+               "carto": "CartoDB Positron (online)"}
+DENSITY_LAYER = "density"  # the density view's key among the map's layers
+
+
+@dataclass(frozen=True, slots=True)
+class MapView:
+    """The map's state as a link holds it (``geo.webapp.state``).
+
+    ``center`` and ``zoom`` (None: fit the events), the layers switched off by key (event
+    types and ``DENSITY_LAYER``; the density view starts off) and the base layer's key.
+    """
+
+    center: tuple[float, float] | None = None
+    zoom: int | None = None
+    hidden: tuple[str, ...] = (DENSITY_LAYER,)
+    base: str = "outlines"
+
+
 @dataclass(frozen=True, slots=True)
 class EventQuery:
     """Which events: one value for the URL, the page, the CLI, the store and exports.

@@ -11,6 +11,7 @@ import streamlit_folium as sf
 from factories import make_event
 from map_utils import layer_counts
 
+from geo.model import MapView
 from geo.render.maps import build_map, build_map_parts, view_bounds
 
 EVENTS = [
@@ -60,9 +61,13 @@ def test_view_update_fits_hides_and_names_the_layers():
     assert "slice(pushed.length - 4)" in script  # this update's four layers
     assert json.loads(re.search(r"var names = (\[.*?\]),", script).group(1)) == [
         "Earthquakes", "Protests", "Strikes", "Density (all events)"]
-    assert json.loads(re.search(r"var hidden = (\[.*?\]);", script).group(1)) == [
-        "Density (all events)"]
-    bounds = json.loads(re.search(r"var bounds = (.*?);", script).group(1))
+    assert json.loads(re.search(r"keys = (\[.*?\]),", script).group(1)) == [
+        "earthquake", "protest", "strike", "density"]
+    # The density view starts off; nothing forces a fit; the view goes into the link.
+    assert re.search(r"hidden: (\[.*?\]),", script).group(1) == '["density"]'
+    assert "var view = null;" in script and "} else if (false || (!cm.moved && true))" in script
+    assert "if (!true) { return; }" in script
+    bounds = json.loads(re.search(r"cm\.bounds = (.*?);", script).group(1))
     assert bounds == [[35.9, 28.9], [41.0, 39.0]]
     assert "Strikes <span" in script  # the legend
 
@@ -84,5 +89,26 @@ def test_no_events_leaves_an_empty_map_with_a_legend():
     parts = build_map_parts([])
     assert [g.layer_name for g in parts.layers] == ["view"]
     script = component_args(parts)["feature_group"]
-    assert "slice(pushed.length - 0)" in script and "var bounds = null;" in script
+    assert "slice(pushed.length - 0)" in script and "cm.bounds = null;" in script
     assert "no events to show" in script
+
+
+def test_a_links_view_layers_and_base_reach_the_map():
+    view = MapView(center=(36.2, 37.1), zoom=9, hidden=("strike",), base="osm")
+    parts = build_map_parts(EVENTS, view=view)
+    script = component_args(parts)["feature_group"]
+    assert "var view = [[36.2,37.1],9];" in script
+    assert re.search(r"hidden: (\[.*?\]),", script).group(1) == '["strike"]'
+    # The base map shows the link's base layer first (the others stay options).
+    shown = [layer.layer_name for layer in parts.base._children.values()
+             if getattr(layer, "show", None) and not getattr(layer, "overlay", True)]
+    assert shown == ["OpenStreetMap (online)"]
+
+
+def test_a_preview_map_keeps_out_of_the_link_and_play_keeps_the_view():
+    script = component_args(build_map_parts(EVENTS, link=False, refit=False))["feature_group"]
+    assert "if (!false) { return; }" in script
+    assert "(!cm.moved && false)" in script
+    # A place searched for (bounds) is fitted even after the user moved the map.
+    script = component_args(build_map_parts(EVENTS, bounds=[[1, 2], [3, 4]]))["feature_group"]
+    assert "} else if (true || (!cm.moved && true))" in script

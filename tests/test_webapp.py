@@ -183,3 +183,27 @@ def test_missing_demo_store_is_found_by_any_spelling(tmp_path, monkeypatch):
     assert not is_missing("postgresql://host/db", demo)
     demo.write_bytes(b"")
     assert not is_missing("data/demo.sqlite", demo)
+
+
+def test_the_maps_view_layers_and_base_round_trip_through_the_link():
+    from geo.model import MapView
+    from geo.webapp.state import view_to_params
+
+    parsed = parse_params({"view": "36.2,37.1,9", "hide": "strike,density", "base": "osm"})
+    assert parsed.notes == ()
+    assert parsed.view == MapView((36.2, 37.1), 9, ("strike", "density"), "osm")
+    assert parse_params(view_to_params(parsed.view)).view == parsed.view
+    # No hide: the density view alone starts off; hide=none: every layer on.
+    assert parse_params({}).view.hidden == ("density",)
+    assert parse_params({"hide": "none"}).view.hidden == ()
+
+
+@pytest.mark.parametrize("params", [
+    {"view": "95,10,3"}, {"view": "10,10,40"}, {"view": "a,b,c"}, {"view": "1,2"},
+    {"hide": "bombing"}, {"base": "file:///etc/passwd"},
+])
+def test_a_bad_map_value_in_a_link_is_named_and_left_out(params):
+    parsed = parse_params(params)
+    assert len(parsed.notes) == 1
+    assert parsed.view.center is None and parsed.view.base == "outlines"
+    assert "bombing" not in parsed.view.hidden

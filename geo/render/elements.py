@@ -28,6 +28,12 @@ POPUP_CSS = (
     ".cm-pop blockquote{margin:4px 0;padding-left:6px;border-left:3px solid #999;color:#333}"
     ".leaflet-control-layers{font-size:13px}.cm-dim{color:#777}.cm-many{max-height:320px;overflow-y:auto}"
     ".cm-many .cm-pop+.cm-pop{border-top:1px solid #ccc;margin-top:6px;padding-top:6px}"
+    ".cm-legend-toggle{display:block;padding:3px 8px;font:600 12px sans-serif;color:#333;"
+    "text-decoration:none;cursor:pointer}"
+    ".cm-fit a{font:16px/30px sans-serif;text-align:center;cursor:pointer}"
+    # In st_folium's frame (#map_div) the map fills the frame, whose height the page
+    # sets (the window's, in the app).
+    "#map_div{height:100vh !important}"
 )
 
 # Unit outlines of the marker symbols (x right, y down), scaled by the marker's radius in
@@ -114,11 +120,33 @@ class _MapSupport(MacroElement):
             L.ShapeMarker.shapes = {{ this.shapes|tojson }};
         }
         if (!L.cmLegend) {  // a control showing escaped legend markup in a map corner
+            // It folds to its title (a click on "Legend" toggles it); it starts folded on
+            // a narrow map, and keeps the user's choice when the layers are redrawn.
             L.cmLegend = function (html, position) {
                 var legend = L.control({position: position});
-                legend.onAdd = function () {
+                legend.onAdd = function (map) {
                     var div = L.DomUtil.create("div", "leaflet-control-layers cm-legend");
-                    div.innerHTML = html;
+                    var toggle = L.DomUtil.create("a", "cm-legend-toggle", div);
+                    toggle.href = "#";
+                    toggle.setAttribute("role", "button");
+                    toggle.title = "Show or hide the legend";
+                    toggle.textContent = "Legend";
+                    var body = L.DomUtil.create("div", "cm-legend-body", div);
+                    body.innerHTML = html;
+                    if (window.cm_legend_open === undefined) {
+                        window.cm_legend_open = map.getSize().x >= 600;
+                    }
+                    var show = function () {
+                        body.style.display = window.cm_legend_open ? "" : "none";
+                        toggle.textContent = window.cm_legend_open ? "Legend \u25BE"
+                                                                   : "Legend \u25B8";
+                    };
+                    L.DomEvent.on(toggle, "click", function (e) {
+                        L.DomEvent.preventDefault(e);
+                        window.cm_legend_open = !window.cm_legend_open;
+                        show();
+                    });
+                    show();
                     L.DomEvent.disableClickPropagation(div);
                     L.DomEvent.disableScrollPropagation(div);
                     return div;

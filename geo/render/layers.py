@@ -77,7 +77,7 @@ def draw_order(order: Sequence[str]) -> list[str]:
 
 def layer_control(order: Sequence[str]) -> OrderedLayerControl:
     """Return the layer control, listing the event layers in the legend's ``order``."""
-    return OrderedLayerControl([layer_style(t).label for t in order], collapsed=False,
+    return OrderedLayerControl([layer_style(t).label for t in order], collapsed=True,
                                position="topright")
 
 

@@ -85,7 +85,7 @@ from dataclasses import dataclass
 import folium
 from folium.template import Template
 
-from geo.model import Event
+from geo.model import BASE_LAYERS, DENSITY_LAYER, Event, MapView
 from geo.render.assets import asset_urls, load_basemap
 from geo.render.elements import Legend, _DataElement, _MapSupport
 from geo.render.escape import script_json
@@ -154,12 +154,16 @@ def build_map(
 
 
 def base_map(*, asset_base_url: str = ST_FOLIUM_ASSET_BASE_URL, tiles: bool = True,
-             with_clusters: bool = False) -> folium.Map:
+             with_clusters: bool = False, base: str = "outlines") -> folium.Map:
     """Return the map without events: outlines (and tile options) over the whole world.
 
     ``with_clusters`` loads Leaflet.markercluster with the map itself, for event layers
     added later (``build_map_parts``); otherwise a clustered layer brings its own files.
+    ``base`` is the base layer shown first (a key of ``geo.model.BASE_LAYERS``; the
+    online ones only with ``tiles``).
     """
+    if not tiles or base not in BASE_LAYERS:
+        base = "outlines"
     urls = asset_urls(asset_base_url)
     m = folium.Map(tiles=None, prefer_canvas=True, control_scale=True, location=[25.0, 20.0],
                    zoom_start=2, world_copy_jump=True)
@@ -174,14 +178,15 @@ def base_map(*, asset_base_url: str = ST_FOLIUM_ASSET_BASE_URL, tiles: bool = Tr
                           ("markerclusterdefaultcss", urls["markerclusterdefaultcss"])]
     m.add_child(_MapSupport())
 
-    folium.GeoJson(load_basemap(), name="Country outlines (offline)", overlay=False,
+    folium.GeoJson(load_basemap(), name=BASE_LAYERS["outlines"], overlay=False,
                    style_function=lambda _: OUTLINE_STYLE, interactive=False,
-                   smooth_factor=1.5).add_to(m)
+                   smooth_factor=1.5, show=base == "outlines").add_to(m)
     if tiles:
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", overlay=False,
-                         show=False).add_to(m)
-        folium.TileLayer(CARTO_URL, name="CartoDB Positron (online)", attr=CARTO_ATTR,
-                         subdomains="abcd", max_zoom=20, overlay=False, show=False).add_to(m)
+        folium.TileLayer("OpenStreetMap", name=BASE_LAYERS["osm"], overlay=False,
+                         show=base == "osm").add_to(m)
+        folium.TileLayer(CARTO_URL, name=BASE_LAYERS["carto"], attr=CARTO_ATTR,
+                         subdomains="abcd", max_zoom=20, overlay=False,
+                         show=base == "carto").add_to(m)
     return m
 
 
@@ -199,6 +204,7 @@ def _fit(m: folium.Map, events: Sequence[Event]) -> None:
 
 
 MAX_ZOOM_FIT = 8
+FIT_MARGIN_PX = 16  # beyond the controls: a marker's radius and a little air
 SMALL_EXTENT_DEG = 0.5  # events closer together than this: zoom to MAX_ZOOM_FIT around them
 
 
@@ -212,7 +218,18 @@ class MapParts:
 
 
 class ViewUpdate(_DataElement):
-    """Fit, legend, hidden layers and ``window.cm_layers`` for one set of layers."""
+    """Fit, legend, hidden layers, the link's map state and ``window.cm_layers``.
+
+    Runs each time st_folium swaps the event layers in. The frame's ``window.cm_state``
+    outlives those swaps: which layers the user switched off (``hidden``, by layer key),
+    and whether the user moved the map, after which a new set of layers no longer refits
+    the view (the "fit" button refits and follows the filters again). On the first run,
+    a link's view (``view``: centre and zoom) is taken as it is instead of fitting. Every
+    move, layer switch and base change is written into the page's address (``view``,
+    ``hide``, ``base``; the page reads them back, ``geo.webapp.state.MapView``), so the
+    address is always a link to this view. ``force`` fits ``bounds`` even after a move
+    (a place searched for, an event chosen in the list, articles just added).
+    """
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -222,31 +239,173 @@ class ViewUpdate(_DataElement):
             var pushed = window.feature_group || [];
             var groups = pushed.slice(pushed.length - {{ this.names|length }});
             window.feature_group = groups;
-            var names = {{ this.names_json }}, overlays = {};
+            var names = {{ this.names_json }}, keys = {{ this.keys_json }}, overlays = {};
             for (var i = 0; i < names.length; i++) { overlays[names[i]] = groups[i]; }
             window.cm_layers = {base_layers: {}, overlays: overlays};
-            var hidden = {{ this.hidden_json }};
-            for (var j = 0; j < hidden.length; j++) { map.removeLayer(overlays[hidden[j]]); }
+            var cm = window.cm_state;
+            if (!cm) {
+                cm = window.cm_state = {hidden: {{ this.hidden_json }}, moved: false,
+                                        busy: false, keyOf: {}, bounds: null,
+                                        bases: {{ this.bases_json }}, base: {{ this.base_json }}};
+                var write = function () {
+                    if (!{{ this.link_json }}) { return; }
+                    try {  // the page's address; the frame is served by the same server
+                        var top = window.parent, params = new URLSearchParams(top.location.search);
+                        var c = map.getCenter().wrap();
+                        params.set("view", c.lat.toFixed(4) + "," + c.lng.toFixed(4) + ","
+                                   + map.getZoom());
+                        var hide = cm.hidden.slice().sort().join(",");
+                        if (hide === {{ this.default_hidden_json }}) { params.delete("hide"); }
+                        else { params.set("hide", hide || "none"); }
+                        if (cm.base !== "outlines") { params.set("base", cm.base); }
+                        else { params.delete("base"); }
+                        var url = top.location.pathname + "?" + params.toString()
+                            + top.location.hash;
+                        if (url === top.location.pathname + top.location.search
+                                    + top.location.hash) { return; }
+                        top.history.replaceState(top.history.state, "", url);
+                    } catch (err) { /* a page elsewhere: the view stays out of its link */ }
+                };
+                // Streamlit rewrites the address from the filters as the server last saw
+                // them, which can hold an older view: put the map's state back.
+                if ({{ this.link_json }}) { setInterval(write, 500); }
+                cm.write = write;
+                map.on("movestart", function () { if (!cm.busy) { cm.moved = true; } });
+                map.on("moveend", write);
+                // The frame grows to the window's height after the first fit: fit again,
+                // unless the user has moved the map since.
+                map.on("resize", function () { if (!cm.moved) { cm.fit(cm.bounds); } });
+                // The user's clicks in the layer control (Leaflet's overlayadd/remove
+                // events also fire when st_folium swaps the layers, so they tell nothing).
+                document.addEventListener("change", function (e) {
+                    var box = e.target && e.target.closest && e.target.closest(
+                        ".leaflet-control-layers-overlays, .leaflet-control-layers-base");
+                    if (!box) { return; }
+                    setTimeout(function () {
+                        var shown = window.cm_layers.overlays;
+                        cm.hidden = [];
+                        for (var name in cm.keyOf) {
+                            if (shown[name] && !map.hasLayer(shown[name])) {
+                                cm.hidden.push(cm.keyOf[name]);
+                            }
+                        }
+                        var on = document.querySelector(
+                            ".leaflet-control-layers-base input:checked");
+                        var label = on && on.parentNode ? on.parentNode.textContent.trim() : "";
+                        cm.base = cm.bases[label] || cm.base;
+                        write();
+                    }, 0);
+                }, true);
+                cm.fit = function (bounds, tries) {
+                    if (!bounds) { return; }
+                    map.invalidateSize(false);
+                    var size = map.getSize();
+                    // Wait until the frame is laid out and Leaflet's style sheet (which
+                    // st_folium adds late) applies: the controls' sizes are known then.
+                    var corner0 = map.getContainer().querySelector(".leaflet-top");
+                    var ready = size.x >= 50 && size.y >= 50 && corner0
+                        && window.getComputedStyle(corner0).position === "absolute";
+                    if (!ready) {
+                        tries = tries || 0;
+                        if (tries < 200) {
+                            setTimeout(function () {
+                                if (cm.bounds === bounds) { cm.fit(bounds, tries + 1); }
+                            }, 50);
+                        }
+                        return;
+                    }
+                    var left = 0, right = 0, bottom = 0, top = 0;
+                    // Room for the controls in each corner: no event lies under one.
+                    var controls = map.getContainer().querySelectorAll(".leaflet-control");
+                    for (var k = 0; k < controls.length; k++) {
+                        var r = controls[k].getBoundingClientRect();
+                        var corner = controls[k].parentNode.className;
+                        if (corner.indexOf("leaflet-right") >= 0) {
+                            right = Math.max(right, r.width + 10);
+                        } else if (corner.indexOf("leaflet-top") >= 0) {
+                            left = Math.max(left, r.width + 10);
+                        } else { bottom = Math.max(bottom, r.height + 10); }
+                    }
+                    // Never more than part of the map: a control laid out before the map
+                    // was (or a very wide legend) would leave no room, and Leaflet would
+                    // zoom in all the way.
+                    right = Math.min(right, 0.4 * size.x);
+                    left = Math.min(left, 0.25 * size.x);
+                    bottom = Math.min(bottom, 0.3 * size.y);
+                    var m = {{ this.margin }};
+                    cm.busy = true;
+                    map.fitBounds(bounds, {paddingTopLeft: [left + m, top + m],
+                                           paddingBottomRight: [right + m, bottom + m],
+                                           maxZoom: {{ this.max_zoom }}, animate: false});
+                    cm.busy = false;
+                };
+                var Fit = L.Control.extend({
+                    options: {position: "topleft"},
+                    onAdd: function () {
+                        var div = L.DomUtil.create("div", "leaflet-bar cm-fit");
+                        var a = L.DomUtil.create("a", "", div);
+                        a.href = "#";
+                        a.title = "Fit the map to the events (and follow the filters again)";
+                        a.setAttribute("role", "button");
+                        a.textContent = "\u2922";
+                        L.DomEvent.on(a, "click", function (e) {
+                            L.DomEvent.stop(e);
+                            cm.moved = false;
+                            cm.fit(cm.bounds);
+                            write();
+                        });
+                        return div;
+                    }
+                });
+                new Fit().addTo(map);
+                var view = {{ this.view_json }};
+                if (view) {  // the link's view, as it is (even with an event chosen)
+                    cm.busy = true;
+                    map.setView(view[0], view[1], {animate: false});
+                    cm.busy = false;
+                    cm.moved = cm.linked = true;
+                }
+            }
+            cm.keyOf = {};
+            for (var n = 0; n < names.length; n++) { cm.keyOf[names[n]] = keys[n]; }
+            for (var j = 0; j < names.length; j++) {
+                if (cm.hidden.indexOf(keys[j]) >= 0) { map.removeLayer(overlays[names[j]]); }
+            }
             if (window.cm_legend) { map.removeControl(window.cm_legend); }
             window.cm_legend = L.cmLegend({{ this.legend_json }}, "bottomright").addTo(map);
-            var bounds = {{ this.bounds_json }};
-            if (bounds) {
-                map.fitBounds(bounds, {padding: [20, 20], maxZoom: {{ this.max_zoom }},
-                                       animate: false});
+            cm.bounds = {{ this.bounds_json }};
+            if (cm.linked) {
+                cm.linked = false;
+            } else if ({{ this.force_json }} || (!cm.moved && {{ this.refit_json }})) {
+                cm.fit(cm.bounds);
+                if ({{ this.force_json }}) { cm.moved = true; }
             }
+            cm.write();
         })();
         {% endmacro %}
     """)
 
-    def __init__(self, names: list[str], hidden: list[str], legend: str,
-                 bounds: list[list[float]] | None) -> None:
+    def __init__(self, names: list[str], keys: list[str], legend: str,
+                 bounds: list[list[float]] | None, *, view: MapView | None = None,
+                 force: bool = False, link: bool = True, refit: bool = True) -> None:
         super().__init__("ViewUpdate", [])
+        view = view or MapView()
         self.names = names
         self.names_json = script_json(names)
-        self.hidden_json = script_json(hidden)
+        self.keys_json = script_json(keys)
+        self.hidden_json = script_json(list(view.hidden))
         self.legend_json = script_json(legend)
         self.bounds_json = script_json(bounds)
+        self.view_json = script_json(
+            [list(view.center), view.zoom] if view.center is not None else None)
+        self.bases_json = script_json({name: key for key, name in BASE_LAYERS.items()})
+        self.default_hidden_json = script_json(",".join(sorted(MapView().hidden)))
+        self.base_json = script_json(view.base)
+        self.force_json = script_json(force)
+        self.link_json = script_json(link)
+        self.refit_json = script_json(refit)
         self.max_zoom = MAX_ZOOM_FIT
+        self.margin = FIT_MARGIN_PX
 
 
 def view_bounds(events: Sequence[Event]) -> list[list[float]] | None:
@@ -272,19 +431,28 @@ def build_map_parts(events: Sequence[Event], *,
                     weights: Mapping[str, int] | None = None,
                     sources: Mapping[str, Sequence[tuple[str, str | None]]] | None = None,
                     focus: Sequence[Event] = (),
-                    bounds: list[list[float]] | None = None) -> MapParts:
+                    bounds: list[list[float]] | None = None,
+                    view: MapView | None = None, link: bool = True,
+                    refit: bool = True) -> MapParts:
     """Return the map of ``events`` as st_folium's base map, layers and layer control.
 
     Draws what ``geo.render.maps.build_map`` draws, with the same parameters; popups of
     happenings list their ``sources`` (happening id -> title and URL of each article),
     and the view fits ``bounds`` (``[[south, west], [north, east]]``, a place searched
-    for) or ``focus`` when given (events just added), else every event.
+    for) or ``focus`` when given (events just added, or chosen), else every event unless
+    the user moved the map. ``view`` is the map's state from a link (``ViewUpdate``):
+    centre and zoom taken as they are at first, layers switched off, base layer; with
+    ``link`` the map writes its state into the page's address (the page's main map).
+    ``refit=False`` keeps the view where it is (the timeline's play: the map stays put
+    while the dates move).
     """
+    view = view or MapView()
     urls = asset_urls(asset_base_url)
     weights = weights or {}
     drawn = [e for e in events if math.isfinite(e.lat) and math.isfinite(e.lon)]
     # The cluster plugin loads with the base map, for any later filter that clusters.
-    base = base_map(asset_base_url=asset_base_url, tiles=tiles, with_clusters=True)
+    base = base_map(asset_base_url=asset_base_url, tiles=tiles, with_clusters=True,
+                    base=view.base)
     order = layer_order(drawn)
     layers = [event_layer(t, [e for e in drawn if e.event_type == t], urls, cluster_threshold,
                           weights, sources) for t in draw_order(order)]
@@ -292,7 +460,9 @@ def build_map_parts(events: Sequence[Event], *,
         layers.append(density_layer(drawn, weights))
     names = [layer.layer_name for layer in layers]
     legend = legend_html(event_counts(drawn, weights), order, drawn, weights)
-    view = folium.FeatureGroup(name="view", control=False)
-    view.add_child(ViewUpdate(names, [layer.layer_name for layer in layers if not layer.show],
-                              legend, bounds or view_bounds(focus or drawn)))
-    return MapParts(base=base, layers=[*layers, view], control=layer_control(order))
+    keys = [getattr(layer, "event_type", DENSITY_LAYER) for layer in layers]
+    update = folium.FeatureGroup(name="view", control=False)
+    update.add_child(ViewUpdate(names, keys, legend, bounds or view_bounds(focus or drawn),
+                                view=view, force=bool(bounds or focus), link=link,
+                                refit=refit))
+    return MapParts(base=base, layers=[*layers, update], control=layer_control(order))

@@ -1,11 +1,14 @@
-"""The dashboard's timeline: events per day by type, as a small self-contained SVG.
+"""The timeline: events per bin by type, as the page's chart and as a standalone SVG.
 
-A stacked bar per day (per week or month over longer spans) in the map's layer colours,
-a legend with each type's total, and a title per bar (shown on hover where the SVG is
-opened as a document; the app shows it as an image). Plain SVG, so the page needs no
-charting library: a Vega-Lite chart cost the browser about 0.4 s of every page load, on
-the same thread that draws the map (benchmarks/README.md, "Dashboard"). Every text in
-it is escaped, though only type labels, dates and counts ever reach it.
+``timeline_chart`` is the page's timeline: a Vega-Lite chart (through Altair, drawn by
+the Vega files Streamlit ships, nothing fetched) with stacked bars per day, week or
+month in the map's layer colours, a log scale, and a brush (``BRUSH``) the page reads
+back as a date range (``brushed_dates``). It costs the browser about 0.4 s when the
+page loads (benchmarks/README.md, "Dashboard"), the price of brushing and play.
+
+``timeline_svg`` draws the same bins as a small self-contained SVG (a legend with each
+type's total, a title per bar), for documents and reports with no script at all. Every
+text in it is escaped, though only type labels, dates and counts ever reach it.
 """
 
 from __future__ import annotations
@@ -160,3 +163,97 @@ def timeline_svg(per_day: Mapping[str, Mapping[dt.date, int]], *, titles: bool =
     svg.append(f'<text x="{PLOT_RIGHT}" y="{HEIGHT - 2}" text-anchor="end" fill="#555">'
                f"events per {unit}</text></svg>")
     return "".join(svg)
+
+
+# --- the page's interactive timeline (Vega-Lite, through Altair) ----------------------
+
+BRUSH = "brush"  # the name of the chart's interval selection (the page reads it back)
+
+
+def timeline_rows(per_day: Mapping[str, Mapping[dt.date, int]]) -> tuple[str, list[dict]]:
+    """Return the bin unit and one row per type and bin: start, end, type, label, count.
+
+    Examples
+    --------
+    >>> unit, rows = timeline_rows({"strike": {dt.date(2023, 3, 1): 2}})
+    >>> unit, rows[0]["start"], rows[0]["end"], rows[0]["label"], rows[0]["count"]
+    ('day', '2023-03-01', '2023-03-02', 'Strikes', 2)
+    """
+    unit, starts, counts = binned(per_day)
+    rows = []
+    for event_type in _order(list(counts)):
+        for start, n in zip(starts, counts[event_type], strict=True):
+            if n:
+                rows.append({"start": start.isoformat(),
+                             "end": _next(start, unit).isoformat(),
+                             "type": event_type, "label": layer_style(event_type).label,
+                             "count": n})
+    return unit, rows
+
+
+def timeline_chart(per_day: Mapping[str, Mapping[dt.date, int]],
+                   chosen: tuple[dt.date, dt.date] | None = None):
+    """Return an Altair chart of ``{type: {day: count}}``, or None when there is nothing.
+
+    Stacked bars per bin (day, week or month, as the axis says) in the map's layer
+    colours, on a log scale (symlog: 0 stays 0) so one spike does not flatten the rest; a drag
+    across it is the interval selection ``BRUSH`` over the dates, and ``chosen`` (the
+    dates the page shows, when narrower than the whole span) is shaded.
+    """
+    import altair as alt
+
+    unit, rows = timeline_rows(per_day)
+    if not rows:
+        return None
+    labels = list(dict.fromkeys(r["label"] for r in rows))
+    colors = [layer_style(r["type"]).color
+              for r in {r["label"]: r for r in rows}.values()]
+    brush = alt.selection_interval(name=BRUSH, encodings=["x"])
+    data = alt.Data(values=rows)
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("start:T", title=None,
+                axis=alt.Axis(format="%Y-%m-%d" if unit != "month" else "%b %Y",
+                              labelAngle=0, labelOverlap=True,
+                              tickCount={"interval": unit, "step": 1})),
+        x2="end:T",
+        y=alt.Y("sum(count):Q", title=f"per {unit} (log)",
+                scale=alt.Scale(type="symlog")),
+        color=alt.Color("label:N", title=None, sort=labels,
+                        scale=alt.Scale(domain=labels, range=colors),
+                        legend=alt.Legend(orient="right")),
+        order=alt.Order("type:N"),
+        tooltip=[alt.Tooltip("start:T", title=unit, format="%Y-%m-%d"),
+                 alt.Tooltip("label:N", title="type"),
+                 alt.Tooltip("count:Q", title="events")],
+    ).add_params(brush)
+    layers = [bars]
+    if chosen is not None:
+        shade = alt.Chart(alt.Data(values=[{
+            "since": chosen[0].isoformat(),
+            "until": (chosen[1] + dt.timedelta(days=1)).isoformat()}])).mark_rect(
+            color="#888", opacity=0.12).encode(x="since:T", x2="until:T")
+        layers.insert(0, shade)
+    return alt.layer(*layers).properties(height=170).configure_view(stroke=None)
+
+
+def brushed_dates(selection: Mapping[str, object]) -> tuple[dt.date, dt.date] | None:
+    """Return the first and last day of a brush the page got back, or None.
+
+    Vega-Lite reports an interval over dates as milliseconds since 1970 (UTC).
+
+    Examples
+    --------
+    >>> brushed_dates({"start": [1677628800000, 1678147200000]})
+    (datetime.date(2023, 3, 1), datetime.date(2023, 3, 7))
+    >>> brushed_dates({}) is None, brushed_dates({"start": ["x", 1]}) is None
+    (True, True)
+    """
+    span = selection.get("start")
+    if not isinstance(span, (list, tuple)) or len(span) != 2:
+        return None
+    try:
+        first, last = sorted(dt.datetime.fromtimestamp(float(ms) / 1000, dt.UTC).date()
+                             for ms in span)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+    return first, last

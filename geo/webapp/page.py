@@ -11,8 +11,11 @@ a checkout's ``app.py`` calls :func:`main` with its own folders.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import io
 import os
+import time
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -40,7 +43,7 @@ from geo.render.escape import esc, safe_url
 from geo.render.maps import base_map, build_map_parts
 from geo.render.popups import actor_rows
 from geo.render.styles import layer_style
-from geo.render.timeline import timeline_svg
+from geo.render.timeline import BRUSH, brushed_dates, timeline_chart
 from geo.store import StoreSummary, default_store_path, open_store
 from geo.webapp import access, state, worker
 from geo.webapp import data as dashboard
@@ -121,6 +124,9 @@ def sidebar(url: str, version: str, opts: StoreSummary, initial: EventQuery) -> 
                 if shown is not None:
                     st.session_state["dates"] = whole
                 st.session_state["dates_given"] = whole
+        pending = st.session_state.pop("dates_pending", None)  # brushed or played
+        if pending:
+            st.session_state["dates"] = pending
         span = st.sidebar.date_input(
             "Dates", value=(initial.since or opts.first, initial.until or opts.last),
             key="dates")
@@ -208,13 +214,23 @@ def place_view() -> list[list[float]] | None:
 
 
 LIVE_LIST_LIMIT = 25  # happenings in the list beside the map
+MAP_HEIGHT_PX = 560  # the map's height before the page's style stretches it
+LIST_HEIGHT_PX = 520
+# The map fills the window's height below the title (never less than 420 px), and the
+# list beside it follows; Streamlit gives a keyed container the class st-key-<key>.
+FILL_CSS = """<style>
+[data-testid="stMainBlockContainer"] {padding-top: 2rem;}
+.st-key-cm_map iframe {height: max(420px, calc(100vh - 160px)) !important;}
+.st-key-cm_list, [data-testid="stLayoutWrapper"]:has(> .st-key-cm_list) {
+  height: max(380px, calc(100vh - 200px)) !important;}
+</style>"""
 MAX_EVENT_ID_CHARS = 200  # event ids are ~20 characters; a longer link value is ignored
 
 
 def live_list(events: list[Event], selected: str) -> None:
     """The newest events of the view, beside the map; a click shows one on the map."""
     st.caption("Newest first")
-    with st.container(height=520):
+    with st.container(height=LIST_HEIGHT_PX, key="cm_list"):
         for event in events:
             day = event.date.isoformat() if event.date else "undated"
             sources = f" · {event.sources} sources" if event.sources > 1 else ""
@@ -224,8 +240,108 @@ def live_list(events: list[Event], selected: str) -> None:
             if st.button(state.plain(label), key=f"live-{event.event_id}",
                          type="primary" if chosen else "secondary", width="stretch"):
                 st.session_state["selected"] = "" if chosen else event.event_id
+                st.session_state["selected_on_map"] = False
                 st.rerun()
             st.caption(state.plain(event.evidence[:140]))
+
+
+def clicked_event(points: list[Event], click: dict | None) -> str:
+    """Return the id of the point the map reports clicked (the newest there), or ""."""
+    if not click:
+        return ""
+    try:
+        lat, lon = float(click["lat"]), float(click["lng"])
+    except (KeyError, TypeError, ValueError):
+        return ""
+    # Leaflet reports the marker's own coordinates; a density cell's centre matches none.
+    here = [p for p in points if abs(p.lat - lat) < 1e-6 and abs(p.lon - lon) < 1e-6]
+    if not here:
+        return ""
+    return max(here, key=lambda p: (p.date or dt.date.min, p.event_id)).event_id
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def timeline_counts(url: str, version: str, query: EventQuery) -> tuple[dict, int]:
+    """The timeline's counts ({type: {day: n}}) and how many events it leaves out."""
+    store = get_store(url)
+    per_day = store.daily_counts(query)
+    return per_day, store.count(query) - sum(sum(days.values()) for days in per_day.values())
+
+
+PLAY_TICK_S = 1.5  # seconds between the steps of the timeline's play
+PLAY_STEPS = {"day": 1, "week": 7, "month": 30}
+
+
+def timeline(url: str, version: str, query: EventQuery, shown: int) -> None:
+    """The timeline of every date (the filters but dates), brushing and play.
+
+    Dragging across it sets the dates filter; play steps the dates a day or a week at
+    a time through the whole span, and the map follows.
+    """
+    whole = dataclasses.replace(query, since=None, until=None)
+    per_day, undated = timeline_counts(url, version, whole)
+    days = sorted({d for counts in per_day.values() for d in counts})
+    chosen = (query.since, query.until) if query.since and query.until else None
+    chart = timeline_chart(per_day, chosen)
+    if chart is None or not days:
+        return
+    st.subheader("Timeline")
+    st.caption("Drag across the bars to show those dates; ▶ plays them in steps."
+               + (f" {undated:,} undated events are on the map but not here"
+                  " (their articles gave no date)." if undated else ""))
+    got = st.altair_chart(chart, on_select="rerun", selection_mode=BRUSH, key="timeline",
+                          width="stretch")
+    brushed = brushed_dates(got.selection.get(BRUSH) or {}) if got else None
+    if brushed and brushed != st.session_state.get("brush_applied"):
+        st.session_state["brush_applied"] = brushed
+        st.session_state.pop("play_at", None)
+        st.session_state["dates_pending"] = brushed
+        st.rerun()
+    # Play runs through the dates shown (all of them, or those chosen), in steps of the
+    # timeline's bars unless the user picks another.
+    first, last = chosen or (days[0], days[-1])
+    player(first, last, "day" if (days[-1] - days[0]).days <= 60 else "week")
+
+
+def player(first: dt.date, last: dt.date, unit: str) -> None:
+    """Play and stop: each tick shows the next day or week (the dates filter follows)."""
+    go, size, _ = st.columns([1, 1, 4])
+    units = list(PLAY_STEPS)
+    step = dt.timedelta(days=PLAY_STEPS[size.selectbox(
+        "Step", units, index=units.index(unit), key="play_step",
+        label_visibility="collapsed", format_func=lambda u: f"a {u} per step")])
+
+    def show(at: dt.date) -> None:
+        st.session_state["play_at"] = at
+        st.session_state["play_time"] = time.monotonic()
+        st.session_state["dates_pending"] = (at, min(at + step - dt.timedelta(days=1), last))
+
+    if "play_at" not in st.session_state:
+        if go.button("▶ Play", key="play"):
+            st.session_state["play_span"] = (first, last)
+            show(first)
+            st.rerun()
+        return
+    if go.button("■ Stop", key="play_stop"):
+        st.session_state.pop("play_at", None)
+        st.rerun()
+
+    last = st.session_state.get("play_span", (first, last))[1]
+
+    def tick() -> None:
+        # A fragment also runs with the page: only the timer's runs (one tick after the
+        # last step) move on.
+        at = st.session_state.get("play_at")
+        if at is None or time.monotonic() - st.session_state.get("play_time", 0.0) \
+                < PLAY_TICK_S * 0.8:
+            return
+        if at + step > last:
+            st.session_state.pop("play_at", None)  # the end: the last step stays shown
+        else:
+            show(at + step)
+        st.rerun()
+
+    st.fragment(tick, run_every=PLAY_TICK_S)()
 
 
 def secrets() -> dict:
@@ -370,7 +486,7 @@ def preview_panel(url: str) -> None:
     if not stored:
         show_failures([i for i in preview.items if isinstance(i, Failure)])
         if events:
-            parts = build_map_parts(events)
+            parts = build_map_parts(events, link=False)
             st_folium(parts.base, feature_group_to_add=parts.layers,
                       layer_control=parts.control, height=300, use_container_width=True,
                       key="preview_map", returned_objects=[], render=False)
@@ -599,9 +715,17 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
     if len(selected) > MAX_EVENT_ID_CHARS:  # a link can hold anything; ids are short
         selected = ""
     query = sidebar(url, version, opts, fitted.query)
-    # The link holds the filters and the event selected in the list.
-    st.query_params.from_dict({**state.query_to_params(query),
-                               **({"event": selected} if selected else {})})
+    # The map's state (view, layers, base) is written into the address by the map
+    # itself; the link keeps it, with the filters and the event selected.
+    in_link = {**state.query_to_params(query), **state.view_to_params(parsed.view),
+               **({"event": selected} if selected else {})}
+    # Written only when it differs: the address may hold a newer view than the one read
+    # at this run's start (the map writes it as the user moves), and would lose it.
+    if in_link != st.query_params.to_dict():
+        st.query_params.from_dict(in_link)
+    # The base layer belongs to the map's frame, which a change would rebuild: the
+    # session keeps the one it opened with (the map switches it in place after that).
+    base = st.session_state.setdefault("map_base", parsed.view.base)
 
     data = page_data(url, version, query)
     merged = f" (map: {len(data.points):,} points, nearby events merged)" if len(
@@ -622,17 +746,31 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
         added = get_store(url).get_events(focus_ids)
         wanted = {e.happening_id for e in added} if query.happenings else set(focus_ids)
         focus = [e for e in data.points if e.event_id in wanted]
-    if selected and not focus:
+    # An event chosen in the list (or the link) is zoomed to; one clicked on the map
+    # is where the user is already looking.
+    if selected and not focus and not st.session_state.get("selected_on_map"):
         focus = get_store(url).get_events([selected])
     map_col, list_col = st.columns([3, 1])
     with list_col:
         live_list(data.latest[:LIVE_LIST_LIMIT], selected)
     parts = build_map_parts(data.points, weights=data.weights, sources=data.sources,
-                            focus=focus, bounds=place_view())
-    with map_col:
-        st_folium(parts.base, feature_group_to_add=parts.layers,
-                  layer_control=parts.control, height=560, use_container_width=True,
-                  key="map", returned_objects=[], render=False)
+                            focus=focus, bounds=place_view(),
+                            view=dataclasses.replace(parsed.view, base=base),
+                            refit="play_at" not in st.session_state)
+    st.html(FILL_CSS)
+    with map_col, st.container(key="cm_map"):
+        # Only a click comes back (not pans or zooms, which would rerun the page): the
+        # clicked marker's event is selected in the list.
+        clicked = st_folium(parts.base, feature_group_to_add=parts.layers,
+                            layer_control=parts.control, height=MAP_HEIGHT_PX,
+                            use_container_width=True, key="map",
+                            returned_objects=["last_object_clicked"], render=False)
+    on_map = clicked_event(data.points, (clicked or {}).get("last_object_clicked"))
+    if on_map and on_map != selected and on_map != st.session_state.get("map_picked"):
+        st.session_state["map_picked"] = on_map  # the same click comes back at each rerun
+        st.session_state["selected"] = on_map
+        st.session_state["selected_on_map"] = True
+        st.rerun()
 
     # The files are built when a button is clicked, not with every page: at 100k events
     # they take seconds and tens of MB. on_click="ignore": a download does not rerun.
@@ -664,11 +802,7 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
                 col.dataframe(pd.DataFrame(summary_table).astype({"fatalities": "Int64"}),
                               hide_index=True)
 
-    if data.per_day:
-        st.subheader("Events per day")
-        # Our own SVG, not st.bar_chart: a charting library on the page slows the map. As
-        # an image: st.html's sanitiser drops SVG, and an image runs no script.
-        st.image(timeline_svg(data.per_day, titles=False), width="stretch")
+    timeline(url, version, query, data.count)
 
     # Collapsed and lazy (on_change="rerun"): the table runs, and the browser loads its
     # data grid (1.7 MB of script), only once opened, so a page load does not make the

@@ -4,7 +4,9 @@ The query string uses the ``EventQuery`` field names (``types``, ``since``, ``un
 ``countries``, ``articles``, ``statuses``, ``max_precision``, ``actor``), so one concept
 has one name from the link to SQL; ``reports=1`` shows each article's report instead of
 happenings (the page's default), and ``event`` names the event selected in the list.
-Links made before these names (``status``, ``precision``) still read.
+The map's own state is in the link too (``MapView``): ``view`` (``lat,lon,zoom``),
+``hide`` (the layers switched off: event type keys, ``density``) and ``base`` (the base
+layer). Links made before these names (``status``, ``precision``) still read.
 """
 
 from __future__ import annotations
@@ -15,13 +17,23 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from geo.model import EVENT_TYPES, GEO_PRECISIONS, STATUSES, EventQuery
+from geo.model import (
+    BASE_LAYERS,
+    DENSITY_LAYER,
+    EVENT_TYPES,
+    GEO_PRECISIONS,
+    STATUSES,
+    EventQuery,
+    MapView,
+)
 
 PRECISION_LABELS = {1: "towns and sites only", 2: "up to regions", 3: "everything"}
 # Earlier names of query-string keys, still read.
 _ALIASES = {"status": "statuses", "precision": "max_precision"}
 _KEYS = {"since", "until", "types", "countries", "articles", "statuses", "max_precision",
-         "actor", "reports", "text", "event"}
+         "actor", "reports", "text", "event", "view", "hide", "base"}
+MAX_ZOOM = 18
+NO_LAYER_HIDDEN = "none"  # ``hide=none``: every layer on (the density view starts off)
 # Query-string keys Streamlit itself reads.
 _STREAMLIT_KEYS = {"embed", "embed_options"}
 
@@ -32,6 +44,51 @@ class ParsedQuery:
 
     query: EventQuery
     notes: tuple[str, ...] = ()
+    view: MapView = MapView()
+
+
+def _view(params: Mapping[str, str], notes: list[str]) -> MapView:
+    center, zoom = None, None
+    raw = params.get("view")
+    if raw:
+        try:
+            lat, lon, level = (float(v) for v in raw.split(","))
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180 and 0 <= level <= MAX_ZOOM):
+                raise ValueError(raw)
+            center, zoom = (round(lat, 5), round(lon, 5)), int(level)
+        except ValueError:
+            notes.append(f"'view' must be lat,lon,zoom (zoom 0-{MAX_ZOOM}): {raw[:60]!r}")
+    hidden = list(MapView().hidden) if params.get("hide") is None else []
+    for key in _split(params.get("hide")):
+        if key in EVENT_TYPES or key == DENSITY_LAYER:
+            hidden.append(key)
+        elif key != NO_LAYER_HIDDEN:
+            notes.append(f"unknown layer {key[:40]!r} ignored")
+    base = (params.get("base") or "outlines").strip()
+    if base not in BASE_LAYERS:
+        notes.append(f"unknown base layer {base[:40]!r} ignored")
+        base = "outlines"
+    return MapView(center, zoom, tuple(dict.fromkeys(hidden)), base)
+
+
+def view_to_params(view: MapView) -> dict[str, str]:
+    """Return the query-string form of the map's state (only what is not the default).
+
+    Examples
+    --------
+    >>> view_to_params(MapView((36.2, 37.1), 7, ("strike",), "osm"))
+    {'view': '36.2,37.1,7', 'hide': 'strike', 'base': 'osm'}
+    >>> view_to_params(MapView()), view_to_params(MapView(hidden=()))
+    ({}, {'hide': 'none'})
+    """
+    out = {}
+    if view.center is not None and view.zoom is not None:
+        out["view"] = f"{view.center[0]:g},{view.center[1]:g},{view.zoom}"
+    if view.hidden != MapView().hidden:
+        out["hide"] = ",".join(view.hidden) or NO_LAYER_HIDDEN
+    if view.base != "outlines":
+        out["base"] = view.base
+    return out
 
 
 def _split(value: str | None) -> tuple[str, ...]:
@@ -108,7 +165,8 @@ def parse_params(params: Mapping[str, str]) -> ParsedQuery:
         # The page shows happenings unless the link asks for each report.
         happenings=(params.get("reports") or "").strip().lower() not in ("1", "true", "yes"),
     )
-    return ParsedQuery(query, tuple(notes))
+    view = _view(params, notes)
+    return ParsedQuery(query, tuple(notes), view)
 
 
 def fit_dates(query: EventQuery, first: dt.date | None,
