@@ -253,6 +253,7 @@ def lemma(word: str) -> str:
 
 
 _ENTRIES: dict[str, tuple[str, str | None, int] | None] = {}
+_UNSEEN = ("", None, 0)  # a word ``_ENTRIES`` does not hold yet (compared by identity)
 
 
 def _entry(word: str) -> tuple[str, str | None, int] | None:
@@ -298,7 +299,11 @@ def find_triggers(sentence: str) -> list[Trigger]:
     words = low if len(low) == len(sentence) else sentence
     # Each distinct word is looked up once (a dict hit for words seen before), and offsets
     # are found only in sentences that hold a trigger word: most hold none.
-    entries = {w: e for w in set(_WORD.findall(words)) if (e := _entry(w)) is not None}
+    # (The memo is read here first: calling ``_entry`` for every word costs more.)
+    seen = _ENTRIES.get
+    entries = {w: e for w in set(_WORD.findall(words))
+               if (e := seen(w, _UNSEEN)) is not None
+               and (e is not _UNSEEN or (e := _entry(w)) is not None)}
     for m in _WORD.finditer(words) if entries else ():
         entry = entries.get(m.group())
         if entry is None or (m.group() in _MONTHS and sentence[m.start()].isupper()):

@@ -39,6 +39,7 @@ from geo.events.actors import NAMED
 from geo.geodesy import EARTH_RADIUS_KM
 from geo.model import Toponym
 from geo.places.spans import COMMON, PLACE_PREFIXES
+from geo.text.sentences import lower_case_copy, lowered
 
 LEVEL = {"city": 0, "site": 0, "admin2": 1, "region": 1, "admin1": 2, "country": 3,
          "continent": 4}
@@ -261,8 +262,10 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
         # Cheap tests on the last words first: most toponyms follow none of these.
         tail = before[-7:]
         told = " in " in tail or "from " in tail or " the " in tail
-        if told and (_TOLD_BEFORE.search(before) or _SEAT_BEFORE.search(before)
-                     or (_SOURCE_BEFORE.search(before) and _SPEAKER_AFTER.match(after))):
+        # The words around, lower-cased for the case-insensitive patterns (``_Lowered``).
+        b, a = _Lowered(before), _Lowered(after)
+        if told and (b.search(_TOLD_BEFORE_) or b.search(_SEAT_BEFORE_)
+                     or (b.search(_SOURCE_BEFORE_) and a.match(_SPEAKER_AFTER_))):
             continue
         if spot is None and t in measured_from:
             continue  # "30 km southwest of Belfast": Belfast is where it was not
@@ -270,12 +273,11 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             continue  # "Muslim militants"; "the Line of Control", "the Bank of England"
         if "of " in tail and _ORG_OF_BEFORE.search(before):
             continue
-        locative = (_OF_PLACE_BEFORE.search(before) is not None if "of " in tail
-                    else _LOCATIVE_OR_OBJECT.search(before) is not None)
-        if not locative and (_ACTOR_AFTER.match(after) or _ACTOR_BEFORE.search(before)
-                             or ("from " in tail and _ORIGIN_BEFORE.search(before))):
+        locative = b.search(_OF_PLACE_BEFORE_) if "of " in tail else b.search(_LOCATIVE_OR_OBJECT_)
+        if not locative and (a.match(_ACTOR_AFTER_) or b.search(_ACTOR_BEFORE_)
+                             or ("from " in tail and b.search(_ORIGIN_BEFORE_))):
             continue
-        if t.feature == "country" and _BETWEEN_BEFORE.search(before):
+        if t.feature == "country" and b.search(_BETWEEN_BEFORE_):
             continue  # "fighting between Armenia and Azerbaijan": the sides
         level = LEVEL.get(t.feature, COUNTRY_LEVEL)
         if level < COUNTRY_LEVEL and (m := _DESIGNATOR_AFTER.match(after)):
@@ -286,6 +288,58 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
     if spots:
         out = _anchor_loose_spots(text, out, spots)
     return _chained(text, out)
+
+
+class _Lowered:
+    """A piece of text and, made on first use, its lower-cased copy.
+
+    The case-insensitive patterns of lower-case words that judge the words around a
+    toponym run case-sensitively on the copy (``geo.text.sentences.lower_case_copy``):
+    the same answers, several times faster. Each takes a pattern with its copy
+    (``_with_copy``).
+    """
+
+    __slots__ = ("_low", "_made", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._low: str | None = None  # None: not made yet, or cannot be (``lowered``)
+        self._made = False
+
+    def _pick(self, patterns: _WithCopy) -> tuple[re.Pattern[str], str]:
+        pattern, copy = patterns
+        if copy is None:
+            return pattern, self.text
+        if not self._made:
+            self._low, self._made = lowered(self.text), True
+        return (pattern, self.text) if self._low is None else (copy, self._low)
+
+    def search(self, patterns: _WithCopy) -> bool:
+        pattern, text = self._pick(patterns)
+        return pattern.search(text) is not None
+
+    def match(self, patterns: _WithCopy) -> bool:
+        pattern, text = self._pick(patterns)
+        return pattern.match(text) is not None
+
+
+_WithCopy = tuple[re.Pattern[str], re.Pattern[str] | None]
+
+
+def _with_copy(pattern: re.Pattern[str]) -> _WithCopy:
+    return pattern, lower_case_copy(pattern)
+
+
+_TOLD_BEFORE_ = _with_copy(_TOLD_BEFORE)
+_SEAT_BEFORE_ = _with_copy(_SEAT_BEFORE)
+_SOURCE_BEFORE_ = _with_copy(_SOURCE_BEFORE)
+_SPEAKER_AFTER_ = _with_copy(_SPEAKER_AFTER)
+_OF_PLACE_BEFORE_ = _with_copy(_OF_PLACE_BEFORE)
+_LOCATIVE_OR_OBJECT_ = _with_copy(_LOCATIVE_OR_OBJECT)
+_ACTOR_AFTER_ = _with_copy(_ACTOR_AFTER)
+_ACTOR_BEFORE_ = _with_copy(_ACTOR_BEFORE)
+_ORIGIN_BEFORE_ = _with_copy(_ORIGIN_BEFORE)
+_BETWEEN_BEFORE_ = _with_copy(_BETWEEN_BEFORE)
 
 
 # --- named spots the gazetteer lacks ----------------------------------------------------
