@@ -23,7 +23,7 @@ from geo.events import triggers as tr
 from geo.events.actors import ACTOR, NAMED, Actors, actor_spans, find_actors
 from geo.events.triggers import Trigger, find_triggers
 from geo.events.where import Place
-from geo.text.sentences import lowered
+from geo.text.sentences import lower_case_copy, lowered
 
 # Victims or sides that make a killing a battle, not an attack on civilians.
 _COMBATANTS = re.compile(
@@ -235,6 +235,7 @@ _TOLD = re.compile(r",\s*[^,;]{0,80}?\b(?:said|says|say|told|reported|added|conf
                    r"\baccording\s+to\b[^,;]*", re.IGNORECASE)
 
 
+_TOLD_LOW = lower_case_copy(_TOLD)
 # A lower-cased piece of every match of _TOLD.
 _TOLD_WORDS = ("said", "says", "say", "told", "reported", "added", "confirmed", "according")
 
@@ -265,7 +266,10 @@ def _for_actors(context: str) -> str:
         for m in _HELD_BY.finditer(context):
             put(m.start(1), "  ")
     if low is None or any(w in low for w in _TOLD_WORDS):
-        for m in _TOLD.finditer(context):
+        # (Case-sensitively in the lower-cased copy where there is one: same offsets.)
+        told = (_TOLD.finditer(context) if low is None or _TOLD_LOW is None
+                else _TOLD_LOW.finditer(low))
+        for m in told:
             put(m.start(), " " * (m.end() - m.start()))
     return context if chars is None else "".join(chars)
 
@@ -323,12 +327,15 @@ ARMED_VERBS: dict[str, tuple[str, str | None, int, bool]] = {
 }
 _ARMED_VERB = re.compile(r"\b(?:enter|occup|invad|besieg|encircl|expel|pound|slaughter|"
                          r"patrol|burn)", re.IGNORECASE)
+_ARMED_VERB_LOW = lower_case_copy(_ARMED_VERB)
 _ARMED_WORD = re.compile(r"[A-Za-z]+")
 
 
 def _with_armed_verbs(sentence: str, found: list[Trigger]) -> list[Trigger]:
     """Add the triggers of ``ARMED_VERBS`` that the sentence has, in order."""
-    if not _ARMED_VERB.search(sentence):
+    low = lowered(sentence)
+    if not (_ARMED_VERB.search(sentence) if low is None or _ARMED_VERB_LOW is None
+            else _ARMED_VERB_LOW.search(low)):
         return found
     armed = _COMBATANTS.search(sentence) is not None or bool(NAMED.search(sentence))
     extra = []

@@ -558,6 +558,7 @@ _REFERENCE_BEFORE = re.compile(
     r"(?P<n>\d{1,4}(?:[.,]\d+)?)\s*(?:-\s*)?(?P<unit>km|kms|kilomet(?:er|re)s?|miles?|mi)\b"
     r"(?:\s*\([^()]{0,40}\))?\s+(?:(?P<dir>(?:north|south)(?:-?(?:east|west))?|east|west)"
     r"(?:ern)?\s+)?(?:of|from)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}$", re.IGNORECASE)
+_REFERENCE_LOW = lower_case_copy(_REFERENCE_BEFORE)  # its groups read the same offsets
 _DIGIT = re.compile(r"\d")
 _BEARINGS = {"north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0,
              "south": 180.0, "southwest": 225.0, "west": 270.0, "northwest": 315.0}
@@ -585,7 +586,9 @@ def references(text: str, toponyms: list[Toponym]) -> dict[Toponym, tuple[float,
         if not _DIGIT.search(text, lo, t.start):
             continue  # most places have no number before them
         before = text[lo:t.start]
-        if not (m := _REFERENCE_BEFORE.search(before)):
+        low = lowered(before)
+        if not (m := _REFERENCE_BEFORE.search(before) if low is None or _REFERENCE_LOW is None
+                else _REFERENCE_LOW.search(low)):
             continue
         number = float(m["n"].replace(",", "."))
         km = number * (1.609 if m["unit"].lower().startswith("mi") else 1.0)

@@ -167,11 +167,14 @@ def lowered(text: str) -> str | None:
     >>> lowered("Quakes struck Türkiye"), lowered("Istanbul, İstanbul")
     ('quakes struck türkiye', None)
     """
+    if text.isascii():  # (answered from the string's header, in constant time)
+        return text.lower()
     return None if _FOLDS_TO_ASCII.search(text) else text.lower()
 
 
-# An upper-case ASCII letter that is no escape's letter (``\S``, ``\W``, ``\B``, ...).
-_UPPER_LITERAL = re.compile(r"\\.|([A-Z])", re.DOTALL)
+# An upper-case ASCII letter that is no escape's letter (``\S``, ``\W``, ``\B``, ...) nor
+# that of a named group (``(?P<name>...)``, ``(?P=name)``).
+_UPPER_LITERAL = re.compile(r"\\.|\(\?P[<=]|([A-Z])", re.DOTALL)
 
 
 def lower_case_copy(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
