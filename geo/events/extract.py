@@ -27,7 +27,7 @@ from geo.events.actors import fatalities, find_actors
 from geo.events.incidents import Incident, named_group, sentence_incidents, sentence_triggers
 from geo.events.where import Place, candidate_places, choose
 from geo.model import EVENT_TYPES, Article, Event, Toponym
-from geo.places.gazetteer import Gazetteer, load_gazetteer
+from geo.places.gazetteer import Gazetteer, collector_paused, load_gazetteer
 from geo.places.geoparse import geoparse
 from geo.text.dates import find_dates, shift
 from geo.text.sentences import Sentence, lowered, split_sentences
@@ -44,6 +44,7 @@ _DENIED = _words(r"denied", r"denies", r"deny", r"denying", r"rejected claims?")
 _CLAIMED = _words(r"claimed", r"claims?", r"purported(?:ly)?", r"alleged(?:ly)?",
                   r"reportedly", r"said to")
 
+@collector_paused()
 def extract_events(
     article: Article, toponyms: list[Toponym] | None = None,
     gazetteer: Gazetteer | None = None,

@@ -256,9 +256,12 @@ def _for_actors(context: str) -> str:
             chars = list(context)
         chars[start:start + len(text)] = text
 
-    for m in _GROUP_WORD.finditer(context):
-        if _group_word(m.group()):
-            put(m.start(), m.group().lower())
+    # Most contexts hold no group word: their capitalised words are looked up first (a
+    # cached lookup mapped in C), and offsets are found only where one is.
+    if any(map(_group_word, _GROUP_WORD.findall(context))):
+        for m in _GROUP_WORD.finditer(context):
+            if _group_word(m.group()):
+                put(m.start(), m.group().lower())
     # The other two need one of their words: most contexts have none (a lower-cased
     # copy tells, but for the few characters lowered() declines, where they run anyway).
     low = lowered(context)
