@@ -389,7 +389,9 @@ _NOUN_WORDS = frozenset(
     "commune communes municipality municipalities sector sectors region regions zone "
     "zones".split())
 _LOWER_WORD = re.compile(r"[a-z]+")
-_PREP_CAPITAL = re.compile(r"\b(?:in|at|near|outside)\s+(?=" + _PARTICLE + r"|[A-Z‘’])")
+# (No leading word boundary: a pattern led by plain letters is scanned for their first
+# letters, several times faster; ``_spot_matches`` drops the matches inside a word.)
+_PREP_CAPITAL = re.compile(r"(?:in|at|near|outside)\s+(?=" + _PARTICLE + r"|[A-Z‘’])")
 # What ties a spot to a known place after it: "X in (northern) Y", "X, Y", "X (Y ...",
 # "X near Y", "X, a village in Y".
 _SPOT_TO_ANCHOR = re.compile(
@@ -620,7 +622,10 @@ def _spot_matches(sentence: str, starts: set[int]) -> Iterator[tuple[re.Pattern[
             for m in pattern.finditer(sentence):
                 yield pattern, m
     for cue in _PREP_CAPITAL.finditer(sentence):
-        if cue.end() not in starts and (named := _PREP_NAME.match(sentence, cue.start())):
+        at = cue.start()
+        if at and (sentence[at - 1].isalnum() or sentence[at - 1] == "_"):
+            continue  # no word boundary before it ("Berlin Kabul"): no preposition
+        if cue.end() not in starts and (named := _PREP_NAME.match(sentence, at)):
             yield _PREP_NAME, named
 
 
