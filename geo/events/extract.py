@@ -279,6 +279,9 @@ def _next_to(sentence: str, last_day: dt.date) -> dt.date | None:
     >>> _next_to("A day earlier, gunmen shot dead an official.", dt.date(2020, 9, 24))
     datetime.date(2020, 9, 23)
     """
+    low = lowered(sentence)
+    if low is not None and not any(w in low for w in ("day", "night", "morning", "evening")):
+        return None  # most sentences: none of the words the three patterns need
     if _SAME_DAY.search(sentence):
         return last_day
     if _DAY_BEFORE.search(sentence):
@@ -307,6 +310,9 @@ def _before_reference(sentence: str, date: dt.date) -> dt.date:
     ...                   dt.date(2023, 2, 9))
     datetime.date(2023, 2, 6)
     """
+    low = lowered(sentence)
+    if low is not None and "quake" not in low and "tremor" not in low:
+        return date  # no quake word, no match
     m = _AFTER_QUAKE.search(sentence)
     if m is None:
         return date
