@@ -153,7 +153,9 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
     # earlier one on a tie).
     heads = sorted(owners)
     groups: dict[int, list[Trigger]] = {h: [] for h in heads}
-    for index, trigger in enumerate(found):
+    if len(heads) == 1:
+        groups[heads[0]] = list(found)  # one head (most sentences): it takes them all
+    for index, trigger in enumerate(found) if len(heads) > 1 else ():
         k = bisect.bisect_left(heads, index)
         groups[min(heads[max(0, k - 1):k + 1],
                    key=lambda h: (abs(h - index), h > index))].append(trigger)
@@ -170,9 +172,12 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
         # around its top trigger (also what keeps a very long sentence linear).
         base = max(0, top.start - CONTEXT_CHARS)
         context = sentence[base:top.end + CONTEXT_CHARS]
-        local = Trigger(top.start - base, top.end - base, top.layer, top.sub_type, top.rank)
-        near_members = [Trigger(t.start - base, t.end - base, t.layer, t.sub_type, t.rank)
-                        for t in members if base <= t.start < base + len(context)]
+        if base == 0 and len(context) == len(sentence):
+            local, near_members = top, list(members)  # the window is the whole sentence
+        else:
+            local = Trigger(top.start - base, top.end - base, top.layer, top.sub_type, top.rank)
+            near_members = [Trigger(t.start - base, t.end - base, t.layer, t.sub_type, t.rank)
+                            for t in members if base <= t.start < base + len(context)]
         layer, sub_type = _refine(context, local, near_members or [local])
         # Who did it to whom is told at the incident's first word ("Azerbaijani troops
         # opened fire on Armenian troops ..., sparking an exchange of fire").
@@ -384,11 +389,21 @@ def _starts_incident(sentence: str, top: Trigger) -> bool:
     if top.rank <= tr.WEAK_RANK:
         return False
     window = sentence[max(0, top.start - CONTEXT_CHARS):top.end + CONTEXT_CHARS]
-    if top.casualty and (_NOT_VIOLENCE.search(window) or _TOLL.search(window)):
-        return False
+    # (Case-sensitively in the lower-cased window where there is one: the same answers.)
+    low = lowered(window) if top.casualty or top.layer == tr.DIPLOMACY else None
+    if top.casualty:
+        not_violence = (_NOT_VIOLENCE.search(window) if low is None or _NOT_VIOLENCE_LOW is None
+                        else _NOT_VIOLENCE_LOW.search(low))
+        if not_violence or _TOLL.search(window):
+            return False
     if top.layer == tr.DIPLOMACY and top.rank < 30:
-        return bool(_OFFICIALS.search(window))
+        return bool(_OFFICIALS.search(window) if low is None or _OFFICIALS_LOW is None
+                    else _OFFICIALS_LOW.search(low))
     return True
+
+
+_NOT_VIOLENCE_LOW = lower_case_copy(_NOT_VIOLENCE)
+_OFFICIALS_LOW = lower_case_copy(_OFFICIALS)
 
 
 def _owner(starts: list[int], ends: list[int], start: int, end: int) -> int:
