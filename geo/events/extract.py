@@ -155,7 +155,7 @@ def _deaths(sentence: str, dates: list) -> int | None:
     # Both patterns need a killing word: most sentences have none (a lower-cased copy
     # tells, except for the few characters lowered() declines, where they run anyway).
     low = lowered(sentence)
-    killing = low is None or any(w in low for w in _KILLING_WORDS)
+    killing = low is None or any(map(low.__contains__, _KILLING_WORDS))
     if not killing:
         return deaths
     if deaths is None and (m := _KILLS_N.search(sentence)):
@@ -270,6 +270,9 @@ _DAY_AFTER = re.compile(r"\bthe\s+(?:following|next)\s+(?:day|night|morning)\b|"
                         r"\b(?:a|one)\s+day\s+later\b", re.IGNORECASE)
 
 
+_DAY_WORDS = ("day", "night", "morning", "evening")  # one is in every match of the three
+
+
 def _next_to(sentence: str, last_day: dt.date) -> dt.date | None:
     """Return the day a sentence dates by the one before it ("On the same day", "A day
     earlier", "The following day"), else None.
@@ -280,7 +283,7 @@ def _next_to(sentence: str, last_day: dt.date) -> dt.date | None:
     datetime.date(2020, 9, 23)
     """
     low = lowered(sentence)
-    if low is not None and not any(w in low for w in ("day", "night", "morning", "evening")):
+    if low is not None and not any(map(low.__contains__, _DAY_WORDS)):
         return None  # most sentences: none of the words the three patterns need
     if _SAME_DAY.search(sentence):
         return last_day
@@ -345,14 +348,14 @@ def _status(text: str, start: int, end: int, future: bool) -> str:
     window = text[max(0, start - 60):end + 40]
     low = lowered(window)
     # Each pattern runs only where one of its words can be (most windows hold none).
-    denied = low is None or any(w in low for w in _DENIED_WORDS)
-    claimed = low is None or any(w in low for w in _CLAIMED_WORDS)
+    denied = low is None or any(map(low.__contains__, _DENIED_WORDS))
+    claimed = low is None or any(map(low.__contains__, _CLAIMED_WORDS))
     if denied and _DENIED.search(window) and not (
             claimed and _CLAIMED.search(text[max(0, start - 25):start])):
         return "denied"
     if claimed and _CLAIMED.search(text[max(0, start - 25):start]):
         return "claimed"
-    if future or ((low is None or any(w in low for w in _PLANNED_WORDS))
+    if future or ((low is None or any(map(low.__contains__, _PLANNED_WORDS)))
                   and _PLANNED.search(window)):
         return "planned"
     return "occurred"

@@ -273,7 +273,7 @@ def _for_actors(context: str) -> str:
     if "by" in context:
         for m in _HELD_BY.finditer(context):
             put(m.start(1), "  ")
-    if low is None or any(w in low for w in _TOLD_WORDS):
+    if low is None or any(map(low.__contains__, _TOLD_WORDS)):
         # (Case-sensitively in the lower-cased copy where there is one: same offsets.)
         told = (_TOLD.finditer(context) if low is None or _TOLD_LOW is None
                 else _TOLD_LOW.finditer(low))

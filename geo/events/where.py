@@ -317,7 +317,7 @@ class _Lowered:
         low = self._low
         if low is None:
             return pattern, self.text
-        if needs and not any(word in low for word in needs):
+        if needs and not any(map(low.__contains__, needs)):
             return None
         return copy, low
 
