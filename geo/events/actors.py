@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from geo.text.sentences import LETTERS, first_runs, lowered
+from geo.text.sentences import LETTERS, first_runs, lower_case_copy, lowered
 
 # Words that end an actor phrase (singular and plural forms both listed).
 _HEADS = (
@@ -129,6 +129,8 @@ _DEATH_THEN_NUMBER = re.compile(
     rf"\b(?:killing|killed|death toll(?: rose| climbed| reached| stood)?(?: to| at| of)?|"
     rf"leaving)\s+(?:at least |about |some |nearly |more than )?{_COUNT}\b(?!\s+(?:years?|"
     rf"months?|days?|hours?|km|kilometres|miles|percent|%))", re.IGNORECASE)
+_DEATH_PATTERNS = (_NUMBER_THEN_DEATH, _DEATH_THEN_NUMBER)
+_DEATH_COPIES = tuple(copy for p in _DEATH_PATTERNS if (copy := lower_case_copy(p)) is not None)
 _NONE_DIED = re.compile(
     r"\bno (?:fatalities|casualties|deaths|one was killed|one died|injuries or deaths|"
     r"deaths or injuries)\b|\bno(?:body| one) (?:was |were )?(?:killed|hurt|injured|harmed)"
@@ -160,8 +162,10 @@ fatalities("Talks went on.")
     if not (_ANY_CASUALTY.search(low) if low is not None
             else _ANY_CASUALTY_ANY_CASE.search(sentence)):
         return None  # most sentences: no death or injury word, nothing to count
-    counted = [_count(m.group("n")) for pattern in (_NUMBER_THEN_DEATH, _DEATH_THEN_NUMBER)
-               for m in pattern.finditer(sentence)]
+    # (Case-sensitively in the lower-cased copy where there is one: the same matches.)
+    text, patterns = ((sentence, _DEATH_PATTERNS) if low is None or len(_DEATH_COPIES) < 2
+                      else (low, _DEATH_COPIES))
+    counted = [_count(m.group("n")) for pattern in patterns for m in pattern.finditer(text)]
     numbers = [n for n in counted if n is not None]
     if numbers:
         return sum(numbers) if len(numbers) > 1 and _separate_groups(sentence) else max(numbers)

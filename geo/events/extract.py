@@ -27,7 +27,7 @@ from geo.events.actors import fatalities, find_actors
 from geo.events.incidents import Incident, named_group, sentence_incidents, sentence_triggers
 from geo.events.where import Place, candidate_places, choose
 from geo.model import EVENT_TYPES, Article, Event, Toponym
-from geo.places.gazetteer import Gazetteer, load_gazetteer
+from geo.places.gazetteer import Gazetteer, collector_paused, load_gazetteer
 from geo.places.geoparse import geoparse
 from geo.text.dates import find_dates, shift
 from geo.text.sentences import Sentence, lowered, split_sentences
@@ -44,6 +44,7 @@ _DENIED = _words(r"denied", r"denies", r"deny", r"denying", r"rejected claims?")
 _CLAIMED = _words(r"claimed", r"claims?", r"purported(?:ly)?", r"alleged(?:ly)?",
                   r"reportedly", r"said to")
 
+@collector_paused()
 def extract_events(
     article: Article, toponyms: list[Toponym] | None = None,
     gazetteer: Gazetteer | None = None,
@@ -154,7 +155,7 @@ def _deaths(sentence: str, dates: list) -> int | None:
     # Both patterns need a killing word: most sentences have none (a lower-cased copy
     # tells, except for the few characters lowered() declines, where they run anyway).
     low = lowered(sentence)
-    killing = low is None or any(w in low for w in _KILLING_WORDS)
+    killing = low is None or any(map(low.__contains__, _KILLING_WORDS))
     if not killing:
         return deaths
     if deaths is None and (m := _KILLS_N.search(sentence)):
@@ -269,6 +270,9 @@ _DAY_AFTER = re.compile(r"\bthe\s+(?:following|next)\s+(?:day|night|morning)\b|"
                         r"\b(?:a|one)\s+day\s+later\b", re.IGNORECASE)
 
 
+_DAY_WORDS = ("day", "night", "morning", "evening")  # one is in every match of the three
+
+
 def _next_to(sentence: str, last_day: dt.date) -> dt.date | None:
     """Return the day a sentence dates by the one before it ("On the same day", "A day
     earlier", "The following day"), else None.
@@ -278,6 +282,9 @@ def _next_to(sentence: str, last_day: dt.date) -> dt.date | None:
     >>> _next_to("A day earlier, gunmen shot dead an official.", dt.date(2020, 9, 24))
     datetime.date(2020, 9, 23)
     """
+    low = lowered(sentence)
+    if low is not None and not any(map(low.__contains__, _DAY_WORDS)):
+        return None  # most sentences: none of the words the three patterns need
     if _SAME_DAY.search(sentence):
         return last_day
     if _DAY_BEFORE.search(sentence):
@@ -306,6 +313,9 @@ def _before_reference(sentence: str, date: dt.date) -> dt.date:
     ...                   dt.date(2023, 2, 9))
     datetime.date(2023, 2, 6)
     """
+    low = lowered(sentence)
+    if low is not None and "quake" not in low and "tremor" not in low:
+        return date  # no quake word, no match
     m = _AFTER_QUAKE.search(sentence)
     if m is None:
         return date
@@ -338,14 +348,14 @@ def _status(text: str, start: int, end: int, future: bool) -> str:
     window = text[max(0, start - 60):end + 40]
     low = lowered(window)
     # Each pattern runs only where one of its words can be (most windows hold none).
-    denied = low is None or any(w in low for w in _DENIED_WORDS)
-    claimed = low is None or any(w in low for w in _CLAIMED_WORDS)
+    denied = low is None or any(map(low.__contains__, _DENIED_WORDS))
+    claimed = low is None or any(map(low.__contains__, _CLAIMED_WORDS))
     if denied and _DENIED.search(window) and not (
             claimed and _CLAIMED.search(text[max(0, start - 25):start])):
         return "denied"
     if claimed and _CLAIMED.search(text[max(0, start - 25):start]):
         return "claimed"
-    if future or ((low is None or any(w in low for w in _PLANNED_WORDS))
+    if future or ((low is None or any(map(low.__contains__, _PLANNED_WORDS)))
                   and _PLANNED.search(window)):
         return "planned"
     return "occurred"

@@ -23,7 +23,7 @@ from geo.events import triggers as tr
 from geo.events.actors import ACTOR, NAMED, Actors, actor_spans, find_actors
 from geo.events.triggers import Trigger, find_triggers
 from geo.events.where import Place
-from geo.text.sentences import lowered
+from geo.text.sentences import lower_case_copy, lowered
 
 # Victims or sides that make a killing a battle, not an attack on civilians.
 _COMBATANTS = re.compile(
@@ -153,7 +153,9 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
     # earlier one on a tie).
     heads = sorted(owners)
     groups: dict[int, list[Trigger]] = {h: [] for h in heads}
-    for index, trigger in enumerate(found):
+    if len(heads) == 1:
+        groups[heads[0]] = list(found)  # one head (most sentences): it takes them all
+    for index, trigger in enumerate(found) if len(heads) > 1 else ():
         k = bisect.bisect_left(heads, index)
         groups[min(heads[max(0, k - 1):k + 1],
                    key=lambda h: (abs(h - index), h > index))].append(trigger)
@@ -170,9 +172,12 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
         # around its top trigger (also what keeps a very long sentence linear).
         base = max(0, top.start - CONTEXT_CHARS)
         context = sentence[base:top.end + CONTEXT_CHARS]
-        local = Trigger(top.start - base, top.end - base, top.layer, top.sub_type, top.rank)
-        near_members = [Trigger(t.start - base, t.end - base, t.layer, t.sub_type, t.rank)
-                        for t in members if base <= t.start < base + len(context)]
+        if base == 0 and len(context) == len(sentence):
+            local, near_members = top, list(members)  # the window is the whole sentence
+        else:
+            local = Trigger(top.start - base, top.end - base, top.layer, top.sub_type, top.rank)
+            near_members = [Trigger(t.start - base, t.end - base, t.layer, t.sub_type, t.rank)
+                            for t in members if base <= t.start < base + len(context)]
         layer, sub_type = _refine(context, local, near_members or [local])
         # Who did it to whom is told at the incident's first word ("Azerbaijani troops
         # opened fire on Armenian troops ..., sparking an exchange of fire").
@@ -235,6 +240,7 @@ _TOLD = re.compile(r",\s*[^,;]{0,80}?\b(?:said|says|say|told|reported|added|conf
                    r"\baccording\s+to\b[^,;]*", re.IGNORECASE)
 
 
+_TOLD_LOW = lower_case_copy(_TOLD)
 # A lower-cased piece of every match of _TOLD.
 _TOLD_WORDS = ("said", "says", "say", "told", "reported", "added", "confirmed", "according")
 
@@ -255,17 +261,23 @@ def _for_actors(context: str) -> str:
             chars = list(context)
         chars[start:start + len(text)] = text
 
-    for m in _GROUP_WORD.finditer(context):
-        if _group_word(m.group()):
-            put(m.start(), m.group().lower())
+    # Most contexts hold no group word: their capitalised words are looked up first (a
+    # cached lookup mapped in C), and offsets are found only where one is.
+    if any(map(_group_word, _GROUP_WORD.findall(context))):
+        for m in _GROUP_WORD.finditer(context):
+            if _group_word(m.group()):
+                put(m.start(), m.group().lower())
     # The other two need one of their words: most contexts have none (a lower-cased
     # copy tells, but for the few characters lowered() declines, where they run anyway).
     low = lowered(context)
     if "by" in context:
         for m in _HELD_BY.finditer(context):
             put(m.start(1), "  ")
-    if low is None or any(w in low for w in _TOLD_WORDS):
-        for m in _TOLD.finditer(context):
+    if low is None or any(map(low.__contains__, _TOLD_WORDS)):
+        # (Case-sensitively in the lower-cased copy where there is one: same offsets.)
+        told = (_TOLD.finditer(context) if low is None or _TOLD_LOW is None
+                else _TOLD_LOW.finditer(low))
+        for m in told:
             put(m.start(), " " * (m.end() - m.start()))
     return context if chars is None else "".join(chars)
 
@@ -323,12 +335,15 @@ ARMED_VERBS: dict[str, tuple[str, str | None, int, bool]] = {
 }
 _ARMED_VERB = re.compile(r"\b(?:enter|occup|invad|besieg|encircl|expel|pound|slaughter|"
                          r"patrol|burn)", re.IGNORECASE)
+_ARMED_VERB_LOW = lower_case_copy(_ARMED_VERB)
 _ARMED_WORD = re.compile(r"[A-Za-z]+")
 
 
 def _with_armed_verbs(sentence: str, found: list[Trigger]) -> list[Trigger]:
     """Add the triggers of ``ARMED_VERBS`` that the sentence has, in order."""
-    if not _ARMED_VERB.search(sentence):
+    low = lowered(sentence)
+    if not (_ARMED_VERB.search(sentence) if low is None or _ARMED_VERB_LOW is None
+            else _ARMED_VERB_LOW.search(low)):
         return found
     armed = _COMBATANTS.search(sentence) is not None or bool(NAMED.search(sentence))
     extra = []
@@ -374,11 +389,21 @@ def _starts_incident(sentence: str, top: Trigger) -> bool:
     if top.rank <= tr.WEAK_RANK:
         return False
     window = sentence[max(0, top.start - CONTEXT_CHARS):top.end + CONTEXT_CHARS]
-    if top.casualty and (_NOT_VIOLENCE.search(window) or _TOLL.search(window)):
-        return False
+    # (Case-sensitively in the lower-cased window where there is one: the same answers.)
+    low = lowered(window) if top.casualty or top.layer == tr.DIPLOMACY else None
+    if top.casualty:
+        not_violence = (_NOT_VIOLENCE.search(window) if low is None or _NOT_VIOLENCE_LOW is None
+                        else _NOT_VIOLENCE_LOW.search(low))
+        if not_violence or _TOLL.search(window):
+            return False
     if top.layer == tr.DIPLOMACY and top.rank < 30:
-        return bool(_OFFICIALS.search(window))
+        return bool(_OFFICIALS.search(window) if low is None or _OFFICIALS_LOW is None
+                    else _OFFICIALS_LOW.search(low))
     return True
+
+
+_NOT_VIOLENCE_LOW = lower_case_copy(_NOT_VIOLENCE)
+_OFFICIALS_LOW = lower_case_copy(_OFFICIALS)
 
 
 def _owner(starts: list[int], ends: list[int], start: int, end: int) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 
 from geo.text.sentences import LETTERS, first_runs
 
@@ -253,6 +254,7 @@ def lemma(word: str) -> str:
 
 
 _ENTRIES: dict[str, tuple[str, str | None, int] | None] = {}
+_UNSEEN = ("", None, 0)  # a word ``_ENTRIES`` does not hold yet (compared by identity)
 
 
 def _entry(word: str) -> tuple[str, str | None, int] | None:
@@ -298,10 +300,18 @@ def find_triggers(sentence: str) -> list[Trigger]:
     words = low if len(low) == len(sentence) else sentence
     # Each distinct word is looked up once (a dict hit for words seen before), and offsets
     # are found only in sentences that hold a trigger word: most hold none.
-    entries = {w: e for w in set(_WORD.findall(words)) if (e := _entry(w)) is not None}
-    for m in _WORD.finditer(words) if entries else ():
-        entry = entries.get(m.group())
-        if entry is None or (m.group() in _MONTHS and sentence[m.start()].isupper()):
+    # (The memo is read here first: calling ``_entry`` for every word costs more.)
+    seen = _ENTRIES.get
+    listed = _WORD.findall(words)
+    entries = {w: e for w in set(listed)
+               if (e := seen(w, _UNSEEN)) is not None
+               and (e is not _UNSEEN or (e := _entry(w)) is not None)}
+    # The matches of the trigger words only, picked in C (``findall`` and ``finditer``
+    # give the same words in the same order).
+    for m in compress(_WORD.finditer(words), map(entries.__contains__, listed)) if entries \
+            else ():
+        entry = entries[m.group()]
+        if m.group() in _MONTHS and sentence[m.start()].isupper():
             continue
         if _overlaps(m.span(), taken):
             continue

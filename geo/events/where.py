@@ -39,6 +39,7 @@ from geo.events.actors import NAMED
 from geo.geodesy import EARTH_RADIUS_KM
 from geo.model import Toponym
 from geo.places.spans import COMMON, PLACE_PREFIXES
+from geo.text.sentences import lower_case_copy, lowered
 
 LEVEL = {"city": 0, "site": 0, "admin2": 1, "region": 1, "admin1": 2, "country": 3,
          "continent": 4}
@@ -261,8 +262,10 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
         # Cheap tests on the last words first: most toponyms follow none of these.
         tail = before[-7:]
         told = " in " in tail or "from " in tail or " the " in tail
-        if told and (_TOLD_BEFORE.search(before) or _SEAT_BEFORE.search(before)
-                     or (_SOURCE_BEFORE.search(before) and _SPEAKER_AFTER.match(after))):
+        # The words around, lower-cased for the case-insensitive patterns (``_Lowered``).
+        b, a = _Lowered(before), _Lowered(after)
+        if told and (b.search(_TOLD_BEFORE_) or b.search(_SEAT_BEFORE_)
+                     or (b.search(_SOURCE_BEFORE_) and a.match(_SPEAKER_AFTER_))):
             continue
         if spot is None and t in measured_from:
             continue  # "30 km southwest of Belfast": Belfast is where it was not
@@ -270,12 +273,11 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             continue  # "Muslim militants"; "the Line of Control", "the Bank of England"
         if "of " in tail and _ORG_OF_BEFORE.search(before):
             continue
-        locative = (_OF_PLACE_BEFORE.search(before) is not None if "of " in tail
-                    else _LOCATIVE_OR_OBJECT.search(before) is not None)
-        if not locative and (_ACTOR_AFTER.match(after) or _ACTOR_BEFORE.search(before)
-                             or ("from " in tail and _ORIGIN_BEFORE.search(before))):
+        locative = b.search(_OF_PLACE_BEFORE_) if "of " in tail else b.search(_LOCATIVE_OR_OBJECT_)
+        if not locative and (a.match(_ACTOR_AFTER_) or b.search(_ACTOR_BEFORE_)
+                             or ("from " in tail and b.search(_ORIGIN_BEFORE_))):
             continue
-        if t.feature == "country" and _BETWEEN_BEFORE.search(before):
+        if t.feature == "country" and b.search(_BETWEEN_BEFORE_):
             continue  # "fighting between Armenia and Azerbaijan": the sides
         level = LEVEL.get(t.feature, COUNTRY_LEVEL)
         if level < COUNTRY_LEVEL and (m := _DESIGNATOR_AFTER.match(after)):
@@ -286,6 +288,69 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
     if spots:
         out = _anchor_loose_spots(text, out, spots)
     return _chained(text, out)
+
+
+class _Lowered:
+    """A piece of text and, made on first use, its lower-cased copy.
+
+    The case-insensitive patterns of lower-case words that judge the words around a
+    toponym run case-sensitively on the copy (``geo.text.sentences.lower_case_copy``):
+    the same answers, several times faster; and not at all where the copy lacks every
+    word that a match needs. Each takes a pattern with its copy and those words
+    (``_with_copy``).
+    """
+
+    __slots__ = ("_low", "_made", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._low: str | None = None  # None: not made yet, or cannot be (``lowered``)
+        self._made = False
+
+    def _pick(self, patterns: _WithCopy) -> tuple[re.Pattern[str], str] | None:
+        """Return the pattern to run and the text to run it on; None: it cannot match."""
+        pattern, copy, needs = patterns
+        if copy is None:
+            return pattern, self.text
+        if not self._made:
+            self._low, self._made = lowered(self.text), True
+        low = self._low
+        if low is None:
+            return pattern, self.text
+        if needs and not any(map(low.__contains__, needs)):
+            return None
+        return copy, low
+
+    def search(self, patterns: _WithCopy) -> bool:
+        picked = self._pick(patterns)
+        return picked is not None and picked[0].search(picked[1]) is not None
+
+    def match(self, patterns: _WithCopy) -> bool:
+        picked = self._pick(patterns)
+        return picked is not None and picked[0].match(picked[1]) is not None
+
+
+_WithCopy = tuple[re.Pattern[str], re.Pattern[str] | None, tuple[str, ...]]
+
+
+def _with_copy(pattern: re.Pattern[str], needs: str = "") -> _WithCopy:
+    """Return ``pattern``, its lower-case copy and the words (one of which every match
+    holds, lower-cased) that ``needs`` lists."""
+    return pattern, lower_case_copy(pattern), tuple(needs.split())
+
+
+_TOLD_BEFORE_ = _with_copy(_TOLD_BEFORE,
+                           "said says told statement speaking reported announced")
+_SEAT_BEFORE_ = _with_copy(_SEAT_BEFORE, "government regime administration leadership junta")
+_SOURCE_BEFORE_ = _with_copy(_SOURCE_BEFORE, "official source spokes witnesses monitor "
+                             "correspondent diplomat analyst ministry leaders journalists")
+_SPEAKER_AFTER_ = _with_copy(_SPEAKER_AFTER)
+_OF_PLACE_BEFORE_ = _with_copy(_OF_PLACE_BEFORE)
+_LOCATIVE_OR_OBJECT_ = _with_copy(_LOCATIVE_OR_OBJECT)
+_ACTOR_AFTER_ = _with_copy(_ACTOR_AFTER)
+_ACTOR_BEFORE_ = _with_copy(_ACTOR_BEFORE, "by with accus against urged told ethnic")
+_ORIGIN_BEFORE_ = _with_copy(_ORIGIN_BEFORE, "from")
+_BETWEEN_BEFORE_ = _with_copy(_BETWEEN_BEFORE, "between")
 
 
 # --- named spots the gazetteer lacks ----------------------------------------------------
@@ -335,7 +400,9 @@ _NOUN_WORDS = frozenset(
     "commune communes municipality municipalities sector sectors region regions zone "
     "zones".split())
 _LOWER_WORD = re.compile(r"[a-z]+")
-_PREP_CAPITAL = re.compile(r"\b(?:in|at|near|outside)\s+(?=" + _PARTICLE + r"|[A-Z‘’])")
+# (No leading word boundary: a pattern led by plain letters is scanned for their first
+# letters, several times faster; ``_spot_matches`` drops the matches inside a word.)
+_PREP_CAPITAL = re.compile(r"(?:in|at|near|outside)\s+(?=" + _PARTICLE + r"|[A-Z‘’])")
 # What ties a spot to a known place after it: "X in (northern) Y", "X, Y", "X (Y ...",
 # "X near Y", "X, a village in Y".
 _SPOT_TO_ANCHOR = re.compile(
@@ -504,6 +571,7 @@ _REFERENCE_BEFORE = re.compile(
     r"(?P<n>\d{1,4}(?:[.,]\d+)?)\s*(?:-\s*)?(?P<unit>km|kms|kilomet(?:er|re)s?|miles?|mi)\b"
     r"(?:\s*\([^()]{0,40}\))?\s+(?:(?P<dir>(?:north|south)(?:-?(?:east|west))?|east|west)"
     r"(?:ern)?\s+)?(?:of|from)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}$", re.IGNORECASE)
+_REFERENCE_LOW = lower_case_copy(_REFERENCE_BEFORE)  # its groups read the same offsets
 _DIGIT = re.compile(r"\d")
 _BEARINGS = {"north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0,
              "south": 180.0, "southwest": 225.0, "west": 270.0, "northwest": 315.0}
@@ -531,7 +599,9 @@ def references(text: str, toponyms: list[Toponym]) -> dict[Toponym, tuple[float,
         if not _DIGIT.search(text, lo, t.start):
             continue  # most places have no number before them
         before = text[lo:t.start]
-        if not (m := _REFERENCE_BEFORE.search(before)):
+        low = lowered(before)
+        if not (m := _REFERENCE_BEFORE.search(before) if low is None or _REFERENCE_LOW is None
+                else _REFERENCE_LOW.search(low)):
             continue
         number = float(m["n"].replace(",", "."))
         km = number * (1.609 if m["unit"].lower().startswith("mi") else 1.0)
@@ -563,7 +633,10 @@ def _spot_matches(sentence: str, starts: set[int]) -> Iterator[tuple[re.Pattern[
             for m in pattern.finditer(sentence):
                 yield pattern, m
     for cue in _PREP_CAPITAL.finditer(sentence):
-        if cue.end() not in starts and (named := _PREP_NAME.match(sentence, cue.start())):
+        at = cue.start()
+        if at and (sentence[at - 1].isalnum() or sentence[at - 1] == "_"):
+            continue  # no word boundary before it ("Berlin Kabul"): no preposition
+        if cue.end() not in starts and (named := _PREP_NAME.match(sentence, at)):
             yield _PREP_NAME, named
 
 

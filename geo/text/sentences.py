@@ -167,7 +167,36 @@ def lowered(text: str) -> str | None:
     >>> lowered("Quakes struck Türkiye"), lowered("Istanbul, İstanbul")
     ('quakes struck türkiye', None)
     """
+    if text.isascii():  # (answered from the string's header, in constant time)
+        return text.lower()
     return None if _FOLDS_TO_ASCII.search(text) else text.lower()
+
+
+# An upper-case ASCII letter that is no escape's letter (``\S``, ``\W``, ``\B``, ...) nor
+# that of a named group (``(?P<name>...)``, ``(?P=name)``).
+_UPPER_LITERAL = re.compile(r"\\.|\(\?P[<=]|([A-Z])", re.DOTALL)
+
+
+def lower_case_copy(pattern: re.Pattern[str]) -> re.Pattern[str] | None:
+    """Return a case-insensitive ``pattern`` of lower-case words compiled case-sensitively.
+
+    On ``lowered(text)`` the copy finds the matches ``pattern`` finds in ``text``, at the
+    same offsets, and several times faster. None when ``pattern`` is not case-insensitive
+    or names an upper-case letter (which the lower-cased text does not hold): use it as
+    it is.
+
+    Examples
+    --------
+    >>> copy = lower_case_copy(re.compile(r"\\bnear\\s+$", re.IGNORECASE))
+    >>> copy.search(lowered("Fighting NEAR ")).start()
+    9
+    >>> lower_case_copy(re.compile(r"\\bAir\\s+Base", re.IGNORECASE)) is None
+    True
+    """
+    if not pattern.flags & re.IGNORECASE or any(
+            m.group(1) for m in _UPPER_LITERAL.finditer(pattern.pattern)):
+        return None
+    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
 
 
 def words_back(text: str, pos: int, words: int) -> int:
