@@ -133,8 +133,8 @@ _TOLD_BEFORE = re.compile(
     r"(?:in|from)?\s*$", re.IGNORECASE)
 _SOURCE_BEFORE = re.compile(
     r"\b(?:officials?|sources?|spokes(?:man|woman|person)|witnesses|monitor|correspondents?|"
-    r"diplomats?|analysts?|ministry|leaders|journalists)\s+(?:in|from)\s+(?:the\s+)?$",
-    re.IGNORECASE)
+    r"diplomats?|analysts?|ministry|leaders|journalists|reports?)\s+(?:in|from|at)\s+"
+    r"(?:the\s+)?$", re.IGNORECASE)
 # "the government in Kinshasa", "the regime in Damascus": a seat of power standing for it.
 _SEAT_BEFORE = re.compile(r"\b(?<!local\s)(?:government|regime|administration|leadership|"
                           r"junta)\s+in\s+$", re.IGNORECASE)  # not "X local government in Y"
@@ -165,7 +165,8 @@ _LOCATIVE_BEFORE = re.compile(
 # "the Kurdish city of Afrin", "the northern countryside of Aleppo", "off the coast of
 # Somalia": the place of an area noun is where things happen.
 _OF_PLACE_BEFORE = re.compile(r"(?:\b" + _AREA_NOUN + r"|\bthe\s+" + _DIRECTION + r")\s+of\s+"
-                              r"(?:the\s+)?$", re.IGNORECASE)
+                              r"(?:the\s+)?(?:(?:rural|greater|" + _DIRECTION + r")\s+)?$",
+                              re.IGNORECASE)  # "the East Ghouta region of rural Damascus"
 # "captured Kupres", "shelled the town of X", "stormed rebel-held Y": what the violence
 # was done to.
 _OBJECT_BEFORE = re.compile(
@@ -209,6 +210,7 @@ _HOLDER_LARGER = re.compile(r"^\s+(?i:city|town|village|hamlet|port|capital|neig
 _HOLDER_SECOND = re.compile(
     r"^(?:\s+(?i:" + _AREA_NOUN + r")\s+(?:of|in)\s|\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+)"
     r"{0,2}(?:of|in)\s|\s*,\s*(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}(?:capital|city|town)\s+of\s)")
+_LIST_GAP = re.compile(r"^\s+(?:and|or)\s+(?:the\s+)?$")
 _MAX_GAP = 60  # longer gaps are no chain (and are not matched: a sentence has many)
 _OPENS = re.compile(r"^\s*\(\s*$")
 _INSIDE = re.compile(r"^[^()]{0,40}$")
@@ -337,10 +339,11 @@ _NOUN_WORDS = frozenset(
 _LOWER_WORD = re.compile(r"[a-z]+")
 _PREP_CAPITAL = re.compile(r"\b(?:in|at|near|outside)\s+(?=" + _PARTICLE + r"|[A-Z‘’])")
 # What ties a spot to a known place after it: "X in (northern) Y", "X, Y", "X (Y ...",
-# "X near Y", "X, a village in Y".
+# "X near Y", "X, a village in Y", "X, just south of Y".
 _SPOT_TO_ANCHOR = re.compile(
     r"^(?:\s*,\s*(?:(?:in|near)\s+)?|\s+(?:in|of|near|outside|on\s+the\s+outskirts\s+of|"
-    r"close\s+to)\s+|\s*\(\s*|\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+){0,3}(?:in|of|near)\s+)"
+    r"close\s+to)\s+|,?\s+(?:just\s+|slightly\s+)?" + _DIRECTION + r"\s+of\s+|\s*\(\s*|"
+    r"\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+){0,3}(?:in|of|near)\s+)"
     r"(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}$")
 # What ties a known place before a spot to it: "Baghdad's northwestern neighbourhood of
 # X", "the northern Baghdad neighbourhood of X", "Yala's X district".
@@ -423,7 +426,8 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
         b = a + len(name)
         first = name.split()[0]
         bare = re.sub("^" + _PARTICLE, "", first)
-        if (_NOT_A_NAME.match(first) or bare.lower() in COMMON or _ACRONYM.match(first)
+        if (_NOT_A_NAME.match(first) or _ACRONYM.match(first)
+                or (bare.lower() in COMMON and not _DIRECTION_FIRST.match(name))
                 or (name.isupper() and len(name) <= 5)
                 or (" " not in name and _ADJECTIVE.search(name))
                 or any(a < e and s < b for s, e in taken)):
@@ -436,8 +440,9 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
                 for w in text[a:t.start].split()) for t in inside):
             continue  # "Greater Damascus", "East Jerusalem": the place is the known one
         noun = m.groupdict().get("noun")
-        if pattern is _NAME_NOUN and noun and _OF_AFTER.match(sentence, m.end()) and (
-                (not _INSIDE_TOWN.match(noun) and not _DISTRICT_NOUN.match(noun))
+        if pattern is _NAME_NOUN and noun and (of := _OF_AFTER.match(sentence, m.end())) and (
+                (not _INSIDE_TOWN.match(noun) and not _DISTRICT_NOUN.match(noun)
+                 and not _holder_after(text, known, of.end() + start))
                 or (" " not in name and _PEOPLE_ADJECTIVE.search(name))):
             continue  # "the German town of Mainz": the name is the one after "of"
         if pattern is _PREP_NAME and inside:
@@ -467,6 +472,27 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
 
 
 _POSSESSIVE = re.compile(r"(?:’s|'s)$")
+# "East Ghouta", "North Darfur": a direction word opens a name of two words or more
+# (alone it is no name).
+_DIRECTION_FIRST = re.compile(r"^(?:North|South|East|West)(?:ern)?\s+(?!(?:of|and|the)\b)"
+                              r"[A-Z]")
+_HOLDER_AT = re.compile(r"\s+(?:the\s+)?")
+
+
+def _holder_after(text: str, known: list[Toponym], at: int) -> bool:
+    """Tell whether a division follows ``at`` (after "of"): "X village of Biu local
+    government area" names the village X in Biu, but "the German town of Mainz" names
+    Mainz (a town), as "the Kurdish city of Afrin" names Afrin."""
+    m = _HOLDER_AT.match(text, at)
+    if m is None:
+        return False
+    for t in known:
+        if t.start == m.end():
+            if t.feature in ("admin1", "admin2", "region", "country"):
+                return True
+            designator = _DESIGNATOR_AFTER.match(text[t.end:t.end + 40])
+            return designator is not None and designator.lastgroup != "town"
+    return False
 
 
 def _prominent(t: Toponym) -> bool:
@@ -567,9 +593,15 @@ def _spot_matches(sentence: str, starts: set[int]) -> Iterator[tuple[re.Pattern[
             yield _PREP_NAME, named
 
 
+# "X, just south of Y": X lies near the town Y, but outside the country or province Y.
+_BESIDE = re.compile(r"^,?\s+(?:just\s+|slightly\s+)?" + _DIRECTION + r"\s+of\s+")
+
+
 def _anchor_after(text: str, known: list[Toponym], end: int) -> Toponym | None:
     for t in known:
-        if end <= t.start <= end + 60 and _SPOT_TO_ANCHOR.match(text[end:t.start]):
+        if end <= t.start <= end + 60 and _SPOT_TO_ANCHOR.match(gap := text[end:t.start]):
+            if t.feature in ("country", "admin1") and _BESIDE.match(gap):
+                continue
             return t
     return None
 
@@ -726,11 +758,13 @@ def _chained(text: str, places: list[Place]) -> list[Place]:
     locative = [places[k].locative for k in order]
     levels = [places[k].level for k in order]
     links = []
+    listed = []  # "in X and Y", "at X, Y or Z": one list, one preposition
     anchor: int | None = None  # the level of the place a parenthesis follows
     for k, (a, b) in enumerate(zip(order, order[1:], strict=False)):
         gap = text[places[a].toponym.end:places[b].toponym.start]
         linked = len(gap) <= _MAX_GAP and _CHAIN_GAP.match(gap) is not None
         links.append(linked)
+        listed.append(linked or (len(gap) <= 12 and _LIST_GAP.match(gap) is not None))
         if linked:
             # What holds a place is coarser than it, whatever the gazetteer says.
             holder = None
@@ -753,11 +787,12 @@ def _chained(text: str, places: list[Place]) -> list[Place]:
             anchor = None
         if anchor is not None:
             levels[k + 1] = max(levels[k + 1], anchor + 1)
-    if not any(links):
+    if not any(listed):
         return places
-    # Spread along each run of linked places, both ways.
+    # Spread along each run of linked places, both ways; a list takes its preposition
+    # forward only ("in X and Y": Y too; "X and Y in Z" is read by the chain).
     for k, linked in enumerate(links):
-        if linked and locative[k]:
+        if (linked or listed[k]) and locative[k]:
             locative[k + 1] = True
     for k in range(len(links) - 1, -1, -1):
         if links[k] and locative[k + 1]:
