@@ -54,6 +54,9 @@ def events_of(text: str, published: dt.date = PUBLISHED, title: str = ""):
      "Looting/property destruction", "Durban"),
     ("Militiamen burned homes in Geneina on Monday.", "strategic_development",
      "Looting/property destruction", "Geneina"),
+    # A "counter-" word is the incident's word.
+    ("Government troops launched a counter-offensive near Kidal on Tuesday.",
+     "armed_clash", "Armed clash", "Kidal"),
 ])
 def test_reports_give_their_incident(text, layer, sub_type, place):
     found = events_of(text)
