@@ -223,7 +223,11 @@ def test_the_victims_of_the_next_sentence_and_no_group_for_people():
      "Oil prices shot up in Alpha trading on Monday.",
      "The envoy shot back at critics in Alpha.",
      "Photographers captured her every visit to shops around Alpha.",
-     "The senator was captured on camera outside his office in Alpha."],
+     "The senator was captured on camera outside his office in Alpha.",
+     "Kowalski captured Norway's first European women's doubles crown in Alpha.",
+     "The rider captured the fifth stage in a sprint finish near Alpha.",
+     "The novel captured the hearts of readers in Alpha.",
+     "The veteran shot a 4-under-par 68 in the second round at Alpha."],
 )
 def test_idioms_of_violent_words_are_no_incidents(text):
     from geo.events.incidents import sentence_triggers
