@@ -389,6 +389,15 @@ def test_actors_are_read_at_the_first_word_of_the_incident():
         # A facility named after a place is at that place.
         ("Militants shelled the Kandahar Military Airport on Sunday.",
          "Kandahar Military Airport", "Kandahar", 2),
+        # The target of an attack, tied to its province.
+        ("Twelve villagers were killed in an army attack on Qarat Lumi, in Hama province.",
+         "Qarat Lumi", "Hama", 3),
+        # A capitalised facility noun is part of the name before it ("X Refugee Camp of Y").
+        ("Troops entered the Nahr Salim Refugee Camp of southern Damascus on Monday.",
+         "Nahr Salim Refugee Camp", "Damascus", 2),
+        # A spot tied to a place the sentence locates the incident at is located too.
+        ("A journalist was shot at the entrance to Umm Dalal camp near the city of Nablus.",
+         "Umm Dalal", "Nablus", 2),
     ],
 )
 def test_a_spot_the_gazetteer_lacks_sits_at_the_place_the_text_ties_it_to(
@@ -408,6 +417,14 @@ def test_a_list_of_places_shares_its_preposition():
     text = "Rebels attacked posts at Alpha and Beta on Monday."
     found = [_toponym(text, "Alpha", "city", 1.0), _toponym(text, "Beta", "city", 2.0)]
     assert [p.locative for p in candidate_places(text, found, 0, len(text))] == [True, True]
+
+
+def test_no_spot_named_by_a_faith():
+    from geo.events.where import named_spots
+
+    text = "Mobs burned a Rohingya Muslim neighbourhood in Alpha."
+    found = [_toponym(text, "Alpha", "city", 1.0)]
+    assert named_spots(text, found, 0, len(text)) == []
 
 
 def test_a_place_beside_a_country_is_not_in_it():

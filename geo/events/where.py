@@ -286,6 +286,10 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             level = spot.level
         out.append(Place(t, locative, level, spot.anchor if spot else None))
     if spots:
+        # "at the entrance to X camp near the city of Y": X is where Y is said to be.
+        at_place = {id(p.toponym) for p in out if p.locative and p.anchor is None}
+        out = [Place(p.toponym, True, p.level, p.anchor) if not p.locative and p.anchor
+               is not None and id(p.anchor) in at_place else p for p in out]
         out = _anchor_loose_spots(text, out, spots)
     return _chained(text, out)
 
@@ -323,7 +327,9 @@ _NAME_NOUN = re.compile(
     + _DISTRICT_NOUNS + r"))\b")
 _OF_AFTER = re.compile(r"\s+of\b")
 # "in X in Y", "at X, Y": a name after a locative preposition, tied to a known place.
-_PREP_NAME = re.compile(r"\b(?:in|at|near|outside)\s+(?P<name>" + _NAME + r")")
+_ON_TARGET = r"(?:attacks?|assaults?|raids?|offensive|(?:air)?strikes?|advance)\s+on"
+_PREP_NAME = re.compile(r"\b(?:in|at|near|outside|" + _ON_TARGET + r")\s+(?P<name>" + _NAME
+                        + r")")
 _DISTRICT_NOUN = re.compile(r"(?i)^(?:" + _DISTRICT_NOUNS + r")$")
 # The words of the place nouns above: a sentence without any has no noun-marked spot
 # (a set test over its words costs less than a search for the nouns).
@@ -337,7 +343,9 @@ _NOUN_WORDS = frozenset(
     "commune communes municipality municipalities sector sectors region regions zone "
     "zones".split())
 _LOWER_WORD = re.compile(r"[a-z]+")
-_PREP_CAPITAL = re.compile(r"\b(?:in|at|near|outside)\s+(?=" + _PARTICLE + r"|[A-Z‘’])")
+# "an attack on X, in Y province": the target of an attack too.
+_PREP_CAPITAL = re.compile(r"\b(?:in|at|near|outside|" + _ON_TARGET + r")\s+(?=" + _PARTICLE
+                           + r"|[A-Z‘’])")
 # What ties a spot to a known place after it: "X in (northern) Y", "X, Y", "X (Y ...",
 # "X near Y", "X, a village in Y", "X, just south of Y".
 _SPOT_TO_ANCHOR = re.compile(
@@ -430,6 +438,7 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
                 or (bare.lower() in COMMON and not _DIRECTION_FIRST.match(name))
                 or (name.isupper() and len(name) <= 5)
                 or (" " not in name and _ADJECTIVE.search(name))
+                or name.split()[-1].lower() in _FAITHS  # "a Rohingya Muslim neighbourhood"
                 or any(a < e and s < b for s, e in taken)):
             continue
         inside = [t for t in toponyms if t.start < b and a < t.end]
@@ -440,11 +449,12 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
                 for w in text[a:t.start].split()) for t in inside):
             continue  # "Greater Damascus", "East Jerusalem": the place is the known one
         noun = m.groupdict().get("noun")
-        if pattern is _NAME_NOUN and noun and (of := _OF_AFTER.match(sentence, m.end())) and (
+        if pattern is _NAME_NOUN and noun and noun[0].islower() and (
+                of := _OF_AFTER.match(sentence, m.end())) and (
                 (not _INSIDE_TOWN.match(noun) and not _DISTRICT_NOUN.match(noun)
                  and not _holder_after(text, known, of.end() + start))
                 or (" " not in name and _PEOPLE_ADJECTIVE.search(name))):
-            continue  # "the German town of Mainz": the name is the one after "of"
+            continue  # "the German town of Mainz" (not "the X Refugee Camp of Y") names Mainz
         if pattern is _PREP_NAME and inside:
             continue
         end_of_phrase = m.end() + start if pattern is _NAME_NOUN else b
