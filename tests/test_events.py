@@ -419,6 +419,17 @@ def test_a_list_of_places_shares_its_preposition():
     assert [p.locative for p in candidate_places(text, found, 0, len(text))] == [True, True]
 
 
+def test_a_distance_in_words_measures_from_the_town():
+    from geo.geodesy import haversine_km
+
+    text = "Gunmen killed four guards in the village of Zarnegar Kalay, thirty miles north of Kabul."
+    (event,) = extract_events(Article(id="km", title="", text=text, published=PUBLISHED))
+    kabul = [t for t in geoparse(text) if t.name == "Kabul"][0]
+    assert event.place == "Zarnegar Kalay"
+    assert 45 < haversine_km(event.lat, event.lon, kabul.lat, kabul.lon) < 52
+    assert event.lat > kabul.lat
+
+
 def test_no_spot_named_by_a_faith():
     from geo.events.where import named_spots
 

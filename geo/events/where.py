@@ -232,8 +232,8 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
     [('Yala', True), ('Yaha', True)]
     """
     stop = len(text) if end is None else end
-    # "30 km south of Y": most sentences have no number, and so no reference.
-    measured_from = references(text, toponyms) if _DIGIT.search(text, start, stop) else {}
+    # "30 km south of Y": most sentences have no distance, and so no reference.
+    measured_from = references(text, toponyms) if _MEASURE.search(text, start, stop) else {}
     spots = named_spots(text, toponyms, start, stop, measured_from)
     if spots:
         # A toponym inside a spot's name ("Mir" of "the town of Mir Ali") is no place.
@@ -532,15 +532,21 @@ def _trimmed(name: str) -> str:
     return " ".join(words)
 
 
+_KM_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+             "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20,
+             "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+             "ninety": 90, "a hundred": 100}
 # "20 miles (30 km) southwest of", "some 100 kms from": a place named after it is a
 # reference point, not where it happened.
 _REFERENCE_BEFORE = re.compile(
     r"(?:,\s*|\s+)(?P<q>(?:about|some|around|nearly|roughly|approximately|just|only|almost|"
     r"(?:just\s+)?(?:over|under)|(?:more|less)\s+than|at\s+least)\s+)?"
-    r"(?P<n>\d{1,4}(?:[.,]\d+)?)\s*(?:-\s*)?(?P<unit>km|kms|kilomet(?:er|re)s?|miles?|mi)\b"
+    r"(?P<n>\d{1,4}(?:[.,]\d+)?|(?i:" + "|".join(sorted(_KM_WORDS, key=len, reverse=True))
+    + r"))\s*(?:-\s*)?(?P<unit>km|kms|kilomet(?:er|re)s?|miles?|mi)\b"
     r"(?:\s*\([^()]{0,40}\))?\s+(?:(?P<dir>(?:north|south)(?:-?(?:east|west))?|east|west)"
     r"(?:ern)?\s+)?(?:of|from)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}$", re.IGNORECASE)
-_DIGIT = re.compile(r"\d")
+# A number, or a unit after a word ("forty miles"): most sentences have neither.
+_MEASURE = re.compile(r"\d|(?<=[a-z] )(?:miles?\b|kilomet|kms?\b)")
 _BEARINGS = {"north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0,
              "south": 180.0, "southwest": 225.0, "west": 270.0, "northwest": 315.0}
 _NAME_BEFORE = re.compile(r"(?<![\w’'‘-])(?P<name>" + _NAME + r")(?:\s+(?i:" + _TOWN_NOUNS
@@ -564,12 +570,13 @@ def references(text: str, toponyms: list[Toponym]) -> dict[Toponym, tuple[float,
         if t.feature in ("country", "continent"):
             continue  # "100 km from Syria" measures from a border, not from a point
         lo = max(0, t.start - 90)
-        if not _DIGIT.search(text, lo, t.start):
-            continue  # most places have no number before them
+        if not _MEASURE.search(text, lo, t.start):
+            continue  # most places have no distance before them
         before = text[lo:t.start]
         if not (m := _REFERENCE_BEFORE.search(before)):
             continue
-        number = float(m["n"].replace(",", "."))
+        n = m["n"].lower()
+        number = float(_KM_WORDS[n]) if n in _KM_WORDS else float(n.replace(",", "."))
         km = number * (1.609 if m["unit"].lower().startswith("mi") else 1.0)
         bearing = _BEARINGS.get(m["dir"].lower().replace("-", "")) if m["dir"] else None
         out[t] = (round(km, 1), bearing, lo + m.start(), lo + m.start("q" if m["q"] else "n"))
