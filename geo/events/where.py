@@ -233,7 +233,7 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
     """
     stop = len(text) if end is None else end
     # "30 km south of Y": most sentences have no distance, and so no reference.
-    measured_from = references(text, toponyms) if _MEASURE.search(text, start, stop) else {}
+    measured_from = references(text, toponyms) if _measured(text, start, stop) else {}
     spots = named_spots(text, toponyms, start, stop, measured_from)
     if spots:
         # A toponym inside a spot's name ("Mir" of "the town of Mir Ali") is no place.
@@ -343,9 +343,10 @@ _NOUN_WORDS = frozenset(
     "commune communes municipality municipalities sector sectors region regions zone "
     "zones".split())
 _LOWER_WORD = re.compile(r"[a-z]+")
-# "an attack on X, in Y province": the target of an attack too.
-_PREP_CAPITAL = re.compile(r"\b(?:in|at|near|outside|" + _ON_TARGET + r")\s+(?=" + _PARTICLE
-                           + r"|[A-Z‘’])")
+_PREP_CAPITAL = re.compile(r"\b(?:in|at|near|outside)\s+(?=" + _PARTICLE + r"|[A-Z‘’])")
+# "an attack on X, in Y province": the target of an attack too (looked for only in the
+# sentences with an " on ").
+_ON_CAPITAL = re.compile(r"\b" + _ON_TARGET + r"\s+(?=" + _PARTICLE + r"|[A-Z‘’])")
 # What ties a spot to a known place after it: "X in (northern) Y", "X, Y", "X (Y ...",
 # "X near Y", "X, a village in Y", "X, just south of Y".
 _SPOT_TO_ANCHOR = re.compile(
@@ -545,8 +546,14 @@ _REFERENCE_BEFORE = re.compile(
     + r"))\s*(?:-\s*)?(?P<unit>km|kms|kilomet(?:er|re)s?|miles?|mi)\b"
     r"(?:\s*\([^()]{0,40}\))?\s+(?:(?P<dir>(?:north|south)(?:-?(?:east|west))?|east|west)"
     r"(?:ern)?\s+)?(?:of|from)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}$", re.IGNORECASE)
-# A number, or a unit after a word ("forty miles"): most sentences have neither.
-_MEASURE = re.compile(r"\d|(?<=[a-z] )(?:miles?\b|kilomet|kms?\b)")
+_DIGIT = re.compile(r"\d")
+
+
+def _measured(text: str, start: int, end: int) -> bool:
+    """Tell whether ``text[start:end]`` may give a distance: a number, or a unit after a
+    word ("forty miles"). Most sentences have neither."""
+    return (_DIGIT.search(text, start, end) is not None or text.find(" mile", start, end) >= 0
+            or text.find(" kilomet", start, end) >= 0 or text.find(" km", start, end) >= 0)
 _BEARINGS = {"north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0,
              "south": 180.0, "southwest": 225.0, "west": 270.0, "northwest": 315.0}
 _NAME_BEFORE = re.compile(r"(?<![\w’'‘-])(?P<name>" + _NAME + r")(?:\s+(?i:" + _TOWN_NOUNS
@@ -570,7 +577,7 @@ def references(text: str, toponyms: list[Toponym]) -> dict[Toponym, tuple[float,
         if t.feature in ("country", "continent"):
             continue  # "100 km from Syria" measures from a border, not from a point
         lo = max(0, t.start - 90)
-        if not _MEASURE.search(text, lo, t.start):
+        if not _measured(text, lo, t.start):
             continue  # most places have no distance before them
         before = text[lo:t.start]
         if not (m := _REFERENCE_BEFORE.search(before)):
@@ -605,7 +612,10 @@ def _spot_matches(sentence: str, starts: set[int]) -> Iterator[tuple[re.Pattern[
         for pattern in (_NOUN_OF_NAME, _NAME_NOUN):
             for m in pattern.finditer(sentence):
                 yield pattern, m
-    for cue in _PREP_CAPITAL.finditer(sentence):
+    cues = list(_PREP_CAPITAL.finditer(sentence))
+    if " on " in sentence:
+        cues = sorted([*cues, *_ON_CAPITAL.finditer(sentence)], key=lambda c: c.start())
+    for cue in cues:
         if cue.end() not in starts and (named := _PREP_NAME.match(sentence, cue.start())):
             yield _PREP_NAME, named
 
