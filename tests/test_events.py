@@ -422,7 +422,8 @@ def test_a_list_of_places_shares_its_preposition():
 def test_a_distance_in_words_measures_from_the_town():
     from geo.geodesy import haversine_km
 
-    text = "Gunmen killed four guards in the village of Zarnegar Kalay, thirty miles north of Kabul."
+    text = ("Gunmen killed four guards in the village of Zarnegar Kalay, thirty miles north "
+            "of Kabul.")
     (event,) = extract_events(Article(id="km", title="", text=text, published=PUBLISHED))
     kabul = [t for t in geoparse(text) if t.name == "Kabul"][0]
     assert event.place == "Zarnegar Kalay"

@@ -554,6 +554,8 @@ def _measured(text: str, start: int, end: int) -> bool:
     word ("forty miles"). Most sentences have neither."""
     return (_DIGIT.search(text, start, end) is not None or text.find(" mile", start, end) >= 0
             or text.find(" kilomet", start, end) >= 0 or text.find(" km", start, end) >= 0)
+
+
 _BEARINGS = {"north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0,
              "south": 180.0, "southwest": 225.0, "west": 270.0, "northwest": 315.0}
 _NAME_BEFORE = re.compile(r"(?<![\w’'‘-])(?P<name>" + _NAME + r")(?:\s+(?i:" + _TOWN_NOUNS
@@ -785,7 +787,7 @@ def _chained(text: str, places: list[Place]) -> list[Place]:
     locative = [places[k].locative for k in order]
     levels = [places[k].level for k in order]
     links = []
-    listed = []  # "in X and Y", "at X, Y or Z": one list, one preposition
+    listed = []  # "in X and Y", "at X or Y": one list, one preposition
     anchor: int | None = None  # the level of the place a parenthesis follows
     for k, (a, b) in enumerate(zip(order, order[1:], strict=False)):
         gap = text[places[a].toponym.end:places[b].toponym.start]
