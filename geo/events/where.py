@@ -347,6 +347,7 @@ _PREP_CAPITAL = re.compile(r"\b(?:in|at|near|outside)\s+(?=" + _PARTICLE + r"|[A
 # "an attack on X, in Y province": the target of an attack too (looked for only in the
 # sentences with an " on ").
 _ON_CAPITAL = re.compile(r"\b" + _ON_TARGET + r"\s+(?=" + _PARTICLE + r"|[A-Z‘’])")
+_NAME_HEADS = frozenset("‘’aeu")
 # What ties a spot to a known place after it: "X in (northern) Y", "X, Y", "X (Y ...",
 # "X near Y", "X, a village in Y", "X, just south of Y".
 _SPOT_TO_ANCHOR = re.compile(
@@ -615,8 +616,17 @@ def _spot_matches(sentence: str, starts: set[int]) -> Iterator[tuple[re.Pattern[
             for m in pattern.finditer(sentence):
                 yield pattern, m
     cues = list(_PREP_CAPITAL.finditer(sentence))
-    if " on " in sentence:
-        cues = sorted([*cues, *_ON_CAPITAL.finditer(sentence)], key=lambda c: c.start())
+    on = sentence.find(" on ")
+    targets = []
+    while on >= 0:  # " on " is common, "attack on X" rare: the word before is read first
+        head = sentence[on + 4:on + 5]
+        if head.isupper() or head in _NAME_HEADS:  # a capital, or a particle ("al-")
+            cue = _ON_CAPITAL.search(sentence, max(0, on - 12), on + 8)
+            if cue is not None:
+                targets.append(cue)
+        on = sentence.find(" on ", on + 4)
+    if targets:
+        cues = sorted([*cues, *targets], key=lambda c: c.start())
     for cue in cues:
         if cue.end() not in starts and (named := _PREP_NAME.match(sentence, cue.start())):
             yield _PREP_NAME, named
