@@ -67,6 +67,13 @@ def test_reports_give_their_incident(text, layer, sub_type, place):
     assert event.acled_sub_event_type in ACLED_SUB_EVENT_TYPES[event.event_type]
 
 
+def test_a_word_that_starts_no_incident_owns_no_place():
+    # "dead"/"death" follow the shooting: the place after them is the shooting's.
+    for text in ("Lagos trader Ade Bello was shot dead outside his shop in Kano on Monday.",
+                 "Abuja lawyer Musa Idris was shot to death during a robbery in Kano."):
+        assert [e.place for e in events_of(text)] == ["Kano"], text
+
+
 def test_burning_is_an_incident_only_when_armed_men_burn():
     assert events_of("Wildfires burned forests near Athens on Monday.") == []
 

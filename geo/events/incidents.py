@@ -148,11 +148,15 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
         return []
     # Triggers do not overlap and come in order: binary searches keep one long
     # sentence with many places and triggers linear.
-    starts = [t.start for t in found]
-    ends = [t.end for t in found]
+    # A word that never starts an incident ("died", "death") owns no place: "was shot
+    # to death in Y" happened in Y.
+    strong = [k for k, t in enumerate(found) if t.rank > tr.WEAK_RANK] or list(range(len(found)))
+    starts = [found[k].start for k in strong]
+    ends = [found[k].end for k in strong]
     owners: dict[int, list[Place]] = {}
     for place in places:
-        owner = _owner(starts, ends, place.toponym.start - offset, place.toponym.end - offset)
+        owner = strong[_owner(starts, ends, place.toponym.start - offset,
+                              place.toponym.end - offset)]
         owners.setdefault(owner, []).append(place)
     # Triggers with places head incidents; the others join the nearest head (the
     # earlier one on a tie).
