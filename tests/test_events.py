@@ -377,6 +377,27 @@ def test_actors_are_read_at_the_first_word_of_the_incident():
         # ACLED's geo_precision 3: only the province is known.
         ("Militants attacked Buwarra village in Kandahar province, killing three.",
          "Buwarra", "Kandahar", 3),
+        # "X, just north of Y": X is near the town Y.
+        ("Three mortar rounds fell in Qasr Haddad, just north of Mosul, wounding four.",
+         "Qasr Haddad", "Mosul", 2),
+        # "X village of Y district": the village is the place, the district holds it.
+        ("Bandits raided Tungolo village of Gusau local government area, killing six.",
+         "Tungolo", "Gusau", 2),
+        # A direction word opens the spot's name ("East Dalvira region of rural Y").
+        ("The army began an assault in the East Dalvira region of rural Damascus.",
+         "East Dalvira", "Damascus", 2),
+        # A facility named after a place is at that place.
+        ("Militants shelled the Kandahar Military Airport on Sunday.",
+         "Kandahar Military Airport", "Kandahar", 2),
+        # The target of an attack, tied to its province.
+        ("Twelve villagers were killed in an army attack on Qarat Lumi, in Hama province.",
+         "Qarat Lumi", "Hama", 3),
+        # A capitalised facility noun is part of the name before it ("X Refugee Camp of Y").
+        ("Troops entered the Nahr Salim Refugee Camp of southern Damascus on Monday.",
+         "Nahr Salim Refugee Camp", "Damascus", 2),
+        # A spot tied to a place the sentence locates the incident at is located too.
+        ("A journalist was shot at the entrance to Umm Dalal camp near the city of Nablus.",
+         "Umm Dalal", "Nablus", 2),
     ],
 )
 def test_a_spot_the_gazetteer_lacks_sits_at_the_place_the_text_ties_it_to(
@@ -388,6 +409,50 @@ def test_a_spot_the_gazetteer_lacks_sits_at_the_place_the_text_ties_it_to(
     assert (events[0].lat, events[0].lon) == (known.lat, known.lon)
     assert events[0].geo_precision == precision
     assert events[0].uncertainty_km >= known.uncertainty_km
+
+
+def test_a_list_of_places_shares_its_preposition():
+    from geo.events.where import candidate_places
+
+    text = "Rebels attacked posts at Alpha and Beta on Monday."
+    found = [_toponym(text, "Alpha", "city", 1.0), _toponym(text, "Beta", "city", 2.0)]
+    assert [p.locative for p in candidate_places(text, found, 0, len(text))] == [True, True]
+
+
+def test_a_distance_in_words_measures_from_the_town():
+    from geo.geodesy import haversine_km
+
+    text = ("Gunmen killed four guards in the village of Zarnegar Kalay, thirty miles north "
+            "of Kabul.")
+    (event,) = extract_events(Article(id="km", title="", text=text, published=PUBLISHED))
+    kabul = [t for t in geoparse(text) if t.name == "Kabul"][0]
+    assert event.place == "Zarnegar Kalay"
+    assert 45 < haversine_km(event.lat, event.lon, kabul.lat, kabul.lon) < 52
+    assert event.lat > kabul.lat
+
+
+def test_no_spot_named_by_a_faith():
+    from geo.events.where import named_spots
+
+    text = "Mobs burned a Rohingya Muslim neighbourhood in Alpha."
+    found = [_toponym(text, "Alpha", "city", 1.0)]
+    assert named_spots(text, found, 0, len(text)) == []
+
+
+def test_a_place_beside_a_country_is_not_in_it():
+    from geo.events.where import named_spots
+
+    text = "A bomb went off in the town of Alpha Beta just south of Lebanon."
+    found = [_toponym(text, "Lebanon", "country", 33.8)]
+    assert [s.anchor for s in named_spots(text, found, 0, len(text))] == [None]
+
+
+def test_a_town_after_a_town_noun_and_of_is_the_place_not_the_word_before():
+    from geo.events.where import named_spots
+
+    text = "Protesters marched in the Rhineland town of Alpha on Monday."
+    found = [_toponym(text, "Alpha", "city", 1.0)]
+    assert named_spots(text, found, 0, len(text)) == []
 
 
 def test_a_spot_tied_to_no_place_takes_the_area_of_the_sentence():

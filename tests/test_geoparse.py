@@ -240,3 +240,11 @@ def test_many_distinct_names_parse_quickly():
 def test_a_facility_word_after_a_name_is_no_town(text, names):
     # "Airport" and "Dam" name small places somewhere; here they end a site's name.
     assert [t.name for t in geo.geoparse(text)] == names
+
+
+def test_a_place_before_a_named_facility_is_kept():
+    # "X Military Airport": the unknown word before the facility noun is no surname.
+    text = "Rebels shelled the Kandahar Military Airport and the Mosul Air Base."
+    assert [t.name for t in geo.geoparse(text)] == ["Kandahar", "Mosul"]
+    # A mosque or a stadium is as often named after a person: no place.
+    assert geo.geoparse("Crowds gathered at the Badr Mosque.") == []

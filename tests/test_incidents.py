@@ -54,6 +54,9 @@ def events_of(text: str, published: dt.date = PUBLISHED, title: str = ""):
      "Looting/property destruction", "Durban"),
     ("Militiamen burned homes in Geneina on Monday.", "strategic_development",
      "Looting/property destruction", "Geneina"),
+    # A "counter-" word is the incident's word.
+    ("Government troops launched a counter-offensive near Kidal on Tuesday.",
+     "armed_clash", "Armed clash", "Kidal"),
 ])
 def test_reports_give_their_incident(text, layer, sub_type, place):
     found = events_of(text)
@@ -62,6 +65,13 @@ def test_reports_give_their_incident(text, layer, sub_type, place):
     assert (event.event_type, event.acled_sub_event_type, event.place) == (
         layer, sub_type, place)
     assert event.acled_sub_event_type in ACLED_SUB_EVENT_TYPES[event.event_type]
+
+
+def test_a_word_that_starts_no_incident_owns_no_place():
+    # "dead"/"death" follow the shooting: the place after them is the shooting's.
+    for text in ("Lagos trader Ade Bello was shot dead outside his shop in Kano on Monday.",
+                 "Abuja lawyer Musa Idris was shot to death during a robbery in Kano."):
+        assert [e.place for e in events_of(text)] == ["Kano"], text
 
 
 def test_burning_is_an_incident_only_when_armed_men_burn():
@@ -220,7 +230,11 @@ def test_the_victims_of_the_next_sentence_and_no_group_for_people():
      "Oil prices shot up in Alpha trading on Monday.",
      "The envoy shot back at critics in Alpha.",
      "Photographers captured her every visit to shops around Alpha.",
-     "The senator was captured on camera outside his office in Alpha."],
+     "The senator was captured on camera outside his office in Alpha.",
+     "Kowalski captured Norway's first European women's doubles crown in Alpha.",
+     "The rider captured the fifth stage in a sprint finish near Alpha.",
+     "The novel captured the hearts of readers in Alpha.",
+     "The veteran shot a 4-under-par 68 in the second round at Alpha."],
 )
 def test_idioms_of_violent_words_are_no_incidents(text):
     from geo.events.incidents import sentence_triggers

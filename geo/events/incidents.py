@@ -87,8 +87,13 @@ _IDIOM_AFTER = re.compile(
     r"images?|pictures?|photos?|moment|mood|imagination|attention|audience|viewers|views?|"
     r"coverage|headlines|front pages|[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,3}\s+(?:Championships?|"
     r"Cup|Open|Trophy|Title|Masters|Classic|Grand Prix))\b|"
+    # "captured Sweden's first All-England women's singles crown", "captured the eighth
+    # stage", "captured Europe's heart": a prize or a feeling a few words on.
+    r"^\s+(?:(?!(?:and|or|of|in|at|near|from|on|by|with|to)\b)[\w’'.-]+\s+){0,6}?"
+    r"(?:titles?|belts?|crowns?|championships?|medals?|trophy|trophies|hearts?|"
+    r"imagination|vibe|spirit|lead|stage|victory|hat-trick|governorship|nomination)\b|"
     r"^\s+(?:back|up|to fame|to the top|on (?:film|camera|video|tape|a (?:blurred )?"
-    r"(?:picture|photo|video)))\b")
+    r"(?:picture|photo|video))|an?\s+(?:\d+-)?(?:under|over)-par)\b")
 _IDIOM_BEFORE = re.compile(r"\b(?:cameras?|photographers?|film(?:s|maker|makers)?|"
                            r"documentary|video|lens|photos?|telescopes?|satellites?|"
                            r"spacecraft|probe)\s+(?:[\w-]+\s+){0,3}$",
@@ -143,11 +148,15 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
         return []
     # Triggers do not overlap and come in order: binary searches keep one long
     # sentence with many places and triggers linear.
-    starts = [t.start for t in found]
-    ends = [t.end for t in found]
+    # A word that never starts an incident ("died", "death") owns no place: "was shot
+    # to death in Y" happened in Y.
+    strong = [k for k, t in enumerate(found) if t.rank > tr.WEAK_RANK] or list(range(len(found)))
+    starts = [found[k].start for k in strong]
+    ends = [found[k].end for k in strong]
     owners: dict[int, list[Place]] = {}
     for place in places:
-        owner = _owner(starts, ends, place.toponym.start - offset, place.toponym.end - offset)
+        owner = strong[_owner(starts, ends, place.toponym.start - offset,
+                              place.toponym.end - offset)]
         owners.setdefault(owner, []).append(place)
     # Triggers with places head incidents; the others join the nearest head (the
     # earlier one on a tie).

@@ -265,6 +265,10 @@ def _entry(word: str) -> tuple[str, str | None, int] | None:
         pass
     key = word.lower().strip("'’-")
     entry = LEMMAS.get(key) or LEMMAS.get(lemma(key))
+    if entry is None and key.startswith("counter") and len(key) > 9:
+        # "counter-attack", "counteroffensive", "counter-assaulted": the incident's word
+        rest = key[8:] if key[7] == "-" else key[7:]
+        entry = LEMMAS.get(rest) or LEMMAS.get(lemma(rest))
     if len(_ENTRIES) < 200_000:  # bounded: a text of made-up words cannot fill memory
         _ENTRIES[word] = entry
     return entry

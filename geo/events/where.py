@@ -134,8 +134,8 @@ _TOLD_BEFORE = re.compile(
     r"(?:in|from)?\s*$", re.IGNORECASE)
 _SOURCE_BEFORE = re.compile(
     r"\b(?:officials?|sources?|spokes(?:man|woman|person)|witnesses|monitor|correspondents?|"
-    r"diplomats?|analysts?|ministry|leaders|journalists)\s+(?:in|from)\s+(?:the\s+)?$",
-    re.IGNORECASE)
+    r"diplomats?|analysts?|ministry|leaders|journalists|reports?)\s+(?:in|from|at)\s+"
+    r"(?:the\s+)?$", re.IGNORECASE)
 # "the government in Kinshasa", "the regime in Damascus": a seat of power standing for it.
 _SEAT_BEFORE = re.compile(r"\b(?<!local\s)(?:government|regime|administration|leadership|"
                           r"junta)\s+in\s+$", re.IGNORECASE)  # not "X local government in Y"
@@ -166,7 +166,8 @@ _LOCATIVE_BEFORE = re.compile(
 # "the Kurdish city of Afrin", "the northern countryside of Aleppo", "off the coast of
 # Somalia": the place of an area noun is where things happen.
 _OF_PLACE_BEFORE = re.compile(r"(?:\b" + _AREA_NOUN + r"|\bthe\s+" + _DIRECTION + r")\s+of\s+"
-                              r"(?:the\s+)?$", re.IGNORECASE)
+                              r"(?:the\s+)?(?:(?:rural|greater|" + _DIRECTION + r")\s+)?$",
+                              re.IGNORECASE)  # "the East Ghouta region of rural Damascus"
 # "captured Kupres", "shelled the town of X", "stormed rebel-held Y": what the violence
 # was done to.
 _OBJECT_BEFORE = re.compile(
@@ -210,6 +211,7 @@ _HOLDER_LARGER = re.compile(r"^\s+(?i:city|town|village|hamlet|port|capital|neig
 _HOLDER_SECOND = re.compile(
     r"^(?:\s+(?i:" + _AREA_NOUN + r")\s+(?:of|in)\s|\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+)"
     r"{0,2}(?:of|in)\s|\s*,\s*(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}(?:capital|city|town)\s+of\s)")
+_LIST_GAP = re.compile(r"^\s+(?:and|or)\s+(?:the\s+)?$")
 _MAX_GAP = 60  # longer gaps are no chain (and are not matched: a sentence has many)
 _OPENS = re.compile(r"^\s*\(\s*$")
 _INSIDE = re.compile(r"^[^()]{0,40}$")
@@ -231,8 +233,8 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
     [('Yala', True), ('Yaha', True)]
     """
     stop = len(text) if end is None else end
-    # "30 km south of Y": most sentences have no number, and so no reference.
-    measured_from = references(text, toponyms) if _DIGIT.search(text, start, stop) else {}
+    # "30 km south of Y": most sentences have no distance, and so no reference.
+    measured_from = references(text, toponyms) if _measured(text, start, stop) else {}
     spots = named_spots(text, toponyms, start, stop, measured_from)
     if spots:
         # A toponym inside a spot's name ("Mir" of "the town of Mir Ali") is no place.
@@ -286,6 +288,10 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             level = spot.level
         out.append(Place(t, locative, level, spot.anchor if spot else None))
     if spots:
+        # "at the entrance to X camp near the city of Y": X is where Y is said to be.
+        at_place = {id(p.toponym) for p in out if p.locative and p.anchor is None}
+        out = [Place(p.toponym, True, p.level, p.anchor) if not p.locative and p.anchor
+               is not None and id(p.anchor) in at_place else p for p in out]
         out = _anchor_loose_spots(text, out, spots)
     return _chained(text, out)
 
@@ -386,7 +392,9 @@ _NAME_NOUN = re.compile(
     + _DISTRICT_NOUNS + r"))\b")
 _OF_AFTER = re.compile(r"\s+of\b")
 # "in X in Y", "at X, Y": a name after a locative preposition, tied to a known place.
-_PREP_NAME = re.compile(r"\b(?:in|at|near|outside)\s+(?P<name>" + _NAME + r")")
+_ON_TARGET = r"(?:attacks?|assaults?|raids?|offensive|(?:air)?strikes?|advance)\s+on"
+_PREP_NAME = re.compile(r"\b(?:in|at|near|outside|" + _ON_TARGET + r")\s+(?P<name>" + _NAME
+                        + r")")
 _DISTRICT_NOUN = re.compile(r"(?i)^(?:" + _DISTRICT_NOUNS + r")$")
 # The words of the place nouns above: a sentence without any has no noun-marked spot
 # (a set test over its words costs less than a search for the nouns).
@@ -403,11 +411,16 @@ _LOWER_WORD = re.compile(r"[a-z]+")
 # (No leading word boundary: a pattern led by plain letters is scanned for their first
 # letters, several times faster; ``_spot_matches`` drops the matches inside a word.)
 _PREP_CAPITAL = re.compile(r"(?:in|at|near|outside)\s+(?=" + _PARTICLE + r"|[A-Z‘’])")
+# "an attack on X, in Y province": the target of an attack too (looked for only in the
+# sentences with an " on ").
+_ON_CAPITAL = re.compile(r"\b" + _ON_TARGET + r"\s+(?=" + _PARTICLE + r"|[A-Z‘’])")
+_NAME_HEADS = frozenset("‘’aeu")
 # What ties a spot to a known place after it: "X in (northern) Y", "X, Y", "X (Y ...",
-# "X near Y", "X, a village in Y".
+# "X near Y", "X, a village in Y", "X, just south of Y".
 _SPOT_TO_ANCHOR = re.compile(
     r"^(?:\s*,\s*(?:(?:in|near)\s+)?|\s+(?:in|of|near|outside|on\s+the\s+outskirts\s+of|"
-    r"close\s+to)\s+|\s*\(\s*|\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+){0,3}(?:in|of|near)\s+)"
+    r"close\s+to)\s+|,?\s+(?:just\s+|slightly\s+)?" + _DIRECTION + r"\s+of\s+|\s*\(\s*|"
+    r"\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+){0,3}(?:in|of|near)\s+)"
     r"(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}$")
 # What ties a known place before a spot to it: "Baghdad's northwestern neighbourhood of
 # X", "the northern Baghdad neighbourhood of X", "Yala's X district".
@@ -490,9 +503,11 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
         b = a + len(name)
         first = name.split()[0]
         bare = re.sub("^" + _PARTICLE, "", first)
-        if (_NOT_A_NAME.match(first) or bare.lower() in COMMON or _ACRONYM.match(first)
+        if (_NOT_A_NAME.match(first) or _ACRONYM.match(first)
+                or (bare.lower() in COMMON and not _DIRECTION_FIRST.match(name))
                 or (name.isupper() and len(name) <= 5)
                 or (" " not in name and _ADJECTIVE.search(name))
+                or name.split()[-1].lower() in _FAITHS  # "a Rohingya Muslim neighbourhood"
                 or any(a < e and s < b for s, e in taken)):
             continue
         inside = [t for t in toponyms if t.start < b and a < t.end]
@@ -503,10 +518,12 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
                 for w in text[a:t.start].split()) for t in inside):
             continue  # "Greater Damascus", "East Jerusalem": the place is the known one
         noun = m.groupdict().get("noun")
-        if pattern is _NAME_NOUN and noun and _OF_AFTER.match(sentence, m.end()) and (
-                (not _INSIDE_TOWN.match(noun) and not _DISTRICT_NOUN.match(noun))
+        if pattern is _NAME_NOUN and noun and noun[0].islower() and (
+                of := _OF_AFTER.match(sentence, m.end())) and (
+                (not _INSIDE_TOWN.match(noun) and not _DISTRICT_NOUN.match(noun)
+                 and not _holder_after(text, known, of.end() + start))
                 or (" " not in name and _PEOPLE_ADJECTIVE.search(name))):
-            continue  # "the German town of Mainz": the name is the one after "of"
+            continue  # "the German town of Mainz" (not "the X Refugee Camp of Y") names Mainz
         if pattern is _PREP_NAME and inside:
             continue
         end_of_phrase = m.end() + start if pattern is _NAME_NOUN else b
@@ -534,6 +551,27 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
 
 
 _POSSESSIVE = re.compile(r"(?:’s|'s)$")
+# "East Ghouta", "North Darfur": a direction word opens a name of two words or more
+# (alone it is no name).
+_DIRECTION_FIRST = re.compile(r"^(?:North|South|East|West)(?:ern)?\s+(?!(?:of|and|the)\b)"
+                              r"[A-Z]")
+_HOLDER_AT = re.compile(r"\s+(?:the\s+)?")
+
+
+def _holder_after(text: str, known: list[Toponym], at: int) -> bool:
+    """Tell whether a division follows ``at`` (after "of"): "X village of Biu local
+    government area" names the village X in Biu, but "the German town of Mainz" names
+    Mainz (a town), as "the Kurdish city of Afrin" names Afrin."""
+    m = _HOLDER_AT.match(text, at)
+    if m is None:
+        return False
+    for t in known:
+        if t.start == m.end():
+            if t.feature in ("admin1", "admin2", "region", "country"):
+                return True
+            designator = _DESIGNATOR_AFTER.match(text[t.end:t.end + 40])
+            return designator is not None and designator.lastgroup != "town"
+    return False
 
 
 def _prominent(t: Toponym) -> bool:
@@ -563,16 +601,30 @@ def _trimmed(name: str) -> str:
     return " ".join(words)
 
 
+_KM_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+             "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20,
+             "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+             "ninety": 90, "a hundred": 100}
 # "20 miles (30 km) southwest of", "some 100 kms from": a place named after it is a
 # reference point, not where it happened.
 _REFERENCE_BEFORE = re.compile(
     r"(?:,\s*|\s+)(?P<q>(?:about|some|around|nearly|roughly|approximately|just|only|almost|"
     r"(?:just\s+)?(?:over|under)|(?:more|less)\s+than|at\s+least)\s+)?"
-    r"(?P<n>\d{1,4}(?:[.,]\d+)?)\s*(?:-\s*)?(?P<unit>km|kms|kilomet(?:er|re)s?|miles?|mi)\b"
+    r"(?P<n>\d{1,4}(?:[.,]\d+)?|(?i:" + "|".join(sorted(_KM_WORDS, key=len, reverse=True))
+    + r"))\s*(?:-\s*)?(?P<unit>km|kms|kilomet(?:er|re)s?|miles?|mi)\b"
     r"(?:\s*\([^()]{0,40}\))?\s+(?:(?P<dir>(?:north|south)(?:-?(?:east|west))?|east|west)"
     r"(?:ern)?\s+)?(?:of|from)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}$", re.IGNORECASE)
 _REFERENCE_LOW = lower_case_copy(_REFERENCE_BEFORE)  # its groups read the same offsets
 _DIGIT = re.compile(r"\d")
+
+
+def _measured(text: str, start: int, end: int) -> bool:
+    """Tell whether ``text[start:end]`` may give a distance: a number, or a unit after a
+    word ("forty miles"). Most sentences have neither."""
+    return (_DIGIT.search(text, start, end) is not None or text.find(" mile", start, end) >= 0
+            or text.find(" kilomet", start, end) >= 0 or text.find(" km", start, end) >= 0)
+
+
 _BEARINGS = {"north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0,
              "south": 180.0, "southwest": 225.0, "west": 270.0, "northwest": 315.0}
 _NAME_BEFORE = re.compile(r"(?<![\w’'‘-])(?P<name>" + _NAME + r")(?:\s+(?i:" + _TOWN_NOUNS
@@ -596,14 +648,15 @@ def references(text: str, toponyms: list[Toponym]) -> dict[Toponym, tuple[float,
         if t.feature in ("country", "continent"):
             continue  # "100 km from Syria" measures from a border, not from a point
         lo = max(0, t.start - 90)
-        if not _DIGIT.search(text, lo, t.start):
-            continue  # most places have no number before them
+        if not _measured(text, lo, t.start):
+            continue  # most places have no distance before them
         before = text[lo:t.start]
         low = lowered(before)
         if not (m := _REFERENCE_BEFORE.search(before) if low is None or _REFERENCE_LOW is None
                 else _REFERENCE_LOW.search(low)):
             continue
-        number = float(m["n"].replace(",", "."))
+        n = m["n"].lower()
+        number = float(_KM_WORDS[n]) if n in _KM_WORDS else float(n.replace(",", "."))
         km = number * (1.609 if m["unit"].lower().startswith("mi") else 1.0)
         bearing = _BEARINGS.get(m["dir"].lower().replace("-", "")) if m["dir"] else None
         out[t] = (round(km, 1), bearing, lo + m.start(), lo + m.start("q" if m["q"] else "n"))
@@ -632,17 +685,37 @@ def _spot_matches(sentence: str, starts: set[int]) -> Iterator[tuple[re.Pattern[
         for pattern in (_NOUN_OF_NAME, _NAME_NOUN):
             for m in pattern.finditer(sentence):
                 yield pattern, m
+    cues = []
     for cue in _PREP_CAPITAL.finditer(sentence):
         at = cue.start()
         if at and (sentence[at - 1].isalnum() or sentence[at - 1] == "_"):
             continue  # no word boundary before it ("Berlin Kabul"): no preposition
-        if cue.end() not in starts and (named := _PREP_NAME.match(sentence, at)):
+        cues.append(cue)
+    on = sentence.find(" on ")
+    targets = []
+    while on >= 0:  # " on " is common, "attack on X" rare: the word before is read first
+        head = sentence[on + 4:on + 5]
+        if head.isupper() or head in _NAME_HEADS:  # a capital, or a particle ("al-")
+            target = _ON_CAPITAL.search(sentence, max(0, on - 12), on + 8)
+            if target is not None:
+                targets.append(target)
+        on = sentence.find(" on ", on + 4)
+    if targets:
+        cues = sorted([*cues, *targets], key=lambda c: c.start())
+    for cue in cues:
+        if cue.end() not in starts and (named := _PREP_NAME.match(sentence, cue.start())):
             yield _PREP_NAME, named
+
+
+# "X, just south of Y": X lies near the town Y, but outside the country or province Y.
+_BESIDE = re.compile(r"^,?\s+(?:just\s+|slightly\s+)?" + _DIRECTION + r"\s+of\s+")
 
 
 def _anchor_after(text: str, known: list[Toponym], end: int) -> Toponym | None:
     for t in known:
-        if end <= t.start <= end + 60 and _SPOT_TO_ANCHOR.match(text[end:t.start]):
+        if end <= t.start <= end + 60 and _SPOT_TO_ANCHOR.match(gap := text[end:t.start]):
+            if t.feature in ("country", "admin1") and _BESIDE.match(gap):
+                continue
             return t
     return None
 
@@ -799,11 +872,13 @@ def _chained(text: str, places: list[Place]) -> list[Place]:
     locative = [places[k].locative for k in order]
     levels = [places[k].level for k in order]
     links = []
+    listed = []  # "in X and Y", "at X or Y": one list, one preposition
     anchor: int | None = None  # the level of the place a parenthesis follows
     for k, (a, b) in enumerate(zip(order, order[1:], strict=False)):
         gap = text[places[a].toponym.end:places[b].toponym.start]
         linked = len(gap) <= _MAX_GAP and _CHAIN_GAP.match(gap) is not None
         links.append(linked)
+        listed.append(linked or (len(gap) <= 12 and _LIST_GAP.match(gap) is not None))
         if linked:
             # What holds a place is coarser than it, whatever the gazetteer says.
             holder = None
@@ -826,11 +901,12 @@ def _chained(text: str, places: list[Place]) -> list[Place]:
             anchor = None
         if anchor is not None:
             levels[k + 1] = max(levels[k + 1], anchor + 1)
-    if not any(links):
+    if not any(listed):
         return places
-    # Spread along each run of linked places, both ways.
+    # Spread along each run of linked places, both ways; a list takes its preposition
+    # forward only ("in X and Y": Y too; "X and Y in Z" is read by the chain).
     for k, linked in enumerate(links):
-        if linked and locative[k]:
+        if (linked or listed[k]) and locative[k]:
             locative[k + 1] = True
     for k in range(len(links) - 1, -1, -1):
         if links[k] and locative[k + 1]:

@@ -293,9 +293,28 @@ def _inside_name(text: str, toks: list[tuple[int, int]], i: int, j: int, gaz: Ga
             if lower in STREET_WORDS:
                 return True
             if (lower not in COMMON and lower not in ADMIN_SUFFIX and lower not in ORG_WORDS
-                    and not gaz.has_key(norm(nxt))):
+                    and not gaz.has_key(norm(nxt)) and not _facility_after(text, toks, j)):
                 return True
     return False
+
+
+def _facility_after(text: str, toks: list[tuple[int, int]], j: int) -> bool:
+    """Tell whether the capitalised words from token ``j`` name a facility of the place
+    before them: "Deir Ezzor Military Airport", "Kabul International Airport" (one or
+    two words, the last a facility noun) are at that place."""
+    for k in range(j, min(j + 2, len(toks))):
+        s, e = toks[k]
+        if k > j and (text[toks[k - 1][1]:s] != " " or not text[s].isupper()):
+            return False
+        if text[s:e].lower() in _SITE_WORDS:
+            return True
+    return False
+
+
+# The facilities that news names after the place they are at (a mosque, a square or a
+# stadium is as often named after a person: "Badr Mosque", "Olympic Stadium").
+_SITE_WORDS = frozenset({"airport", "airbase", "base", "dam", "barracks", "refinery",
+                         "crossing", "checkpoint", "prison", "harbour", "harbor"})
 
 
 def _demonym_in_name(text: str, toks, i: int, gaz: Gazetteer) -> bool:
