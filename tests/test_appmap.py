@@ -12,7 +12,7 @@ from factories import make_event
 from map_utils import layer_counts
 
 from geo.model import MapView
-from geo.render.maps import build_map, build_map_parts, view_bounds
+from geo.render.maps import base_map, build_map, build_map_parts, view_bounds
 
 EVENTS = [
     make_event(event_id="s1", lat=36.2, lon=37.1),
@@ -38,7 +38,8 @@ def test_base_map_is_the_same_whatever_the_events():
     other = component_args(build_map_parts(EVENTS[2:3]))
     none = component_args(build_map_parts([]))
     assert one["key"] == other["key"] == none["key"]  # st_folium keeps its frame
-    assert "var rows" not in one["script"] and "var rows" in one["feature_group"]
+    # The events are in the layers, none in the base map.
+    assert one["script"] == none["script"] and "var rows" in one["feature_group"]
     assert one["feature_group"] != other["feature_group"]
 
 
@@ -112,3 +113,11 @@ def test_a_preview_map_keeps_out_of_the_link_and_play_keeps_the_view():
     # A place searched for (bounds) is fitted even after the user moved the map.
     script = component_args(build_map_parts(EVENTS, bounds=[[1, 2], [3, 4]]))["feature_group"]
     assert "} else if (true || (!cm.moved && true))" in script
+
+
+def test_the_offline_base_map_names_capitals_and_large_cities_as_text():
+    html = build_map_parts(EVENTS).base.get_root().render()
+    assert '"Damascus",3]' in html and '"Aleppo",5]' in html
+    assert "text.textContent = r[2]" in html  # a name is never parsed as markup
+    bare = base_map(labels=False).get_root().render()
+    assert '"Damascus",3]' not in bare

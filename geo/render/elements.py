@@ -31,6 +31,8 @@ POPUP_CSS = (
     ".cm-legend-toggle{display:block;padding:3px 8px;font:600 12px sans-serif;color:#333;"
     "text-decoration:none;cursor:pointer}"
     ".cm-fit a{font:16px/30px sans-serif;text-align:center;cursor:pointer}"
+    ".cm-label span{position:relative;left:-50%;top:-0.6em;white-space:nowrap;"
+    "font:11px sans-serif;color:#444;text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}"
     # In st_folium's frame (#map_div) the map fills the frame, whose height the page
     # sets (the window's, in the app).
     "#map_div{height:100vh !important}"
@@ -306,3 +308,55 @@ class OrderedLayerControl(folium.LayerControl):
                 self.base_layers[item.layer_name] = item.get_name()
         # Skip folium.LayerControl.render, which would collect them again, unordered.
         return MacroElement.render(self, **kwargs)
+
+
+class PlaceLabels(_DataElement):
+    """Names of places (rows ``[lat, lon, name, min_zoom]``) drawn on the map by zoom.
+
+    Only the labels inside the view whose zoom has come are placed, the most prominent
+    first, and one that would overlap a label already placed is left out. A name is set
+    as text (``textContent``), never parsed as markup; labels take no clicks.
+    """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var rows = {{ this.rows_json }};
+            var pane = map.createPane("cmLabels");
+            // Above the canvas that holds outlines and event markers alike (400), under
+            // the popups and tooltips.
+            pane.style.zIndex = 450;
+            pane.style.pointerEvents = "none";
+            var group = L.layerGroup().addTo(map);
+            var draw = function () {
+                group.clearLayers();
+                var zoom = map.getZoom(), bounds = map.getBounds().pad(0.1), placed = [];
+                for (var i = 0; i < rows.length; i++) {
+                    var r = rows[i];
+                    if (r[3] > zoom) { break; }  // the rows come by zoom, then prominence
+                    if (!bounds.contains([r[0], r[1]])) { continue; }
+                    var p = map.latLngToLayerPoint([r[0], r[1]]);
+                    var w = 7 * r[2].length + 8, clash = false;
+                    for (var j = 0; j < placed.length && !clash; j++) {
+                        var q = placed[j];
+                        clash = Math.abs(q[0] - p.x) < (q[2] + w) / 2 && Math.abs(q[1] - p.y) < 16;
+                    }
+                    if (clash) { continue; }
+                    placed.push([p.x, p.y, w]);
+                    var text = document.createElement("span");
+                    text.textContent = r[2];
+                    group.addLayer(L.marker([r[0], r[1]], {
+                        pane: "cmLabels", interactive: false, keyboard: false,
+                        icon: L.divIcon({className: "cm-label", html: text,
+                                         iconSize: null})}));
+                }
+            };
+            map.on("zoomend moveend", draw);
+            map.whenReady(draw);
+        })();
+        {% endmacro %}
+    """)
+
+    def __init__(self, rows: Sequence[Sequence[object]]) -> None:
+        super().__init__("PlaceLabels", [list(r) for r in rows])

@@ -87,8 +87,9 @@ from folium.template import Template
 
 from geo.model import BASE_LAYERS, DENSITY_LAYER, Event, MapView
 from geo.render.assets import asset_urls, load_basemap
-from geo.render.elements import Legend, _DataElement, _MapSupport
+from geo.render.elements import Legend, PlaceLabels, _DataElement, _MapSupport
 from geo.render.escape import script_json
+from geo.render.labels import place_labels
 from geo.render.layers import (
     density_layer,
     draw_order,
@@ -154,13 +155,15 @@ def build_map(
 
 
 def base_map(*, asset_base_url: str = ST_FOLIUM_ASSET_BASE_URL, tiles: bool = True,
-             with_clusters: bool = False, base: str = "outlines") -> folium.Map:
+             with_clusters: bool = False, base: str = "outlines",
+             labels: bool = True) -> folium.Map:
     """Return the map without events: outlines (and tile options) over the whole world.
 
     ``with_clusters`` loads Leaflet.markercluster with the map itself, for event layers
     added later (``build_map_parts``); otherwise a clustered layer brings its own files.
     ``base`` is the base layer shown first (a key of ``geo.model.BASE_LAYERS``; the
-    online ones only with ``tiles``).
+    online ones only with ``tiles``). ``labels`` names capitals and large cities on the
+    map by zoom level (``geo.render.labels``), offline.
     """
     if not tiles or base not in BASE_LAYERS:
         base = "outlines"
@@ -181,6 +184,8 @@ def base_map(*, asset_base_url: str = ST_FOLIUM_ASSET_BASE_URL, tiles: bool = Tr
     folium.GeoJson(load_basemap(), name=BASE_LAYERS["outlines"], overlay=False,
                    style_function=lambda _: OUTLINE_STYLE, interactive=False,
                    smooth_factor=1.5, show=base == "outlines").add_to(m)
+    if labels:
+        m.add_child(PlaceLabels(place_labels()))
     if tiles:
         folium.TileLayer("OpenStreetMap", name=BASE_LAYERS["osm"], overlay=False,
                          show=base == "osm").add_to(m)
