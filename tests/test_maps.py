@@ -527,7 +527,8 @@ def test_map_renders_offline_in_chromium(browser, site):
                      '.leaflet-control-layers-base input:checked').length}};
     }}""")
     markers = sum(len(e.rows) for e in elements(build_map(EVENTS), EventMarkers))
-    assert found == {"shapes": markers, "circles": 2, "canvas": 1, "overlays": 8,
+    # Two canvases: the outlines under the place labels, the events over them.
+    assert found == {"shapes": markers, "circles": 2, "canvas": 2, "overlays": 8,
                      "outlines": 1}
     assert outside == [] and dialogs == [] and errors == []
     page.close()

@@ -323,10 +323,20 @@ class PlaceLabels(_DataElement):
         (function () {
             var map = {{ this._parent.get_name() }};
             var rows = {{ this.rows_json }};
+            // Outlines, then labels, then the events: the outlines (a GeoJSON layer that
+            // takes no clicks) move from the events' canvas to one of their own below.
+            var under = map.createPane("cmOutlines");
+            under.style.zIndex = 300;
+            var outlines = L.canvas({pane: "cmOutlines"});
+            map.eachLayer(function (layer) {
+                if (layer instanceof L.GeoJSON && layer.options.interactive === false) {
+                    map.removeLayer(layer);
+                    layer.eachLayer(function (path) { path.options.renderer = outlines; });
+                    map.addLayer(layer);
+                }
+            });
             var pane = map.createPane("cmLabels");
-            // Above the canvas that holds outlines and event markers alike (400), under
-            // the popups and tooltips.
-            pane.style.zIndex = 450;
+            pane.style.zIndex = 350;  // under the events' canvas (400) and popups
             pane.style.pointerEvents = "none";
             var group = L.layerGroup().addTo(map);
             var draw = function () {

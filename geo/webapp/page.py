@@ -220,9 +220,9 @@ LIST_HEIGHT_PX = 520
 # list beside it follows; Streamlit gives a keyed container the class st-key-<key>.
 FILL_CSS = """<style>
 [data-testid="stMainBlockContainer"] {padding-top: 2rem;}
-.st-key-cm_map iframe {height: max(420px, calc(100vh - 160px)) !important;}
+.st-key-cm_map iframe {height: max(420px, calc(100vh - 215px)) !important;}
 .st-key-cm_list, [data-testid="stLayoutWrapper"]:has(> .st-key-cm_list) {
-  height: max(380px, calc(100vh - 200px)) !important;}
+  height: max(380px, calc(100vh - 255px)) !important;}
 </style>"""
 MAX_EVENT_ID_CHARS = 200  # event ids are ~20 characters; a longer link value is ignored
 
@@ -685,6 +685,8 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
     """Draw the page; ``static_dir`` is the folder Streamlit serves beside the script."""
     st.set_page_config(page_title="conflict-map", layout="wide")
     st.title("conflict-map")
+    st.caption("Incidents in news articles, placed where they happened, typed as ACLED "
+               "does, each with its source sentence; quakes from USGS.")
     static_assets(static_dir)
     url = store_url(demo_store)
     if demo_store is not None and dashboard.is_missing(url, demo_store):
