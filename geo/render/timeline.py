@@ -2,9 +2,10 @@
 
 ``timeline_chart`` is the page's timeline: a Vega-Lite chart (through Altair, drawn by
 the Vega files Streamlit ships, nothing fetched) with stacked bars per day, week or
-month in the map's layer colours, a log scale, and a brush (``BRUSH``) the page reads
-back as a date range (``brushed_dates``). It costs the browser about 0.4 s when the
-page loads (benchmarks/README.md, "Dashboard"), the price of brushing and play.
+month in the map's layer colours, a scale capped above spikes, and a brush
+(``BRUSH``) the page reads back as a date range (``brushed_dates``). Vega-Lite costs the
+browser time and bytes at every page load (benchmarks/README.md, "Dashboard"): the price
+of brushing and play.
 
 ``timeline_svg`` draws the same bins as a small self-contained SVG (a legend with each
 type's total, a title per bar), for documents and reports with no script at all. Every
@@ -196,7 +197,8 @@ def timeline_chart(per_day: Mapping[str, Mapping[dt.date, int]],
     """Return an Altair chart of ``{type: {day: count}}``, or None when there is nothing.
 
     Stacked bars per bin (day, week or month, as the axis says) in the map's layer
-    colours, on a log scale (symlog: 0 stays 0) so one spike does not flatten the rest; a drag
+    colours, on a linear scale cut at three times the usual (90th percentile) bar when a
+    spike would flatten the rest; a drag
     across it is the interval selection ``BRUSH`` over the dates, and ``chosen`` (the
     dates the page shows, when narrower than the whole span) is shaded.
     """
@@ -205,6 +207,16 @@ def timeline_chart(per_day: Mapping[str, Mapping[dt.date, int]],
     unit, rows = timeline_rows(per_day)
     if not rows:
         return None
+    # A linear scale, capped when one spike would flatten the rest: bars above the cap
+    # are cut at it (their tooltips keep the count), and the axis title says so.
+    totals: dict[str, int] = {}
+    for r in rows:
+        totals[r["start"]] = totals.get(r["start"], 0) + r["count"]
+    ordered = sorted(totals.values())
+    usual = ordered[int(0.9 * (len(ordered) - 1))]
+    cap = max(3 * usual, 1) if ordered[-1] > 3 * usual else None
+    title = f"events per {unit}" + (f" (cut at {cap:,})" if cap else "")
+    scale = alt.Scale(domain=[0, cap], clamp=True) if cap else alt.Scale()
     labels = list(dict.fromkeys(r["label"] for r in rows))
     colors = [layer_style(r["type"]).color
               for r in {r["label"]: r for r in rows}.values()]
@@ -216,8 +228,7 @@ def timeline_chart(per_day: Mapping[str, Mapping[dt.date, int]],
                               labelAngle=0, labelOverlap=True,
                               tickCount={"interval": unit, "step": 1})),
         x2="end:T",
-        y=alt.Y("sum(count):Q", title=f"per {unit} (log)",
-                scale=alt.Scale(type="symlog")),
+        y=alt.Y("sum(count):Q", title=title, scale=scale),
         color=alt.Color("label:N", title=None, sort=labels,
                         scale=alt.Scale(domain=labels, range=colors),
                         legend=alt.Legend(orient="right")),

@@ -268,6 +268,13 @@ def timeline_counts(url: str, version: str, query: EventQuery) -> tuple[dict, in
     return per_day, store.count(query) - sum(sum(days.values()) for days in per_day.values())
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def timeline_figure(url: str, version: str, query: EventQuery,
+                    chosen: tuple[dt.date, dt.date] | None):
+    """The timeline chart, built once per store revision, filters and range shown."""
+    return timeline_chart(timeline_counts(url, version, query)[0], chosen)
+
+
 PLAY_TICK_S = 1.5  # seconds between the steps of the timeline's play
 PLAY_STEPS = {"day": 1, "week": 7, "month": 30}
 
@@ -282,7 +289,7 @@ def timeline(url: str, version: str, query: EventQuery, shown: int) -> None:
     per_day, undated = timeline_counts(url, version, whole)
     days = sorted({d for counts in per_day.values() for d in counts})
     chosen = (query.since, query.until) if query.since and query.until else None
-    chart = timeline_chart(per_day, chosen)
+    chart = timeline_figure(url, version, whole, chosen)
     if chart is None or not days:
         return
     st.subheader("Timeline")
