@@ -319,7 +319,7 @@ class ViewUpdate(_DataElement):
                         }
                         return;
                     }
-                    var left = 0, right = 0, bottom = 0, top = 0;
+                    var left = 0, right = 0, bottom = 0;
                     // Room for the controls in each corner: no event lies under one.
                     var controls = map.getContainer().querySelectorAll(".leaflet-control");
                     for (var k = 0; k < controls.length; k++) {
@@ -339,7 +339,7 @@ class ViewUpdate(_DataElement):
                     bottom = Math.min(bottom, 0.3 * size.y);
                     var m = {{ this.margin }};
                     cm.busy = true;
-                    map.fitBounds(bounds, {paddingTopLeft: [left + m, top + m],
+                    map.fitBounds(bounds, {paddingTopLeft: [left + m, m],
                                            paddingBottomRight: [right + m, bottom + m],
                                            maxZoom: {{ this.max_zoom }}, animate: false});
                     cm.busy = false;

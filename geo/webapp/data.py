@@ -6,6 +6,7 @@ function of plain values, so it is tested directly and the page stays thin.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -86,10 +87,13 @@ class PageData:
     count: int  # events passing the filters
     points: list[Event]  # the map's points (merged per grid cell above MAP_POINT_LIMIT)
     weights: dict[str, int]  # merged points: how many events each stands for
-    per_day: dict[str, dict[dt.date, int]]  # the timeline: {type: {day: events}}
+    # The timeline: {type: {day: events}} over all dates (the other filters apply), and
+    # how many events under those filters have no date.
+    per_day: dict[str, dict[dt.date, int]]
     latest: list[Event]  # the table: the newest TABLE_ROW_LIMIT events
     # Happenings on the map told by several articles: id -> (title, URL) of each.
     sources: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
+    undated: int = 0
 
 
 def page_data(store: Store, query: EventQuery) -> PageData:
@@ -98,11 +102,16 @@ def page_data(store: Store, query: EventQuery) -> PageData:
     told = [p.event_id for p in points if p.sources > 1] if query.happenings else []
     sources = {hid: [(title, url) for _, title, url in found]
                for hid, found in store.sources_of(told).items()} if told else {}
+    count = store.count(query)
+    whole = dataclasses.replace(query, since=None, until=None)
+    per_day = store.daily_counts(whole)
+    dated = sum(sum(days.values()) for days in per_day.values())
     return PageData(
-        count=store.count(query),
+        count=count,
         points=points,
         weights=weights,
-        per_day=store.daily_counts(query),
+        per_day=per_day,
         latest=store.query(query, limit=TABLE_ROW_LIMIT, newest_first=True),
         sources=sources,
+        undated=(count if whole == query else store.count(whole)) - dated,
     )

@@ -260,36 +260,31 @@ def clicked_event(points: list[Event], click: dict | None) -> str:
     return max(here, key=lambda p: (p.date or dt.date.min, p.event_id)).event_id
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def timeline_counts(url: str, version: str, query: EventQuery) -> tuple[dict, int]:
-    """The timeline's counts ({type: {day: n}}) and how many events it leaves out."""
-    store = get_store(url)
-    per_day = store.daily_counts(query)
-    return per_day, store.count(query) - sum(sum(days.values()) for days in per_day.values())
-
-
 @st.cache_resource(show_spinner=False, max_entries=32)
 def timeline_figure(url: str, version: str, query: EventQuery,
-                    chosen: tuple[dt.date, dt.date] | None):
-    """The timeline chart, built once per store revision, filters and range shown."""
-    return timeline_chart(timeline_counts(url, version, query)[0], chosen)
+                    chosen: tuple[dt.date, dt.date] | None, _per_day: dict):
+    """The timeline chart, built once per store revision, filters and range shown.
+
+    ``_per_day`` (not hashed) follows from the other arguments: the page data's counts.
+    """
+    return timeline_chart(_per_day, chosen)
 
 
 PLAY_TICK_S = 1.5  # seconds between the steps of the timeline's play
 PLAY_STEPS = {"day": 1, "week": 7, "month": 30}
 
 
-def timeline(url: str, version: str, query: EventQuery, shown: int) -> None:
+def timeline(url: str, version: str, query: EventQuery, data: dashboard.PageData) -> None:
     """The timeline of every date (the filters but dates), brushing and play.
 
     Dragging across it sets the dates filter; play steps the dates a day or a week at
     a time through the whole span, and the map follows.
     """
     whole = dataclasses.replace(query, since=None, until=None)
-    per_day, undated = timeline_counts(url, version, whole)
+    per_day, undated = data.per_day, data.undated
     days = sorted({d for counts in per_day.values() for d in counts})
     chosen = (query.since, query.until) if query.since and query.until else None
-    chart = timeline_figure(url, version, whole, chosen)
+    chart = timeline_figure(url, version, whole, chosen, per_day)
     if chart is None or not days:
         return
     st.subheader("Timeline")
@@ -811,7 +806,7 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
                 col.dataframe(pd.DataFrame(summary_table).astype({"fatalities": "Int64"}),
                               hide_index=True)
 
-    timeline(url, version, query, data.count)
+    timeline(url, version, query, data)
 
     # Collapsed and lazy (on_change="rerun"): the table runs, and the browser loads its
     # data grid (1.7 MB of script), only once opened, so a page load does not make the
