@@ -628,3 +628,27 @@ def test_the_rest_of_a_longer_name_and_a_named_groups_first_word_are_no_places()
     found = [_toponym(text, "Boko", "city", 0.5), _toponym(text, "Line", "city", 1.0),
              _toponym(text, "Control", "city", 2.0), _toponym(text, "Alpha", "city", 3.0)]
     assert [p.toponym.name for p in candidate_places(text, found, 0, len(text))] == ["Alpha"]
+
+
+def _brief(text: str) -> list:
+    return extract_events(Article(id="brief", title="", text=text, published=PUBLISHED))
+
+
+def test_a_village_spelt_otherwise_is_found_in_the_country_the_text_names():
+    # GeoNames spells it "Harbinafsah"; the text's "Syrian" says which country to search.
+    events = _brief("Syrian army units shelled the village of Harbinefseh on Monday.")
+    assert [(e.place, e.geo_precision) for e in events] == [("Harbinefseh", 1)]
+    assert abs(events[0].lat - 34.85) < 0.1 and abs(events[0].lon - 36.55) < 0.1
+
+
+def test_a_spelling_match_in_another_country_is_no_place():
+    # "Harbinefseh" sounds like a Syrian village, but the text is about Nigeria.
+    events = _brief("Gunmen attacked the village of Harbinefseh in Nigeria on Monday.")
+    assert events and all(e.country_code == "NG" for e in events)
+
+
+def test_a_spelling_match_far_from_the_place_the_text_ties_it_to_is_not_taken():
+    # Harbinafsah lies 150 km from Aleppo: "near Aleppo" says it is another village.
+    events = _brief("Syrian army units shelled the village of Harbinefseh near Aleppo on Monday.")
+    assert [e.place for e in events] == ["Harbinefseh"]
+    assert abs(events[0].lat - 36.2) < 0.1  # at Aleppo's point, with Aleppo's radius

@@ -25,7 +25,7 @@ import re
 
 from geo.events.actors import fatalities, find_actors
 from geo.events.incidents import Incident, named_group, sentence_incidents, sentence_triggers
-from geo.events.where import Place, candidate_places, choose
+from geo.events.where import Place, SpotNames, candidate_places, choose
 from geo.model import EVENT_TYPES, Article, Event, Toponym
 from geo.places.gazetteer import Gazetteer, collector_paused, load_gazetteer
 from geo.places.geoparse import geoparse
@@ -57,11 +57,12 @@ def extract_events(
     found = geoparse(article.text, gaz) if toponyms is None else toponyms
     sentences = _continued(split_sentences(article.text), article.text)
     admin1 = _Admin1Names(gaz)
+    spelt = SpotNames(gaz, {t.country_code for t in found if t.country_code})
     events: dict[str, Event] = {}
     previous: list[Event] = []
     last_day: dt.date | None = None  # the last day an event was explicitly dated on
     for sentence, inside in zip(sentences, _by_sentence(sentences, found), strict=True):
-        current = _sentence_events(article, sentence, inside, admin1, last_day)
+        current = _sentence_events(article, sentence, inside, admin1, spelt, last_day)
         last_day = next((e.date for e in current if e.date_precision == "day"
                          and e.date is not None), last_day)
         if not current and previous:
@@ -221,13 +222,14 @@ def _by_sentence(sentences: list[Sentence], toponyms: list[Toponym]) -> list[lis
 
 
 def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Toponym],
-                     admin1: _Admin1Names, last_day: dt.date | None = None) -> list[Event]:
-    if not toponyms:
-        return []
+                     admin1: _Admin1Names, spelt: SpotNames,
+                     last_day: dt.date | None = None) -> list[Event]:
+    if not toponyms and not spelt.countries:
+        return []  # no place, and none the article's countries could help find
     found = sentence_triggers(sentence.text)
     if not found:
         return []  # most sentences report nothing: their places are not judged
-    places = candidate_places(article.text, toponyms, sentence.start, sentence.end)
+    places = candidate_places(article.text, toponyms, sentence.start, sentence.end, spelt)
     if not places:
         return []
     incidents = sentence_incidents(sentence.text, sentence.start, places, found)

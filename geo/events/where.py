@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from geo.events.actors import NAMED
-from geo.geodesy import EARTH_RADIUS_KM
+from geo.geodesy import EARTH_RADIUS_KM, haversine_km
 from geo.model import Toponym
+from geo.places.gazetteer import Gazetteer
 from geo.places.spans import COMMON, PLACE_PREFIXES
 from geo.text.sentences import lower_case_copy, lowered
 
@@ -218,11 +219,12 @@ _INSIDE = re.compile(r"^[^()]{0,40}$")
 
 
 def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
-                     end: int | None = None) -> list[Place]:
+                     end: int | None = None, spelt: SpotNames | None = None) -> list[Place]:
     """Return the toponyms of one sentence that locate something, in their given order.
 
     ``start:end`` is the sentence in ``text``: named spots the gazetteer lacks are looked
-    for there (``named_spots``) and come after the toponyms.
+    for there (``named_spots``; ``spelt`` finds them under other spellings) and come
+    after the toponyms.
 
     Examples
     --------
@@ -235,7 +237,7 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
     stop = len(text) if end is None else end
     # "30 km south of Y": most sentences have no distance, and so no reference.
     measured_from = references(text, toponyms) if _measured(text, start, stop) else {}
-    spots = named_spots(text, toponyms, start, stop, measured_from)
+    spots = named_spots(text, toponyms, start, stop, measured_from, spelt)
     if spots:
         # A toponym inside a spot's name ("Mir" of "the town of Mir Ali") is no place.
         toponyms = [t for t in toponyms if not any(
@@ -442,11 +444,50 @@ class _Spot:
     anchor: Toponym | None
     level: int
     inside_town: bool  # a neighbourhood, district or area: it may lie inside a town
+    known: bool = False  # found in the gazetteer under another spelling: its own point
+
+
+class SpotNames:
+    """Find a spot's name in the gazetteer under another spelling, in the right country.
+
+    A text that marks a name as a place ("the village of Harbinefseh", "Sheikh Meskin
+    town") may spell it as the gazetteer does not ("Ḩarbinafsah", "Shaykh Miskīn"). By
+    sound (``names.sound``) the name is looked for in the countries the sentence names,
+    else in those the article names; a spot tied to a place must lie near it. Several
+    places far apart that sound alike are no answer.
+    """
+
+    def __init__(self, gazetteer: Gazetteer, article_countries: Iterable[str] = ()) -> None:
+        self._gaz = gazetteer
+        self.countries = frozenset(article_countries)
+
+    def __call__(self, text: str, start: int, end: int, anchor: Toponym | None,
+                 countries: frozenset[str]) -> Toponym | None:
+        wanted = ({anchor.country_code} if anchor is not None and anchor.country_code
+                  else countries or self.countries)
+        if not wanted:
+            return None
+        hits = [p for p in self._gaz.sounding(text[start:end], wanted)
+                if p.feature in ("city", "site", "admin2")]
+        if not hits:
+            return None
+        best = hits[0]  # the most prominent
+        if any(haversine_km(best.lat, best.lon, h.lat, h.lon) > _SAME_PLACE_KM for h in hits):
+            return None
+        if anchor is not None and haversine_km(best.lat, best.lon, anchor.lat, anchor.lon) > (
+                anchor.uncertainty_km + _SAME_PLACE_KM):
+            return None
+        return Toponym(start, end, text[start:end], best.lat, best.lon, best.geonameid,
+                       best.country_code, best.feature, best.uncertainty_km, False)
+
+
+_SAME_PLACE_KM = 25.0  # places of one sound this close are one town and its district
+_FOUND_TOWN_LEVEL = -2
 
 
 def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
                 measured_from: dict[Toponym, tuple[float, float | None, int, int]] | None = None,
-                ) -> list[_Spot]:
+                spelt: SpotNames | None = None) -> list[_Spot]:
     """Return the spots of ``text[start:end]`` that the text names but the gazetteer lacks.
 
     "the village of X", "X neighbourhood", "in X in Y": a capitalised name that a place
@@ -461,14 +502,15 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
     radius a third of the distance (the whole distance when no direction is given).
     """
     sentence = text[start:end]
-    if not toponyms:
+    if not toponyms and spelt is None:
         return []
     known = [t for t in toponyms if not t.demonym]
     # "the eastern Syrian city of X": a people's adjective right before the place noun
     # says the country (a country small enough for its centre to mean something).
     adjectives = [t for t in toponyms if t.demonym and t.uncertainty_km <= MAX_COUNTRY_KM]
-    if not known and not adjectives:
+    if not known and not adjectives and spelt is None:
         return []
+    countries = frozenset(t.country_code for t in toponyms if t.country_code)
     found: list[_Spot] = []
     taken: list[tuple[int, int]] = []
     if measured_from is None:
@@ -535,12 +577,23 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
                 anchor = _anchor_before(text, adjectives, head, _ADJECTIVE_TO_NOUN)
         if anchor is None and inside and inside[0].start == a and _prominent(inside[0]):
             anchor = inside[0]  # "Dara’a Al-Balad District": a part of the town
+        district = bool(noun and _DISTRICT_NOUN.match(noun))
+        if spelt is not None and not inside and (
+                found_as := spelt(text, a, b, anchor, countries)) is not None:
+            # A town found by its name is as fine as a place gets: finer than a spot
+            # that only sits at the point of a place it lies in (level -1); a district
+            # lies in its anchor.
+            level = (_FOUND_TOWN_LEVEL if not district and found_as.feature != "admin2"
+                     else 1 if anchor is None else min(1, LEVEL.get(anchor.feature, 3) - 1))
+            found.append(_Spot(found_as, None, level, bool(noun and _INSIDE_TOWN.match(noun)),
+                               known=True))
+            taken.append((a, b))
+            continue
         if anchor is None and pattern is _PREP_NAME:
             continue
         if pattern is _NAME_NOUN and noun and noun[0].isupper():
             b = m.end() + start  # "Harabish District": the noun is part of the name
             name = text[a:b]
-        district = bool(noun and _DISTRICT_NOUN.match(noun))
         level = 1 if district else 0
         if anchor is not None:
             level = min(level, LEVEL.get(anchor.feature, COUNTRY_LEVEL) - 1)
@@ -613,7 +666,8 @@ _REFERENCE_BEFORE = re.compile(
     r"(?P<n>\d{1,4}(?:[.,]\d+)?|(?i:" + "|".join(sorted(_KM_WORDS, key=len, reverse=True))
     + r"))\s*(?:-\s*)?(?P<unit>km|kms|kilomet(?:er|re)s?|miles?|mi)\b"
     r"(?:\s*\([^()]{0,40}\))?\s+(?:(?P<dir>(?:north|south)(?:-?(?:east|west))?|east|west)"
-    r"(?:ern)?\s+)?(?:of|from)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}$", re.IGNORECASE)
+    r"(?:ern)?\s+)?(?:of|from|outside|away\s+from)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}$",
+    re.IGNORECASE)
 _REFERENCE_LOW = lower_case_copy(_REFERENCE_BEFORE)  # its groups read the same offsets
 _DIGIT = re.compile(r"\d")
 
@@ -748,8 +802,8 @@ SPOT_MIN_KM = 5.0  # a spot is no closer to its anchor's point than this, we ass
 # "the Hama countryside", "the outskirts of Aleppo": a town read as its area.
 _AREA_AFTER = re.compile(r"^(?:’s|'s)?\s+(?:[a-z]+\s+)?(?:countryside|province|governorate|"
                          r"outskirts|suburbs|environs)\b", re.IGNORECASE)
-_AREA_BEFORE = re.compile(r"\b(?:countryside|outskirts|suburbs|environs|province|governorate)"
-                          r"\s+of\s+(?:the\s+)?$", re.IGNORECASE)
+_AREA_BEFORE = re.compile(r"\b(?:(?:countryside|outskirts|suburbs|environs|province|governorate)"
+                          r"\s+of\s+(?:the\s+)?|rural\s+)$", re.IGNORECASE)
 
 
 def _anchor_loose_spots(text: str, places: list[Place], spots: list[_Spot]) -> list[Place]:
@@ -760,10 +814,13 @@ def _anchor_loose_spots(text: str, places: list[Place], spots: list[_Spot]) -> l
     a region or a province (or a town read as its countryside). Spots that find none are
     dropped: there is nowhere to put them.
     """
-    loose = {id(s.toponym): s for s in spots if s.anchor is None}
+    loose = {id(s.toponym): s for s in spots if s.anchor is None and not s.known}
     if not loose:
         return places
-    plain = [p for p in places if p.anchor is None and id(p.toponym) not in loose]
+    # A region the text tied to a place ("the East Ghouta region of rural Damascus") is
+    # an area too.
+    plain = [p for p in places if id(p.toponym) not in loose
+             and (p.anchor is None or p.toponym.feature == "admin2")]
     out = []
     used: set[int] = set()  # the areas spots took: they say where the spot is, no more
     for p in places:
@@ -775,7 +832,7 @@ def _anchor_loose_spots(text: str, places: list[Place], spots: list[_Spot]) -> l
         for q in plain:
             if not q.locative or q.level >= COUNTRY_LEVEL:
                 continue
-            area = q.level >= 1 or spot.inside_town or bool(
+            area = q.level >= 1 or spot.inside_town or q.toponym.feature == "admin2" or bool(
                 _AREA_AFTER.match(text[q.toponym.end:q.toponym.end + 30])
                 or _AREA_BEFORE.search(text[max(0, q.toponym.start - 30):q.toponym.start]))
             if not area:
@@ -787,6 +844,8 @@ def _anchor_loose_spots(text: str, places: list[Place], spots: list[_Spot]) -> l
             continue
         anchor = best[1].toponym
         used.add(id(anchor))
+        if best[1].anchor is not None:
+            used.add(id(best[1].anchor))  # the place the area was tied to says no more
         district = spot.toponym.feature == "admin2"
         t = _spot_toponym(p.toponym.start, p.toponym.end, p.toponym.name, anchor, district)
         out.append(Place(t, p.locative, min(spot.level, best[1].level - 1), anchor))

@@ -23,7 +23,7 @@ from pathlib import Path
 from geo.errors import GazetteerError
 from geo.files import package_file, replacing
 from geo.geodesy import haversine_km
-from geo.text.names import is_latin, norm, strip_article
+from geo.text.names import SOUND_MIN, is_latin, norm, sound, strip_article
 
 INDEX_VERSION = 4  # the index's layout; an index of another version is rebuilt
 
@@ -95,6 +95,15 @@ class _Builder:
             key: (tuple(sorted(ids, key=prominence)) if len(ids) > 1 else next(iter(ids)))
             for key, ids in stripped_sets.items()
         }
+        # Every name by its sound (``names.sound``), for names a text spells another way;
+        # countries and continents are always spelt one of the known ways.
+        sound_sets: dict[str, set[int]] = defaultdict(set)
+        for key, ids in self.names.items():
+            towns = [i for i in ids if self.rows[i][7] not in ("country", "continent")]
+            if towns and len(folded := sound(key)) >= SOUND_MIN:
+                sound_sets[folded].update(towns)
+        sounds = {key: (tuple(sorted(ids, key=prominence)) if len(ids) > 1 else next(iter(ids)))
+                  for key, ids in sound_sets.items()}
         capitals = set()
         for cc, key in self.capitals.items():
             towns = [i for i in self.names.get(key, ()) if self.rows[i][4] == cc
@@ -109,6 +118,7 @@ class _Builder:
             "rows": self.rows,
             "index": index,
             "stripped": stripped,
+            "sounds": sounds,
             "demonyms": self.demonyms,
             "bboxes": self.bboxes,
             "countries": self.countries,

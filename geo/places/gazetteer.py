@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import pickle
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,7 +20,7 @@ from pathlib import Path
 from geo.errors import GazetteerError
 from geo.files import cache_dir
 from geo.places.build import INDEX_VERSION, build, source_fingerprint
-from geo.text.names import norm, strip_article
+from geo.text.names import SOUND_MIN, norm, sound, strip_article
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,7 @@ class Gazetteer:
         self._rows: list[tuple] = payload["rows"]
         self._index: dict[str, int | tuple[int, ...]] = payload["index"]
         self._stripped: dict[str, int | tuple[int, ...]] = payload["stripped"]
+        self._sounds: dict[str, int | tuple[int, ...]] = payload.get("sounds", {})
         self._demonyms: dict[str, int] = payload["demonyms"]
         self._bboxes: dict[str, tuple[float, float, float, float]] = payload["bboxes"]
         self._countries: dict[str, int] = payload["countries"]
@@ -87,6 +88,23 @@ class Gazetteer:
         ("Qamishli" finds "Al-Qamishli").
         """
         return [self.get(i) for i in self._ids(norm(name))]
+
+    def sounding(self, name: str, countries: Iterable[str]) -> list[Place]:
+        """Return the places in ``countries`` whose names sound like ``name``'s.
+
+        For a name the text spells in a way the index lacks ("Sheikh Meskin" for
+        "Shaykh Miskin"); the countries keep a loose match from landing in another part of
+        the world. Countries and continents are never returned.
+        """
+        folded = sound(norm(name))
+        if len(folded) < SOUND_MIN:
+            return []
+        hit = self._sounds.get(folded)
+        if hit is None:
+            return []
+        wanted = set(countries)
+        return [p for i in ((hit,) if isinstance(hit, int) else hit)
+                if (p := self.get(i)).country_code in wanted]
 
     def has_key(self, key: str) -> bool:
         """Tell whether an already normalised key names anything."""
