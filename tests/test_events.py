@@ -652,3 +652,20 @@ def test_a_spelling_match_far_from_the_place_the_text_ties_it_to_is_not_taken():
     events = _brief("Syrian army units shelled the village of Harbinefseh near Aleppo on Monday.")
     assert [e.place for e in events] == ["Harbinefseh"]
     assert abs(events[0].lat - 36.2) < 0.1  # at Aleppo's point, with Aleppo's radius
+
+
+def test_the_subject_of_a_passive_act_of_violence_is_where_it_happened():
+    events = _brief("Mbuji Mayi, the main city in the Eastern Kasai province, was captured "
+                    "by the rebels on Monday.")
+    assert [e.place for e in events] == ["Mbuji Mayi"]
+
+
+def test_a_passive_subject_gives_way_to_the_place_the_sentence_names():
+    events = _brief("Commander Khalid Rasheed was captured in Afghanistan on Monday.")
+    assert all(e.place == "Afghanistan" for e in events)
+
+
+def test_a_place_in_the_name_of_the_islamic_state_is_no_place():
+    events = _brief("The Islamic State of Iraq and Al-Sham (ISIS) launched an offensive on "
+                    "Monday to capture the border crossing from the Iraqi army.")
+    assert all(e.place != "Al-Sham" for e in events)

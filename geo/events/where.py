@@ -64,7 +64,7 @@ _AREA_NOUN = (r"(?:city|town|village|hamlet|district|province|governorate|region
               r"port|island|county|municipality|settlements?|villages|towns|cities|enclave|"
               r"strip|valley|border town|centre|center|heart|parts?|streets?|edge|coast|"
               r"coastline|waters|shores?|gates|borders?|environs|banks?|areas|state|"
-              r"department|territory|raion|oblast|commune|resort)")
+              r"department|territory|raion|oblast|commune|resorts?)")
 # "Syria's north", "the south of Lebanon" (but "70 km north of Goma" is a reference).
 _DIRECTION = r"(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?(?: part| side)?"
 # A toponym followed by one of these is an actor, not a location ("Washington says").
@@ -178,6 +178,28 @@ _OBJECT_BEFORE = re.compile(
     r"[a-z]+-(?:held|controlled))\s+){0,2}$", re.IGNORECASE)
 _LOCATIVE_OR_OBJECT = re.compile(f"(?:{_LOCATIVE_BEFORE.pattern})|(?:{_OBJECT_BEFORE.pattern})",
                                  re.IGNORECASE)
+# "X was shelled", "X, a town of 5,000, was captured by", "X came under attack": the
+# subject of a passive act of violence is where it was done.
+_PASSIVE_AFTER = re.compile(
+    r"(?:,?\s+and\s+(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,2})?"  # "X and Y were hit"
+    r"(?:\s*,[^,;()]{1,80},)?\s+(?:was|were|has\s+been|have\s+been|had\s+been|is\s+being|"
+    r"was\s+being|came\s+under)\s+(?:[a-z]+ly\s+)?(?:(?:re)?captured|seized|shelled|bombed|"
+    r"bombarded|attacked|raided|stormed|overrun|besieged|encircled|pounded|struck|hit|targeted|"
+    r"invaded|occupied|liberated|retaken|looted|torched|burned|burnt|destroyed|ambushed|"
+    r"rocked|shaken|fire|attack|assault|bombardment|shelling)\b", re.IGNORECASE)
+_PASSIVE_WORDS = (" was ", " were ", " been ", " under ")
+
+
+def _passive_subject(text: str, end: int) -> int:
+    """Tell where the passive act of violence that hit the place ending at ``end`` is
+    said ("X, a town, was shelled"), 0 when none is."""
+    window = text[end:end + 140]
+    if not any(w in window for w in _PASSIVE_WORDS):
+        return 0
+    m = _PASSIVE_AFTER.match(text, end, end + 140)
+    return 0 if m is None else m.end()
+
+
 # An all-capital short name that is no country ("SAA", "SLA", "IS") is an organisation
 # far more often than a place.
 _ACRONYM = re.compile(r"^[A-Z]{2,5}$")
@@ -248,6 +270,7 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
     # Control"), nor the opening word of a named group ("Boko" of "Boko Haram").
     tails = {m.end() - 1 for t in toponyms if _head_of_longer_name(text, t, divisions)
              and (m := _OF_NAME_AFTER.match(text, t.end))}
+    passive: dict[int, int] = {}  # toponym -> where the passive verb ends
     items: list[tuple[Toponym, _Spot | None]] = [(t, None) for t in toponyms]
     items += [(spot.toponym, spot) for spot in spots]
     for t, spot in items:
@@ -275,9 +298,11 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             continue  # "30 km southwest of Belfast": Belfast is where it was not
         if t.name.lower() in _FAITHS or (spot is None and _head_of_longer_name(text, t, divisions)):
             continue  # "Muslim militants"; "the Line of Control", "the Bank of England"
-        if "of " in tail and _ORG_OF_BEFORE.search(before):
-            continue
+        if ("of " in tail or "and " in tail) and _ORG_OF_BEFORE.search(before):
+            continue  # "the Islamic State of Iraq and Al-Sham"
         locative = b.search(_OF_PLACE_BEFORE_) if "of " in tail else b.search(_LOCATIVE_OR_OBJECT_)
+        if not locative and "of " not in tail and (done := _passive_subject(text, t.end)):
+            passive[id(t)] = done  # "Mbuji Mayi, the main city of the province, was captured"
         if not locative and (a.match(_ACTOR_AFTER_) or b.search(_ACTOR_BEFORE_)
                              or ("from " in tail and b.search(_ORIGIN_BEFORE_))):
             continue
@@ -289,6 +314,13 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
         if spot is not None:
             level = spot.level
         out.append(Place(t, locative, level, spot.anchor if spot else None))
+    if passive and not any(p.locative and not any(
+            t.end < p.toponym.start < done for t in toponyms if id(t) in passive
+            and (done := passive[id(t)])) for p in out):
+        # The subject of a passive act is where it was done, unless the sentence says
+        # where ("Khadr was captured in Afghanistan": a person).
+        out = [Place(p.toponym, True, p.level, p.anchor) if id(p.toponym) in passive else p
+               for p in out]
     if spots:
         # "at the entrance to X camp near the city of Y": X is where Y is said to be.
         at_place = {id(p.toponym) for p in out if p.locative and p.anchor is None}
