@@ -669,3 +669,14 @@ def test_a_place_in_the_name_of_the_islamic_state_is_no_place():
     events = _brief("The Islamic State of Iraq and Al-Sham (ISIS) launched an offensive on "
                     "Monday to capture the border crossing from the Iraqi army.")
     assert all(e.place != "Al-Sham" for e in events)
+
+
+@pytest.mark.parametrize("text", [
+    "Gunmen attacked a village called Jibu in Wukari on Monday, killing five people.",
+    "Troops patrolling near Ghasikuwa, a village about 160 kilometers west of Kathmandu, "
+    "stepped on a mine on Monday.",
+    "Residents of Mubingi commune, outside the capital, Bujumbura, were attacked on Monday.",
+])
+def test_spots_named_as_conflict_reports_name_them(text):
+    names = {"Jibu", "Ghasikuwa", "Mubingi"}
+    assert any(e.place in names for e in _brief(text))

@@ -400,13 +400,15 @@ _BETWEEN_BEFORE_ = _with_copy(_BETWEEN_BEFORE, "between")
 # they have, and the nouns whose spot lies inside a town ("the Y neighbourhood of X").
 _TOWN_NOUNS = (r"villages?|towns?|hamlets?|city|settlements?|(?:refugee\s+)?camps?|"
                r"localit(?:y|ies)|neighbou?rhoods?|quarters?|suburbs?|hilltops?|hills?|"
+               r"communit(?:y|ies)|"
                r"heights|farms|outskirts|strongholds?|" + r"(?-i:[A-Z])(?:" + "|".join(
                    w[1:] for w in ("Airport", "Airbase", "Square", "Roundabout", "Market",
                                    "Mosque", "Hospital", "Prison", "Checkpoint", "Crossing",
                                    "Dam", "Bridge", "Stadium", "Hotel", "Complex", "Mountains",
                                    "Valley", "Plateau", "Gorge", "Desert", "Fields", "Plant"))
                + r")")
-_DISTRICT_NOUNS = (r"districts?|sub-?districts?|areas?|county|local\s+government(?:\s+areas?)?|"
+_DISTRICT_NOUNS = (r"districts?|sub-?districts?|areas?|county|wards?|"
+                   r"local\s+government(?:\s+areas?)?|"
                    r"LGAs?|local\s+councils?|communes?|municipalit(?:y|ies)|sectors?|regions?|"
                    r"zones?")
 _INSIDE_TOWN = re.compile(r"(?i)^(?:neighbou?rhoods?|quarters?|suburbs?|districts?|areas?|"
@@ -419,7 +421,7 @@ _NAME_WORD = r"(?:" + _PARTICLE + r")?[A-Z‘’](?:[\w’'‘ʼ`-]*\w)?(?<!’s
 _NAME = (_NAME_WORD + r"(?:\s(?:(?:al|el|ad|as|ash|at|az|bin|ibn|de|del|da|do|du|la|le)"
          r"\s)?" + _NAME_WORD + r"){0,3}")
 _NOUN_OF_NAME = re.compile(
-    r"\b(?P<noun>" + _TOWN_NOUNS + "|" + _DISTRICT_NOUNS + r")\s+of\s+(?:the\s+)?"
+    r"\b(?P<noun>" + _TOWN_NOUNS + "|" + _DISTRICT_NOUNS + r")\s+(?:of|called|named)\s+(?:the\s+)?"
     r"(?P<name>" + _NAME + r")")
 _NAME_NOUN = re.compile(
     r"(?<![\w’'‘-])(?P<name>" + _NAME + r")\s+(?P<noun>(?i:" + _TOWN_NOUNS + "|"
@@ -439,6 +441,7 @@ _NOUN_WORDS = frozenset(
     "strongholds airport airbase square roundabout market mosque hospital prison checkpoint "
     "crossing dam bridge stadium hotel complex mountains valley plateau gorge desert fields "
     "plant district districts sub subdistrict subdistricts area areas county local lga lgas "
+    "community communities ward wards "
     "commune communes municipality municipalities sector sectors region regions zone "
     "zones".split())
 _LOWER_WORD = re.compile(r"[a-z]+")
@@ -452,10 +455,10 @@ _NAME_HEADS = frozenset("‘’aeu")
 # What ties a spot to a known place after it: "X in (northern) Y", "X, Y", "X (Y ...",
 # "X near Y", "X, a village in Y", "X, just south of Y".
 _SPOT_TO_ANCHOR = re.compile(
-    r"^(?:\s*,\s*(?:(?:in|near)\s+)?|\s+(?:in|of|near|outside|on\s+the\s+outskirts\s+of|"
+    r"^(?:\s*,\s*(?:(?:in|near|outside|close\s+to)\s+)?|\s+(?:in|of|near|outside|on\s+the\s+outskirts\s+of|"
     r"close\s+to)\s+|,?\s+(?:just\s+|slightly\s+)?" + _DIRECTION + r"\s+of\s+|\s*\(\s*|"
     r"\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+){0,3}(?:in|of|near)\s+)"
-    r"(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}$")
+    r"(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}(?:capital,\s+)?$")  # "X, outside the capital, Y"
 # What ties a known place before a spot to it: "Baghdad's northwestern neighbourhood of
 # X", "the northern Baghdad neighbourhood of X", "Yala's X district".
 _ANCHOR_TO_SPOT = re.compile(r"^(?:’s|'s)?\s+(?:[a-z][\w-]*\s+){0,2}$")
@@ -714,7 +717,9 @@ def _measured(text: str, start: int, end: int) -> bool:
 _BEARINGS = {"north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0,
              "south": 180.0, "southwest": 225.0, "west": 270.0, "northwest": 315.0}
 _NAME_BEFORE = re.compile(r"(?<![\w’'‘-])(?P<name>" + _NAME + r")(?:\s+(?i:" + _TOWN_NOUNS
-                          + "|" + _DISTRICT_NOUNS + r"))?\s*$")
+                          + "|" + _DISTRICT_NOUNS + r"))?(?:,\s+(?:an?|the)\s+(?:[a-z][\w-]*\s+)"
+                          r"{0,2}(?:" + _TOWN_NOUNS + "|" + _DISTRICT_NOUNS + r")(?:\s+located)?)?"
+                          r"\s*$")  # "Ghasikuwa, a village (about 160 km west of ...)"
 
 
 def references(text: str, toponyms: list[Toponym]) -> dict[Toponym, tuple[float, float | None,
