@@ -680,3 +680,8 @@ def test_a_place_in_the_name_of_the_islamic_state_is_no_place():
 def test_spots_named_as_conflict_reports_name_them(text):
     names = {"Jibu", "Ghasikuwa", "Mubingi"}
     assert any(e.place in names for e in _brief(text))
+
+
+def test_a_share_of_a_country_taken_is_taken_there():
+    events = _brief("Serb forces have captured 70 percent of Bosnia, officials said on Monday.")
+    assert [e.place for e in events] == ["Bosnia"]

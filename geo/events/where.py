@@ -164,10 +164,17 @@ _LOCATIVE_BEFORE = re.compile(
     r"\b(?:in|at|near|outside|across|through|throughout|inside|into|on|around|over|off|along|"
     r"within|beyond|near the border with|close to)\s+(?:the\s+(?:town|city|village|province|"
     r"region|area)\s+of\s+)?" + _ADJECTIVES + "$", re.IGNORECASE)
+# "captured 70 percent of Bosnia", "seized about one-third of Croatia": a share of the
+# land taken is where it was taken.
+_SHARE = (r"\b(?:(?:re)?captur|seiz|occup|overr[au]n|took|tak|control|held|hold)\w*\s+"
+          r"(?:(?:about|over|nearly|almost|some|roughly|more\s+than|less\s+than)\s+)?"
+          r"(?:\d+\s*(?:percent|per\s+cent|%)|(?:a|one|two)[-\s]?(?:thirds?|quarters?|half)|"
+          r"half|most|much|large\s+parts?|parts?)")
 # "the Kurdish city of Afrin", "the northern countryside of Aleppo", "off the coast of
 # Somalia": the place of an area noun is where things happen.
-_OF_PLACE_BEFORE = re.compile(r"(?:\b" + _AREA_NOUN + r"|\bthe\s+" + _DIRECTION + r")\s+of\s+"
-                              r"(?:the\s+)?(?:(?:rural|greater|" + _DIRECTION + r")\s+)?$",
+_OF_PLACE_BEFORE = re.compile(r"(?:\b" + _AREA_NOUN + r"|\bthe\s+" + _DIRECTION + r"|" + _SHARE
+                              + r")\s+of\s+(?:the\s+)?(?:(?:rural|greater|mostly\s+rural|"
+                              + _DIRECTION + r")\s+)?$",
                               re.IGNORECASE)  # "the East Ghouta region of rural Damascus"
 # "captured Kupres", "shelled the town of X", "stormed rebel-held Y": what the violence
 # was done to.
