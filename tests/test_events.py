@@ -634,11 +634,17 @@ def _brief(text: str) -> list:
     return extract_events(Article(id="brief", title="", text=text, published=PUBLISHED))
 
 
-def test_a_village_spelt_otherwise_is_found_in_the_country_the_text_names():
-    # GeoNames spells it "Harbinafsah"; the text's "Syrian" says which country to search.
-    events = _brief("Syrian army units shelled the village of Harbinefseh on Monday.")
+def test_a_village_spelt_otherwise_is_found_near_the_places_the_article_names():
+    # GeoNames spells it "Harbinafsah"; the article's Hama says where to look.
+    events = _brief("Fighting went on in Hama province on Monday. Army units shelled the "
+                    "village of Harbinefseh.")
     assert [(e.place, e.geo_precision) for e in events] == [("Harbinefseh", 1)]
-    assert abs(events[0].lat - 34.85) < 0.1 and abs(events[0].lon - 36.55) < 0.1
+    assert abs(events[0].lat - 34.94) < 0.05 and abs(events[0].lon - 36.62) < 0.05
+
+
+def test_a_peoples_adjective_says_nowhere_to_look_for_a_spelling():
+    # "Syrian" names the army, not where it fired (issue 10: actors never place events).
+    assert _brief("Syrian army units shelled the village of Harbinefseh on Monday.") == []
 
 
 def test_a_spelling_match_in_another_country_is_no_place():

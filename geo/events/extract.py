@@ -57,7 +57,7 @@ def extract_events(
     found = geoparse(article.text, gaz) if toponyms is None else toponyms
     sentences = _continued(split_sentences(article.text), article.text)
     admin1 = _Admin1Names(gaz)
-    spelt = SpotNames(gaz, {t.country_code for t in found if t.country_code})
+    spelt = SpotNames(gaz, found)
     events: dict[str, Event] = {}
     previous: list[Event] = []
     last_day: dt.date | None = None  # the last day an event was explicitly dated on
@@ -224,7 +224,7 @@ def _by_sentence(sentences: list[Sentence], toponyms: list[Toponym]) -> list[lis
 def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Toponym],
                      admin1: _Admin1Names, spelt: SpotNames,
                      last_day: dt.date | None = None) -> list[Event]:
-    if not toponyms and not spelt.countries:
+    if not toponyms and not spelt.places:
         return []  # no place, and none the article's countries could help find
     found = sentence_triggers(sentence.text)
     if not found:

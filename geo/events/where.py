@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from geo.events.actors import NAMED
@@ -40,6 +40,7 @@ from geo.geodesy import EARTH_RADIUS_KM, haversine_km
 from geo.model import Toponym
 from geo.places.gazetteer import Gazetteer
 from geo.places.spans import COMMON, PLACE_PREFIXES
+from geo.text.names import norm, sound
 from geo.text.sentences import lower_case_copy, lowered
 
 LEVEL = {"city": 0, "site": 0, "admin2": 1, "region": 1, "admin1": 2, "country": 3,
@@ -490,40 +491,58 @@ class _Spot:
 
 
 class SpotNames:
-    """Find a spot's name in the gazetteer under another spelling, in the right country.
+    """Find a spot's name in the gazetteer under another spelling, near where the text is.
 
     A text that marks a name as a place ("the village of Harbinefseh", "Sheikh Meskin
     town") may spell it as the gazetteer does not ("Ḩarbinafsah", "Shaykh Miskīn"). By
-    sound (``names.sound``) the name is looked for in the countries the sentence names,
-    else in those the article names; a spot tied to a place must lie near it. Several
+    sound (``names.sound``) the name is looked up near the places the text names: the
+    place it ties the spot to, else the sentence's places, else the article's. Near means
+    inside a named country or province, or within ``_NEAR_TOWN_KM`` of a named town.
+    Peoples' adjectives say nothing here ("Russian bombs" fell in Chechnya), and several
     places far apart that sound alike are no answer.
     """
 
-    def __init__(self, gazetteer: Gazetteer, article_countries: Iterable[str] = ()) -> None:
+    def __init__(self, gazetteer: Gazetteer, article_places: Iterable[Toponym] = ()) -> None:
         self._gaz = gazetteer
-        self.countries = frozenset(article_countries)
+        self.places = tuple(t for t in article_places if not t.demonym and t.country_code)
 
     def __call__(self, text: str, start: int, end: int, anchor: Toponym | None,
-                 countries: frozenset[str]) -> Toponym | None:
-        wanted = ({anchor.country_code} if anchor is not None and anchor.country_code
-                  else countries or self.countries)
-        if not wanted:
+                 sentence_places: Sequence[Toponym]) -> Toponym | None:
+        if anchor is not None:
+            context: Sequence[Toponym] = (anchor,) if anchor.country_code else ()
+        else:
+            context = [t for t in sentence_places if not t.demonym and t.country_code] \
+                or self.places
+        if not context:
             return None
-        hits = [p for p in self._gaz.sounding(text[start:end], wanted)
+        hits = [p for p in self._gaz.sounding(text[start:end], {t.country_code for t in context})
                 if p.feature in ("city", "site", "admin2")]
         if not hits:
             return None
         best = hits[0]  # the most prominent
         if any(haversine_km(best.lat, best.lon, h.lat, h.lon) > _SAME_PLACE_KM for h in hits):
             return None
-        if anchor is not None and haversine_km(best.lat, best.lon, anchor.lat, anchor.lon) > (
-                anchor.uncertainty_km + _SAME_PLACE_KM):
+        near = [t for t in context if _near(best.lat, best.lon, t)]
+        if not near:
             return None
+        if all(t.feature == "country" for t in near) and len(
+                sound(norm(text[start:end]))) < _COUNTRY_WIDE_SOUND:
+            return None  # a short name found anywhere in a country is likely another place
         return Toponym(start, end, text[start:end], best.lat, best.lon, best.geonameid,
                        best.country_code, best.feature, best.uncertainty_km, False)
 
 
+def _near(lat: float, lon: float, place: Toponym) -> bool:
+    """Tell whether a point may lie in or near ``place`` (a country: in it)."""
+    if place.feature == "country":
+        return True  # the lookup kept the place's country only
+    reach = place.uncertainty_km + _SAME_PLACE_KM if place.feature != "city" else _NEAR_TOWN_KM
+    return haversine_km(lat, lon, place.lat, place.lon) <= reach
+
+
 _SAME_PLACE_KM = 25.0  # places of one sound this close are one town and its district
+_COUNTRY_WIDE_SOUND = 7  # letters of a sound looked for in a whole country
+_NEAR_TOWN_KM = 60.0  # "the village of X" in a sentence about Y: X lies this near Y at most
 _FOUND_TOWN_LEVEL = -2
 
 
@@ -552,7 +571,6 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
     adjectives = [t for t in toponyms if t.demonym and t.uncertainty_km <= MAX_COUNTRY_KM]
     if not known and not adjectives and spelt is None:
         return []
-    countries = frozenset(t.country_code for t in toponyms if t.country_code)
     found: list[_Spot] = []
     taken: list[tuple[int, int]] = []
     if measured_from is None:
@@ -621,7 +639,7 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
             anchor = inside[0]  # "Dara’a Al-Balad District": a part of the town
         district = bool(noun and _DISTRICT_NOUN.match(noun))
         if spelt is not None and not inside and (
-                found_as := spelt(text, a, b, anchor, countries)) is not None:
+                found_as := spelt(text, a, b, anchor, toponyms)) is not None:
             # A town found by its name is as fine as a place gets: finer than a spot
             # that only sits at the point of a place it lies in (level -1); a district
             # lies in its anchor.
