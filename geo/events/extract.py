@@ -25,7 +25,7 @@ import re
 
 from geo.events.actors import fatalities, find_actors
 from geo.events.incidents import Incident, named_group, sentence_incidents, sentence_triggers
-from geo.events.where import Place, SpotNames, candidate_places, choose
+from geo.events.where import Place, SpotNames, candidate_places, choose, may_name_spots
 from geo.model import EVENT_TYPES, Article, Event, Toponym
 from geo.places.gazetteer import Gazetteer, collector_paused, load_gazetteer
 from geo.places.geoparse import geoparse
@@ -224,8 +224,8 @@ def _by_sentence(sentences: list[Sentence], toponyms: list[Toponym]) -> list[lis
 def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Toponym],
                      admin1: _Admin1Names, spelt: SpotNames,
                      last_day: dt.date | None = None) -> list[Event]:
-    if not toponyms and not spelt.places:
-        return []  # no place, and none the article's countries could help find
+    if not toponyms and not (spelt.places and may_name_spots(sentence.text)):
+        return []  # no place, and no spot the article's places could help find
     found = sentence_triggers(sentence.text)
     if not found:
         return []  # most sentences report nothing: their places are not judged

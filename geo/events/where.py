@@ -789,6 +789,13 @@ def _destination(lat: float, lon: float, bearing: float, km: float) -> tuple[flo
     return round(math.degrees(phi2), 4), round((math.degrees(lam2) + 540) % 360 - 180, 4)
 
 
+def may_name_spots(sentence: str) -> bool:
+    """Tell whether a sentence without a known place may still name a spot: a place noun
+    or a preposition before a capitalised word (most sentences have neither)."""
+    return not _NOUN_WORDS.isdisjoint(_LOWER_WORD.findall(sentence.lower())) or (
+        _PREP_CAPITAL.search(sentence) is not None)
+
+
 def _spot_matches(sentence: str, starts: set[int]) -> Iterator[tuple[re.Pattern[str],
                                                                     re.Match[str]]]:
     """Yield the spot patterns' matches in ``sentence``, in the order they are judged.
