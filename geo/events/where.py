@@ -208,6 +208,9 @@ def _passive_subject(text: str, end: int) -> int:
     return 0 if m is None else m.end()
 
 
+_TIME_ZONE_AFTER = re.compile(r"^\s+(?:[Tt]ime|[Ss]tandard\s+[Tt]ime)\b")
+_NOT_PLACES = frozenset(("Time",))  # English words that GeoNames also has as towns
+
 # An all-capital short name that is no country ("SAA", "SLA", "IS") is an organisation
 # far more often than a place.
 _ACRONYM = re.compile(r"^[A-Z]{2,5}$")
@@ -292,6 +295,8 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             continue
         if t.start in tails or ((group := NAMED.match(text, t.start)) and group.end() >= t.end):
             continue
+        if t.name in _NOT_PLACES or (after[:1] == " " and _TIME_ZONE_AFTER.match(after)):
+            continue  # "9:00 A.M. (Damascus Time)": a clock, not a place
         if t.name.lower() in _NUMBER_WORDS or _in_org_name(text, t):
             continue  # "Ten minutes later", "Hamas", "the Syrian Arab Army"
         # Cheap tests on the last words first: most toponyms follow none of these.
@@ -465,7 +470,7 @@ _NAME_HEADS = frozenset("‘’aeu")
 _SPOT_TO_ANCHOR = re.compile(
     r"^(?:\s*,\s*(?:(?:in|near|outside|close\s+to)\s+)?|\s+(?:in|of|near|outside|on\s+the\s+outskirts\s+of|"
     r"close\s+to)\s+|,?\s+(?:just\s+|slightly\s+)?" + _DIRECTION + r"\s+of\s+|\s*\(\s*|"
-    r"\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+){0,3}(?:in|of|near)\s+)"
+    r"\s*,\s*(?:an?|the)\s+(?:(?:[a-z]|[A-Z][a-z]+\s+[a-z])[\w-]*\s+){0,3}(?:in|of|near)\s+)"
     r"(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}(?:capital,\s+)?$")  # "X, outside the capital, Y"
 # What ties a known place before a spot to it: "Baghdad's northwestern neighbourhood of
 # X", "the northern Baghdad neighbourhood of X", "Yala's X district".
