@@ -692,3 +692,8 @@ def test_spots_named_as_conflict_reports_name_them(text):
 def test_a_share_of_a_country_taken_is_taken_there():
     events = _brief("Serb forces have captured 70 percent of Bosnia, officials said on Monday.")
     assert [e.place for e in events] == ["Bosnia"]
+
+
+def test_the_town_of_a_country_or_province_is_the_town():
+    events = _brief("Boko Haram fighters attacked the north Cameroon town of Fotokol on Monday.")
+    assert [e.place for e in events] == ["Fotokol"]

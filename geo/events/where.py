@@ -219,7 +219,7 @@ _DESIGNATOR_AFTER = re.compile(
     r"^\s+(?:(?P<town>city|town|village|camp|neighbou?rhood)|(?P<district>district|"
     r"county|local government area|lga|sub-?district|municipality|raion|territory|commune|"
     r"tehsil|upazila|woreda)|(?P<province>province|governorate|state|oblast|region|"
-    r"prefecture|department))\b", re.IGNORECASE)
+    r"prefecture|department))\b(?!\s+(?:of|called|named)\b)", re.IGNORECASE)  # "X town of Y": Y
 _DESIGNATOR_LEVEL = {"town": 0, "district": 1, "province": 2}
 # What may stand between two toponyms the text ties into one chain: "Yaha district of
 # Yala", "Yala's Yaha district", "Irbil, Iraq", "Tampere (Pirkanmaa region)".
