@@ -91,8 +91,10 @@ _ACTOR_AFTER = re.compile(
 _ADJECTIVAL_AFTER = re.compile(
     r"^(?!\s+(?:Air|Naval|Military|Army)\s+Base\b)"  # "Bien Hoa Air Base" is a name
     r"(?:-backed|-based|-led|-made)?\s+(?:military\s+|air\s+|naval\s+)?(?:base|bases|"
-    r"forces|troops|strikes?|drones?|jets?|warplanes?|officials?|soldiers|embassy|wars?|"
-    r"veterans?)\b",
+    r"forces|troops|strikes?|drones?|jets?|warplanes?|officials?|soldiers?|embassy|wars?|"
+    r"veterans?|patrols?|convoys?|marines?|sailors?|diplomats?|citizens?|nationals?|"
+    r"servicem[ae]n|personnel|contractors?|helicopters?|aircraft|planes?|ships?|vessels?|"
+    r"warships?|navy|army)\b",
     re.IGNORECASE,
 )
 _ACTOR_BEFORE = re.compile(r"\b(?:by|with|accused|accusing|against|urged|told|ethnic)\s+"
