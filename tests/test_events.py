@@ -697,3 +697,10 @@ def test_a_share_of_a_country_taken_is_taken_there():
 def test_the_town_of_a_country_or_province_is_the_town():
     events = _brief("Boko Haram fighters attacked the north Cameroon town of Fotokol on Monday.")
     assert [e.place for e in events] == ["Fotokol"]
+
+
+def test_a_place_misread_in_another_country_than_its_parenthesis_is_placed_by_it():
+    # GeoNames has "Boni" as a name of Bonn; the Malian district and region say otherwise.
+    events = _brief("On 9 January 2022, an IED exploded as a military convoy passed near "
+                    "Boni (Hombori, Douentza, Mopti). 3 soldiers were killed.")
+    assert events and all(e.country_code == "ML" and e.place == "Boni" for e in events)

@@ -273,6 +273,9 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
     # "30 km south of Y": most sentences have no distance, and so no reference.
     measured_from = references(text, toponyms) if _measured(text, start, stop) else {}
     spots = named_spots(text, toponyms, start, stop, measured_from, spelt)
+    if "(" in text[start:stop]:
+        toponyms, misread = _narrowed(text, toponyms)
+        spots += misread
     if spots:
         # A toponym inside a spot's name ("Mir" of "the town of Mir Ali") is no place.
         toponyms = [t for t in toponyms if not any(
@@ -880,6 +883,37 @@ _AREA_AFTER = re.compile(r"^(?:’s|'s)?\s+(?:[a-z]+\s+)?(?:countryside|province
                          r"outskirts|suburbs|environs)\b", re.IGNORECASE)
 _AREA_BEFORE = re.compile(r"\b(?:(?:countryside|outskirts|suburbs|environs|province|governorate)"
                           r"\s+of\s+(?:the\s+)?|rural\s+)$", re.IGNORECASE)
+
+
+_PAREN_OPEN = re.compile(r"\s*\(\s*")
+
+
+def _narrowed(text: str, toponyms: list[Toponym]) -> tuple[list[Toponym], list[_Spot]]:
+    """Take the parenthesis after a place at its word: "Boni (Hombori, Douentza, Mopti)".
+
+    Conflict reports name the district and province a place lies in. A place read as a
+    town in another country than its parenthesis (a German "Boni" for a Malian village)
+    was misread when two of them agree on another country: it becomes a spot at the first
+    of them, ACLED's geo_precision 2.
+    """
+    kept: list[Toponym] = []
+    misread: list[_Spot] = []
+    for k, t in enumerate(toponyms):
+        m = _PAREN_OPEN.match(text, t.end)
+        close = text.find(")", t.end, t.end + 120) if m is not None else -1
+        inside = [u for u in toponyms[k + 1:] if close > 0 and u.end <= close and not u.demonym
+                  and u.feature != "country"]
+        # Two places of the parenthesis agree on a country the place is not in.
+        if (len(inside) < 2 or t.demonym or t.feature in ("country", "admin1")
+                or len({u.country_code for u in inside}) > 1
+                or inside[0].country_code == t.country_code):
+            kept.append(t)
+            continue
+        holder = inside[0]
+        level = LEVEL.get(holder.feature, COUNTRY_LEVEL) - 1
+        misread.append(_Spot(_spot_toponym(t.start, t.end, t.name, holder, False), holder,
+                             level, False))
+    return kept, misread
 
 
 def _anchor_loose_spots(text: str, places: list[Place], spots: list[_Spot]) -> list[Place]:
