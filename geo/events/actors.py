@@ -35,7 +35,7 @@ _HEADS = (
 _MODIFIER = r"(?:[A-Z][\w'’.-]*|unidentified|unknown|suspected|armed|masked|alleged|local|" \
             r"security|government|state|federal|opposition|rebel|militia|tribal|ethnic|" \
             r"pro-[\w-]+|anti-[\w-]+|[a-z]+-backed|[a-z]+-led|[a-z]+-aligned)"
-ACTOR = re.compile(rf"\b(?:(?:the|a|an|some|several|dozens of|hundreds of|\d[\d,]*|"
+ACTOR = re.compile(rf"\b(?:(?:the|a|an|some|several|dozens of|hundreds of|\d(?:[\d,]*\d)?|"
                    rf"two|three|four|five|six|seven|eight|nine|ten)\s+)?"
                    rf"(?:{_MODIFIER}\s+){{0,4}}(?:{_HEADS})\b")
 # Named groups that are actors on their own.
@@ -66,6 +66,8 @@ def actor_spans(sentence: str) -> list[tuple[int, int, str]]:
     --------
     >>> [a[2] for a in actor_spans("Houthi forces shelled a village, killing two civilians.")]
     ['Houthi forces', 'two civilians']
+    >>> [a[2] for a in actor_spans("On 2 May 2022, unidentified gunmen killed 1,200 cattle.")]
+    ['unidentified gunmen']
     """
     runs = set(LETTERS.findall(sentence))
     candidates = [m for pattern, starts in _PATTERN_RUNS
