@@ -302,3 +302,12 @@ def test_a_sentence_dated_by_the_one_before_it():
     dates = {e.place: e.date for e in extract_events(article)}
     assert dates == {"Maiduguri": dt.date(2019, 3, 14), "Monguno": dt.date(2019, 3, 14),
                      "Damboa": dt.date(2019, 3, 15)}
+
+
+def test_people_gathered_somewhere_to_demand_something_protest():
+    from geo.events.extract import extract_events
+    from geo.model import Article
+    text = ("On 21 August 2023, hundreds of teachers gathered in front of the governorate "
+            "building in Sulaymaniyah to demand unpaid salaries.")
+    events = extract_events(Article(id="t", title="", text=text, published=None))
+    assert [(e.event_type, e.place) for e in events] == [("protest", "Sulaymaniyah")]

@@ -209,7 +209,8 @@ PHRASES = _phrases(
      r"pact)|(?:signed|reached|agreed|brokered|struck|sign|signs|reach)(?: [\w-]+){0,3} "
      r"(?:truce|ceasefire|agreement|deal|accord|pact)", (DIPLOMACY, AGREEMENT, 90)),
     (r"phone call|news conference|met with|held talks", (DIPLOMACY, AGREEMENT, 33)),
-    (r"(?:gathered|assembled|took to the streets|marched) to (?:demand|protest|denounce|call|"
+    (r"(?:gathered|assembled|took to the streets|marched)(?: [\w’'-]+){0,10}? to (?:demand|"
+     r"protest|denounce|call|"
      r"condemn|demonstrate|reject|express)|took to the streets|staged (?:a )?(?:sit-in|"
      r"protest|rally|demonstration|strike|march)|went on strike|general strike|"
      r"block(?:ed|ing|s)? (?:the |a |main )?(?:roads?|highways?|streets?|railway|bridge)",
