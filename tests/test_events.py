@@ -704,3 +704,13 @@ def test_a_place_misread_in_another_country_than_its_parenthesis_is_placed_by_it
     events = _brief("On 9 January 2022, an IED exploded as a military convoy passed near "
                     "Boni (Hombori, Douentza, Mopti). 3 soldiers were killed.")
     assert events and all(e.country_code == "ML" and e.place == "Boni" for e in events)
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("On 22 February 2022, armed men raped two women in Tawila (Tawila, North Darfur).",
+     "Tawila"),
+    ("Fighters seized a border post in Maungdaw township, Rakhine state, on Monday.",
+     "Maungdaw"),
+])
+def test_unknown_places_as_acled_notes_give_them(text, place):
+    assert [e.place for e in _brief(text)] == [place]

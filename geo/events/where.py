@@ -425,7 +425,9 @@ _TOWN_NOUNS = (r"villages?|towns?|hamlets?|city|settlements?|(?:refugee\s+)?camp
                                    "Dam", "Bridge", "Stadium", "Hotel", "Complex", "Mountains",
                                    "Valley", "Plateau", "Gorge", "Desert", "Fields", "Plant"))
                + r")")
-_DISTRICT_NOUNS = (r"districts?|sub-?districts?|areas?|county|wards?|"
+_DISTRICT_NOUNS = (r"districts?|sub-?districts?|areas?|county|wards?|townships?|tehsils?|"
+                   r"upazilas?|woredas?|constituenc(?:y|ies)|regency|sub-?count(?:y|ies)|"
+                   r"chiefdoms?|"
                    r"local\s+government(?:\s+areas?)?|"
                    r"LGAs?|local\s+councils?|communes?|municipalit(?:y|ies)|sectors?|regions?|"
                    r"zones?")
@@ -459,7 +461,8 @@ _NOUN_WORDS = frozenset(
     "strongholds airport airbase square roundabout market mosque hospital prison checkpoint "
     "crossing dam bridge stadium hotel complex mountains valley plateau gorge desert fields "
     "plant district districts sub subdistrict subdistricts area areas county local lga lgas "
-    "community communities ward wards "
+    "community communities ward wards township townships tehsil tehsils upazila upazilas "
+    "woreda woredas constituency constituencies regency chiefdom chiefdoms "
     "commune communes municipality municipalities sector sectors region regions zone "
     "zones".split())
 _LOWER_WORD = re.compile(r"[a-z]+")
@@ -474,7 +477,8 @@ _NAME_HEADS = frozenset("‘’aeu")
 # "X near Y", "X, a village in Y", "X, just south of Y".
 _SPOT_TO_ANCHOR = re.compile(
     r"^(?:\s*,\s*(?:(?:in|near|outside|close\s+to)\s+)?|\s+(?:in|of|near|outside|on\s+the\s+outskirts\s+of|"
-    r"close\s+to)\s+|,?\s+(?:just\s+|slightly\s+)?" + _DIRECTION + r"\s+of\s+|\s*\(\s*|"
+    r"close\s+to)\s+|,?\s+(?:just\s+|slightly\s+)?" + _DIRECTION + r"\s+of\s+|"
+    r"\s*\(\s*(?:[A-Z][\w’'‘-]*(?:\s[A-Z][\w’'‘-]*){0,2},\s*)?|"  # "X (Tawila, North Darfur)"
     r"\s*,\s*(?:an?|the)\s+(?:(?:[a-z]|[A-Z][a-z]+\s+[a-z])[\w-]*\s+){0,3}(?:in|of|near)\s+)"
     r"(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}(?:capital,\s+)?$")  # "X, outside the capital, Y"
 # What ties a known place before a spot to it: "Baghdad's northwestern neighbourhood of
