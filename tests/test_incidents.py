@@ -311,3 +311,14 @@ def test_people_gathered_somewhere_to_demand_something_protest():
             "building in Sulaymaniyah to demand unpaid salaries.")
     events = extract_events(Article(id="t", title="", text=text, published=None))
     assert [(e.event_type, e.place) for e in events] == [("protest", "Sulaymaniyah")]
+
+
+def test_an_attack_on_a_checkpoint_is_a_battle_and_a_local_government_area_no_actor():
+    from geo.events.extract import extract_events
+    from geo.model import Article
+    text = ("Gunmen attacked the village of Kwall in Bassa local government area of Plateau "
+            "state on Sunday, killing 20 people. Later, the same group attacked a checkpoint "
+            "near Jos.")
+    events = extract_events(Article(id="t", title="", text=text, published=None))
+    assert ("armed_clash", "Jos") in [(e.event_type, e.place) for e in events]
+    assert all(e.actor2 is None or "government" not in e.actor2 for e in events)

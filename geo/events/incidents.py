@@ -32,6 +32,12 @@ _COMBATANTS = re.compile(
     r"police(?:men| officers?)?|army|servicem[ae]n|commanders?|combatants?|members of)\b",
     re.IGNORECASE)
 # State forces (a lower-case "army": "the Arakan Army" is a non-state group).
+# What armed men hold: an attack on it is a battle ("attacked a checkpoint near X").
+_ARMED_TARGET = re.compile(
+    r"\s+(?:on\s+)?(?:an?|the|their|its|two|three|several)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:checkpoints?|outposts?|military\s+posts?|army\s+posts?|police\s+posts?|"
+    r"barracks|garrisons?|military\s+bases?|army\s+bases?|(?:military|army)\s+positions?|"
+    r"convoys?|patrols?)\b", re.IGNORECASE)
 _STATE = re.compile(r"\b(?:army|[Gg]overnment|[Ss]tate|[Ss]ecurity|[Mm]ilitary|[Rr]egime|"
                     r"[Pp]olice|[Tt]roops|[Ss]oldiers|junta|Tatmadaw|Syrian Arab Army)\b")
 _AIR = re.compile(r"\b(?:aircraft|warplanes?|(?:fighter )?jets?|helicopters?|drones?|"
@@ -480,4 +486,6 @@ def _by_victims(sentence: str, layer: str, sub_type: str | None, top: Trigger,
     hit = victims or sentence[top.end:top.end + 60]
     if _COMBATANTS.search(hit) and "civilian" not in hit.lower():
         return tr.CLASH, tr.ARMED_CLASH
+    if not victims and _ARMED_TARGET.match(sentence, top.end, top.end + 60):
+        return tr.CLASH, tr.ARMED_CLASH  # "attacked a checkpoint", "raided an army post"
     return layer, sub_type
