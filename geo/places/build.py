@@ -118,7 +118,9 @@ class _Builder:
             "rows": self.rows,
             "index": index,
             "stripped": stripped,
-            "sounds": sounds,
+            # Read only when a text spells a place another way: kept as one blob, so
+            # loading the index does not build the dict every time.
+            "sounds": pickle.dumps(sounds, protocol=pickle.HIGHEST_PROTOCOL),
             "demonyms": self.demonyms,
             "bboxes": self.bboxes,
             "countries": self.countries,

@@ -53,7 +53,8 @@ class Gazetteer:
         self._rows: list[tuple] = payload["rows"]
         self._index: dict[str, int | tuple[int, ...]] = payload["index"]
         self._stripped: dict[str, int | tuple[int, ...]] = payload["stripped"]
-        self._sounds: dict[str, int | tuple[int, ...]] = payload.get("sounds", {})
+        self._sounds_blob: bytes = payload.get("sounds", b"")
+        self._sounds: dict[str, int | tuple[int, ...]] | None = None
         self._demonyms: dict[str, int] = payload["demonyms"]
         self._bboxes: dict[str, tuple[float, float, float, float]] = payload["bboxes"]
         self._countries: dict[str, int] = payload["countries"]
@@ -99,6 +100,8 @@ class Gazetteer:
         folded = sound(norm(name))
         if len(folded) < SOUND_MIN:
             return []
+        if self._sounds is None:
+            self._sounds = pickle.loads(self._sounds_blob) if self._sounds_blob else {}
         hit = self._sounds.get(folded)
         if hit is None:
             return []
