@@ -133,7 +133,8 @@ _NUMBER_THEN_DEATH = re.compile(
 _DEATH_THEN_NUMBER = re.compile(
     rf"\b(?:killing|killed|death toll(?: rose| climbed| reached| stood)?(?: to| at| of)?|"
     rf"leaving)\s+(?:at least |about |some |nearly |more than )?{_COUNT}\b(?!\s+(?:years?|"
-    rf"months?|days?|hours?|km|kilometres|miles|percent|%))", re.IGNORECASE)
+    rf"months?|days?|hours?|km|kilometres|miles|percent|%))(?!(?:\s+[\w-]+){{0,3}}\s+"
+    rf"(?:injured|wounded|hurt|homeless|displaced|stranded)\b)", re.IGNORECASE)
 _DEATH_PATTERNS = (_NUMBER_THEN_DEATH, _DEATH_THEN_NUMBER)
 _DEATH_COPIES = tuple(copy for p in _DEATH_PATTERNS if (copy := lower_case_copy(p)) is not None)
 _NONE_DIED = re.compile(
@@ -162,6 +163,8 @@ fatalities("Talks went on.")
     (0, 0, None)
     >>> fatalities("Dozens of people were killed.")
     12
+    >>> fatalities("Police fired tear gas, leaving dozens of workers injured.")
+    0
     """
     low = lowered(sentence)
     if not (_ANY_CASUALTY.search(low) if low is not None

@@ -173,7 +173,8 @@ PHRASES = _phrases(
     (r"beat(?:en)?(?: and burned)?(?: [\w-]+){0,5} to death|lynch(?:ed|ing|ings)?|"
      r"mob justice|vigilante", (RIOT, MOB, 70)),
     (r"(?:took|take|takes|taking|seized|seize|seizes|seizing|captured|capture|captures|"
-     r"capturing|gained|gain) (?:full )?control (?:of|over)", (CLASH, OVERTAKES, 73)),
+     r"capturing|gained|gain|regained|regain|regains|regaining|retook|retake|retakes|"
+     r"retaking|reclaimed|wrested) (?:full )?control (?:of|over)", (CLASH, OVERTAKES, 73)),
     (r"(?:sexual(?:ly)? (?:assault(?:ed)?|violence|abuse)|gang[- ]raped?)",
      (CIVILIANS, SEXUAL, 80)),
     (r"taken (?:as )?hostages?|forcibly disappeared|enforced disappearances?",

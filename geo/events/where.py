@@ -511,9 +511,10 @@ class SpotNames:
     town") may spell it as the gazetteer does not ("Ḩarbinafsah", "Shaykh Miskīn"). By
     sound (``names.sound``) the name is looked up near the places the text names: the
     place it ties the spot to, else the sentence's places, else the article's. Near means
-    inside a named country or province, or within ``_NEAR_TOWN_KM`` of a named town.
-    Peoples' adjectives say nothing here ("Russian bombs" fell in Chechnya), and several
-    places far apart that sound alike are no answer.
+    inside a named country or province, or within ``_NEAR_TOWN_KM`` of a named town. A
+    people's adjective is asked last and for long names only ("Russian bombs" fell on a
+    Chechen Tando, not on the Siberian one), and several places far apart that sound
+    alike are no answer.
     """
 
     def __init__(self, gazetteer: Gazetteer, article_places: Iterable[Toponym] = ()) -> None:
@@ -525,8 +526,10 @@ class SpotNames:
         if anchor is not None:
             context: Sequence[Toponym] = (anchor,) if anchor.country_code else ()
         else:
+            # A people's adjective comes last, and finds only long names (countries
+            # need ``_COUNTRY_WIDE_SOUND``): "the Syrian army retook Maarat al-Numan".
             context = [t for t in sentence_places if not t.demonym and t.country_code] \
-                or self.places
+                or self.places or [t for t in sentence_places if t.demonym and t.country_code]
         if not context:
             return None
         hits = [p for p in self._gaz.sounding(text[start:end], {t.country_code for t in context})
