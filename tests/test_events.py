@@ -718,3 +718,11 @@ def test_a_place_misread_in_another_country_than_its_parenthesis_is_placed_by_it
 ])
 def test_unknown_places_as_acled_notes_give_them(text, place):
     assert [e.place for e in _brief(text)] == [place]
+
+
+def test_on_the_road_between_two_towns_is_one_place_between_them():
+    events = _brief("Al-Shabaab militants ambushed a convoy on the road between Mogadishu and "
+                    "Afgoye on Monday.")
+    (event,) = events
+    assert event.place == "Mogadishu and Afgoye" and event.geo_precision == 2
+    assert 2.0 < event.lat < 2.1 and 45.1 < event.lon < 45.3  # halfway: ~2.05N 45.2E

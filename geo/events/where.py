@@ -345,6 +345,8 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
         out = [Place(p.toponym, True, p.level, p.anchor) if not p.locative and p.anchor
                is not None and id(p.anchor) in at_place else p for p in out]
         out = _anchor_loose_spots(text, out, spots)
+    if "between" in text[start:stop]:
+        out = _between(text, out)
     return _chained(text, out)
 
 
@@ -890,6 +892,41 @@ _AREA_AFTER = re.compile(r"^(?:’s|'s)?\s+(?:[a-z]+\s+)?(?:countryside|province
                          r"outskirts|suburbs|environs)\b", re.IGNORECASE)
 _AREA_BEFORE = re.compile(r"\b(?:(?:countryside|outskirts|suburbs|environs|province|governorate)"
                           r"\s+of\s+(?:the\s+)?|rural\s+)$", re.IGNORECASE)
+
+
+_BETWEEN_TOWNS = re.compile(r"\bbetween\s+(?:the\s+)?(?:(?:towns?|cities|villages)\s+of\s+)?$",
+                            re.IGNORECASE)
+_AND_GAP = re.compile(r"^\s+and\s+(?:the\s+)?(?:(?:town|city|village)\s+of\s+)?$")
+_BETWEEN_MAX_KM = 300.0
+
+
+def _between(text: str, places: list[Place]) -> list[Place]:
+    """Make "on the road between X and Y" one place between the two towns.
+
+    The incident happened somewhere between them: one spot at the midpoint, named by the
+    two, its radius half their distance (geo_precision 2), rather than a dot at each.
+    Countries and provinces are left alone ("fighting between Armenia and Azerbaijan"
+    names the sides).
+    """
+    out = list(places)
+    for p, q in zip(places, places[1:], strict=False):
+        a, b = p.toponym, q.toponym
+        if (p not in out or q not in out or a.feature not in ("city", "site")
+                or b.feature not in ("city", "site") or a.country_code != b.country_code
+                or not _BETWEEN_TOWNS.search(text, max(0, a.start - 40), a.start)
+                or not _AND_GAP.match(text[a.end:b.start])):
+            continue
+        km = haversine_km(a.lat, a.lon, b.lat, b.lon)
+        if km > _BETWEEN_MAX_KM:
+            continue
+        lat, lon = (a.lat + b.lat) / 2, (a.lon + b.lon) / 2
+        spot = Toponym(a.start, b.end, text[a.start:b.end], round(lat, 4), round(lon, 4), None,
+                       a.country_code, "admin2",
+                       round(max(km / 2, a.uncertainty_km, b.uncertainty_km, SPOT_MIN_KM), 1),
+                       False)
+        k = out.index(p)
+        out[k:k + 2] = [Place(spot, True, min(p.level, q.level), None)]
+    return out
 
 
 _PAREN_OPEN = re.compile(r"\s*\(\s*")
