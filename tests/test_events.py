@@ -726,3 +726,10 @@ def test_on_the_road_between_two_towns_is_one_place_between_them():
     (event,) = events
     assert event.place == "Mogadishu and Afgoye" and event.geo_precision == 2
     assert 2.0 < event.lat < 2.1 and 45.1 < event.lon < 45.3  # halfway: ~2.05N 45.2E
+
+
+def test_a_sentence_counting_the_dead_of_the_incident_before_is_no_new_incident():
+    events = _brief("On 28 February 2022, Russian forces shelled residential areas of Kharkiv "
+                    "and Okhtyrka. At least 9 civilians were killed in Kharkiv.")
+    assert sorted((e.place, e.event_type, e.fatalities) for e in events) == [
+        ("Kharkiv", "strike", 9), ("Okhtyrka", "strike", None)]

@@ -47,7 +47,7 @@ NAMED = re.compile(
 # group's name) or, for ``ACTOR``, the word its head starts with: many have none.
 _PATTERN_RUNS = ((NAMED, first_runs(NAMED)),
                  (ACTOR, first_runs(re.compile(rf"\b(?:{_HEADS})\b"))))
-_PLACE_AFTER = re.compile(r"\s+(?:area|council)\b")
+_PLACE_AFTER = re.compile(r"\s+(?:area|council|camps?)\b")
 _ARTICLE = re.compile(r"^(?:the|a|an|some)\s+", re.IGNORECASE)
 _BY_BEFORE = re.compile(r"\bby\s+(?:the\s+)?$")
 _PASSIVE = re.compile(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn)\b")
@@ -74,7 +74,7 @@ def actor_spans(sentence: str) -> list[tuple[int, int, str]]:
     candidates = [m for pattern, starts in _PATTERN_RUNS
                   if starts is None or not starts.isdisjoint(runs)
                   for m in pattern.finditer(sentence)]
-    # "Bassa local government area" is a place, not a government.
+    # "Bassa local government area", "the Jenin refugee camp" are places, not actors.
     candidates = [m for m in candidates if not _PLACE_AFTER.match(sentence, m.end())]
     found: dict[tuple[int, int], str] = {}
     # The longest phrase wins where two overlap ("Taliban militants" over "Taliban").

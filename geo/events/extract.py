@@ -25,6 +25,7 @@ import re
 
 from geo.events.actors import fatalities, find_actors
 from geo.events.incidents import Incident, named_group, sentence_incidents, sentence_triggers
+from geo.events.triggers import CASUALTY_RANK
 from geo.events.where import Place, SpotNames, candidate_places, choose, may_name_spots
 from geo.model import EVENT_TYPES, Article, Event, Toponym
 from geo.places.gazetteer import Gazetteer, collector_paused, load_gazetteer
@@ -65,6 +66,16 @@ def extract_events(
         current = _sentence_events(article, sentence, inside, admin1, spelt, last_day)
         last_day = next((e.date for e in current if e.date_precision == "day"
                          and e.date is not None), last_day)
+        if current and previous and _follows_up(current, previous, sentence.text):
+            # "Russian forces shelled Kharkiv and Okhtyrka. At least 9 civilians were
+            # killed in Kharkiv.": the dead of the incident before at that place.
+            points = {(e.lat, e.lon) for e in current}
+            there = [e for e in previous if (e.lat, e.lon) in points]
+            counted = dict(zip((e.event_id for e in there),
+                               _with_fatalities(there, sentence.text), strict=True))
+            previous = [counted.get(e.event_id, e) for e in previous]
+            events.update((e.event_id, e) for e in previous)
+            continue
         if not current and previous:
             # "... attacked a village in Zamfara. Eleven people were killed.": a sentence
             # with no incident of its own counts the previous incident's dead.
@@ -175,6 +186,21 @@ def _number(text: str) -> int | None:
 
 _HIT = re.compile(r"\b(?:were|was|have been|had been)\s+(?:\w+ly\s+)?(?:killed|wounded|"
                   r"injured|shot dead|abducted|kidnapped|arrested|detained)\b")
+
+
+def _follows_up(current: list[Event], previous: list[Event], sentence: str) -> bool:
+    """Tell whether a sentence only counts the dead of the incident before, where it was.
+
+    Its events are killings with nothing but casualty words ("were killed", "died"), at
+    places the incident before happened at.
+    """
+    if any(e.event_type != "violence_against_civilians" or e.acled_sub_event_type != "Attack"
+           for e in current):
+        return False
+    points = {(e.lat, e.lon) for e in previous}
+    if any((e.lat, e.lon) not in points for e in current):
+        return False
+    return all(t.rank <= CASUALTY_RANK for t in sentence_triggers(sentence))
 
 
 def _with_fatalities(events: list[Event], sentence: str) -> list[Event]:
