@@ -733,3 +733,11 @@ def test_a_sentence_counting_the_dead_of_the_incident_before_is_no_new_incident(
                     "and Okhtyrka. At least 9 civilians were killed in Kharkiv.")
     assert sorted((e.place, e.event_type, e.fatalities) for e in events) == [
         ("Kharkiv", "strike", 9), ("Okhtyrka", "strike", None)]
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("A truck bomb exploded at Terminal 4 of Madrid airport on Monday.", "Madrid"),
+    ("Israel captured the Arab sector of east Jerusalem in 1967.", "Jerusalem"),
+])
+def test_words_that_are_towns_elsewhere_are_no_places_here(text, place):
+    assert [e.place for e in _brief(text)] == [place]

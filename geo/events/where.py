@@ -210,8 +210,11 @@ def _passive_subject(text: str, end: int) -> int:
     return 0 if m is None else m.end()
 
 
-_TIME_ZONE_AFTER = re.compile(r"^\s+(?:[Tt]ime|[Ss]tandard\s+[Tt]ime)\b")
-_NOT_PLACES = frozenset(("Time",))  # English words that GeoNames also has as towns
+# "(Damascus Time)", "Independence Day", "Terminal 4": a clock, a feast, a building.
+_TIME_ZONE_AFTER = re.compile(r"^\s+(?:[Tt]ime|[Ss]tandard\s+[Tt]ime|Day|Eve|\d)\b")
+# Words that GeoNames also has as towns but that texts use otherwise: "the Arab sector",
+# articles of newspapers' names ("Le Figaro", "La Stampa").
+_NOT_PLACES = frozenset(("Time", "Arab", "Le", "La", "Les", "Los", "Las", "El"))
 
 # An all-capital short name that is no country ("SAA", "SLA", "IS") is an organisation
 # far more often than a place.
