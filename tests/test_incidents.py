@@ -322,3 +322,14 @@ def test_an_attack_on_a_checkpoint_is_a_battle_and_a_local_government_area_no_ac
     events = extract_events(Article(id="t", title="", text=text, published=None))
     assert ("armed_clash", "Jos") in [(e.event_type, e.place) for e in events]
     assert all(e.actor2 is None or "government" not in e.actor2 for e in events)
+
+
+def test_two_incidents_in_two_clauses_of_one_sentence_keep_their_own_types():
+    from geo.events.extract import extract_events
+    from geo.model import Article
+    text = ("In Lagos, hundreds of youths marched peacefully to the state house to protest "
+            "against police brutality, while in Abuja police dispersed a similar march with "
+            "tear gas.")
+    events = extract_events(Article(id="t", title="", text=text, published=None))
+    assert sorted((e.place, e.acled_sub_event_type) for e in events) == [
+        ("Abuja", "Protest with intervention"), ("Lagos", "Peaceful protest")]

@@ -30,7 +30,7 @@ _HEADS = (
     r"passengers?|journalists?|activists?|herders?|members?|group|gangs?|bandits?|"
     r"smugglers?|settlers?|supporters?|government|authorities|regime|coalition|"
     r"separatists?|paramilitar(?:y|ies)|commandos?|snipers?|pirates?|traders?|"
-    r"pilgrims?|refugees?|migrants?|teachers?|doctors?|nurses?|officials?|leaders?"
+    r"pilgrims?|refugees?|migrants?|teachers?|doctors?|nurses?|officials?|leaders?|youths"
 )
 _MODIFIER = r"(?:[A-Z][\w'’.-]*|unidentified|unknown|suspected|armed|masked|alleged|local|" \
             r"security|government|state|federal|opposition|rebel|militia|tribal|ethnic|" \

@@ -160,9 +160,18 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
     starts = [found[k].start for k in strong]
     ends = [found[k].end for k in strong]
     owners: dict[int, list[Place]] = {}
+    clauses = len(strong) > 1 and len(places) > 1 and _CLAUSE_BREAK.search(sentence) is not None
     for place in places:
-        owner = strong[_owner(starts, ends, place.toponym.start - offset,
-                              place.toponym.end - offset)]
+        a, b = place.toponym.start - offset, place.toponym.end - offset
+        owner = strong[_owner(starts, ends, a, b)]
+        if clauses:
+            # A place belongs to a trigger of its own clause when it has one ("..., while
+            # in Abuja police dispersed a march": Abuja's is "dispersed").
+            lo, hi = _clause(sentence, a, b)
+            if not lo <= found[owner].start < hi:
+                mine = [k for k in strong if lo <= found[k].start < hi]
+                if mine:
+                    owner = min(mine, key=lambda k: abs(found[k].start - a))
         owners.setdefault(owner, []).append(place)
     # Triggers with places head incidents; the others join the nearest head (the
     # earlier one on a tie).
@@ -185,8 +194,9 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
             continue
         # What decides the type and the actors is said near the incident: a window
         # around its top trigger (also what keeps a very long sentence linear).
-        base = max(0, top.start - CONTEXT_CHARS)
-        context = sentence[base:top.end + CONTEXT_CHARS]
+        lo, hi = _clause(sentence, top.start, top.end) if len(heads) > 1 else (0, len(sentence))
+        base = max(lo, top.start - CONTEXT_CHARS)
+        context = sentence[base:min(hi, top.end + CONTEXT_CHARS)]
         if base == 0 and len(context) == len(sentence):
             local, near_members = top, list(members)  # the window is the whole sentence
         else:
@@ -202,6 +212,23 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
         actors = Actors(named_group(actors.actor1), named_group(actors.actor2))
         incidents.append(Incident(layer, sub_type, top, tuple(owners[head]), actors))
     return incidents
+
+
+# Where one incident's clause ends and another's begins: "Youths marched in Lagos, while
+# in Abuja police dispersed a march": the tear gas is Abuja's.
+_CLAUSE_BREAK = re.compile(r";\s+|,?\s+(?:while|whereas)\s+|,\s+and\s+(?=(?:in|at)\s+[A-Z])")
+
+
+def _clause(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """Return the span of the clause of ``sentence`` that holds ``start:end``."""
+    lo, hi = 0, len(sentence)
+    for m in _CLAUSE_BREAK.finditer(sentence):
+        if m.end() <= start:
+            lo = m.end()
+        elif m.start() >= end:
+            hi = m.start()
+            break
+    return lo, hi
 
 
 def _actors(context: str, members: list[Trigger]) -> Actors:
