@@ -333,3 +333,22 @@ def test_two_incidents_in_two_clauses_of_one_sentence_keep_their_own_types():
     events = extract_events(Article(id="t", title="", text=text, published=None))
     assert sorted((e.place, e.acled_sub_event_type) for e in events) == [
         ("Abuja", "Protest with intervention"), ("Lagos", "Peaceful protest")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # An ambushed patrol is a battle, not a military presence.
+    ("On 3 June 2022, JNIM militants ambushed a Malian army patrol between Boni and Hombori "
+     "(Douentza, Mopti), killing 4 soldiers.", [("armed_clash", "Armed clash", "ML")]),
+    # What a protest is about is not what happened at it.
+    ("On 9 March 2022, around 200 residents blocked the highway in Mlolongo (Mavoko, "
+     "Machakos) to protest the killing of a rider by police.",
+     [("protest", "Peaceful protest", "KE")]),
+    ("On 1 February 2021, the Tatmadaw seized power in a coup in Naypyidaw.",
+     [("strategic_development", "Other", "MM")]),
+])
+def test_notes_written_after_the_extractor(text, expected):
+    from geo.events.extract import extract_events
+    from geo.model import Article
+    events = extract_events(Article(id="t", title="", text=text, published=None))
+    assert sorted((e.event_type, e.acled_sub_event_type, e.country_code) for e in events) \
+        == expected

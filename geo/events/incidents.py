@@ -47,6 +47,11 @@ _CROWD = re.compile(r"\b(?:crowds?|mobs?|residents|villagers|locals|angry|youths
 _DEMONSTRATORS = re.compile(r"\b(?:supporters|protesters|protestors|demonstrators|rioters|"
                             r"students|youths|crowds?|mobs?)\b", re.IGNORECASE)
 _POLICE = re.compile(r"\b(?:police|security forces|riot police|gendarmes)\b", re.IGNORECASE)
+# What a protest is about is not what happened at it: "to protest the killing of a rider
+# by police" is a peaceful protest.
+_GRIEVANCE = re.compile(r"\b(?:to protest|protesting|in protest (?:at|against|over)|to denounce|"
+                        r"denouncing|to condemn|condemning|to demand justice for|"
+                        r"demanding justice for)\s+(?:against\s+)?[^,;.]{0,100}", re.IGNORECASE)
 _KILLED = re.compile(r"\b(?:kill|killed|killing|dead|died|shot|shooting|live ammunition|"
                      r"fired on|opened fire)\b", re.IGNORECASE)
 
@@ -108,11 +113,22 @@ _IDIOM_WORDS = re.compile(r"(?:captur|shot|shoot|seiz)", re.IGNORECASE)  # match
 
 
 def _not_idioms(sentence: str, found: list[Trigger]) -> list[Trigger]:
-    """Drop the triggers that are idioms where they stand ("captured the title")."""
+    """Drop the triggers that are idioms where they stand ("captured the title"), and a
+    patrol that is a thing, not troops patrolling ("ambushed an army patrol")."""
     return [t for t in found
             if not (_IDIOM_WORDS.match(sentence, t.start) and (
                 _IDIOM_AFTER.match(sentence[t.end:t.end + 60])
-                or _IDIOM_BEFORE.search(sentence[max(0, t.start - 40):t.start])))]
+                or _IDIOM_BEFORE.search(sentence[max(0, t.start - 40):t.start])))
+            and not (t.layer == tr.BASE and _PATROL_NOUN.match(sentence, t.start)
+                     and _PATROL_NOUN_BEFORE.search(sentence[max(0, t.start - 40):t.start]))]
+
+
+# "a patrol", "an army patrol", "the Malian army's patrol": the noun, not the act.
+_PATROL_NOUN = re.compile(r"patrols?\b(?!\s+(?:the|a|an|in|on|along|around|near|through|"
+                          r"across|inside|outside|[A-Z])\b)")
+_PATROL_NOUN_BEFORE = re.compile(
+    r"\b(?:[Aa]n?|[Tt]he|its|their|[\w-]+['’]s)\s+(?:(?!(?:will|would|to|can|could|may|must|"
+    r"shall|should|did|do|does|also|often|regularly)\b)[\w-]+\s+){0,2}$")
 
 
 def sentence_triggers(sentence: str) -> list[Trigger]:
@@ -485,8 +501,8 @@ def _refine(sentence: str, top: Trigger, members: list[Trigger]) -> tuple[str, s
             and _DEMONSTRATORS.search(sentence) and _POLICE.search(sentence):
         return tr.RIOT, tr.VIOLENT_DEMO  # "supporters battle police"
     if tr.PROTEST in layers or top.layer == tr.PROTEST:
-        if top.layer in (tr.PROTEST, tr.STRATEGIC, tr.CIVILIANS) and _KILLED.search(sentence) \
-                and tr.RIOT not in layers:
+        if top.layer in (tr.PROTEST, tr.STRATEGIC, tr.CIVILIANS) and _KILLED.search(
+                _GRIEVANCE.sub(" ", sentence)) and tr.RIOT not in layers:
             return tr.PROTEST, tr.EXCESSIVE
         if tr.RIOT in layers or tr.CLASH in layers or (tr.STRATEGIC in layers
                                                        and tr.LOOTING in subs):

@@ -198,7 +198,9 @@ PHRASES = _phrases(
      r"new (?:leader|commander|group|militia|coalition|faction)|merged (?:with|into)|"
      r"splits?|split from|disband(?:ed|s|ing)?|(?:was|were|has been|have been) formed",
      (STRATEGIC, CHANGE, 43)),
-    (r"state of emergency", (STRATEGIC, OTHER, 44)),
+    (r"state of emergency|(?:seized|seize|seizes|seizing|took|take|takes|grabbed) power|"
+     r"(?:military |staged a |attempted |failed )?coup(?: d['’]\s?[ée]tat)?",
+     (STRATEGIC, OTHER, 44)),
     (r"(?:established|set up|built|opened|sets up|setting up) (?:a |an |the )?(?:new )?"
      r"(?:military |air |army |forward )?(?:base|outpost|headquarters|camp|post|position)s?",
      (BASE, BASE_SET_UP, 60)),

@@ -228,13 +228,19 @@ _DESIGNATOR_AFTER = re.compile(
 _DESIGNATOR_LEVEL = {"town": 0, "district": 1, "province": 2}
 # What may stand between two toponyms the text ties into one chain: "Yaha district of
 # Yala", "Yala's Yaha district", "Irbil, Iraq", "Tampere (Pirkanmaa region)".
+# "the Huwwara checkpoint near Nablus", "Amerli, near Tuz Khurmato": the second is
+# where the first is measured from; the first is where it happened.
+_NEAR_LINK = (r",?\s+(?:(?i:checkpoint|camp|crossing|junction|bridge|base|airport|village|"
+              r"town)\s+)?(?:near|outside)\s+(?:the\s+)?(?:(?:town|city|village)\s+of\s+)?")
+_NEAR_GAP = re.compile("^" + _NEAR_LINK + "$")
 _CHAIN_GAP = re.compile(
     r"^(?:(?:’s|'s)\s+(?:[a-z][\w-]*\s+){0,3}(?:of\s+)?|(?:’s|'s)\s+(?:[a-z][\w-]*\s+){0,2}"
     r"(?:capital|city|town),\s+|"
     r"(?:\s+(?i:" + _AREA_NOUN + r"))?\s*[,(]\s*(?:the\s+)?|"
     r"\s+(?i:" + _AREA_NOUN + r")\s+(?:of|in)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}|"
     r"\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+){0,2}(?:of|in|near)\s+(?:the\s+)?|"
-    r"\s*,\s*(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}(?:capital|city|town)\s+of\s+(?:the\s+)?)$")
+    r"\s*,\s*(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}(?:capital|city|town)\s+of\s+(?:the\s+)?|"
+    + _NEAR_LINK + r")$")
 
 # Links that say which side holds the other: "Yala's Yaha district", "east China's
 # Shandong province" (the first holds the second); "the Vedeno region of southern
@@ -932,7 +938,9 @@ def _between(text: str, places: list[Place]) -> list[Place]:
     return out
 
 
-_PAREN_OPEN = re.compile(r"\s*\(\s*")
+# The parenthesis after a place, or after the list it opens ("Boni and Hombori (").
+_PAREN_OPEN = re.compile(r"(?:\s*(?:,|and|or)\s+[A-Z][\w’'‘-]*(?:\s[A-Z][\w’'‘-]*)?){0,3}"
+                         r"\s*\(\s*")
 
 
 def _narrowed(text: str, toponyms: list[Toponym]) -> tuple[list[Toponym], list[_Spot]]:
@@ -1103,6 +1111,10 @@ def _chained(text: str, places: list[Place]) -> list[Place]:
             elif _HOLDER_LARGER.match(gap):
                 sizes = (places[a].toponym.uncertainty_km, places[b].toponym.uncertainty_km)
                 holder = None if sizes[0] == sizes[1] else k if sizes[0] > sizes[1] else k + 1
+            elif _NEAR_GAP.match(gap):
+                # "the Huwwara checkpoint near Nablus": the second holds a finer first
+                # ("a drone from Pakistan near Tarn Taran" holds no country).
+                holder = k + 1 if levels[k] <= levels[k + 1] else None
             elif _HOLDER_SECOND.match(gap):
                 first = places[a].toponym
                 whole = first.feature == "country" or (first.feature == "region"
