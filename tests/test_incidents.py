@@ -352,3 +352,23 @@ def test_notes_written_after_the_extractor(text, expected):
     events = extract_events(Article(id="t", title="", text=text, published=None))
     assert sorted((e.event_type, e.acled_sub_event_type, e.country_code) for e in events) \
         == expected
+
+
+@pytest.mark.parametrize("text", [
+    "A fire at a garment factory in Dhaka killed 10 workers on Thursday, officials said.",
+    "A bus carrying pilgrims plunged into a gorge in Jammu, killing 22 people.",
+    "The president visited flood victims in Sindh province on Tuesday and promised more aid.",
+])
+def test_accidents_and_visits_to_victims_are_no_incidents(text):
+    from geo.events.extract import extract_events
+    from geo.model import Article
+    assert extract_events(Article(id="t", title="", text=text, published=None)) == []
+
+
+def test_killing_a_named_armed_group_s_fighters_is_a_battle():
+    from geo.events.extract import extract_events
+    from geo.model import Article
+    text = ("On 30 November 2021, the Colombian army killed four ELN guerrillas in an "
+            "operation in Arauca (Arauca).")
+    events = extract_events(Article(id="t", title="", text=text, published=None))
+    assert [(e.event_type, e.fatalities) for e in events] == [("armed_clash", 4)]

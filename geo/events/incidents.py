@@ -27,7 +27,8 @@ from geo.text.sentences import lower_case_copy, lowered
 
 # Victims or sides that make a killing a battle, not an attack on civilians.
 _COMBATANTS = re.compile(
-    r"\b(?:soldiers?|troops|militants?|fighters?|rebels?|insurgents?|jihadists?|"
+    r"\b(?:soldiers?|troops|militants?|fighters?|rebels?|insurgents?|jihadists?|guerrillas?|"
+    r"bandits?|Maoists?|separatists?|extremists?|"
     r"militiamen|militias?|gunmen|terrorists?|security (?:forces|personnel)|"
     r"police(?:men| officers?)?|army|servicem[ae]n|commanders?|combatants?|members of)\b",
     re.IGNORECASE)
@@ -69,8 +70,17 @@ _NOT_VIOLENCE = re.compile(
     r"\b(?:crash(?:es|ed)?|accidents?|collisions?|overturned|drown(?:ed|ing)|overdoses?|"
     r"cancer|illness|disease|virus|flu|influenza|covid|outbreak|epidemic|heart attack|"
     r"natural causes|fires? (?:broke out|swept)|house fire|blaze|floods?|storms?|"
-    r"hurricanes?|tornado(?:es)?|landslides?|heat ?wave|earthquakes?|quakes?)\b",
+    r"hurricanes?|tornado(?:es)?|landslides?|heat ?wave|earthquakes?|quakes?|"
+    r"(?:a|the|huge|massive|big|deadly|major)\s+fires? (?:at|in|engulfed|gutted|ripped)|"
+    r"(?:factory|building|market|warehouse) fire|"
+    r"plunged|plunging|gorge|ravine|stampedes?|collapsed?|electrocuted|lightning|"
+    r"gas (?:explosion|leak|cylinder)|boiler|mudslides?|avalanches?|derailed|sank|capsized)\b",
     re.IGNORECASE)
+# Whom a visit was to that makes it no diplomacy: "the president visited flood victims".
+_VISITED_PEOPLE = re.compile(
+    r"\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?:victims|survivors|wounded|injured|hospitals?|troops|"
+    r"soldiers|site|scene|families|camps?|schools?|factory|factories|farmers|residents|"
+    r"constituency|flood|quake|disaster)\b", re.IGNORECASE)
 _OFFICIALS = re.compile(
     r"\b(?:ministers?|president|presidents|envoys?|delegations?|diplomats?|diplomatic|"
     r"foreign|prime minister|premier|king|emir|chancellor|ambassadors?|secretary of state|"
@@ -455,6 +465,8 @@ def _starts_incident(sentence: str, top: Trigger) -> bool:
         if not_violence or _TOLL.search(window):
             return False
     if top.layer == tr.DIPLOMACY and top.rank < 30:
+        if _VISITED_PEOPLE.match(sentence, top.end):
+            return False
         return bool(_OFFICIALS.search(window) if low is None or _OFFICIALS_LOW is None
                     else _OFFICIALS_LOW.search(low))
     return True
@@ -527,8 +539,9 @@ def _by_victims(sentence: str, layer: str, sub_type: str | None, top: Trigger,
     # Who was hit: the victims found, else the words right after the trigger ("killed
     # five soldiers"), never the attackers ("gunmen killed ...").
     hit = victims or sentence[top.end:top.end + 60]
-    if _COMBATANTS.search(hit) and "civilian" not in hit.lower():
-        return tr.CLASH, tr.ARMED_CLASH
+    if (_COMBATANTS.search(hit) or (victims and NAMED.fullmatch(victims))) \
+            and "civilian" not in hit.lower():
+        return tr.CLASH, tr.ARMED_CLASH  # "killed four ELN guerrillas": fighters
     if not victims and _ARMED_TARGET.match(sentence, top.end, top.end + 60):
         return tr.CLASH, tr.ARMED_CLASH  # "attacked a checkpoint", "raided an army post"
     return layer, sub_type
