@@ -114,7 +114,8 @@ def find_actors(sentence: str, trigger_start: int, trigger_end: int) -> Actors:
 
 # ACLED-style numbers for vague words (documented in the README).
 FATALITY_WORDS = {"a few": 3, "few": 3, "several": 10, "many": 10, "a number of": 10,
-                  "dozens of": 12, "dozens": 12, "scores of": 20, "hundreds of": 100,
+                  "dozens of": 12, "dozens": 12, "a dozen": 12, "scores of": 20,
+                  "hundreds of": 100,
                   "hundreds": 100}
 _NUMBER_WORDS = {"one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "five": 5,
                  "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
