@@ -741,3 +741,10 @@ def test_a_sentence_counting_the_dead_of_the_incident_before_is_no_new_incident(
 ])
 def test_words_that_are_towns_elsewhere_are_no_places_here(text, place):
     assert [e.place for e in _brief(text)] == [place]
+
+
+def test_a_town_that_ends_another_name_is_no_place():
+    # GeoNames has a Ghanaian "Dome"; here it is the interceptor system.
+    events = _brief("On 10 April 2023, the Israeli Iron Dome intercepted two rockets fired "
+                    "from Gaza over Sderot.")
+    assert events and all(e.country_code == "IL" for e in events)

@@ -210,6 +210,22 @@ def _passive_subject(text: str, end: int) -> int:
     return 0 if m is None else m.end()
 
 
+# A capitalised word right before a one-word town, inside a sentence, that is no title,
+# direction or place word makes the town the last word of another name ("the Iron Dome").
+_NAME_BEFORE_TOWN = re.compile(r"(?<![\w’'‘-])([A-Z][a-z]{2,}) $")
+_BEFORE_TOWN_OK = frozenset(
+    "north south east west northern southern eastern western central upper lower greater rural "
+    "new old san santa saint port fort mount lake cape al el the in at of near from to "
+    "president minister governor mayor general colonel king queen prince sheikh imam "
+    "village town city district province region camp".split())
+
+
+def _sentence_start(before: str, at: int) -> bool:
+    """Tell whether ``before[at:]`` opens a sentence (or the text)."""
+    head = before[:at].rstrip()
+    return not head or head[-1] in ".!?:;\"“(—-–"
+
+
 # "(Damascus Time)", "Independence Day", "Terminal 4": a clock, a feast, a building.
 _TIME_ZONE_AFTER = re.compile(r"^\s+(?:[Tt]ime|[Ss]tandard\s+[Tt]ime|Day|Eve|\d)\b")
 # Words that GeoNames also has as towns but that texts use otherwise: "the Arab sector",
@@ -296,6 +312,7 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
     tails = {m.end() - 1 for t in toponyms if _head_of_longer_name(text, t, divisions)
              and (m := _OF_NAME_AFTER.match(text, t.end))}
     passive: dict[int, int] = {}  # toponym -> where the passive verb ends
+    starts_of = {t.start for t in toponyms}
     items: list[tuple[Toponym, _Spot | None]] = [(t, None) for t in toponyms]
     items += [(spot.toponym, spot) for spot in spots]
     for t, spot in items:
@@ -311,6 +328,11 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             continue
         if t.name in _NOT_PLACES or (after[:1] == " " and _TIME_ZONE_AFTER.match(after)):
             continue  # "9:00 A.M. (Damascus Time)": a clock, not a place
+        if (" " not in t.name and t.feature in ("city", "site")
+                and (m := _NAME_BEFORE_TOWN.search(before)) is not None
+                and m.group(1).lower() not in _BEFORE_TOWN_OK and t.start - len(before)
+                + m.start(1) not in starts_of and not _sentence_start(before, m.start(1))):
+            continue  # "the Iron Dome": the last word of another name
         if t.name.lower() in _NUMBER_WORDS or _in_org_name(text, t):
             continue  # "Ten minutes later", "Hamas", "the Syrian Arab Army"
         # Cheap tests on the last words first: most toponyms follow none of these.
