@@ -102,8 +102,15 @@ def geo_processes() -> set[int]:
     Multiprocessing's resource tracker is left out: started with the first worker, it
     is one per test process, kept for its life and ending with it.
     """
-    return {p.pid for p in psutil.Process(os.getpid()).children(recursive=True)
-            if "resource_tracker" not in " ".join(p.cmdline())}
+    found = set()
+    for process in psutil.Process(os.getpid()).children(recursive=True):
+        try:
+            if "resource_tracker" in " ".join(process.cmdline()):
+                continue
+        except psutil.Error:  # a zombie another test left, or one just gone: kept by id
+            pass
+        found.add(process.pid)
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -327,3 +334,21 @@ def test_partitions_keep_the_order_and_cut_at_size_or_bytes():
     assert [[getattr(p, "source", "") for p in part] for part in parts] == [
         ["a.txt", "b", "c.txt", "d.txt"], ["e.jsonl"], ["f.txt"]]
     assert [p for part in parts for p in part] == units
+
+
+@pytest.mark.parametrize(("store", "env", "sqlite"), [
+    ("events.sqlite", None, True),
+    ("sqlite:///x.sqlite", None, True),
+    (None, None, True),  # the default store
+    ("postgresql://u@db/geo", None, False),
+    ("postgis://db/geo", None, False),
+    (None, "postgresql+psycopg://db/geo", False),
+])
+def test_which_stores_are_sqlite_by_their_name(monkeypatch, store, env, sqlite):
+    from geo.cli.events import _is_sqlite
+
+    if env:
+        monkeypatch.setenv("GEO_STORE", env)
+    else:
+        monkeypatch.delenv("GEO_STORE", raising=False)
+    assert _is_sqlite(store) is sqlite
