@@ -17,3 +17,7 @@ class GazetteerError(GeoError, RuntimeError):
 
 class GeocoderError(GeoError, RuntimeError):
     """An online geocoder failed; the offline answer stands."""
+
+
+class WorkerError(GeoError, RuntimeError):
+    """Work sent to a Dask worker failed there; the message is the worker's one-line reason."""

@@ -156,11 +156,8 @@ def store_articles(items: Iterable[Article | Failure], store: Store, *,
             events = link_quakes(draft, catalog_near(store, draft)) if draft else draft
             added = store.add_article(item, events)
         # The store rolled the article back; the batch goes on with the next one.
-        except GeoError as err:  # ours: the message says it all
-            fail(item.source, f"not stored: {' '.join(str(err).split())}")
-            continue
         except Exception as err:  # the last line of defence: the article fails, not the batch
-            fail(item.source, f"not stored: {describe(err)}")
+            fail(item.source, f"not stored: {failure_reason(err)}")
             continue
         if added:
             stored += 1
@@ -170,6 +167,20 @@ def store_articles(items: Iterable[Article | Failure], store: Store, *,
             already += 1
             note(item.source, ALREADY_STORED)
     return IngestReport(stored, already, n_events, tuple(failures), tuple(warnings))
+
+
+def failure_reason(err: BaseException) -> str:
+    """Say in one line why an article failed: an error of ours says it all in its message,
+    another is named with its message (``geo.ingest.parse.describe``).
+
+    Examples
+    --------
+    >>> failure_reason(ValueError("no\\n  good"))
+    'ValueError: no good'
+    """
+    if isinstance(err, GeoError):
+        return " ".join(str(err).split())
+    return describe(err)
 
 
 def _stored_copy(store: Store, article: Article) -> tuple[str, str] | None:

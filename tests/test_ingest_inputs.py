@@ -258,7 +258,7 @@ def test_an_explicit_id_reused_with_other_text_is_reported() -> None:
     raw = "\n".join(json.dumps(r) for r in [{"id": "x", "text": "One."},
                                             {"id": "x", "text": "one. "},  # the same text
                                             {"id": "x", "text": "Two."}])
-    results = list(read._unique(parse_bytes(raw.encode(), "r.jsonl")))
+    results = list(read.drop_repeats(parse_bytes(raw.encode(), "r.jsonl")))
     assert results[0].source == "r.jsonl:1"
     assert results[1] == Failure("r.jsonl:3",
                                  "id 'x' already used in this batch with different text")

@@ -22,7 +22,7 @@ LAYERS = [
     {"geo.places", "geo.ingest"},
     {"geo.happenings", "geo.review"},
     {"geo.events", "geo.store", "geo.export", "geo.render"},
-    {"geo.pipeline", "geo.evaluate"},
+    {"geo.pipeline", "geo.evaluate", "geo.cluster"},
     {"geo.webapp"},
     {"geo.cli"},
 ]

@@ -7,9 +7,12 @@ modules are imported when the subcommand runs, so ``geo --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from geo.cli.args import (
@@ -23,12 +26,14 @@ from geo.cli.args import (
     event_types_arg,
     max_bytes_arg,
     output_arg,
+    positive_int,
     text_arg,
 )
 from geo.limits import DEFAULT_MAX_BYTES, MAX_INPUT_BYTES
 from geo.model import EVENT_TYPES, REVIEW_STATUSES
 
 if TYPE_CHECKING:
+    from geo.pipeline import IngestReport
     from geo.store import Store
 
 
@@ -63,9 +68,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     from geo.pipeline import ingest
 
+    if args.engine != "dask" and (args.scheduler or args.workers):
+        flag = "--scheduler" if args.scheduler else "--workers"
+        raise CommandError(f"{flag} needs --engine dask")
+    if args.scheduler and args.workers:
+        raise CommandError("--workers is for the local cluster; a --scheduler has its own")
+    if args.scheduler and _is_sqlite(args.store):
+        raise CommandError("a SQLite store is written by one machine: use --engine dask "
+                           "without --scheduler (a local cluster), or a PostGIS store")
     with (
         allow_private_urls(args.allow_private_urls),
         open_event_store(args.store, create=True) as store,
+        _engine(args) as run,
         tqdm(desc="ingest", unit=" input", file=sys.stderr,
              disable=args.quiet or not sys.stderr.isatty()) as bar,
     ):
@@ -75,10 +89,43 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             if message.startswith(("failed", "warning")) or not args.quiet:
                 tqdm.write(f"{source}: {message}", file=sys.stderr)
 
-        report = ingest(args.inputs, store, published=args.published,
-                        max_bytes=args.max_bytes, on_item=note)
+        report = (run or ingest)(args.inputs, store, published=args.published,
+                                 max_bytes=args.max_bytes, on_item=note)
     print(f"geo ingest: {report.summary()}", file=sys.stderr)
     return 0 if report.ok else 1
+
+
+@contextlib.contextmanager
+def _engine(args: argparse.Namespace) -> Iterator[Callable[..., IngestReport] | None]:
+    """Yield the ingest function of ``--engine dask`` on its cluster, or None (one process)."""
+    if args.engine != "dask":
+        yield None
+        return
+    try:
+        from geo.cluster.engine import dask_client, ingest_on_cluster
+    except ImportError as err:
+        raise CommandError(f"--engine dask needs Dask ({err.name} is not installed): "
+                           "pip install 'conflict-map[dask]'") from err
+    where = f"the Dask scheduler at {args.scheduler!r}" if args.scheduler else "a local cluster"
+    with contextlib.ExitStack() as stack:
+        try:
+            client = stack.enter_context(dask_client(args.scheduler, workers=args.workers))
+        except OSError as err:  # TimeoutError included
+            raise CommandError(f"cannot start or reach {where}: {describe_os_error(err)}"
+                               ) from err
+        yield functools.partial(ingest_on_cluster, client=client)
+
+
+def _is_sqlite(store: str | None) -> bool:
+    """Tell whether ``--store`` (else ``$GEO_STORE``, else the default) is a SQLite store.
+
+    By its name, so that a refused command opens (and creates) nothing.
+    """
+    from geo.store import ENV_VAR
+
+    name = store or os.environ.get(ENV_VAR) or ""
+    scheme = name.split("://", 1)[0].lower() if "://" in name else ""
+    return not scheme.startswith(("postgres", "postgis"))
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -181,6 +228,14 @@ def add_parsers(commands: Any) -> None:
                    help=max_bytes_help)
     p.add_argument("--allow-private-urls", action="store_true", help=private_help)
     p.add_argument("-q", "--quiet", action="store_true", help="only failures and the summary")
+    p.add_argument("--engine", choices=["single", "dask"], default="single",
+                   help="single: extract in this process (default); dask: on a Dask cluster, "
+                        "local unless --scheduler is given (needs the [dask] extra)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="the Dask scheduler to use (tcp://HOST:8786) instead of a local "
+                        "cluster; the store must then be PostGIS")
+    p.add_argument("--workers", type=positive_int, metavar="N",
+                   help="worker processes of the local Dask cluster (default: one per CPU)")
     p.set_defaults(run=cmd_ingest)
 
     p = commands.add_parser("extract", help="print the events of articles as GeoJSON")

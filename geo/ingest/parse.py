@@ -198,13 +198,29 @@ def _record(record: Any, name: str, published: dt.date | None) -> Article | Fail
         return Failure(name, describe(err))
 
 
+def split_lines(raw: str) -> list[str]:
+    r"""Split JSON lines text into its lines, on ``"\n"`` only.
+
+    ``str.splitlines()`` would also split at U+2028, which JSON strings may contain
+    unescaped.
+
+    Examples
+    --------
+    >>> split_lines('{"text": "one\u2028two"}\n\n{}')
+    ['{"text": "one\u2028two"}', '', '{}']
+    """
+    return raw.split("\n")
+
+
 def iter_jsonl(
-    raw: str, source: str, published: dt.date | None = None
+    raw: str, source: str, published: dt.date | None = None, first_line: int = 1
 ) -> Iterator[Article | Failure]:
-    """Read JSON lines, one article per line; a bad line is a Failure named ``source:line``."""
-    # Split on "\n" only: str.splitlines() would also split at U+2028, which JSON strings
-    # may contain unescaped.
-    for number, line in enumerate(raw.split("\n"), start=1):
+    """Read JSON lines, one article per line; a bad line is a Failure named ``source:line``.
+
+    `first_line` is the number of `raw`'s first line in its file, for a piece of a file
+    read on its own (``geo.ingest.read.plan_inputs`` splits large files into pieces).
+    """
+    for number, line in enumerate(split_lines(raw), start=first_line):
         if not line.strip():
             continue
         name = f"{source}:{number}"

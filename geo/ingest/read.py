@@ -3,7 +3,9 @@
 :func:`read_inputs` (the command line) does the file and network I/O (through
 ``geo.ingest.files`` and ``geo.ingest.fetch``); :func:`read_url` (the page's URL box)
 reads http(s) URLs only and never the file system; :func:`parse_bytes` (uploads,
-pastes) only parses. They hand the bytes to the parser for their kind
+pastes) only parses. :func:`read_inputs` is :func:`plan_inputs` (walking folders) then
+:func:`read_unit` for each piece, which a Dask worker can run as well (``geo.cluster``).
+They hand the bytes to the parser for their kind
 (``geo.ingest.parse``, ``geo.ingest.html``, ``geo.ingest.feeds``) and turn every bad
 input, whatever went wrong with it, into a :class:`~geo.model.Failure`, so one bad item
 never stops a batch.
@@ -14,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import urllib.parse
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from geo.errors import InputError
@@ -29,7 +32,7 @@ from geo.ingest.fetch import (
 from geo.ingest.files import check_bytes, declared_encoding, decode, folder_files, read_file
 from geo.ingest.html import parse_html
 from geo.ingest.ids import article_id, normalise_text, text_fingerprint
-from geo.ingest.parse import describe, failure, iter_jsonl, parse_json, parse_text
+from geo.ingest.parse import describe, failure, iter_jsonl, parse_json, parse_text, split_lines
 from geo.limits import DEFAULT_MAX_BYTES
 from geo.model import Article, Failure
 
@@ -157,7 +160,7 @@ def read_url(
         return [failure(url, err)]
     except Exception as err:  # the last line of defence: the input fails, not the batch
         return [Failure(url, describe(err))]
-    return list(_unique(results))
+    return list(drop_repeats(results))
 
 
 def _fetch_and_parse(
@@ -176,56 +179,126 @@ def _fetch_and_parse(
                        max_bytes=max_bytes, encoding=charset)  # fmt: skip
 
 
-def _read_path(path: Path, published: dt.date | None, max_bytes: int) -> list[Article | Failure]:
-    kind = kind_for(str(path))  # first, so an unknown file type is not read at all
-    data = read_file(path, max_bytes)
-    return parse_bytes(data, str(path), kind=kind, published=published, max_bytes=max_bytes)
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One piece of a batch that can be read on its own, wherever (another process, a
+    Dask worker): a URL, a file by its path, a file's bytes, or some lines of a JSON
+    lines file. :func:`plan_inputs` makes them and :func:`read_unit` reads them.
+    """
+
+    source: str  # the URL or the file's path, as Failures name it
+    kind: str  # "url", "path", "bytes" or "lines"
+    data: bytes | str = b""  # "bytes": the file's bytes; "lines": its decoded lines
+    first_line: int = 1  # "lines": the number of the first line of `data` in the file
 
 
-def _read_one(
-    item: str,
-    published: dt.date | None,
-    max_bytes: int,
-    timeout: float,
-    deadline: float,
-    allow_private: bool | None,
-) -> Iterator[Article | Failure]:
-    """Read one command-line input; anything that goes wrong becomes a Failure."""
-    if is_url(item):
-        # A URL is never a path, whatever its scheme: ftp: and file: are refused as such.
-        try:
-            yield from _fetch_and_parse(item, published, max_bytes, timeout, deadline,
-                                        allow_private)  # fmt: skip
-        except InputError as err:
-            yield failure(item, err)
-        except Exception as err:  # the last line of defence: the input fails, not the batch
-            yield Failure(item, describe(err))
-        return
+def plan_inputs(
+    inputs: Iterable[str],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    read_files: bool = False,
+    lines_per_unit: int = 0,
+) -> Iterator[Unit | Failure]:
+    """Say what reading ``inputs`` takes: Units to read, and the Failures found meanwhile.
+
+    Folders are walked here, in order, and a missing path is a Failure here. With
+    `read_files`, each file's bytes are read here too, so that whoever reads the Units
+    needs no access to these files (a Dask worker on another machine); with
+    `lines_per_unit` as well, a JSON lines file is cut into Units of that many lines,
+    read apart and named by their line numbers in the file as a whole file's are.
+    Reading all the Units in order with :func:`read_unit` gives what reading the
+    inputs does, the same articles and the same Failures.
+    """
+    for item in inputs:
+        if is_url(item):
+            # A URL is never a path, whatever its scheme: ftp: and file: are refused as such.
+            yield Unit(item, "url")
+            continue
+        for target in _targets(item):
+            if isinstance(target, Failure) or not read_files:
+                yield target if isinstance(target, Failure) else Unit(str(target), "path")
+                continue
+            try:
+                yield from _read_ahead(target, max_bytes, lines_per_unit)
+            except InputError as err:
+                yield failure(str(target), err)
+            except Exception as err:  # the last line of defence: the input fails, not the batch
+                yield Failure(str(target), describe(err))
+
+
+def _targets(item: str) -> list[Path | Failure]:
+    """Return the files a path names (a folder's, walked) and the Failures met on the way."""
     path = Path(item)
     try:
         folder = path.is_dir()
         if not (folder or path.exists() or path.is_symlink()):
-            yield Failure(item, "no such file, folder or URL")
-            return
-        targets = folder_files(path, SUFFIXES) if folder else [path]
+            return [Failure(item, "no such file, folder or URL")]
+        targets: list[Path | Failure] = folder_files(path, SUFFIXES) if folder else [path]
     except OSError as err:  # a path the system cannot even look at (too long, ...)
-        yield Failure(item, f"cannot read ({err.strerror or type(err).__name__})")
-        return
+        return [Failure(item, f"cannot read ({err.strerror or type(err).__name__})")]
     if folder and not any(isinstance(target, Path) for target in targets):
-        yield Failure(item, f"no article files in the folder (looked for {' '.join(SUFFIXES)})")
-    for target in targets:
-        if isinstance(target, Failure):
-            yield target
-            continue
-        try:
-            yield from _read_path(target, published, max_bytes)
-        except InputError as err:
-            yield failure(str(target), err)
-        except Exception as err:  # the last line of defence: the input fails, not the batch
-            yield Failure(str(target), describe(err))
+        none = Failure(item, f"no article files in the folder (looked for {' '.join(SUFFIXES)})")
+        return [none, *targets]
+    return targets
 
 
-def _unique(results: Iterable[Article | Failure]) -> Iterator[Article | Failure]:
+def _read_ahead(path: Path, max_bytes: int, lines_per_unit: int) -> Iterator[Unit]:
+    """Read a file into Units of its bytes, or of its lines for a JSON lines file.
+
+    The lines are checked and decoded as :func:`parse_bytes` does before it parses
+    them, so a file that is bad as a whole fails here, as a whole.
+    """
+    source = str(path)
+    kind = kind_for(source)  # first, so an unknown file type is not read at all
+    data = read_file(path, max_bytes)
+    if kind != "jsonl" or lines_per_unit <= 0:
+        yield Unit(source, "bytes", data)
+        return
+    check_bytes(data, source, max_bytes)
+    lines = split_lines(decode(data, source))
+    if not any(line.strip() for line in lines):
+        raise InputError(f"{source}: no article in it (no entry with a title or text)")
+    for start in range(0, len(lines), lines_per_unit):
+        piece = lines[start : start + lines_per_unit]
+        if any(line.strip() for line in piece):
+            yield Unit(source, "lines", "\n".join(piece), first_line=start + 1)
+
+
+def read_unit(
+    unit: Unit,
+    *,
+    published: dt.date | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    deadline: float = DEFAULT_DEADLINE_S,
+    allow_private: bool | None = None,
+) -> list[Article | Failure]:
+    """Read one Unit of :func:`plan_inputs` into its articles; every problem is a Failure.
+
+    Repeats are not dropped here: that takes the whole batch (``read_inputs`` does it).
+    """
+    try:
+        if unit.kind == "url":
+            return _fetch_and_parse(unit.source, published, max_bytes, timeout, deadline,
+                                    allow_private)  # fmt: skip
+        if unit.kind == "path":
+            kind = kind_for(unit.source)  # first, so an unknown file type is not read at all
+            data = read_file(Path(unit.source), max_bytes)
+            return parse_bytes(data, unit.source, kind=kind, published=published,
+                               max_bytes=max_bytes)  # fmt: skip
+        if unit.kind == "bytes":
+            assert isinstance(unit.data, bytes)
+            return parse_bytes(unit.data, unit.source, published=published, max_bytes=max_bytes)
+        assert unit.kind == "lines" and isinstance(unit.data, str), unit.kind
+        found = iter_jsonl(unit.data, unit.source, published, first_line=unit.first_line)
+        return [_valid_unicode(result) for result in found]
+    except InputError as err:
+        return [failure(unit.source, err)]
+    except Exception as err:  # the last line of defence: the input fails, not the batch
+        return [Failure(unit.source, describe(err))]
+
+
+def drop_repeats(results: Iterable[Article | Failure]) -> Iterator[Article | Failure]:
     """Drop repeats of an article already given (same id, or same text under another id).
 
     A record that reuses an explicit id with different text is not a repeat: it is a
@@ -275,7 +348,12 @@ def read_inputs(
     `allow_private` for local and private addresses).
     """
     def every() -> Iterator[Article | Failure]:
-        for item in inputs:
-            yield from _read_one(item, published, max_bytes, timeout, deadline, allow_private)
+        for unit in plan_inputs(inputs, max_bytes=max_bytes):
+            if isinstance(unit, Failure):
+                yield unit
+            else:
+                yield from read_unit(unit, published=published, max_bytes=max_bytes,
+                                     timeout=timeout, deadline=deadline,
+                                     allow_private=allow_private)  # fmt: skip
 
-    return _unique(every())
+    return drop_repeats(every())

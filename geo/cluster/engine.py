@@ -1,0 +1,192 @@
+"""The client's side of a Dask ingest: partitions out, results back in order, one store.
+
+:func:`ingest_on_cluster` plans the batch (``geo.ingest.read.plan_inputs``), sends it to
+the workers a few partitions ahead of what is stored (so a batch of any size takes
+bounded memory), and stores the results in the batch's order with
+``geo.pipeline.store_articles``, the one-process ingest's own loop. What a partition's
+articles are, which repeats are dropped, what is already stored, how quakes are linked
+and what each failure says are therefore the same as without Dask; only the extraction
+ran elsewhere. Writes are the client's, one transaction per article as ever, in batches
+as partitions come back: a SQLite file is written by one process, and a failure stays
+the one article's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from geo.cluster.work import GazetteerPlugin, Outcome, ReadOptions, read_and_extract
+from geo.errors import GeoError, WorkerError
+from geo.ingest.guard import private_urls_allowed
+from geo.ingest.parse import describe
+from geo.ingest.read import Unit, drop_repeats, plan_inputs
+from geo.limits import DEFAULT_MAX_BYTES
+from geo.model import Article, Event, Failure
+from geo.pipeline import IngestReport, store_articles
+from geo.places.gazetteer import build_gazetteer, default_path
+from geo.store.base import Store
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+# Articles (files, URLs, JSON lines) per task: enough work (~1 s) that Dask's overhead
+# per task (a few ms) does not count, few enough that two workers share a small batch.
+PARTITION_SIZE = 32
+# Larger files end a partition sooner: a task's inputs travel in its message.
+PARTITION_BYTES = 2_000_000
+
+Partition = list[Unit | Failure]
+
+
+def partitions(plan: Iterable[Unit | Failure], size: int = PARTITION_SIZE,
+               max_bytes: int = PARTITION_BYTES) -> Iterator[Partition]:
+    """Group a plan's Units (and the Failures among them) into partitions, in order.
+
+    A partition ends at `size` Units, or once its data reaches `max_bytes`; a piece of
+    a JSON lines file (already `size` lines) is a partition of its own.
+
+    Examples
+    --------
+    >>> urls = [Unit(f"https://example.org/{n}", "url") for n in range(5)]
+    >>> [len(p) for p in partitions(urls, size=2)]
+    [2, 2, 1]
+    """
+    current: Partition = []
+    units = weight = 0
+    for piece in plan:
+        current.append(piece)
+        if isinstance(piece, Unit):
+            units += 1
+            weight += len(piece.data)
+            if units >= size or weight >= max_bytes or piece.kind == "lines":
+                yield current
+                current, units, weight = [], 0, 0
+    if current:
+        yield current
+
+
+def ingest_on_cluster(
+    inputs: Iterable[str],
+    store: Store,
+    client: Client,
+    *,
+    published: dt.date | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    allow_private: bool | None = None,
+    on_item: Callable[[str, str], None] | None = None,
+    partition_size: int = PARTITION_SIZE,
+) -> IngestReport:
+    """Ingest ``inputs`` as ``geo.pipeline.ingest`` does, extracting on `client`'s workers.
+
+    The same arguments mean the same as there; the report, the store's contents and
+    every ``on_item`` message are the same too. A partition whose task fails as a whole
+    (a worker killed, say) fails each of its inputs, named, and the batch goes on.
+    """
+    # Decided here, where the command ran: a worker's environment is not the operator's.
+    options = ReadOptions(published=published, max_bytes=max_bytes,
+                          allow_private=private_urls_allowed(allow_private))
+    plan = plan_inputs(inputs, max_bytes=max_bytes, read_files=True,
+                       lines_per_unit=partition_size)
+    results = _in_order(client, partitions(plan, partition_size), options)
+    # store_articles takes each article from drop_repeats as soon as it is let through,
+    # so the one waiting here is the one it asks the events of.
+    waiting: dict[int, Outcome] = {}
+
+    def articles() -> Iterator[Article | Failure]:
+        for item, outcome in results:
+            waiting.clear()
+            if isinstance(item, Article) and outcome is not None:
+                waiting[id(item)] = outcome
+            yield item
+
+    def extracted(article: Article) -> list[Event]:
+        outcome = waiting[id(article)]
+        if isinstance(outcome, str):
+            raise WorkerError(outcome)  # store_articles says "not stored: <outcome>"
+        return outcome
+
+    return store_articles(drop_repeats(articles()), store, on_item=on_item, extract=extracted)
+
+
+def _in_order(client: Client, parts: Iterator[Partition], options: ReadOptions
+              ) -> Iterator[tuple[Article | Failure, Outcome | None]]:
+    """Run the partitions on the workers, a few ahead, and yield their results in order."""
+    ahead = max(2, 2 * sum(client.nthreads().values()))
+    pending: deque[tuple[Partition, Future]] = deque()
+
+    def submit() -> bool:
+        part = next(parts, None)
+        if part is None:
+            return False
+        pending.append((part, client.submit(read_and_extract, part, options, pure=False)))
+        return True
+
+    while len(pending) < ahead and submit():
+        pass
+    while pending:
+        part, future = pending.popleft()
+        try:
+            done = future.result()
+        except Exception as err:  # the task as a whole: each of its inputs fails, named
+            done = [(_lost(piece, err), None) for piece in part]
+        finally:
+            future.release()
+        submit()
+        yield from done
+
+
+def _lost(piece: Unit | Failure, err: BaseException) -> Failure:
+    if isinstance(piece, Failure):
+        return piece
+    name = piece.source
+    if isinstance(piece.data, str):  # lines of a JSON lines file
+        last = piece.first_line + piece.data.count("\n")
+        name = f"{name}:{piece.first_line}-{last}"
+    reason = " ".join(str(err).split()) if isinstance(err, GeoError) else describe(err)
+    return Failure(name, f"not read: the Dask task failed ({reason})")
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, *, workers: int | None = None,
+                timeout: float = 30.0) -> Iterator[Client]:
+    """Connect to the Dask scheduler at `scheduler`, or start a local cluster, for a batch.
+
+    The local cluster has `workers` processes (default: one per CPU) of one thread each,
+    listens on 127.0.0.1 only, has no dashboard, and is shut down on leaving. Each worker
+    loads the gazetteer as it starts (:class:`~geo.cluster.work.GazetteerPlugin`).
+
+    Raises
+    ------
+    OSError
+        When the scheduler cannot be reached within `timeout` seconds.
+    """
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler, timeout=timeout) as client:
+            client.register_plugin(GazetteerPlugin())
+            yield client
+        return
+    if not default_path().exists():
+        # Built once here, rather than by every worker at once as it starts.
+        build_gazetteer()
+    count = workers or os.cpu_count() or 1
+    with (
+        # No dashboard, and the scheduler's HTTP routes (health, metrics) on a free port
+        # of 127.0.0.1 rather than 8787, which another cluster may hold.
+        LocalCluster(n_workers=count, threads_per_worker=1, processes=True,
+                     host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                     scheduler_kwargs={"dashboard": False},
+                     # What failed is in the report; Dask's own lines (a heartbeat
+                     # cut short as the cluster stops on a busy machine) are noise.
+                     silence_logs=logging.CRITICAL) as cluster,
+        Client(cluster) as client,
+    ):
+        client.register_plugin(GazetteerPlugin())
+        yield client
