@@ -24,7 +24,13 @@ import hashlib
 import re
 
 from geo.events.actors import fatalities, find_actors
-from geo.events.incidents import Incident, named_group, sentence_incidents, sentence_triggers
+from geo.events.incidents import (
+    Incident,
+    may_start_incident,
+    named_group,
+    sentence_incidents,
+    sentence_triggers,
+)
 from geo.events.where import Place, candidate_places, choose
 from geo.model import EVENT_TYPES, Article, Event, Toponym
 from geo.places.gazetteer import Gazetteer, collector_paused, load_gazetteer
@@ -225,7 +231,7 @@ def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Topony
     if not toponyms:
         return []
     found = sentence_triggers(sentence.text)
-    if not found:
+    if not found or not may_start_incident(sentence.text, found):
         return []  # most sentences report nothing: their places are not judged
     places = candidate_places(article.text, toponyms, sentence.start, sentence.end)
     if not places:

@@ -120,6 +120,14 @@ def sentence_triggers(sentence: str) -> list[Trigger]:
         sentence, find_triggers(sentence)))))
 
 
+def may_start_incident(sentence: str, found: list[Trigger]) -> bool:
+    """Tell whether any of a sentence's triggers (``sentence_triggers``) can head an
+    incident: when none can, ``sentence_incidents`` finds none whatever the places, and
+    extraction need not judge them (every incident's top trigger passes
+    ``_starts_incident``)."""
+    return any(_starts_incident(sentence, t) for t in found)
+
+
 def sentence_incidents(sentence: str, offset: int, places: list[Place],
                        found: list[Trigger] | None = None) -> list[Incident]:
     """Return the incidents of ``sentence`` (which starts at ``offset`` in the article).
@@ -242,7 +250,8 @@ def named_group(actor: str | None) -> str | None:
 #   the actor phrases end in lower-case words;
 # - "by" after what tells whose a target was ("a base held by Somali soldiers"): no agent;
 # - who told the news (", a church official said.", "according to residents"): no actor.
-_GROUP_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+# (``\b[A-Z][a-z]+\b``, led by the capital so that the scan looks for capitals alone.)
+_GROUP_WORD = re.compile(r"[A-Z](?<!\w[A-Z])[a-z]+\b")
 _HELD_BY = re.compile(r"\b(?:held|controlled|run|manned|occupied|owned|used|guarded|"
                       r"patrolled|belonging)\s+(by)\b")
 _TOLD = re.compile(r",\s*[^,;]{0,80}?\b(?:said|says|say|told|reported|added|confirmed)\b[^;]*|"
