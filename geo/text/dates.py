@@ -259,8 +259,17 @@ def _month(match: re.Match[str]) -> int:
     return MONTHS[match["mon"].rstrip(".")]
 
 
+# A lower-cased piece of every match of _FUTURE_CUE.
+_FUTURE_WORDS = ("will", "shall", "scheduled", "expected", "slated", "planned", "set", "held",
+                 "due", "upcoming", "'ll", "’ll")
+
+
 def _wants_future(text: Words, start: int) -> bool:
-    return bool(_FUTURE_CUE.search(text.before(start, 8)))
+    before = text.before(start, 8)
+    low = lowered(before)
+    if low is not None and not any(map(low.__contains__, _FUTURE_WORDS)):
+        return False  # most dates: none of the words a cue needs
+    return bool(_FUTURE_CUE.search(before))
 
 
 def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
