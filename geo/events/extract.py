@@ -153,10 +153,14 @@ def _deaths(sentence: str, dates: list) -> int | None:
     blanked ("On 7 December 2021, troops killed 11" is 11 dead, not 2021), the dead after
     "kills"/"shot dead", and two groups of dead added up."""
     if dates:
-        chars = list(sentence)
+        # (``dates`` are in order and do not overlap: the pieces between them are kept.)
+        parts = []
+        kept = 0
         for d in dates:
-            chars[d.start:d.end] = " " * (d.end - d.start)
-        sentence = "".join(chars)
+            parts += (sentence[kept:d.start], " " * (d.end - d.start))
+            kept = d.end
+        parts.append(sentence[kept:])
+        sentence = "".join(parts)
     deaths = fatalities(sentence)
     # Both patterns need a killing word: most sentences have none (a lower-cased copy
     # tells, except for the few characters lowered() declines, where they run anyway).

@@ -172,9 +172,10 @@ def find_dates(sentence: str, base: dt.date | None) -> list[DateMention]:
             continue
         # No match starts before the words that may lead up to the first place the
         # pattern's feature appears: the scan starts there, not at the sentence's start
-        # (unless that is near: the scan costs less than finding the words).
+        # (unless that is near and more than a word back: the scan costs less than finding
+        # the words).
         at = features[needs[0]] or 0
-        start = words_back(sentence, at, back) if at > 48 else 0
+        start = words_back(sentence, at, back) if at > 48 or back < 2 else 0
         for match in pattern.finditer(sentence, start):
             mention = resolve(match, text, base)
             if mention is not None:
