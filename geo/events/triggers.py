@@ -241,6 +241,8 @@ if None not in _PHRASE_RUNS:
     for _k, _runs in enumerate(_PHRASE_RUNS):
         for _run in _runs or ():
             _PHRASES_BY_RUN.setdefault(_run, []).append(_k)
+# (A set, so that intersecting a sentence's runs with it goes over the fewer.)
+_PHRASE_RUNS_ANY = frozenset(_PHRASES_BY_RUN or ())
 _MARK = re.compile("[-'’]")  # what splits a word of ``_WORD`` into runs of letters
 _NOT_INCIDENT_RUNS = first_runs(_NOT_INCIDENT)
 
@@ -311,7 +313,7 @@ def find_triggers(sentence: str) -> list[Trigger]:
     found: list[Trigger] = []
     # The phrases that a word of the sentence can start, in their order.
     todo = (range(len(PHRASES)) if _PHRASES_BY_RUN is None
-            else sorted({k for run in runs.intersection(_PHRASES_BY_RUN)
+            else sorted({k for run in runs.intersection(_PHRASE_RUNS_ANY)
                          for k in _PHRASES_BY_RUN[run]}))
     for k in todo:
         pattern, (layer, sub_type, rank) = PHRASES[k]
