@@ -154,7 +154,7 @@ def _deaths(sentence: str, dates: list) -> int | None:
     "kills"/"shot dead", and two groups of dead added up."""
     if dates:
         # (``dates`` are in order and do not overlap: the pieces between them are kept.)
-        parts = []
+        parts: list[str] = []
         kept = 0
         for d in dates:
             parts += (sentence[kept:d.start], " " * (d.end - d.start))
