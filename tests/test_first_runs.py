@@ -77,7 +77,7 @@ def _unguarded(func, text):
     """Return ``func(text)`` with every pattern tried on every text, as before the sets."""
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(triggers, "_PHRASE_RUNS", [None] * len(triggers.PHRASES))
-        mp.setattr(triggers, "_ANY_PHRASE_RUNS", None)
+        mp.setattr(triggers, "_PHRASES_BY_RUN", None)
         mp.setattr(triggers, "_NOT_INCIDENT_RUNS", None)
         mp.setattr(actors, "_PATTERN_RUNS", ((actors.NAMED, None), (actors.ACTOR, None)))
         return func(text)

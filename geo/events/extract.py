@@ -24,7 +24,13 @@ import hashlib
 import re
 
 from geo.events.actors import fatalities, find_actors
-from geo.events.incidents import Incident, named_group, sentence_incidents, sentence_triggers
+from geo.events.incidents import (
+    Incident,
+    may_start_incident,
+    named_group,
+    sentence_incidents,
+    sentence_triggers,
+)
 from geo.events.triggers import CASUALTY_RANK
 from geo.events.where import Place, SpotNames, candidate_places, choose, may_name_spots
 from geo.model import EVENT_TYPES, Article, Event, Toponym
@@ -159,10 +165,14 @@ def _deaths(sentence: str, dates: list) -> int | None:
     blanked ("On 7 December 2021, troops killed 11" is 11 dead, not 2021), the dead after
     "kills"/"shot dead", and two groups of dead added up."""
     if dates:
-        chars = list(sentence)
+        # (``dates`` are in order and do not overlap: the pieces between them are kept.)
+        parts: list[str] = []
+        kept = 0
         for d in dates:
-            chars[d.start:d.end] = " " * (d.end - d.start)
-        sentence = "".join(chars)
+            parts += (sentence[kept:d.start], " " * (d.end - d.start))
+            kept = d.end
+        parts.append(sentence[kept:])
+        sentence = "".join(parts)
     deaths = fatalities(sentence)
     # Both patterns need a killing word: most sentences have none (a lower-cased copy
     # tells, except for the few characters lowered() declines, where they run anyway).
@@ -253,7 +263,7 @@ def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Topony
     if not toponyms and not (spelt.places and may_name_spots(sentence.text)):
         return []  # no place, and no spot the article's places could help find
     found = sentence_triggers(sentence.text)
-    if not found:
+    if not found or not may_start_incident(sentence.text, found):
         return []  # most sentences report nothing: their places are not judged
     places = candidate_places(article.text, toponyms, sentence.start, sentence.end, spelt)
     if not places:

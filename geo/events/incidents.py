@@ -152,6 +152,14 @@ def sentence_triggers(sentence: str) -> list[Trigger]:
         sentence, find_triggers(sentence)))))
 
 
+def may_start_incident(sentence: str, found: list[Trigger]) -> bool:
+    """Tell whether any of a sentence's triggers (``sentence_triggers``) can head an
+    incident: when none can, ``sentence_incidents`` finds none whatever the places, and
+    extraction need not judge them (every incident's top trigger passes
+    ``_starts_incident``)."""
+    return any(_starts_incident(sentence, t) for t in found)
+
+
 def sentence_incidents(sentence: str, offset: int, places: list[Place],
                        found: list[Trigger] | None = None) -> list[Incident]:
     """Return the incidents of ``sentence`` (which starts at ``offset`` in the article).
@@ -301,11 +309,14 @@ def named_group(actor: str | None) -> str | None:
 #   the actor phrases end in lower-case words;
 # - "by" after what tells whose a target was ("a base held by Somali soldiers"): no agent;
 # - who told the news (", a church official said.", "according to residents"): no actor.
-_GROUP_WORD = re.compile(r"\b[A-Z][a-z]+\b")
+# (``\b[A-Z][a-z]+\b``, led by the capital so that the scan looks for capitals alone.)
+_GROUP_WORD = re.compile(r"[A-Z](?<!\w[A-Z])[a-z]+\b")
 _HELD_BY = re.compile(r"\b(?:held|controlled|run|manned|occupied|owned|used|guarded|"
                       r"patrolled|belonging)\s+(by)\b")
+# (The second branch is ``\baccording``, led by its letter so that the scan, on the
+# lower-case copy, looks for commas and a's alone.)
 _TOLD = re.compile(r",\s*[^,;]{0,80}?\b(?:said|says|say|told|reported|added|confirmed)\b[^;]*|"
-                   r"\baccording\s+to\b[^,;]*", re.IGNORECASE)
+                   r"a(?<!\wa)ccording\s+to\b[^,;]*", re.IGNORECASE)
 
 
 _TOLD_LOW = lower_case_copy(_TOLD)
@@ -404,12 +415,16 @@ ARMED_VERBS: dict[str, tuple[str, str | None, int, bool]] = {
 _ARMED_VERB = re.compile(r"\b(?:enter|occup|invad|besieg|encircl|expel|pound|slaughter|"
                          r"patrol|burn)", re.IGNORECASE)
 _ARMED_VERB_LOW = lower_case_copy(_ARMED_VERB)
+_ARMED_STEMS = ("enter", "occup", "invad", "besieg", "encircl", "expel", "pound", "slaughter",
+                "patrol", "burn")  # one starts every match of _ARMED_VERB
 _ARMED_WORD = re.compile(r"[A-Za-z]+")
 
 
 def _with_armed_verbs(sentence: str, found: list[Trigger]) -> list[Trigger]:
     """Add the triggers of ``ARMED_VERBS`` that the sentence has, in order."""
     low = lowered(sentence)
+    if low is not None and not any(map(low.__contains__, _ARMED_STEMS)):
+        return found  # most sentences: none of the stems (a substring test costs less)
     if not (_ARMED_VERB.search(sentence) if low is None or _ARMED_VERB_LOW is None
             else _ARMED_VERB_LOW.search(low)):
         return found

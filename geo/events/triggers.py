@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
+from itertools import chain, compress
 
 from geo.text.sentences import LETTERS, first_runs
 
@@ -237,9 +237,17 @@ _MONTHS = frozenset({"march", "may"})
 # word its matches can start with (``first_runs``): a pattern that starts with a word
 # boundary is tried at every word, a set of words is looked up in C.
 _PHRASE_RUNS = [first_runs(pattern) for pattern, _ in PHRASES]
-# None: some phrase has to be tried on every sentence.
-_ANY_PHRASE_RUNS = (None if None in _PHRASE_RUNS
-                    else frozenset(run for runs in _PHRASE_RUNS if runs for run in runs))
+# The phrases (indices into PHRASES) each word can start; None: some phrase has to be
+# tried on every sentence.
+_PHRASES_BY_RUN: dict[str, list[int]] | None = None
+if None not in _PHRASE_RUNS:
+    _PHRASES_BY_RUN = {}
+    for _k, _runs in enumerate(_PHRASE_RUNS):
+        for _run in _runs or ():
+            _PHRASES_BY_RUN.setdefault(_run, []).append(_k)
+# (A set, so that intersecting a sentence's runs with it goes over the fewer.)
+_PHRASE_RUNS_ANY = frozenset(_PHRASES_BY_RUN or ())
+_MARK = re.compile("[-'’]")  # what splits a word of ``_WORD`` into runs of letters
 _NOT_INCIDENT_RUNS = first_runs(_NOT_INCIDENT)
 
 
@@ -290,28 +298,38 @@ def find_triggers(sentence: str) -> list[Trigger]:
     ['diplomacy']
     """
     low = sentence.lower()
-    runs = set(LETTERS.findall(low))  # the words a phrase can start with
+    # Words are looked up in the lower-cased sentence when lower-casing kept every offset.
+    words = low if len(low) == len(sentence) else sentence
+    listed = _WORD.findall(words)
+    distinct = set(listed)
+    # The words a phrase can start with: the runs of letters of ``low`` (``LETTERS``),
+    # which are the sentence's words where none has a hyphen or an apostrophe.
+    if words is not low:
+        runs = set(LETTERS.findall(low))
+    elif "-" in low or "'" in low or "’" in low:
+        runs = set(chain.from_iterable(map(_MARK.split, distinct)))
+        runs.discard("")
+    else:
+        runs = distinct
     taken: list[tuple[int, int]] = []
     if _NOT_INCIDENT_RUNS is None or not _NOT_INCIDENT_RUNS.isdisjoint(runs):
         taken += [m.span() for m in _NOT_INCIDENT.finditer(low)]
     found: list[Trigger] = []
-    if _ANY_PHRASE_RUNS is None or not _ANY_PHRASE_RUNS.isdisjoint(runs):
-        for (pattern, (layer, sub_type, rank)), starts in zip(PHRASES, _PHRASE_RUNS,
-                                                              strict=True):
-            if starts is not None and starts.isdisjoint(runs):
-                continue
-            for m in pattern.finditer(low):
-                if not _overlaps(m.span(), taken):
-                    found.append(Trigger(m.start(), m.end(), layer, sub_type, rank))
-                    taken.append(m.span())
-    # Words are looked up in the lower-cased sentence when lower-casing kept every offset.
-    words = low if len(low) == len(sentence) else sentence
+    # The phrases that a word of the sentence can start, in their order.
+    todo = (range(len(PHRASES)) if _PHRASES_BY_RUN is None
+            else sorted({k for run in runs.intersection(_PHRASE_RUNS_ANY)
+                         for k in _PHRASES_BY_RUN[run]}))
+    for k in todo:
+        pattern, (layer, sub_type, rank) = PHRASES[k]
+        for m in pattern.finditer(low):
+            if not _overlaps(m.span(), taken):
+                found.append(Trigger(m.start(), m.end(), layer, sub_type, rank))
+                taken.append(m.span())
     # Each distinct word is looked up once (a dict hit for words seen before), and offsets
     # are found only in sentences that hold a trigger word: most hold none.
     # (The memo is read here first: calling ``_entry`` for every word costs more.)
     seen = _ENTRIES.get
-    listed = _WORD.findall(words)
-    entries = {w: e for w in set(listed)
+    entries = {w: e for w in distinct
                if (e := seen(w, _UNSEEN)) is not None
                and (e is not _UNSEEN or (e := _entry(w)) is not None)}
     # The matches of the trigger words only, picked in C (``findall`` and ``finditer``

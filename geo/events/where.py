@@ -343,7 +343,7 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
         if told and (b.search(_TOLD_BEFORE_) or b.search(_SEAT_BEFORE_)
                      or (b.search(_SOURCE_BEFORE_) and a.match(_SPEAKER_AFTER_))):
             continue
-        if spot is None and t in measured_from:
+        if spot is None and measured_from and t in measured_from:
             continue  # "30 km southwest of Belfast": Belfast is where it was not
         if t.name.lower() in _FAITHS or (spot is None and _head_of_longer_name(text, t, divisions)):
             continue  # "Muslim militants"; "the Line of Control", "the Bank of England"
@@ -780,6 +780,9 @@ _REFERENCE_BEFORE = re.compile(
     re.IGNORECASE)
 _REFERENCE_LOW = lower_case_copy(_REFERENCE_BEFORE)  # its groups read the same offsets
 _DIGIT = re.compile(r"\d")
+# The unit every match of _REFERENCE_BEFORE holds (and its lower-case copy).
+_UNIT = re.compile(r"(?:km|kms|kilomet(?:er|re)s?|miles?|mi)\b", re.IGNORECASE)
+_UNIT_LOW = lower_case_copy(_UNIT)
 
 
 def _measured(text: str, start: int, end: int) -> bool:
@@ -809,7 +812,16 @@ def references(text: str, toponyms: list[Toponym]) -> dict[Toponym, tuple[float,
     >>> references(text, [t])[t]
     (32.2, 225.0, 21, 23)
     """
-    out = {}
+    out: dict[Toponym, tuple[float, float | None, int, int]] = {}
+    starts = [t.start for t in toponyms if t.feature not in ("country", "continent")]
+    if not starts:
+        return out
+    # Numbers are common, units rare: no unit in reach of any toponym, no reference.
+    region = text[max(0, min(starts) - 90):max(starts)]
+    low = lowered(region)
+    if (_UNIT.search(region) if low is None or _UNIT_LOW is None
+            else _UNIT_LOW.search(low)) is None:
+        return out
     for t in toponyms:
         if t.feature in ("country", "continent"):
             continue  # "100 km from Syria" measures from a border, not from a point

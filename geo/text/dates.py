@@ -172,9 +172,10 @@ def find_dates(sentence: str, base: dt.date | None) -> list[DateMention]:
             continue
         # No match starts before the words that may lead up to the first place the
         # pattern's feature appears: the scan starts there, not at the sentence's start
-        # (unless that is near: the scan costs less than finding the words).
+        # (unless that is near and more than a word back: the scan costs less than finding
+        # the words).
         at = features[needs[0]] or 0
-        start = words_back(sentence, at, back) if at > 48 else 0
+        start = words_back(sentence, at, back) if at > 48 or back < 2 else 0
         for match in pattern.finditer(sentence, start):
             mention = resolve(match, text, base)
             if mention is not None:
@@ -259,8 +260,17 @@ def _month(match: re.Match[str]) -> int:
     return MONTHS[match["mon"].rstrip(".")]
 
 
+# A lower-cased piece of every match of _FUTURE_CUE.
+_FUTURE_WORDS = ("will", "shall", "scheduled", "expected", "slated", "planned", "set", "held",
+                 "due", "upcoming", "'ll", "’ll")
+
+
 def _wants_future(text: Words, start: int) -> bool:
-    return bool(_FUTURE_CUE.search(text.before(start, 8)))
+    before = text.before(start, 8)
+    low = lowered(before)
+    if low is not None and not any(map(low.__contains__, _FUTURE_WORDS)):
+        return False  # most dates: none of the words a cue needs
+    return bool(_FUTURE_CUE.search(before))
 
 
 def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
