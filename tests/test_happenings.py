@@ -343,13 +343,13 @@ def test_the_text_search_reads_sentence_place_and_title(tmp_path: Path) -> None:
 
 def test_a_large_batch_is_grouped_as_a_small_one(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import geo.store.sqlite
+    import geo.store.common
 
     reports = random_reports(3, 60)
     with SQLiteStore(tmp_path / "small.sqlite") as store:
         store.add_events(reports)
         small = snapshot(store)
-    monkeypatch.setattr(geo.store.sqlite, "BULK_BATCH", 10)
+    monkeypatch.setattr(geo.store.common, "BULK_BATCH", 10)
     with SQLiteStore(tmp_path / "bulk.sqlite") as store:
         store.add_events(reports)
         assert snapshot(store) == small

@@ -231,16 +231,16 @@ def test_crash_mid_ingest_leaves_store_as_before(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import datetime, os
-        import geo.store.sqlite
+        import geo.store.common, geo.store.sqlite
         from geo.model import Event
         from geo.model import Article
-        real, calls = geo.store.sqlite.event_row, []
+        real, calls = geo.store.common.event_row, []
         def dying(event):
             calls.append(event)
             if len(calls) == 2:
                 os._exit(3)
             return real(event)
-        geo.store.sqlite.event_row = dying
+        geo.store.common.event_row = dying
         base = {BASE!r}
         events = [Event(**{{**base, "event_id": f"c{{i}}", "article_id": "crash"}})
                   for i in range(3)]
