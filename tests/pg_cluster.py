@@ -85,3 +85,49 @@ def start_cluster(bindir: Path) -> Cluster:
     log = (root / "log").read_text(errors="replace") if (root / "log").exists() else ""
     shutil.rmtree(root, ignore_errors=True)
     raise RuntimeError(f"cannot start a PostgreSQL cluster: {started.stderr}{log[-2000:]}")
+
+
+class Databases:
+    """Empty migrated databases on a cluster: copies of one template, emptied and reused
+    once a test is done with them (TRUNCATE is faster than a new database)."""
+
+    TEMPLATE = "geo_template"
+    TABLES = "articles, events, happenings, overrides, audit, schema_version"
+
+    def __init__(self, cluster: Cluster) -> None:
+        import psycopg
+
+        from geo.store.pgsql import migrate
+
+        self.cluster = cluster
+        self._made = 0
+        self._free: list[str] = []
+        with psycopg.connect(cluster.url(), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {self.TEMPLATE}")
+        with psycopg.connect(cluster.url(self.TEMPLATE), autocommit=True) as conn:
+            migrate(conn)
+            self._versions = conn.execute("SELECT version, applied FROM schema_version").fetchall()
+
+    def create(self) -> str:
+        """Return the URL of an empty, migrated database."""
+        import psycopg
+
+        if self._free:
+            return self._free.pop()
+        self._made += 1
+        name = f"geo_test_{os.getpid()}_{self._made}"
+        with psycopg.connect(self.cluster.url(), autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name} TEMPLATE {self.TEMPLATE}")
+        return self.cluster.url(name)
+
+    def release(self, url: str) -> None:
+        """Empty a database (as the template left it) for the next test."""
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"TRUNCATE {self.TABLES} RESTART IDENTITY")
+            conn.execute("ALTER SEQUENCE store_revision RESTART")
+            with conn.cursor() as cur:
+                cur.executemany("INSERT INTO schema_version (version, applied) VALUES (%s, %s)",
+                                self._versions)
+        self._free.append(url)

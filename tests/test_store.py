@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from factories import EVENT_DEFAULTS, make_event
 
 from geo.errors import InputError
 from geo.model import ACLED_SUB_EVENT_TYPES, EVENT_TYPES, Article, Event, EventQuery
-from geo.store import SQLiteStore, default_store_path, open_store, parse_bbox
+from geo.store import SQLiteStore, Store, default_store_path, open_store, parse_bbox
 
 BASE = EVENT_DEFAULTS
 
@@ -141,8 +142,9 @@ def fill(store: SQLiteStore) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SQLiteStore:
-    with SQLiteStore(tmp_path / "events.sqlite") as opened:
+def store(new_store: Callable[[], str]) -> Iterator[Store]:
+    """A filled store, on SQLite and on PostGIS."""
+    with open_store(new_store()) as opened:
         fill(opened)
         yield opened
 
@@ -495,8 +497,6 @@ def test_in_memory_store() -> None:
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("postgresql://user@host/db", "PostgreSQL/PostGIS stores are not available yet"),
-        ("postgis://host/db", "not available yet"),
         ("mysql://host/db", r"unsupported store URL scheme 'mysql'; expected one of \['sqlite"),
         ("sqlite://", "expected sqlite:///PATH"),
     ],
@@ -504,6 +504,14 @@ def test_in_memory_store() -> None:
 def test_unsupported_urls(url: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         open_store(url)
+
+
+@pytest.mark.parametrize("url", ["postgresql://geo:secret@127.0.0.1:1/db",
+                                 "postgis://geo:secret@127.0.0.1:1/db"])
+def test_unreachable_postgres_is_an_oserror_without_the_password(url: str) -> None:
+    with pytest.raises(OSError, match="cannot open event store") as caught:
+        open_store(url)
+    assert "secret" not in str(caught.value)
 
 
 def test_default_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
