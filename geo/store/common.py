@@ -9,8 +9,9 @@ and the reads that differ between the two (filters, the map grid, the summary).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -334,7 +335,55 @@ class SQLStore:
         with self._reading() as conn:
             cursor = conn.execute(f"SELECT {', '.join(columns)} FROM {name} ORDER BY {order}")
             while rows := cursor.fetchmany(DUMP_BATCH):
-                yield from (tuple(row) for row in rows)
+                # Dates as ISO text, which both databases take for a date.
+                yield from (tuple(v.isoformat() if isinstance(v, dt.date) else v for v in row)
+                            for row in rows)
+
+    def load(self, tables: Mapping[str, Iterable[tuple[Any, ...]]]) -> dict[str, int]:
+        """Write rows as ``dump`` gives them, table by table, in one transaction.
+
+        Idempotent: articles already stored are kept, reports, happenings and
+        corrections are upserted by id, and an audit record is added unless the very
+        same one is there. When the store held reports before, every report is then
+        grouped afresh, so its happenings cover old and new alike. Returns the rows
+        read per table.
+        """
+        counts: dict[str, int] = {}
+        with self._transaction() as conn:
+            had_events = conn.execute("SELECT 1 FROM events LIMIT 1").fetchone() is not None
+            for name, rows in tables.items():
+                columns, _ = COPY_TABLES[name]
+                sql = (f"INSERT INTO {name} ({', '.join(columns)}) "
+                       f"VALUES ({', '.join('?' for _ in columns)}) {_ON_CONFLICT[name]}")
+                if name == "audit":
+                    same = " AND ".join(f"{c} IS NOT DISTINCT FROM ?" for c in columns)
+                    sql = (f"INSERT INTO audit ({', '.join(columns)}) SELECT "
+                           f"{', '.join('?' for _ in columns)} WHERE NOT EXISTS "
+                           f"(SELECT 1 FROM audit WHERE {same})")
+                counts[name] = 0
+                for batch in _batches(rows, DUMP_BATCH):
+                    params = [(*row, *row) for row in batch] if name == "audit" else batch
+                    conn.executemany(sql, params)
+                    counts[name] += len(batch)
+            if had_events:
+                happen.regroup_all(conn)
+        return counts
+
+
+def _batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _upsert(key: str, columns: Sequence[str]) -> str:
+    return f"ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(
+        f"{c} = excluded.{c}" for c in columns if c not in key.split(", "))
 
 
 # Every table a copy moves, with its columns and a stable order. The events' happenings
@@ -348,4 +397,11 @@ COPY_TABLES: dict[str, tuple[tuple[str, ...], str]] = {
     "overrides": (("event_id", "field", "value", "extracted", "flagged", "article_id",
                    "evidence_start", "evidence_end"), "event_id, field"),
     "audit": (("at", "who", "target", "field", "old", "new", "note"), "id"),
+}
+_ON_CONFLICT = {
+    "articles": "ON CONFLICT DO NOTHING",
+    "events": _upsert("event_id", EVENT_FIELDS),
+    "happenings": _upsert("event_id", EVENT_FIELDS),
+    "overrides": _upsert("event_id, field", COPY_TABLES["overrides"][0]),
+    "audit": "",
 }
