@@ -64,8 +64,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_cluster(bindir: Path) -> Cluster:
-    """Create and start a cluster in a new temporary folder; trust auth on 127.0.0.1."""
+def start_cluster(bindir: Path, settings: dict[str, str] | None = None) -> Cluster:
+    """Create and start a cluster in a new temporary folder; trust auth on 127.0.0.1.
+
+    ``settings`` are server settings (``{"shared_buffers": "1GB"}``) on top of ours."""
     root = Path(tempfile.mkdtemp(prefix="geo-pg-"))
     if os.geteuid() == 0:
         entry = pwd.getpwnam(RUN_AS)
@@ -77,7 +79,8 @@ def start_cluster(bindir: Path) -> Cluster:
         port = _free_port()
         # fsync off: the cluster is thrown away; the socket lives in the temp folder.
         options = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100")
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+                   + "".join(f" -c {k}={v}" for k, v in (settings or {}).items()))
         started = _run([str(bindir / "pg_ctl"), "start", "-D", str(root / "data"), "-w",
                         "-l", str(root / "log"), "-o", options], check=False)
         if started.returncode == 0:
