@@ -169,13 +169,14 @@ _TRANSLATIONS = (
 
 @lru_cache(maxsize=512)
 def translate(sql: str) -> str:
-    r"""Return SQLite-flavoured SQL as psycopg takes it.
+    """Return SQLite-flavoured SQL as psycopg takes it.
 
     Examples
     --------
-    >>> translate("SELECT 1 FROM t WHERE a LIKE '%x' AND id IN (SELECT value FROM json_each(?))")
-    "SELECT 1 FROM t WHERE a LIKE '%%x' AND id IN (SELECT value FROM \
-json_array_elements_text(%s::json))"
+    >>> translate("SELECT 1 FROM t WHERE a LIKE '%x' AND b = ?")
+    "SELECT 1 FROM t WHERE a LIKE '%%x' AND b = %s"
+    >>> translate("SELECT value FROM json_each(?)")
+    'SELECT value FROM json_array_elements_text(%s::json)'
     """
     sql = sql.replace("%", "%%")
     for sqlite, postgres in _TRANSLATIONS:
