@@ -335,9 +335,7 @@ class SQLStore:
         with self._reading() as conn:
             cursor = conn.execute(f"SELECT {', '.join(columns)} FROM {name} ORDER BY {order}")
             while rows := cursor.fetchmany(DUMP_BATCH):
-                # Dates as ISO text, which both databases take for a date.
-                yield from (tuple(v.isoformat() if isinstance(v, dt.date) else v for v in row)
-                            for row in rows)
+                yield from map(plain_row, rows)
 
     def load(self, tables: Mapping[str, Iterable[tuple[Any, ...]]]) -> dict[str, int]:
         """Write rows as ``dump`` gives them, table by table, in one transaction.
@@ -368,6 +366,11 @@ class SQLStore:
             if had_events:
                 happen.regroup_all(conn)
         return counts
+
+
+def plain_row(row: Iterable[Any]) -> tuple[Any, ...]:
+    """Return a row with dates as ISO text, which both databases take for a date."""
+    return tuple(v.isoformat() if isinstance(v, dt.date) else v for v in row)
 
 
 def _batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:

@@ -25,7 +25,7 @@ from psycopg_pool import ConnectionPool
 
 from geo.model import Event, EventQuery
 from geo.store.base import GridCell, StoreSummary
-from geo.store.common import SQLStore
+from geo.store.common import COPY_TABLES, DUMP_BATCH, SQLStore, plain_row
 from geo.store.pgsql import (
     SCHEMA_VERSION,
     WRITE_LOCK,
@@ -112,6 +112,16 @@ class PostGISStore(SQLStore):
                 yield PgConnection(conn)
             # After the commit: a reader that sees the new revision sees the new data.
             conn.execute("SELECT nextval('store_revision')")
+
+    def dump(self, name: str) -> Iterator[tuple[Any, ...]]:
+        """Return every row of a table as stored (``SQLStore.dump``), read through a
+        server-side cursor so a large table never sits in memory whole."""
+        columns, order = COPY_TABLES[name]
+        with self._pool.connection() as conn, conn.transaction(), \
+                conn.cursor(name=f"dump_{name}") as cursor:
+            cursor.itersize = DUMP_BATCH
+            cursor.execute(f"SELECT {', '.join(columns)} FROM {name} ORDER BY {order}")
+            yield from map(plain_row, cursor)
 
     def _rows(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
         with self._pool.connection() as conn:
