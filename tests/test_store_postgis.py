@@ -233,3 +233,15 @@ def test_four_writers_ingesting_overlapping_inputs_and_a_reader(pg: str, tmp_pat
     assert len(got[0]) == 20 and len(got[1]) > 40 and len(got[2]) < len(got[1])
     assert got == want
     assert json.dumps(got[2], default=str) == json.dumps(want[2], default=str)
+
+
+def test_revision_changes_with_any_write_from_any_process(pg: str) -> None:
+    with open_store(pg) as store, open_store(pg) as other:
+        first = store.revision()
+        store.count()
+        assert store.revision() == first  # reading changes nothing
+        store.add_events([dataclasses.replace(QUAKE, event_id="r1")])
+        second = store.revision()
+        assert second != first
+        other.add_events([dataclasses.replace(QUAKE, event_id="r2")])
+        assert store.revision() not in (first, second)
