@@ -38,7 +38,12 @@ from dashboard import synthetic_events  # noqa: E402
 from pg_cluster import find_bindir, start_cluster  # noqa: E402
 
 from geo.model import EventQuery  # noqa: E402
+from geo.render.maps import build_map_parts  # noqa: E402
+from geo.store import open_store  # noqa: E402
+from geo.store.pgsql import migrate  # noqa: E402
+from geo.store.postgis import PostGISStore  # noqa: E402
 from geo.store.sql import EVENT_FIELDS, event_row  # noqa: E402
+from geo.webapp.data import page_data  # noqa: E402
 
 TARGETS = {"first_map_s": 3.0, "filter_s": 1.0}  # at 1M events (issue 13)
 CHUNK = 100_000
@@ -94,14 +99,11 @@ def timed(fn: Any, repeat: int = 3) -> tuple[float, Any]:
 
 def page(url: str) -> dict[str, Any]:
     """Time the page's store calls: the first map (fresh connection), filter changes."""
-    from geo.render.maps import build_map_parts
-    from geo.store import open_store
-    from geo.webapp.data import page_data
-
     out: dict[str, Any] = {}
     cpu = time.process_time()
     start = time.perf_counter()
     with open_store(url) as store:
+        assert isinstance(store, PostGISStore)
         opened = time.perf_counter()
         store.summary()
         summarised = time.perf_counter()
@@ -159,8 +161,6 @@ def main(argv: list[str] | None = None) -> int:
             url = cluster.url()
         try:
             with psycopg.connect(url, autocommit=True) as conn:
-                from geo.store.pgsql import migrate
-
                 migrate(conn)
             run: dict[str, Any] = {"events": n, "load": load(url, n)}
             print(f"{n}: loaded {run['load']}", file=sys.stderr)
