@@ -741,3 +741,21 @@ def test_every_layer_and_sub_type_is_stored(layer: str, sub_type: str | None) ->
     with open_store(":memory:") as store:
         store.add_events([stored])
         assert store.query(EventQuery(types=[layer])) == [stored]
+
+
+def test_store_commands_on_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from geo import cli
+
+    source, target = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    assert cli.main(["store", "migrate", str(source)]) == 0
+    assert "schema version 4" in capsys.readouterr().err
+    with open_store(source) as store:
+        fill(store)
+    assert cli.main(["store", "copy", str(source), f"sqlite:///{target}"]) == 0
+    assert "3 articles, 6 events" in capsys.readouterr().err
+    with open_store(source) as a, open_store(target) as b:
+        assert a.query() == b.query() and a.articles(with_text=True) == b.articles(with_text=True)
+    assert cli.main(["store", "copy", str(source), str(source)]) == 2
+    assert "the same store" in capsys.readouterr().err
+    assert cli.main(["store", "copy", str(tmp_path / "none.sqlite"), str(target)]) == 2
+    assert "no event store at" in capsys.readouterr().err
