@@ -136,10 +136,14 @@ PLANS = {
 
 
 def plans(url: str) -> dict[str, list[str]]:
-    """EXPLAIN ANALYZE of the page's index-backed queries."""
+    """EXPLAIN ANALYZE of the page's queries (the map grid's as the store makes it)."""
+    queries = {name: (sql, []) for name, sql in PLANS.items()}
+    queries["grid_cells_all"] = PostGISStore.grid_sql(0.1, EventQuery(happenings=True))
+    queries["grid_cells_type"] = PostGISStore.grid_sql(0.1, FILTERS["type"])
     with psycopg.connect(url) as conn:
-        return {name: [row[0] for row in conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")]
-                for name, sql in PLANS.items()}
+        return {name: [row[0] for row in conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}",
+                                                      params)]
+                for name, (sql, params) in queries.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -148,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="an empty migrated database (default: a throwaway "
                         "cluster per size)")
     parser.add_argument("--out", type=Path, help="write the results here as JSON")
+    parser.add_argument("--no-load", action="store_true",
+                        help="time what --url already holds (SIZES says how many events)")
+    parser.add_argument("--keep", action="store_true",
+                        help="leave the throwaway cluster running (its URL is printed)")
     args = parser.parse_args(argv)
     results = []
     for n in args.sizes:
@@ -162,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with psycopg.connect(url, autocommit=True) as conn:
                 migrate(conn)
-            run: dict[str, Any] = {"events": n, "load": load(url, n)}
+            run: dict[str, Any] = {"events": n, "load": None if args.no_load else load(url, n)}
             print(f"{n}: loaded {run['load']}", file=sys.stderr)
             run["page"] = page(url)
             run["plans"] = plans(url)
@@ -173,8 +181,10 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({k: v for k, v in run.items() if k != "plans"}, indent=1),
                   file=sys.stderr)
         finally:
-            if cluster is not None:
+            if cluster is not None and not args.keep:
                 cluster.stop()
+            elif cluster is not None:
+                print(f"cluster left running: {url} in {cluster.root}", file=sys.stderr)
     summary = {"results": results, "settings": SETTINGS, "targets_at_1m": TARGETS,
                "load_avg": os.getloadavg(), "when": time.strftime("%Y-%m-%d %H:%M UTC",
                                                                    time.gmtime())}

@@ -53,7 +53,11 @@ TABLE_INDEXES = (
     "CREATE INDEX {table}_geom ON {table} USING gist (geom)",
     "CREATE INDEX {table}_date ON {table} (date, event_id)",
     "CREATE INDEX {table}_recent ON {table} (date DESC NULLS LAST, event_id)",
-    "CREATE INDEX {table}_type_date ON {table} (event_type, date)",
+    # The map's index: what the map grid, the timeline and every filter but actor and
+    # text read, so they scan this narrow index instead of the rows with their evidence
+    # text (an index-only scan: ~10x less to read at 1M events).
+    "CREATE INDEX {table}_map ON {table} (event_type, date) INCLUDE (lat, lon, magnitude, "
+    "confidence, event_id, country_code, status, geo_precision, review_status, article_id)",
     "CREATE INDEX {table}_country ON {table} (country_code)",
     "CREATE INDEX {table}_article ON {table} (article_id)",
     "CREATE INDEX {table}_happening ON {table} (happening_id)",

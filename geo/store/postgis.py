@@ -209,18 +209,35 @@ class PostGISStore(SQLStore):
         if isinstance(cell_deg, bool) or not isinstance(cell_deg, int | float) \
                 or not 0 < cell_deg <= 180:
             raise ValueError(f"cell_deg must be in (0, 180], got {cell_deg!r}")
-        where, params = where_sql(query)
-        score = "coalesce(magnitude, 0.0) * 100.0 + confidence"
-        sql = (
-            "SELECT event_type, floor((lat + 90.0) / %s)::int AS r, "
-            "floor((lon + 180.0) / %s)::int AS c, count(*), avg(lat), avg(lon), "
-            f"(array_agg(event_id ORDER BY {score} DESC, event_id))[1], max({score}) "
-            f"FROM {table(query)}{where} GROUP BY event_type, r, c"
-        )
-        rows = self._rows(sql, [cell_deg, cell_deg, *params])
+        sql, params = self.grid_sql(cell_deg, query)
+        rows = self._rows(sql, params)
         return [GridCell(event_type=t, row=int(r), col=int(c), count=int(n), lat=lat, lon=lon,
                          lead_id=lead, lead_score=score)
                 for t, r, c, n, lat, lon, lead, score in rows]
+
+    @staticmethod
+    def grid_sql(cell_deg: float, query: EventQuery) -> tuple[str, list[Any]]:
+        """Return the SQL of ``grid_cells`` and its parameters."""
+        where, params = where_sql(query)
+        # Two passes over the filtered events (both hash-based, no sort of the events):
+        # each cell's count, mean position and best score; then its lead, the first id
+        # with that score.
+        events = (
+            "SELECT event_type, floor((lat + 90.0) / %s)::int AS r, "
+            "floor((lon + 180.0) / %s)::int AS c, lat, lon, event_id, "
+            f"coalesce(magnitude, 0.0) * 100.0 + confidence AS score FROM {table(query)}{where}"
+        )
+        sql = (
+            f"WITH cells AS (SELECT event_type, r, c, count(*) AS n, avg(lat) AS lat, "
+            f"avg(lon) AS lon, max(score) AS score FROM ({events}) e GROUP BY event_type, r, c) "
+            "SELECT g.event_type, g.r, g.c, g.n, g.lat, g.lon, min(e.event_id), g.score "
+            f"FROM cells g JOIN ({events}) e ON e.event_type = g.event_type AND e.r = g.r "
+            "AND e.c = g.c AND e.score = g.score "
+            "GROUP BY g.event_type, g.r, g.c, g.n, g.lat, g.lon, g.score"
+        )
+        params = [cell_deg, cell_deg, *params]
+        params = params + params
+        return sql, params
 
     def breakdown(self, query: EventQuery = ALL) -> list[tuple[str, str, str, int, int | None]]:
         """Return what the query selects summed up by country, admin-1 and type; see
