@@ -223,15 +223,15 @@ class PostGISStore(SQLStore):
         where, params = where_sql(query)
         # Two passes over the filtered events (both hash-based, no sort of the events):
         # each cell's count, mean position and best score; then its lead, the first id
-        # with that score. MATERIALIZED: the cells are aggregated once, not again in
-        # each parallel worker.
+        # with that score. (Materialising the cells makes the planner misjudge the join
+        # and sort every event: 20 s instead of 4 at 1M.)
         events = (
             "SELECT event_type, floor((lat + 90.0) / %s)::int AS r, "
             "floor((lon + 180.0) / %s)::int AS c, lat, lon, event_id, "
             f"coalesce(magnitude, 0.0) * 100.0 + confidence AS score FROM {table(query)}{where}"
         )
         sql = (
-            f"WITH cells AS MATERIALIZED (SELECT event_type, r, c, count(*) AS n, avg(lat) AS lat, "
+            f"WITH cells AS (SELECT event_type, r, c, count(*) AS n, avg(lat) AS lat, "
             f"avg(lon) AS lon, max(score) AS score FROM ({events}) e GROUP BY event_type, r, c) "
             "SELECT g.event_type, g.r, g.c, g.n, g.lat, g.lon, min(e.event_id), g.score "
             f"FROM cells g JOIN ({events}) e ON e.event_type = g.event_type AND e.r = g.r "
