@@ -1,7 +1,8 @@
 # conflict-map: `make run` starts the app, `make test` runs the tests.
 #
 # Needs only python3.11, git and make on Debian 12. Debian packages that are missing
-# (python3-venv, chromium) are installed with apt-get when we are root, or through sudo.
+# (python3-venv, chromium, PostgreSQL 15 with PostGIS 3 for the store tests) are
+# installed with apt-get when we are root, or through sudo.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -15,7 +16,7 @@ GAZETTEER_SOURCES = $(wildcard geo/places/gazetteer.py geo/places/build.py geo/t
 APT_GET = $(if $(filter 0,$(shell id -u)),,sudo )env DEBIAN_FRONTEND=noninteractive apt-get
 
 .DEFAULT_GOAL := run
-.PHONY: venv gazetteer demo run test lint chromium bench clean distclean
+.PHONY: venv gazetteer demo run test lint chromium postgis bench clean distclean
 
 venv: $(VENV_STAMP)
 
@@ -67,9 +68,13 @@ lint: venv
 	$(VENV)/bin/mypy
 
 # Lint, types, doctests (over geo/) and the whole suite. Tests that need the shared
-# corpora skip, saying so, when $(SHARED) is missing.
-test: venv gazetteer chromium lint
-	GEO_SHARED_DIR="$(abspath $(SHARED))" $(PY) -m pytest $(PYTEST_ARGS)
+# corpora skip, saying so, when $(SHARED) is missing. The store tests also run on a
+# throwaway PostgreSQL cluster they start in a temp folder (tests/pg_cluster.py);
+# once PostGIS is installed, a PostGIS test that cannot run fails instead of skipping.
+test: venv gazetteer chromium postgis lint
+	GEO_SHARED_DIR="$(abspath $(SHARED))" \
+	GEO_REQUIRE_POSTGIS="$$(ls $(POSTGIS_CONTROL) >/dev/null 2>&1 && echo 1)" \
+		$(PY) -m pytest $(PYTEST_ARGS)
 
 # The browser tests drive Debian's chromium; install it only when it is missing.
 chromium:
@@ -80,6 +85,20 @@ chromium:
 		exit 0; \
 	fi; \
 	$(APT_GET) update && $(APT_GET) install -y chromium chromium-driver
+
+# PostgreSQL 15 + PostGIS 3 from Debian, for the PostGIS store tests; installed only
+# when missing. The tests never use the system's cluster: they run initdb and pg_ctl
+# themselves, as an unprivileged user.
+POSTGIS_CONTROL = /usr/share/postgresql/*/extension/postgis.control
+postgis:
+	@if ls $(POSTGIS_CONTROL) >/dev/null 2>&1 && \
+		ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ] && ! command -v sudo >/dev/null 2>&1; then \
+		echo "warning: PostgreSQL/PostGIS are missing and neither root nor sudo is" \
+			"available; install postgresql-15-postgis-3 to run the PostGIS store tests" >&2; \
+		exit 0; \
+	fi; \
+	$(APT_GET) update && $(APT_GET) install -y postgresql-15 postgresql-15-postgis-3
 
 bench: venv gazetteer
 	$(PY) benchmarks/geoparse.py $(SHARED)/eval

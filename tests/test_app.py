@@ -75,16 +75,20 @@ QUAKES = [event("q1", "earthquake", "Nurdagi", 37.17, 37.03, "TR", D(2023, 2, 6)
 ALL = {e.event_id: e for e in [*QUAKES, *(e for evs in ARTICLES.values() for e in evs)]}
 
 
-@pytest.fixture
-def store_path(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "events.sqlite"
-    store = open_store(path)
+def fill_page_store(url: str) -> None:
+    store = open_store(url)
     for article_id, events in ARTICLES.items():
         title = events[0].article_title
         store.add_article(Article(article_id, title, "text", events[0].date,
                                   url=events[0].source_url), events)
     store.add_events(QUAKES)
     store.close()
+
+
+@pytest.fixture
+def store_path(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "events.sqlite"
+    fill_page_store(str(path))
     monkeypatch.setenv("GEO_STORE", str(path))
     # Caches outlive an AppTest run; each test starts from its own store.
     st.cache_data.clear()
@@ -171,6 +175,28 @@ def test_map_counts_match_geo_maps(at, store_path):
     assert shown(at) == len(ALL)
     assert map_layers(at) == expected_layers(ALL)
     assert map_layers(at) == layer_counts(build_map(open_store(store_path).query()))
+
+
+def test_the_page_on_a_postgis_store(pg_databases, monkeypatch):
+    """The same page, map, filters and table on the shared store (README, "Scaling out")."""
+    url = pg_databases.create()
+    try:
+        fill_page_store(url)
+        monkeypatch.setenv("GEO_STORE", url)
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
+        at.run()
+        assert not at.exception
+        assert shown(at) == len(ALL)
+        assert map_layers(at) == expected_layers(ALL)
+        at.multiselect(key="countries").set_value(["TR"]).run()
+        assert not at.exception
+        assert shown(at) == 4 and map_layers(at) == expected_layers({"q1", "q2", "d1", "p1"})
+        at.text_input(key="actor").set_value("FORCES").run()
+        assert shown(at) == 1  # p1: "Police Forces of Turkey"
+    finally:
+        pg_databases.release(url)
 
 
 @pytest.mark.parametrize(("kind", "key", "value", "ids", "query"), [

@@ -458,7 +458,8 @@ def bad_paths(tmp_path: Path) -> dict[str, str]:
         # export: the store
         (["export", "--store", "sqlite://bad"], "expected sqlite:///PATH, got 'sqlite://bad'"),
         (["export", "--store", "mysql://host/db"], "unsupported store URL scheme 'mysql'"),
-        (["export", "--store", "postgresql://h/db"], "PostgreSQL/PostGIS stores are not"),
+        (["export", "--store", "postgresql://geo:secret@127.0.0.1:1/db"],
+         "cannot open event store 'postgresql://geo:***@127.0.0.1:1/db'"),
         (["export", "--store", "{tmp}/notdb.sqlite"], "file is not a database"),
         (["export", "--store", "{tmp}"], "is a folder; expected a SQLite file"),
         (["export", "--store", "{tmp}/missing.sqlite"], "no event store at"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from factories import make_event
 
 from geo.happenings.group import compatible, date_span, group, summarise
 from geo.model import Article, Event, EventQuery
-from geo.store import SQLiteStore
+from geo.store import SQLiteStore, open_store
 
 DAY = dt.date(2023, 3, 24)
 
@@ -151,10 +152,11 @@ def grouping(store: SQLiteStore) -> list[tuple[str, int, list[str]]]:
             for h in store.query(EventQuery(happenings=True))]
 
 
-def test_the_store_groups_reports_incrementally_and_order_never_matters(tmp_path: Path) -> None:
+def test_the_store_groups_reports_incrementally_and_order_never_matters(
+        new_store: Callable[[str], str]) -> None:
     expected = [("h-e1", 3, ["e1", "e2", "e3"]), ("h-e4", 1, ["e4"]), ("h-e5", 1, ["e5"])]
     for n, order in enumerate([[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [2, 4, 0, 3, 1]]):
-        with SQLiteStore(tmp_path / f"s{n}.sqlite") as store:
+        with open_store(new_store(f"s{n}")) as store:
             fill(store, order)
             assert grouping(store) == expected, order
             assert store.count() == 5 and store.count(EventQuery(happenings=True)) == 3
@@ -162,8 +164,8 @@ def test_the_store_groups_reports_incrementally_and_order_never_matters(tmp_path
 
 
 def test_happenings_filter_by_article_and_the_reports_keep_their_articles(
-        tmp_path: Path) -> None:
-    with SQLiteStore(tmp_path / "s.sqlite") as store:
+        new_store: Callable[[str], str]) -> None:
+    with open_store(new_store("s")) as store:
         fill(store, [0, 1, 2, 3, 4])
         assert [h.event_id for h in store.query(EventQuery(happenings=True,
                                                            articles=("a2",)))] == ["h-e1"]
@@ -187,8 +189,13 @@ def random_reports(seed: int, n: int) -> list[Event]:
     return out
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_incremental_grouping_equals_grouping_everything(tmp_path: Path, seed: int) -> None:
+# Every seed on SQLite, two on PostGIS (the same SQL, slower round trips).
+SEEDS = [("sqlite", seed) for seed in range(8)] + [("postgis", seed) for seed in range(2)]
+
+
+@pytest.mark.parametrize(("backend", "seed"), SEEDS)
+def test_incremental_grouping_equals_grouping_everything(
+        new_store: Callable[[str], str], seed: int) -> None:
     reports = random_reports(seed, 60)
     by_article: dict[str, list[Event]] = {}
     for e in reports:
@@ -196,7 +203,7 @@ def test_incremental_grouping_equals_grouping_everything(tmp_path: Path, seed: i
     order = list(by_article)
     random.Random(seed).shuffle(order)
     expected = [[e.event_id for e in g] for g in group(reports)]
-    with SQLiteStore(tmp_path / "s.sqlite") as store:
+    with open_store(new_store("s")) as store:
         for article_id in order:
             store.add_article(article(article_id), by_article[article_id])
         stored = [[r.event_id for r in store.reports(h.event_id)]
@@ -220,12 +227,12 @@ def snapshot(store: SQLiteStore) -> list[list[str]]:
                   for h in store.query(every))
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize(("backend", "seed"), SEEDS)
 def test_corrections_keep_the_grouping_what_regrouping_everything_gives(
-        tmp_path: Path, seed: int) -> None:
+        new_store: Callable[[str], str], seed: int) -> None:
     rng = random.Random(seed)
     reports = random_reports(seed, 60)
-    with SQLiteStore(tmp_path / "s.sqlite") as store:
+    with open_store(new_store("s")) as store:
         for e in reports:
             store.add_article(article(e.article_id), [x for x in reports
                                                       if x.article_id == e.article_id])
@@ -292,13 +299,13 @@ OTHER_STRIKE = Article(id="wire-d", title="Convoy hit near Palmyra",
 
 @pytest.mark.slow
 def test_three_articles_on_one_strike_make_one_happening_with_three_sources(
-        tmp_path: Path) -> None:
+        new_store: Callable[[str], str]) -> None:
     from geo.pipeline import store_articles
 
     results = []
     for n, order in enumerate([[0, 1, 2, 3], [3, 2, 1, 0], [1, 3, 0, 2]]):
         items = [[*STRIKE_ARTICLES, OTHER_STRIKE][i] for i in order]
-        with SQLiteStore(tmp_path / f"s{n}.sqlite") as store:
+        with open_store(new_store(f"s{n}")) as store:
             report_ = store_articles(items, store)
             assert report_.ok
             strikes = store.query(EventQuery(happenings=True, types=("strike",)))
@@ -311,9 +318,10 @@ def test_three_articles_on_one_strike_make_one_happening_with_three_sources(
     assert len(by_sources) == 2
 
 
-def test_a_reextraction_that_disagrees_with_a_correction_is_flagged(tmp_path: Path) -> None:
+def test_a_reextraction_that_disagrees_with_a_correction_is_flagged(
+        new_store: Callable[[str], str]) -> None:
     first = report("e1", "a1", fatalities=3)
-    with SQLiteStore(tmp_path / "s.sqlite") as store:
+    with open_store(new_store("s")) as store:
         store.add_article(article("a1"), [first])
         (record,) = store.correct(["e1"], {"fatalities": 5}, who="analyst", note="wire")
         assert (record.old, record.new, record.who, record.note) == ("3", "5", "analyst", "wire")
@@ -331,8 +339,8 @@ def test_a_reextraction_that_disagrees_with_a_correction_is_flagged(tmp_path: Pa
         assert renamed.fatalities == 5
 
 
-def test_the_text_search_reads_sentence_place_and_title(tmp_path: Path) -> None:
-    with SQLiteStore(tmp_path / "s.sqlite") as store:
+def test_the_text_search_reads_sentence_place_and_title(new_store: Callable[[str], str]) -> None:
+    with open_store(new_store("s")) as store:
         fill(store, [0, 1, 2, 3, 4])
         assert {e.event_id for e in store.query(EventQuery(text="PALMYRA"))} == {"e4"}
         assert store.count(EventQuery(text="no such words")) == 0
@@ -341,16 +349,16 @@ def test_the_text_search_reads_sentence_place_and_title(tmp_path: Path) -> None:
         assert store.count(EventQuery(text="deir", happenings=True)) == 2
 
 
-def test_a_large_batch_is_grouped_as_a_small_one(tmp_path: Path,
+def test_a_large_batch_is_grouped_as_a_small_one(new_store: Callable[[str], str],
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import geo.store.sqlite
+    import geo.store.common
 
     reports = random_reports(3, 60)
-    with SQLiteStore(tmp_path / "small.sqlite") as store:
+    with open_store(new_store("small")) as store:
         store.add_events(reports)
         small = snapshot(store)
-    monkeypatch.setattr(geo.store.sqlite, "BULK_BATCH", 10)
-    with SQLiteStore(tmp_path / "bulk.sqlite") as store:
+    monkeypatch.setattr(geo.store.common, "BULK_BATCH", 10)
+    with open_store(new_store("bulk")) as store:
         store.add_events(reports)
         assert snapshot(store) == small
     assert small == sorted([e.event_id for e in g] for g in group(reports))

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from factories import EVENT_DEFAULTS, make_event
 
 from geo.errors import InputError
 from geo.model import ACLED_SUB_EVENT_TYPES, EVENT_TYPES, Article, Event, EventQuery
-from geo.store import SQLiteStore, default_store_path, open_store, parse_bbox
+from geo.store import SQLiteStore, Store, default_store_path, open_store, parse_bbox
 
 BASE = EVENT_DEFAULTS
 
@@ -141,8 +142,9 @@ def fill(store: SQLiteStore) -> None:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> SQLiteStore:
-    with SQLiteStore(tmp_path / "events.sqlite") as opened:
+def store(new_store: Callable[[], str]) -> Iterator[Store]:
+    """A filled store, on SQLite and on PostGIS."""
+    with open_store(new_store()) as opened:
         fill(opened)
         yield opened
 
@@ -231,16 +233,16 @@ def test_crash_mid_ingest_leaves_store_as_before(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import datetime, os
-        import geo.store.sqlite
+        import geo.store.common, geo.store.sqlite
         from geo.model import Event
         from geo.model import Article
-        real, calls = geo.store.sqlite.event_row, []
+        real, calls = geo.store.common.event_row, []
         def dying(event):
             calls.append(event)
             if len(calls) == 2:
                 os._exit(3)
             return real(event)
-        geo.store.sqlite.event_row = dying
+        geo.store.common.event_row = dying
         base = {BASE!r}
         events = [Event(**{{**base, "event_id": f"c{{i}}", "article_id": "crash"}})
                   for i in range(3)]
@@ -495,8 +497,6 @@ def test_in_memory_store() -> None:
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("postgresql://user@host/db", "PostgreSQL/PostGIS stores are not available yet"),
-        ("postgis://host/db", "not available yet"),
         ("mysql://host/db", r"unsupported store URL scheme 'mysql'; expected one of \['sqlite"),
         ("sqlite://", "expected sqlite:///PATH"),
     ],
@@ -504,6 +504,14 @@ def test_in_memory_store() -> None:
 def test_unsupported_urls(url: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         open_store(url)
+
+
+@pytest.mark.parametrize("url", ["postgresql://geo:secret@127.0.0.1:1/db",
+                                 "postgis://geo:secret@127.0.0.1:1/db"])
+def test_unreachable_postgres_is_an_oserror_without_the_password(url: str) -> None:
+    with pytest.raises(OSError, match="cannot open event store") as caught:
+        open_store(url)
+    assert "secret" not in str(caught.value)
 
 
 def test_default_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -733,3 +741,21 @@ def test_every_layer_and_sub_type_is_stored(layer: str, sub_type: str | None) ->
     with open_store(":memory:") as store:
         store.add_events([stored])
         assert store.query(EventQuery(types=[layer])) == [stored]
+
+
+def test_store_commands_on_sqlite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from geo import cli
+
+    source, target = tmp_path / "a.sqlite", tmp_path / "b.sqlite"
+    assert cli.main(["store", "migrate", str(source)]) == 0
+    assert "schema version 4" in capsys.readouterr().err
+    with open_store(source) as store:
+        fill(store)
+    assert cli.main(["store", "copy", str(source), f"sqlite:///{target}"]) == 0
+    assert "3 articles, 6 events" in capsys.readouterr().err
+    with open_store(source) as a, open_store(target) as b:
+        assert a.query() == b.query() and a.articles(with_text=True) == b.articles(with_text=True)
+    assert cli.main(["store", "copy", str(source), str(source)]) == 2
+    assert "the same store" in capsys.readouterr().err
+    assert cli.main(["store", "copy", str(tmp_path / "none.sqlite"), str(target)]) == 2
+    assert "no event store at" in capsys.readouterr().err

@@ -18,7 +18,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from geo.cli import events, geoparse, places, review
+from geo.cli import events, geoparse, places, review, store
 from geo.cli.args import CommandError, one_line
 from geo.errors import GeoError
 
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     places.add_parser(commands)
     events.add_parsers(commands)
     review.add_parsers(commands)
+    store.add_parsers(commands)
     commands.add_parser(
         "serve", add_help=False,
         help="start the dashboard (geo serve [SCRIPT.py] [streamlit options])")

@@ -211,8 +211,8 @@ def cmd_quakes(args: argparse.Namespace) -> int:
 
 def add_parsers(commands: Any) -> None:
     """Add the event subcommands to the ``geo`` parser's subparsers."""
-    store_help = ("store path or sqlite:/// URL (default: $GEO_STORE, else events.sqlite "
-                  "in the user's data folder)")
+    store_help = ("store path, sqlite:/// or postgresql:// URL (default: $GEO_STORE, else "
+                  "events.sqlite in the user's data folder)")
     private_help = ("let URLs reach loopback and private addresses such as 127.0.0.1 "
                     "(for local testing; also GEO_ALLOW_PRIVATE_URLS=1)")
     max_bytes_help = (f"largest input accepted, in bytes (default %(default)s, "

@@ -1,10 +1,11 @@
 """Persistence: articles and their events in one store, behind one small interface.
 
 ``open_store`` turns a URL or path into a :class:`Store`. The embedded default is a
-SQLite file (``geo.store.sqlite``), created on first use. Every read takes one
-:class:`geo.model.EventQuery` and runs it as parameterised SQL inside the store
-(``geo.store.sql``); ``geo.store.grid`` merges events into map points there. A server
-backend (PostGIS) only has to implement :class:`Store` and be added to ``open_store``.
+SQLite file (``geo.store.sqlite``), created on first use; the shared one a PostgreSQL +
+PostGIS database (``geo.store.postgis``, ``postgresql://user@host/db``). Every read
+takes one :class:`geo.model.EventQuery` and runs it as parameterised SQL inside the
+store (``geo.store.sql``, ``geo.store.pgsql``); ``geo.store.grid`` merges events into
+map points there.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ __all__ = [
     "Store",
     "StoreSummary",
     "default_store_path",
+    "is_postgres_url",
     "open_store",
     "parse_bbox",
 ]
 
 ENV_VAR = "GEO_STORE"
-SUPPORTED = ("sqlite:///PATH", "a file path")
+SUPPORTED = ("sqlite:///PATH", "a file path", "postgresql://USER@HOST[:PORT]/DB")
+PG_SCHEMES = ("postgresql", "postgres", "postgis")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
@@ -50,12 +53,16 @@ def open_store(url_or_path: str | Path | None = None, *, create: bool = True) ->
     ----------
     url_or_path
         ``sqlite:///relative/path``, ``sqlite:////absolute/path`` (SQLAlchemy's
-        convention), ``sqlite:///:memory:``, or a plain file path. ``None`` means
+        convention), ``sqlite:///:memory:``, a plain file path, or a PostgreSQL
+        database with PostGIS, ``postgresql://user[:password]@host[:port]/db``
+        (``postgis://`` and ``postgres://`` too; libpq's ``PG*`` variables and
+        ``~/.pgpass`` apply). ``None`` means
         the ``GEO_STORE`` environment variable (a URL or a path), else
         ``default_store_path()``.
     create
-        Whether a store that does not exist yet is created. Readers (``geo export``)
-        pass False, so a mistyped path is an error rather than a new empty store.
+        Whether a store that does not exist yet is created (for PostgreSQL: whether its
+        schema is created or migrated). Readers (``geo export``) pass False, so a
+        mistyped path is an error rather than a new empty store.
 
     Raises
     ------
@@ -67,10 +74,15 @@ def open_store(url_or_path: str | Path | None = None, *, create: bool = True) ->
     IsADirectoryError
         When the path is a folder.
     OSError
-        When the file cannot be opened or created, or is not a SQLite database.
+        When the file cannot be opened or created, or is not a SQLite database; when
+        the PostgreSQL server cannot be reached or its schema is not this program's.
     """
     if url_or_path is None:
         url_or_path = os.environ.get(ENV_VAR) or default_store_path()
+    if is_postgres_url(url_or_path):
+        from geo.store.postgis import PostGISStore  # psycopg only when it is used
+
+        return PostGISStore(postgres_url(str(url_or_path)), create=create)
     path = _store_path(url_or_path)
     if not isinstance(path, Path):  # ":memory:"
         return SQLiteStore(path)
@@ -84,6 +96,23 @@ def open_store(url_or_path: str | Path | None = None, *, create: bool = True) ->
             f"`geo ingest INPUT... --store {path}` (or `geo quakes`)"
         )
     return SQLiteStore(path)
+
+
+def is_postgres_url(url_or_path: str | Path) -> bool:
+    """Tell whether a store URL names a PostgreSQL database."""
+    match = _SCHEME.match(url_or_path) if isinstance(url_or_path, str) else None
+    return match is not None and match.group(1).lower() in PG_SCHEMES
+
+
+def postgres_url(url: str) -> str:
+    """Return a PostgreSQL store URL as libpq takes it (``postgis://`` -> ``postgresql://``).
+
+    Examples
+    --------
+    >>> postgres_url("postgis://geo@db.example.org/events")
+    'postgresql://geo@db.example.org/events'
+    """
+    return "postgresql://" + url.split("://", 1)[1]
 
 
 def _store_path(url_or_path: str | Path) -> Path | str:
@@ -100,9 +129,4 @@ def _store_path(url_or_path: str | Path) -> Path | str:
             raise ValueError(f"expected sqlite:///PATH, got {url_or_path!r}")
         path = rest[1:]
         return path if path == ":memory:" else Path(path)
-    if scheme.startswith(("postgres", "postgis")):
-        raise ValueError(
-            f"PostgreSQL/PostGIS stores are not available yet ({url_or_path!r}); "
-            f"use one of {list(SUPPORTED)}"
-        )
     raise ValueError(f"unsupported store URL scheme {scheme!r}; expected one of {list(SUPPORTED)}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from geo.model import Article, AuditRecord, Event, EventQuery
 
@@ -33,6 +33,14 @@ class GridCell:
     lon: float
     lead_id: str  # the event that speaks for the cell: largest magnitude, most confident
     lead_score: float
+
+
+class Connection(Protocol):
+    """A DB-API connection's ``execute``: ``sqlite3.Connection``, or the PostGIS store's
+    ``geo.store.pgsql.PgConnection``, which takes the same SQL (``?`` parameters)."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+    def executemany(self, sql: str, parameters: Any, /) -> Any: ...
 
 
 class Store(Protocol):

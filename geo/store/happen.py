@@ -1,12 +1,14 @@
 """Happenings and corrections inside the store: what runs in a write transaction.
 
-Every function takes an open connection in a transaction (``SQLiteStore._transaction``)
-and uses only parameterised SQL. Reports are written with their overrides applied
-(``write_events``); then the happenings around them are regrouped (``regroup``): the
-reports compatible with the new ones, closed over compatibility, current happenings
-and analysts' pins, are grouped afresh with ``geo.happenings.group.group``, so the
-result is the one a regrouping of the whole store would give, whatever the order the
-articles came in, at the cost of the neighbourhood only.
+Every function takes an open connection in a transaction (``SQLiteStore._transaction``,
+or ``PostGISStore``'s, whose connection translates this SQLite-flavoured SQL,
+``geo.store.pgsql.PgConnection``) and uses only parameterised SQL. Reports are
+written with their overrides applied (``write_events``); then the happenings around
+them are regrouped (``regroup``): the reports compatible with the new ones, closed
+over compatibility, current happenings and analysts' pins, are grouped afresh with
+``geo.happenings.group.group``, so the result is the one a regrouping of the whole
+store would give, whatever the order the articles came in, at the cost of the
+neighbourhood only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -39,19 +40,20 @@ from geo.review.edits import (
     from_json,
     to_json,
 )
+from geo.store.base import Connection
 from geo.store.sql import EVENT_FIELDS, INSERT_EVENT, INSERT_HAPPENING, event_from_row, event_row
 
 _SELECT = f"SELECT {', '.join(EVENT_FIELDS)} FROM events"
 
 
-def load_events(conn: sqlite3.Connection, ids: Iterable[str]) -> list[Event]:
+def load_events(conn: Connection, ids: Iterable[str]) -> list[Event]:
     """Return the stored reports with these ids."""
     rows = conn.execute(f"{_SELECT} WHERE event_id IN (SELECT value FROM json_each(?))",
                         (json.dumps(sorted(set(ids))),)).fetchall()
     return [event_from_row(row) for row in rows]
 
 
-def members_of(conn: sqlite3.Connection, happening_ids: Iterable[str]) -> list[Event]:
+def members_of(conn: Connection, happening_ids: Iterable[str]) -> list[Event]:
     """Return the reports of these happenings, by event id."""
     rows = conn.execute(
         f"{_SELECT} WHERE happening_id IN (SELECT value FROM json_each(?)) ORDER BY event_id",
@@ -59,7 +61,7 @@ def members_of(conn: sqlite3.Connection, happening_ids: Iterable[str]) -> list[E
     return [event_from_row(row) for row in rows]
 
 
-def overrides_of(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+def overrides_of(conn: Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Return the corrected values of these events: id -> {field: value}."""
     out: dict[str, dict[str, Any]] = defaultdict(dict)
     for event_id, name, value in conn.execute(
@@ -69,7 +71,7 @@ def overrides_of(conn: sqlite3.Connection, ids: Iterable[str]) -> dict[str, dict
     return dict(out)
 
 
-def _rekey(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
+def _rekey(conn: Connection, events: Sequence[Event]) -> None:
     """Move the overrides of reports a re-extraction renamed to their new ids.
 
     An event id follows its type and place, so correcting either by hand, or a better
@@ -97,7 +99,7 @@ def _rekey(conn: sqlite3.Connection, events: Sequence[Event]) -> None:
                              (match.event_id, old_id))
 
 
-def prepare(conn: sqlite3.Connection, events: Sequence[Event]) -> list[Event]:
+def prepare(conn: Connection, events: Sequence[Event]) -> list[Event]:
     """Return extracted reports with their corrections applied.
 
     Where the extractor now gives another value than the one a correction replaced,
@@ -124,7 +126,7 @@ def prepare(conn: sqlite3.Connection, events: Sequence[Event]) -> list[Event]:
     return out
 
 
-def write_events(conn: sqlite3.Connection, events: Sequence[Event],
+def write_events(conn: Connection, events: Sequence[Event],
                  removed: Sequence[Event] = ()) -> None:
     """Store extracted reports (corrections applied) and regroup their happenings.
 
@@ -141,7 +143,7 @@ def write_events(conn: sqlite3.Connection, events: Sequence[Event],
     regroup(conn, ids, {e.happening_id for e in before if e.happening_id}, before)
 
 
-def _candidates(conn: sqlite3.Connection, event: Event) -> list[Event]:
+def _candidates(conn: Connection, event: Event) -> list[Event]:
     """Return stored reports compatible with ``event`` (an indexed search)."""
     span = date_span(event)
     if span is None or event.review_status == "rejected":
@@ -166,7 +168,7 @@ def _candidates(conn: sqlite3.Connection, event: Event) -> list[Event]:
 class _Lookup:
     """Stored reports' candidates and pins, each asked for once per regrouping."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self._candidates: dict[str, list[Event]] = {}
         self._pins: dict[str, str | None] = {}
@@ -194,7 +196,7 @@ class _Lookup:
         return is_anchor(event) and groupable(event) and not self.pinned(event)
 
 
-def regroup(conn: sqlite3.Connection, seed_ids: Iterable[str],
+def regroup(conn: Connection, seed_ids: Iterable[str],
             stale: Iterable[str] = (), gone: Sequence[Event] = ()) -> set[str]:
     """Regroup the happenings around these reports; return the happening ids written.
 
@@ -309,7 +311,7 @@ def regroup(conn: sqlite3.Connection, seed_ids: Iterable[str],
     return _write_groups(conn, affected | rewritten, groups)
 
 
-def _write_groups(conn: sqlite3.Connection, drop: Iterable[str],
+def _write_groups(conn: Connection, drop: Iterable[str],
                   groups: Iterable[list[Event]]) -> set[str]:
     """Replace the happenings ``drop`` with ``groups``; return the ids written."""
     conn.execute("DELETE FROM happenings WHERE event_id IN (SELECT value FROM json_each(?))",
@@ -330,14 +332,14 @@ def _write_groups(conn: sqlite3.Connection, drop: Iterable[str],
     return written
 
 
-def regroup_all(conn: sqlite3.Connection) -> int:
+def regroup_all(conn: Connection) -> int:
     """Group every stored report afresh (a migration, or after a bulk change)."""
     events = [event_from_row(row) for row in conn.execute(_SELECT)]
     conn.execute("DELETE FROM happenings")
     return len(_write_groups(conn, (), group(events, _pins(conn, None))))
 
 
-def _pins(conn: sqlite3.Connection, ids: Iterable[str] | None) -> dict[str, str]:
+def _pins(conn: Connection, ids: Iterable[str] | None) -> dict[str, str]:
     """Return analysts' groupings: event id -> pin (all of them when ``ids`` is None)."""
     if ids is None:
         rows = conn.execute("SELECT event_id, value FROM overrides WHERE field = 'group'")
@@ -348,7 +350,7 @@ def _pins(conn: sqlite3.Connection, ids: Iterable[str] | None) -> dict[str, str]
     return {event_id: from_json(value) for event_id, value in rows}
 
 
-def targets(conn: sqlite3.Connection, ids: Iterable[str]) -> list[Event]:
+def targets(conn: Connection, ids: Iterable[str]) -> list[Event]:
     """Return the reports an id names: a report's own, or every report of a happening.
 
     Raises
@@ -366,7 +368,7 @@ def targets(conn: sqlite3.Connection, ids: Iterable[str]) -> list[Event]:
     return [out[k] for k in sorted(out)]
 
 
-def correct(conn: sqlite3.Connection, reports: Sequence[Event], changes: Mapping[str, Any], *,
+def correct(conn: Connection, reports: Sequence[Event], changes: Mapping[str, Any], *,
             who: str, note: str = "", at: str | None = None) -> list[AuditRecord]:
     """Set checked values (``geo.review.edits.check_value``) on reports; audit each change.
 
@@ -406,7 +408,7 @@ def correct(conn: sqlite3.Connection, reports: Sequence[Event], changes: Mapping
     return records
 
 
-def _rewrite(conn: sqlite3.Connection, reports: Sequence[Event]) -> None:
+def _rewrite(conn: Connection, reports: Sequence[Event]) -> None:
     """Store reports again with their overrides (the extracted values restored first)."""
     fresh = []
     for report in reports:
@@ -423,7 +425,7 @@ def _rewrite(conn: sqlite3.Connection, reports: Sequence[Event]) -> None:
     write_events(conn, fresh)
 
 
-def audit_records(conn: sqlite3.Connection, targets: Iterable[str] = ()) -> list[AuditRecord]:
+def audit_records(conn: Connection, targets: Iterable[str] = ()) -> list[AuditRecord]:
     """Return the audit trail, oldest first; only these events' when ``targets`` is given."""
     wanted = list(targets)
     sql = "SELECT at, who, target, field, old, new, note FROM audit"

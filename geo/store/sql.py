@@ -285,8 +285,11 @@ def iso(value: dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def from_iso(value: str | None) -> dt.date | None:
-    return None if value is None else dt.date.fromisoformat(value)
+def from_iso(value: str | dt.date | None) -> dt.date | None:
+    """Return the date a column holds: ISO text in SQLite, a ``date`` in PostgreSQL."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
 
 
 def event_row(event: Event) -> tuple[Any, ...]:
