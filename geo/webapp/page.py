@@ -43,7 +43,7 @@ from geo.render.escape import esc, safe_url
 from geo.render.maps import base_map, build_map_parts
 from geo.render.popups import actor_rows
 from geo.render.styles import layer_style
-from geo.render.timeline import BRUSH, brushed_dates, timeline_chart
+from geo.render.timeline import BRUSH, brushed_dates, timeline_spec
 from geo.store import StoreSummary, default_store_path, open_store
 from geo.webapp import access, state, worker
 from geo.webapp import data as dashboard
@@ -124,12 +124,16 @@ def sidebar(url: str, version: str, opts: StoreSummary, initial: EventQuery) -> 
                 if shown is not None:
                     st.session_state["dates"] = whole
                 st.session_state["dates_given"] = whole
-        pending = st.session_state.pop("dates_pending", None)  # brushed or played
+        # Brushed on the timeline (read here, before the widget, so the brush's own run
+        # shows its dates) or played.
+        pending = st.session_state.pop("dates_pending", None) or brush()
         if pending:
             st.session_state["dates"] = pending
-        span = st.sidebar.date_input(
-            "Dates", value=(initial.since or opts.first, initial.until or opts.last),
-            key="dates")
+        # The widget's value lives in the session (no default beside it, which
+        # Streamlit warns about once the session sets it).
+        st.session_state.setdefault("dates", (initial.since or opts.first,
+                                              initial.until or opts.last))
+        span = st.sidebar.date_input("Dates", key="dates")
     types = st.sidebar.multiselect("Event types", list(EVENT_TYPES), default=initial.types,
                                    format_func=lambda key: layer_style(key).label, key="types")
     text = st.sidebar.text_input(
@@ -171,6 +175,25 @@ def sidebar(url: str, version: str, opts: StoreSummary, initial: EventQuery) -> 
     if span and opts.first and tuple(span) != (opts.first, opts.last):
         chosen = state.with_dates(chosen, span)
     return chosen
+
+
+def brush() -> tuple[dt.date, dt.date] | None:
+    """Return the dates newly brushed on the timeline (its widget state), or None.
+
+    Read at the start of the run the brush causes, before the date widget is made, so
+    one run applies it (the chart's own return value comes too late for that run).
+    """
+    got = st.session_state.get("timeline")
+    try:
+        selection = got["selection"].get(BRUSH) or {} if got else {}
+    except (KeyError, TypeError, AttributeError):
+        return None
+    brushed = brushed_dates(selection)
+    if not brushed or brushed == st.session_state.get("brush_applied"):
+        return None
+    st.session_state["brush_applied"] = brushed
+    st.session_state.pop("play_at", None)  # a brush stops the play
+    return brushed
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -260,14 +283,14 @@ def clicked_event(points: list[Event], click: dict | None) -> str:
     return max(here, key=lambda p: (p.date or dt.date.min, p.event_id)).event_id
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32)
 def timeline_figure(url: str, version: str, query: EventQuery,
-                    chosen: tuple[dt.date, dt.date] | None, _per_day: dict):
-    """The timeline chart, built once per store revision, filters and range shown.
+                    chosen: tuple[dt.date, dt.date] | None, _per_day: dict) -> dict | None:
+    """The timeline's Vega-Lite spec, built once per store revision, filters and range.
 
     ``_per_day`` (not hashed) follows from the other arguments: the page data's counts.
     """
-    return timeline_chart(_per_day, chosen)
+    return timeline_spec(_per_day, chosen)
 
 
 PLAY_TICK_S = 1.5  # seconds between the steps of the timeline's play
@@ -291,14 +314,9 @@ def timeline(url: str, version: str, query: EventQuery, data: dashboard.PageData
     st.caption("Drag across the bars to show those dates; ▶ plays them in steps."
                + (f" {undated:,} undated events are on the map but not here"
                   " (their articles gave no date)." if undated else ""))
-    got = st.altair_chart(chart, on_select="rerun", selection_mode=BRUSH, key="timeline",
-                          width="stretch")
-    brushed = brushed_dates(got.selection.get(BRUSH) or {}) if got else None
-    if brushed and brushed != st.session_state.get("brush_applied"):
-        st.session_state["brush_applied"] = brushed
-        st.session_state.pop("play_at", None)
-        st.session_state["dates_pending"] = brushed
-        st.rerun()
+    # A brush reruns the page, which reads it (``brush``) before making the date widget.
+    st.vega_lite_chart(spec=chart, on_select="rerun", selection_mode=BRUSH,
+                       key="timeline", width="stretch")
     # Play runs through the dates shown (all of them, or those chosen), in steps of the
     # timeline's bars unless the user picks another.
     first, last = chosen or (days[0], days[-1])
