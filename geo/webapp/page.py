@@ -293,6 +293,7 @@ def timeline_figure(url: str, version: str, query: EventQuery,
     return timeline_spec(_per_day, chosen)
 
 
+TIMELINE_HEIGHT_PX = 250  # the chart's box (170 px of bars, the axis, the legend)
 PLAY_TICK_S = 1.5  # seconds between the steps of the timeline's play
 PLAY_STEPS = {"day": 1, "week": 7, "month": 30}
 
@@ -314,6 +315,9 @@ def timeline(url: str, version: str, query: EventQuery, data: dashboard.PageData
     st.caption("Drag across the bars to show those dates; ▶ plays them in steps."
                + (f" {undated:,} undated events are on the map but not here"
                   " (their articles gave no date)." if undated else ""))
+    if not st.session_state.get("timeline_on"):
+        later()
+        return
     # A brush reruns the page, which reads it (``brush``) before making the date widget.
     st.vega_lite_chart(spec=chart, on_select="rerun", selection_mode=BRUSH,
                        key="timeline", width="stretch")
@@ -321,6 +325,31 @@ def timeline(url: str, version: str, query: EventQuery, data: dashboard.PageData
     # timeline's bars unless the user picks another.
     first, last = chosen or (days[0], days[-1])
     player(first, last, "day" if (days[-1] - days[0]).days <= 60 else "week")
+
+
+TIMELINE_DELAY_S = 1.5  # after a session's first page, the timeline comes this much later
+
+
+def later() -> None:
+    """Hold the timeline back in a session's first page, so the map draws first.
+
+    The chart (Vega-Lite: 1.1 MB of script to load, and its drawing) runs on the
+    browser's main thread, as the map's frame does: in the first page it delayed the
+    map by about a second at 100k events (benchmarks/README.md, "Dashboard"). A
+    placeholder of its height stands in, and a fragment's timer reruns the page once,
+    ``TIMELINE_DELAY_S`` later, with the timeline; every later run has it at once.
+    """
+    asked = st.session_state.setdefault("timeline_asked", time.monotonic())
+
+    def show() -> None:
+        # The fragment also runs with the page: only its timer's run (the delay past)
+        # brings the timeline.
+        if time.monotonic() - asked >= TIMELINE_DELAY_S * 0.8:
+            st.session_state["timeline_on"] = True
+            st.rerun()
+        st.container(height=TIMELINE_HEIGHT_PX, border=False).caption("Loading the timeline…")
+
+    st.fragment(show, run_every=TIMELINE_DELAY_S)()
 
 
 def player(first: dt.date, last: dt.date, unit: str) -> None:
