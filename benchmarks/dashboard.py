@@ -349,6 +349,20 @@ OBSERVE_JS = """(() => {
 })();"""
 
 
+SERVER_PID: list[int] = []  # the app server being measured (one at a time)
+
+
+def server_cpu_s() -> float:
+    """Return the CPU seconds (user + system) the app server has used, or 0."""
+    if not SERVER_PID:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{SERVER_PID[-1]}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _run_mark(data: bytes) -> str | None:
     """Return "start" or "finish" for Streamlit's messages that open and close a run."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -392,6 +406,26 @@ class Probe:
         self.ws_extensions: str | None = None
         self._clock_ms = 0.0  # CDP monotonic timestamp -> ms since the epoch
         cdp.send("Network.enable")
+        cdp.send("Performance.enable")
+        self.cdp = cdp
+
+    def cpu(self) -> tuple[float, float]:
+        """Return the CPU seconds used so far: the app server's, the page's scripts'.
+
+        The server's from /proc (user + system, the whole process); the browser's from
+        CDP's metrics: script, layout and style recalculation, the work of the
+        renderer's main thread, which the page and the map's frame share. Less swayed
+        by other work on the machine than wall time.
+        """
+        metrics = {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")[
+            "metrics"]}
+        return server_cpu_s(), sum(float(metrics.get(k, 0.0)) for k in (
+            "ScriptDuration", "LayoutDuration", "RecalcStyleDuration"))
+
+    def cpu_since(self, start: tuple[float, float]) -> dict:
+        server, browser = self.cpu()
+        return {"server_cpu_s": round(server - start[0], 3),
+                "browser_main_thread_s": round(browser - start[1], 3)}
 
     def _on_request(self, event: dict) -> None:
         self._urls[event["requestId"]] = event["request"]["url"]
@@ -528,9 +562,11 @@ def measure_load(browser, url: str, markers: int, timeout: float) -> tuple[dict,
     """Load the page in a fresh context and time it until the map is drawn."""
     probe = Probe(browser)
     page = probe.page
+    cpu = probe.cpu()
     page.goto(url, wait_until="commit", timeout=timeout * 1000)
     origin = page.evaluate("performance.timeOrigin")  # navigation start, ms since epoch
     drawn = wait_drawn(page, markers, timeout)
+    cpu_drawn = probe.cpu_since(cpu)
     map_at = probe.map_message_at(origin)
     # The server's first message comes once the page's JavaScript runs and the session
     # starts: before it, the browser loads Streamlit's frontend.
@@ -539,6 +575,7 @@ def measure_load(browser, url: str, markers: int, timeout: float) -> tuple[dict,
     heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : null")
     chart_at = probe.chart_drawn_at()
     result = {
+        "cpu_until_drawn": cpu_drawn, "cpu_until_complete": probe.cpu_since(cpu),
         "script_runs_s": probe.script_runs(origin),
         "timeline_drawn_s": (chart_at - origin) / 1000 if chart_at else None,
         **({f"after_map_{k}": v for k, v in probe.main_thread(map_at, drawn).items()}
@@ -570,8 +607,10 @@ def measure_filter(probe: Probe, event_type: str, markers: int, timeout: float) 
     # The press as the browser saw it (event timeStamp), not when Playwright sent it.
     page.evaluate("""() => document.addEventListener("pointerdown", (e) => {
         window.__cmPressed = performance.timeOrigin + e.timeStamp; }, {capture: true})""")
+    cpu = probe.cpu()
     option.click()
     drawn = wait_drawn(page, markers, timeout)
+    cpu_drawn = probe.cpu_since(cpu)
     pressed = page.evaluate("window.__cmPressed")
     map_at = probe.map_message_at(pressed)
     phases = browser_phases(page, map_at, drawn)
@@ -580,6 +619,7 @@ def measure_filter(probe: Probe, event_type: str, markers: int, timeout: float) 
     return {
         "event_type": event_type,
         "filter_s": (drawn - pressed) / 1000,
+        "cpu_until_drawn": cpu_drawn,
         "script_runs_s": probe.script_runs(pressed),
         **probe.main_thread(pressed, drawn),
         "server_until_map_s": (map_at - pressed) / 1000 if map_at else None,
@@ -658,6 +698,7 @@ def measure_timeline(probe: Probe, store_path: Path, timeout: float) -> dict:
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=10)
     time.sleep(0.5)
+    cpu = probe.cpu()
     page.mouse.up()
     deadline = time.monotonic() + timeout
     while not {"since", "until"} <= set(params := page_params(page)):
@@ -667,6 +708,7 @@ def measure_timeline(probe: Probe, store_path: Path, timeout: float) -> dict:
     query = parse_params(params).query
     expected = markers_for(store_path, query)
     drawn_at = wait_drawn(page, expected, timeout)  # an upper bound if already drawn
+    cpu_drawn = probe.cpu_since(cpu)
     done = probe.settle()
     released = page.evaluate("window.__cmReleased")
     changes = frame.evaluate("window.__cmChanges") if not frame.is_detached() else None
@@ -676,6 +718,7 @@ def measure_timeline(probe: Probe, store_path: Path, timeout: float) -> dict:
         "since": str(query.since), "until": str(query.until),
         "markers_before": before, "markers": expected,
         "timeline_s": (drawn - released) / 1000,
+        "cpu_until_drawn": cpu_drawn,
         "script_runs_s": probe.script_runs(released),
         **probe.main_thread(released, drawn),
         "watched": bool(hits),  # False: timed by wait_drawn after the dates were read
@@ -738,6 +781,7 @@ def bench_first_map(browser, n: int, workdir: Path, loads: int, timeout: float,
     result["markers"] = markers
     with AppServer(store_path, workdir / f"app-{n}.log", startup_timeout=300,
                    root=root) as app:
+        SERVER_PID.append(app.process.pid)
         log(f"{n:,} events: cold load")
         cold, probe = measure_load(browser, app.url, markers, timeout)
         probe.close()
@@ -767,6 +811,7 @@ def bench_size(browser, n: int, workdir: Path, loads: int, timeout: float,
     per_type = filter_markers(store_path)
     with AppServer(store_path, workdir / f"app-{n}.log", startup_timeout=120,
                    root=root) as app:
+        SERVER_PID.append(app.process.pid)
         log(f"{n:,} events: cold load")
         cold, probe = measure_load(browser, app.url, markers, timeout)
         probe.close()
