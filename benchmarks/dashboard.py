@@ -35,7 +35,14 @@ summary and page data, ``build_map``, st_folium's rendering of the map into HTML
 script, the table; and the GeoJSON and CSV downloads, which run only on a click), and
 in the browser run the websocket message that carries
 the map is timed, which splits "server until the map is sent" from "browser from the
-map message to the map drawn". See benchmarks/README.md ("Dashboard").
+map message to the map drawn". Each load, filter change and brush also records the
+script runs it caused (Streamlit's messages that open and close a run, and the seconds
+between them), the long tasks (> 50 ms) on the page's main thread, which the map's
+frame shares, when the timeline was drawn, and the CPU seconds spent until the map was
+drawn: the app server's (from /proc) and the page's scripts, layout and style (CDP).
+``--reuse`` keeps a store written before in ``--workdir``; ``--app-root DIR`` serves
+another checkout's app (e.g. a baseline commit) measured by this script.
+See benchmarks/README.md ("Dashboard").
 """
 
 from __future__ import annotations

@@ -321,6 +321,7 @@ def test_reopening_an_old_store_groups_what_it_holds(tmp_path: Path) -> None:
         conn.execute("DELETE FROM happenings")
         conn.execute("UPDATE events SET happening_id = NULL")
         conn.execute("DROP INDEX events_map4")
+        conn.execute("DROP INDEX events_days")
         conn.execute("DROP INDEX events_happening")
         for column in ("happening_id", "sources", "review_status"):
             conn.execute(f"ALTER TABLE events DROP COLUMN {column}")
