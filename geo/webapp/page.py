@@ -135,7 +135,9 @@ def sidebar(url: str, version: str, opts: StoreSummary, initial: EventQuery) -> 
         # Streamlit warns about once the session sets it).
         st.session_state.setdefault("dates", (initial.since or opts.first,
                                               initial.until or opts.last))
-        span = st.sidebar.date_input("Dates", key="dates")
+        picked = st.sidebar.date_input("Dates", key="dates")  # a range: a tuple
+        span = tuple(picked) if isinstance(picked, tuple | list) else \
+            ((picked,) if picked else ())
     types = st.sidebar.multiselect("Event types", list(EVENT_TYPES), default=initial.types,
                                    format_func=lambda key: layer_style(key).label, key="types")
     text = st.sidebar.text_input(
