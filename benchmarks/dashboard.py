@@ -35,7 +35,14 @@ summary and page data, ``build_map``, st_folium's rendering of the map into HTML
 script, the table; and the GeoJSON and CSV downloads, which run only on a click), and
 in the browser run the websocket message that carries
 the map is timed, which splits "server until the map is sent" from "browser from the
-map message to the map drawn". See benchmarks/README.md ("Dashboard").
+map message to the map drawn". Each load, filter change and brush also records the
+script runs it caused (Streamlit's messages that open and close a run, and the seconds
+between them), the long tasks (> 50 ms) on the page's main thread, which the map's
+frame shares, when the timeline was drawn, and the CPU seconds spent until the map was
+drawn: the app server's (from /proc) and the page's scripts, layout and style (CDP).
+``--reuse`` keeps a store written before in ``--workdir``; ``--app-root DIR`` serves
+another checkout's app (e.g. a baseline commit) measured by this script.
+See benchmarks/README.md ("Dashboard").
 """
 
 from __future__ import annotations
@@ -216,6 +223,14 @@ def write_store(path: Path, n: int, seed: int = 2023) -> dict:
             "catalog_quakes": len(quakes)}
 
 
+def prepare_store(path: Path, n: int, reuse: bool) -> dict:
+    """Write the store of ``n`` events, or keep the one at ``path`` (``--reuse``)."""
+    if reuse and path.exists():
+        return {"reused": str(path)}
+    path.unlink(missing_ok=True)
+    return write_store(path, n)
+
+
 # --- where the server's time goes -----------------------------------------------------
 
 def profile_server(store_path: Path) -> dict:
@@ -319,6 +334,53 @@ def _kind(url: str) -> str:
     return "other"
 
 
+# In every frame: long tasks (main thread busy > 50 ms) as [start, ms] in window.__cmLong;
+# in the page, when the Vega-Lite timeline's drawing first appears (window.__cmChartAt).
+OBSERVE_JS = """(() => {
+    window.__cmLong = [];
+    try {
+        new PerformanceObserver((list) => { for (const e of list.getEntries())
+            window.__cmLong.push([performance.timeOrigin + e.startTime, e.duration]); })
+            .observe({type: "longtask", buffered: true});
+    } catch (err) {}
+    if (window !== window.top) return;
+    const seen = () => {
+        if (window.__cmChartAt) return;
+        const chart = document.querySelector('[data-testid="stVegaLiteChart"]');
+        if (chart && chart.querySelector("canvas, svg.marks"))
+            requestAnimationFrame(() => requestAnimationFrame(() => {
+                window.__cmChartAt = window.__cmChartAt
+                    || performance.timeOrigin + performance.now(); }));
+    };
+    new MutationObserver(seen).observe(document, {childList: true, subtree: true});
+})();"""
+
+
+SERVER_PID: list[int] = []  # the app server being measured (one at a time)
+
+
+def server_cpu_s() -> float:
+    """Return the CPU seconds (user + system) the app server has used, or 0."""
+    if not SERVER_PID:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{SERVER_PID[-1]}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _run_mark(data: bytes) -> str | None:
+    """Return "start" or "finish" for Streamlit's messages that open and close a run."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    try:
+        kind = ForwardMsg.FromString(data).WhichOneof("type")
+    except Exception:  # noqa: BLE001 (not a ForwardMsg: nothing to count)
+        return None
+    return {"new_session": "start", "script_finished": "finish"}.get(kind or "")
+
+
 class Probe:
     """A fresh browser context on the app, counting what the browser receives.
 
@@ -333,7 +395,9 @@ class Probe:
 
     def __init__(self, browser) -> None:
         self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.context.add_init_script(OBSERVE_JS)
         self.page = self.context.new_page()
+        self.runs: list[tuple[float, str]] = []  # (epoch ms, "start" or "finish") of runs
         self.http: dict[str, int] = {}
         self.ws: list[tuple[float, int, bool]] = []  # (epoch ms, wire bytes, carries map)
         self.ws_payload = 0  # bytes after decompression
@@ -349,6 +413,26 @@ class Probe:
         self.ws_extensions: str | None = None
         self._clock_ms = 0.0  # CDP monotonic timestamp -> ms since the epoch
         cdp.send("Network.enable")
+        cdp.send("Performance.enable")
+        self.cdp = cdp
+
+    def cpu(self) -> tuple[float, float]:
+        """Return the CPU seconds used so far: the app server's, the page's scripts'.
+
+        The server's from /proc (user + system, the whole process); the browser's from
+        CDP's metrics: script, layout and style recalculation, the work of the
+        renderer's main thread, which the page and the map's frame share. Less swayed
+        by other work on the machine than wall time.
+        """
+        metrics = {m["name"]: m["value"] for m in self.cdp.send("Performance.getMetrics")[
+            "metrics"]}
+        return server_cpu_s(), sum(float(metrics.get(k, 0.0)) for k in (
+            "ScriptDuration", "LayoutDuration", "RecalcStyleDuration"))
+
+    def cpu_since(self, start: tuple[float, float]) -> dict:
+        server, browser = self.cpu()
+        return {"server_cpu_s": round(server - start[0], 3),
+                "browser_main_thread_s": round(browser - start[1], 3)}
 
     def _on_request(self, event: dict) -> None:
         self._urls[event["requestId"]] = event["request"]["url"]
@@ -376,14 +460,52 @@ class Probe:
         if self._deflate is not None:
             wire = len(self._deflate.compress(data) + self._deflate.flush(zlib.Z_SYNC_FLUSH)) - 4
         self.ws_payload += len(data)
+        kind = _run_mark(data) if event["response"]["opcode"] == 2 else None
+        if kind:
+            self.runs.append((self._clock_ms + event["timestamp"] * 1000, kind))
         self.ws.append((self._clock_ms + event["timestamp"] * 1000, wire,
                         b"L.ShapeMarker" in data))
         self.last_byte = time.time() * 1000
 
     def reset(self) -> None:
+        self.runs.clear()
         self.http.clear()
         self.ws.clear()
         self.ws_payload = 0
+
+    def script_runs(self, after: float) -> list[float]:
+        """Return the seconds each script run took (start to finish message) after ``after``."""
+        out, started = [], None
+        for at, kind in self.runs:
+            if at < after:
+                continue
+            if kind == "start":
+                started = at
+            elif started is not None:
+                out.append(round((at - started) / 1000, 3))
+                started = None
+        return out
+
+    def main_thread(self, start: float, end: float) -> dict:
+        """Long tasks (> 50 ms) of the page and of the map's frame between two instants."""
+        out = {}
+        frames = [("page", self.page)]
+        handle = self.page.query_selector(FOLIUM_FRAME)
+        if handle and handle.content_frame():
+            frames.append(("map_frame", handle.content_frame()))
+        for name, frame in frames:
+            try:
+                tasks = frame.evaluate("window.__cmLong || []")
+            except Exception:  # noqa: BLE001 (a frame navigating away)
+                continue
+            inside = [(at, ms) for at, ms in tasks if start <= at <= end]
+            out[f"{name}_long_tasks_s"] = round(sum(ms for _, ms in inside) / 1000, 3)
+            out[f"{name}_long_tasks"] = len(inside)
+        return out
+
+    def chart_drawn_at(self) -> float | None:
+        """When the Vega-Lite timeline first showed its drawing (ms since the epoch)."""
+        return self.page.evaluate("window.__cmChartAt || null")
 
     def map_message_at(self, after: float) -> float | None:
         """Return when the first websocket message carrying a map arrived after ``after``."""
@@ -447,16 +569,24 @@ def measure_load(browser, url: str, markers: int, timeout: float) -> tuple[dict,
     """Load the page in a fresh context and time it until the map is drawn."""
     probe = Probe(browser)
     page = probe.page
+    cpu = probe.cpu()
     page.goto(url, wait_until="commit", timeout=timeout * 1000)
     origin = page.evaluate("performance.timeOrigin")  # navigation start, ms since epoch
     drawn = wait_drawn(page, markers, timeout)
+    cpu_drawn = probe.cpu_since(cpu)
     map_at = probe.map_message_at(origin)
     # The server's first message comes once the page's JavaScript runs and the session
     # starts: before it, the browser loads Streamlit's frontend.
     first_at = probe.ws[0][0] if probe.ws else None
     done = probe.settle()
     heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : null")
+    chart_at = probe.chart_drawn_at()
     result = {
+        "cpu_until_drawn": cpu_drawn, "cpu_until_complete": probe.cpu_since(cpu),
+        "script_runs_s": probe.script_runs(origin),
+        "timeline_drawn_s": (chart_at - origin) / 1000 if chart_at else None,
+        **({f"after_map_{k}": v for k, v in probe.main_thread(map_at, drawn).items()}
+           if map_at else {}),
         "first_map_s": (drawn - origin) / 1000,
         "frontend_boot_s": (first_at - origin) / 1000 if first_at else None,
         "script_until_map_s": (map_at - first_at) / 1000 if map_at and first_at else None,
@@ -484,8 +614,10 @@ def measure_filter(probe: Probe, event_type: str, markers: int, timeout: float) 
     # The press as the browser saw it (event timeStamp), not when Playwright sent it.
     page.evaluate("""() => document.addEventListener("pointerdown", (e) => {
         window.__cmPressed = performance.timeOrigin + e.timeStamp; }, {capture: true})""")
+    cpu = probe.cpu()
     option.click()
     drawn = wait_drawn(page, markers, timeout)
+    cpu_drawn = probe.cpu_since(cpu)
     pressed = page.evaluate("window.__cmPressed")
     map_at = probe.map_message_at(pressed)
     phases = browser_phases(page, map_at, drawn)
@@ -494,6 +626,9 @@ def measure_filter(probe: Probe, event_type: str, markers: int, timeout: float) 
     return {
         "event_type": event_type,
         "filter_s": (drawn - pressed) / 1000,
+        "cpu_until_drawn": cpu_drawn,
+        "script_runs_s": probe.script_runs(pressed),
+        **probe.main_thread(pressed, drawn),
         "server_until_map_s": (map_at - pressed) / 1000 if map_at else None,
         "browser_after_map_s": (drawn - map_at) / 1000 if map_at else None,
         "page_complete_s": (done - pressed) / 1000,
@@ -570,6 +705,7 @@ def measure_timeline(probe: Probe, store_path: Path, timeout: float) -> dict:
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=10)
     time.sleep(0.5)
+    cpu = probe.cpu()
     page.mouse.up()
     deadline = time.monotonic() + timeout
     while not {"since", "until"} <= set(params := page_params(page)):
@@ -579,6 +715,7 @@ def measure_timeline(probe: Probe, store_path: Path, timeout: float) -> dict:
     query = parse_params(params).query
     expected = markers_for(store_path, query)
     drawn_at = wait_drawn(page, expected, timeout)  # an upper bound if already drawn
+    cpu_drawn = probe.cpu_since(cpu)
     done = probe.settle()
     released = page.evaluate("window.__cmReleased")
     changes = frame.evaluate("window.__cmChanges") if not frame.is_detached() else None
@@ -588,6 +725,9 @@ def measure_timeline(probe: Probe, store_path: Path, timeout: float) -> dict:
         "since": str(query.since), "until": str(query.until),
         "markers_before": before, "markers": expected,
         "timeline_s": (drawn - released) / 1000,
+        "cpu_until_drawn": cpu_drawn,
+        "script_runs_s": probe.script_runs(released),
+        **probe.main_thread(released, drawn),
         "watched": bool(hits),  # False: timed by wait_drawn after the dates were read
         "marker_changes": len(changes or []),
         "page_complete_s": (done - released) / 1000,
@@ -633,7 +773,7 @@ def filter_markers(store_path: Path) -> dict[str, int]:
 
 
 def bench_first_map(browser, n: int, workdir: Path, loads: int, timeout: float,
-                    log=print) -> dict:
+                    log=print, *, reuse: bool = False, root: Path | None = None) -> dict:
     """Write a store of ``n`` events, serve it, and time the first map only (--first-map-only).
 
     No profile in this process (its downloads alone take minutes at 1M events), no
@@ -642,11 +782,13 @@ def bench_first_map(browser, n: int, workdir: Path, loads: int, timeout: float,
     from geo.model import EventQuery
 
     store_path = workdir / f"events-{n}.sqlite"
-    result: dict = {"events": n, "store": write_store(store_path, n)}
-    log(f"{n:,} events: store written in {result['store']['insert_s']:.1f} s")
+    result: dict = {"events": n, "store": prepare_store(store_path, n, reuse)}
+    log(f"{n:,} events: store {result['store']}")
     markers = markers_for(store_path, EventQuery(happenings=True))
     result["markers"] = markers
-    with AppServer(store_path, workdir / f"app-{n}.log", startup_timeout=300) as app:
+    with AppServer(store_path, workdir / f"app-{n}.log", startup_timeout=300,
+                   root=root) as app:
+        SERVER_PID.append(app.process.pid)
         log(f"{n:,} events: cold load")
         cold, probe = measure_load(browser, app.url, markers, timeout)
         probe.close()
@@ -663,19 +805,20 @@ def bench_first_map(browser, n: int, workdir: Path, loads: int, timeout: float,
 
 
 def bench_size(browser, n: int, workdir: Path, loads: int, timeout: float,
-               log=print) -> dict:
+               log=print, *, reuse: bool = False, root: Path | None = None) -> dict:
     """Write a store of ``n`` events, serve it, and measure loads and a filter change."""
     store_path = workdir / f"events-{n}.sqlite"
-    result: dict = {"events": n, "store": write_store(store_path, n)}
-    log(f"{n:,} events: store written in {result['store']['insert_s']:.1f} s; "
-        "profiling the server side")
+    result: dict = {"events": n, "store": prepare_store(store_path, n, reuse)}
+    log(f"{n:,} events: store {result['store']}; profiling the server side")
     server = profile_server(store_path)
     result["server"] = server
     markers, filtered = server["all"]["markers"], server["filtered"]["markers"]
     result["markers"] = markers
     result["filtered"] = {"events": server["filtered"]["events"], "markers": filtered}
     per_type = filter_markers(store_path)
-    with AppServer(store_path, workdir / f"app-{n}.log", startup_timeout=120) as app:
+    with AppServer(store_path, workdir / f"app-{n}.log", startup_timeout=120,
+                   root=root) as app:
+        SERVER_PID.append(app.process.pid)
         log(f"{n:,} events: cold load")
         cold, probe = measure_load(browser, app.url, markers, timeout)
         probe.close()
@@ -737,7 +880,9 @@ def report(results: list[dict], machine: dict) -> str:
         f"{machine['cpu']}, {machine['cores']} cores, {machine['memory_gb']} GB; "
         f"{machine['python']}; Chromium {machine['chromium']}; streamlit "
         f"{machine['streamlit']}, streamlit-folium {machine['streamlit_folium']}, "
-        f"folium {machine['folium']}; commit {machine['commit']}; 1-minute load average "
+        f"folium {machine['folium']}; commit {machine['commit']}"
+        + (f" (app served from {machine['app_root']})" if machine.get("app_root") else "")
+        + "; 1-minute load average "
         f"{machine['load_average_start']} at the start, {machine['load_average_end']} at the end",
         "",
         "| events | markers | first map s (cold) | first map s | filter change s "
@@ -839,6 +984,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="only the first map (cold and warm loads), e.g. at 1M events")
     parser.add_argument("--workdir", type=Path,
                         help="keep the stores and app logs here (default: a temporary folder)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="use the store already in --workdir for a size, if there is one")
+    parser.add_argument("--app-root", type=Path,
+                        help="serve the app of this checkout (e.g. a baseline commit's), "
+                             "measured by this script")
     args = parser.parse_args(argv)
     try:
         sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -860,10 +1010,12 @@ def main(argv: list[str] | None = None) -> int:
     with _workdir(args.workdir) as workdir, sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         machine = machine_info(browser.version)
+        machine["app_root"] = str(args.app_root) if args.app_root else None
         for n in sizes:
             try:
                 bench = bench_first_map if args.first_map_only else bench_size
-                results.append(bench(browser, n, workdir, args.loads, args.timeout, log))
+                results.append(bench(browser, n, workdir, args.loads, args.timeout, log,
+                                     reuse=args.reuse, root=args.app_root))
             except (TimeoutError, RuntimeError) as err:
                 log(f"{n:,} events: failed: {err}")
                 results.append({"events": n, "error": str(err).splitlines()[0]})

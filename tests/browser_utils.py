@@ -189,8 +189,10 @@ class AppServer:
     """
 
     def __init__(self, store: Path | str, log_path: Path, *, port: int | None = None,
-                 env: Mapping[str, str] | None = None, startup_timeout: float = 60.0) -> None:
+                 env: Mapping[str, str] | None = None, startup_timeout: float = 60.0,
+                 root: Path | None = None) -> None:
         self.store = str(store)
+        self.root = Path(root or REPO_ROOT)  # the checkout whose app.py and geo/ it runs
         self.log_path = Path(log_path)
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -207,10 +209,12 @@ class AppServer:
     def start(self) -> AppServer:
         env = dict(os.environ)  # GEO_CACHE_DIR and the like pass through
         env.update(GEO_STORE=self.store, PYTHONUNBUFFERED="1", **self.extra_env)
+        if self.root != REPO_ROOT:  # another checkout's package, not this one's
+            env["PYTHONPATH"] = str(self.root)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("wb") as log:
             # A session of its own, so stop() ends streamlit and anything it started.
-            self.process = subprocess.Popen(self.command(), cwd=REPO_ROOT, env=env,
+            self.process = subprocess.Popen(self.command(), cwd=self.root, env=env,
                                             stdout=log, stderr=subprocess.STDOUT,
                                             stdin=subprocess.DEVNULL, start_new_session=True)
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from factories import make_event
 
-from geo.happenings.group import compatible, date_span, group, summarise
+from geo.happenings.group import compatible, date_span, group, is_anchor, summarise
 from geo.model import Article, Event, EventQuery
 from geo.store import SQLiteStore, open_store
 
@@ -106,6 +107,71 @@ def test_grouping_does_not_depend_on_order() -> None:
     for _ in range(5):
         rng.shuffle(reports)
         assert group(reports) == first
+
+
+def every_pair_group(events: list[Event]) -> list[list[str]]:
+    """The grouping rule applied to every pair of reports, without any index."""
+    pool = sorted((e for e in events if date_span(e) is not None),
+                  key=lambda e: e.event_id)
+    anchor = [is_anchor(e) for e in pool]
+    parent = list(range(len(pool)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    fits: dict[int, set[int]] = {}
+    for i, j in itertools.combinations(range(len(pool)), 2):
+        if (anchor[i] or anchor[j]) and compatible(pool[i], pool[j]):
+            if anchor[i] and anchor[j]:
+                ri, rj = root(i), root(j)
+                parent[max(ri, rj)] = min(ri, rj)
+            else:
+                other, seed = (j, i) if anchor[i] else (i, j)
+                fits.setdefault(other, set()).add(seed)
+    groups: dict[int, list[str]] = {}
+    out = [[e.event_id] for e in events if date_span(e) is None]
+    for i, e in enumerate(pool):
+        if anchor[i]:
+            groups.setdefault(root(i), []).append(e.event_id)
+    for i, e in enumerate(pool):
+        targets = {root(k) for k in fits.get(i, ())}
+        if anchor[i]:
+            continue
+        if len(targets) == 1:
+            groups[targets.pop()].append(e.event_id)
+        else:
+            out.append([e.event_id])
+    return sorted(sorted(g) for g in [*out, *groups.values()])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_indexed_grouping_equals_the_rule_on_every_pair(seed: int) -> None:
+    # Dense and mixed: many reports a day at a few places (one near the pole, one on
+    # the antimeridian), countries given or not, every date precision, fine and
+    # coarse places; the index must find every pair the rule joins.
+    rng = random.Random(seed)
+    places = [(35.0, 40.0, "SY"), (35.2, 40.3, "SY"), (35.1, 41.5, "IQ"),
+              (89.7, 10.0, ""), (0.0, 179.95, "FJ"), (0.05, -179.97, "")]
+    reports = []
+    for i in range(400):
+        lat, lon, country = rng.choice(places)
+        coarse = rng.random() < 0.2
+        spread = 1.0 if coarse else 0.15
+        reports.append(report(
+            f"e{i:04d}", f"a{rng.randrange(150)}",
+            event_type=rng.choice(["strike", "strike", "armed_clash"]),
+            lat=max(-90.0, min(90.0, lat + rng.uniform(-spread, spread))),
+            lon=lon + rng.uniform(-spread, spread),
+            country_code=rng.choice([country, country, country, ""]),
+            date=DAY + dt.timedelta(days=rng.randint(0, 40)),
+            date_precision=rng.choice(["day"] * 6 + ["published", "month", "year"]),
+            uncertainty_km=rng.choice([300.0, 60.0]) if coarse
+            else rng.choice([1.0, 5.0, 15.0, 25.0, 26.0]),
+            actor1=rng.choice([None, None, None, "army", "rebels"])))
+    assert sorted([e.event_id for e in g] for g in group(reports)) == \
+        every_pair_group(reports)
 
 
 def test_pins_and_rejections_override_the_rule() -> None:
@@ -262,6 +328,7 @@ def test_reopening_an_old_store_groups_what_it_holds(tmp_path: Path) -> None:
         conn.execute("DELETE FROM happenings")
         conn.execute("UPDATE events SET happening_id = NULL")
         conn.execute("DROP INDEX events_map4")
+        conn.execute("DROP INDEX events_days")
         conn.execute("DROP INDEX events_happening")
         for column in ("happening_id", "sources", "review_status"):
             conn.execute(f"ALTER TABLE events DROP COLUMN {column}")

@@ -654,6 +654,7 @@ def make_v2_store(path: Path) -> None:
     with sqlite3.connect(path) as conn:
         # Dropping columns needs their indexes gone; version 2 had no happenings.
         conn.execute("DROP INDEX events_map4")
+        conn.execute("DROP INDEX events_days")
         conn.execute("DROP INDEX events_happening")
         for name in ("happenings", "overrides", "audit"):
             conn.execute(f"DROP TABLE {name}")

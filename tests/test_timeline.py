@@ -80,3 +80,25 @@ def test_every_layer_has_its_colour_and_the_legend_wraps():
     width, height = (float(v) for v in root.get("viewBox").split()[2:])
     assert max(rows) < height
     assert all(x + 7 * len(text) <= width for x, _, text in legend)
+
+
+def test_the_page_timeline_is_a_valid_vega_lite_spec_with_a_brush_and_a_cap() -> None:
+    import altair as alt
+
+    from geo.render.timeline import BRUSH, timeline_spec
+
+    day = dt.date(2023, 3, 1)
+    per_day = {"strike": {day + dt.timedelta(days=i): 2 for i in range(30)},
+               "protest": {day: 1, day + dt.timedelta(days=3): 200}}  # a spike
+    spec = timeline_spec(per_day, (day, day + dt.timedelta(days=6)))
+    assert spec is not None
+    alt.LayerChart.from_dict(spec, validate=True)  # raises when not Vega-Lite
+    shade, bars = spec["layer"]
+    assert shade["data"]["values"] == [{"since": "2023-03-01", "until": "2023-03-08"}]
+    assert spec["params"][0]["name"] == BRUSH and spec["params"][0]["views"] == [bars["name"]]
+    assert bars["encoding"]["y"]["scale"] == {"domain": [0, 6], "clamp": True}
+    assert bars["encoding"]["y"]["title"] == "events per day (cut at 6)"
+    assert sum(r["count"] for r in bars["data"]["values"]) == 30 * 2 + 201
+    # The same counts give the same spec: the page's chart does not change between runs.
+    assert timeline_spec(per_day, (day, day + dt.timedelta(days=6))) == spec
+    assert timeline_spec({}) is None

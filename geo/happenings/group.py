@@ -17,13 +17,15 @@ same reports give the same happenings whatever order they arrived in.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from geo.geodesy import haversine_km
+from geo.geodesy import EARTH_RADIUS_KM, haversine_km
 from geo.model import Event
 
 SLACK_KM = 5.0  # two geocodes of one town differ by a few km
@@ -181,27 +183,33 @@ def group(events: Iterable[Event], pins: Mapping[str, str] | None = None) -> lis
             pool.append(event)
         else:
             alone.append([event])
-    anchor = [is_anchor(e) for e in pool]
+    anchors = [i for i, e in enumerate(pool) if is_anchor(e)]
+    anchor = [False] * len(pool)
+    for i in anchors:
+        anchor[i] = True
     sets = UnionFind(len(pool))
     root = sets.root
-
-    fits: dict[int, set[int]] = defaultdict(set)  # other report -> anchors it fits
-    for i, j in _candidate_pairs(pool):
-        if not (anchor[i] or anchor[j]) or not compatible(pool[i], pool[j]):
-            continue
-        if anchor[i] and anchor[j]:
+    index = _AnchorIndex(pool, anchors)
+    # Anchors first: every compatible pair of anchors joins their groups (a pair already
+    # in one group need not be compared).
+    for i, j in index.near_pairs():
+        if root(i) != root(j) and compatible(pool[i], pool[j]):
             sets.union(i, j)
-        else:
-            other, seed = (j, i) if anchor[i] else (i, j)
-            fits[other].add(seed)
     groups: dict[int, list[Event]] = defaultdict(list)
-    for i, event in enumerate(pool):
-        if anchor[i]:
-            groups[root(i)].append(event)
+    for i in anchors:
+        groups[root(i)].append(pool[i])
+    # Then every other report joins the one group whose anchors it fits: once it fits
+    # anchors of two groups it stays alone, and no more anchors are compared.
     for i, event in enumerate(pool):
         if anchor[i]:
             continue
-        targets = {root(k) for k in fits.get(i, ())}
+        targets: set[int] = set()
+        for k in index.candidates(event):
+            if k == i or root(k) in targets or not compatible(event, pool[k]):
+                continue
+            targets.add(root(k))
+            if len(targets) > 1:
+                break
         if len(targets) == 1:
             groups[targets.pop()].append(event)
         else:
@@ -210,29 +218,98 @@ def group(events: Iterable[Event], pins: Mapping[str, str] | None = None) -> lis
     out = [sorted(members, key=lambda e: e.event_id) for members in out]
     return sorted(out, key=happening_id)
 
+# The 13 neighbouring cells "after" a cell (and the cell itself, last): each pair of
+# neighbouring cells is visited once from one of them.
+_NEIGHBOURS = [(dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)]
+_FORWARD = [d for d in _NEIGHBOURS if d > (0, 0, 0)]
 
-def _candidate_pairs(events: Sequence[Event]) -> Iterator[tuple[int, int]]:
-    """Yield the index pairs whose date spans overlap and latitudes are within reach.
 
-    Per layer, reports sorted by the first day of their span are swept: a report's
-    candidates are the later-starting ones that start before its span ends, so
-    reports days apart are never compared. A latitude test within the larger radius
-    leaves the rest to ``compatible``.
+class _AnchorIndex:
+    """The anchors of a pool of reports, indexed to find the pairs worth comparing.
+
+    Two reports can only be compatible when their date spans overlap and they are no
+    farther apart than the larger uncertainty plus ``SLACK_KM``: near pairs of anchors
+    are found in cells of a 3-D grid (points on the sphere; a chord is never longer than
+    the arc, so neighbouring cells hold every pair within reach), per layer and first
+    day; the anchors another report may fit, per layer, country and first day, in a
+    band of latitude. Both only narrow the search: ``compatible`` decides. The cost
+    grows with the pairs within reach, not with all the reports of a day.
     """
-    by_layer: dict[str, list[tuple[int, int, float, float, int]]] = defaultdict(list)
-    for i, event in enumerate(events):
+
+    def __init__(self, pool: Sequence[Event], anchors: Sequence[int]) -> None:
+        self.pool = pool
+        spans = {i: date_span(pool[i]) for i in anchors}
+        self.days = {i: (s[0].toordinal(), s[1].toordinal())
+                     for i, s in spans.items() if s is not None}
+        self.max_days = max((end - start for start, end in self.days.values()), default=0)
+        self.max_km = max((pool[i].uncertainty_km for i in self.days), default=0.0)
+        # A cell as wide as the farthest two anchors may be (a hair wider for rounding).
+        self.cell_km = (self.max_km + SLACK_KM) * (1 + 1e-9) + 1e-6
+        # layer, first day -> cell -> anchors; layer, country, first day -> by latitude.
+        self.cells: dict[tuple[str, int], dict[tuple[int, int, int], list[int]]] = \
+            defaultdict(lambda: defaultdict(list))
+        by_band: dict[tuple[str, str, int], list[tuple[float, int]]] = defaultdict(list)
+        self.countries: dict[str, set[str]] = defaultdict(set)
+        for i, (start, _) in sorted(self.days.items()):
+            event = pool[i]
+            self.cells[event.event_type, start][self._cell(event)].append(i)
+            by_band[event.event_type, event.country_code, start].append((event.lat, i))
+            self.countries[event.event_type].add(event.country_code)
+        self.bands = {key: ([lat for lat, _ in rows], [i for _, i in rows])
+                      for key, rows in ((k, sorted(v)) for k, v in by_band.items())}
+
+    def _cell(self, event: Event) -> tuple[int, int, int]:
+        lat, lon = math.radians(event.lat), math.radians(event.lon)
+        scale = EARTH_RADIUS_KM / self.cell_km
+        return (math.floor(math.cos(lat) * math.cos(lon) * scale),
+                math.floor(math.cos(lat) * math.sin(lon) * scale),
+                math.floor(math.sin(lat) * scale))
+
+    def near_pairs(self) -> Iterator[tuple[int, int]]:
+        """Yield the pairs of anchors (each once) whose spans overlap, in reach of a cell."""
+        cells = self.cells
+        for (layer, start), grid in cells.items():
+            for cell, members in grid.items():
+                x, y, z = cell
+                # The same first day: this cell and the forward half of its neighbours.
+                for a, i in enumerate(members):
+                    for j in members[a + 1:]:
+                        yield i, j
+                for dx, dy, dz in _FORWARD:
+                    for j in grid.get((x + dx, y + dy, z + dz), ()):
+                        for i in members:
+                            yield (i, j) if i < j else (j, i)
+                # Later first days within the longest span: every neighbour.
+                for later in range(start + 1, start + self.max_days + 1):
+                    other = cells.get((layer, later))
+                    if not other:
+                        continue
+                    for dx, dy, dz in _NEIGHBOURS:
+                        for j in other.get((x + dx, y + dy, z + dz), ()):
+                            for i in members:
+                                if self.days[i][1] >= later:
+                                    yield (i, j) if i < j else (j, i)
+
+    def candidates(self, event: Event) -> Iterator[int]:
+        """Yield the anchors whose spans overlap the report's and latitudes are in reach."""
         span = date_span(event)
-        if span is not None:
-            by_layer[event.event_type].append(
-                (span[0].toordinal(), span[1].toordinal(), event.lat, event.uncertainty_km, i))
-    for rows in by_layer.values():
-        rows.sort()
-        for a, (_, end, lat, reach, i) in enumerate(rows):
-            for start_b, _, lat_b, reach_b, j in rows[a + 1:]:
-                if start_b > end:
-                    break
-                if abs(lat_b - lat) * KM_PER_DEG_LAT <= max(reach, reach_b) + SLACK_KM:
-                    yield (i, j) if i < j else (j, i)
+        if span is None:
+            return
+        first, last = span[0].toordinal(), span[1].toordinal()
+        countries = ((event.country_code, "") if event.country_code
+                     else sorted(self.countries[event.event_type]))
+        reach = (max(event.uncertainty_km, self.max_km) + SLACK_KM) / KM_PER_DEG_LAT
+        for country in countries:
+            for start in range(first - self.max_days, last + 1):
+                band = self.bands.get((event.event_type, country, start))
+                if band is None:
+                    continue
+                lats, ids = band
+                lo = bisect.bisect_left(lats, event.lat - reach)
+                hi = bisect.bisect_right(lats, event.lat + reach)
+                for i in ids[lo:hi]:
+                    if self.days[i][1] >= first:
+                        yield i
 
 
 def summarise(hid: str, members: Sequence[Event]) -> Event:

@@ -117,13 +117,19 @@ CREATE INDEX IF NOT EXISTS audit_target ON audit (target);
 
 # The same indexes on reports (events) and happenings. The map index covers the map's
 # grid (grid_cells) and every filter, so merging 100k events into map points reads it
-# instead of the rows with their evidence text.
+# instead of the rows with their evidence text. The days index covers the timeline's
+# counts per type and day (daily_counts) with the review filter every view has: 0.3 s
+# at 1M events instead of 4 s (it replaces the (event_type, date) index, which made
+# SQLite read every row for its review status). The (article_id, date) index gives
+# each source its newest date without the rows (the sources filter).
 TABLE_INDEXES = """
 CREATE INDEX IF NOT EXISTS {table}_lat_lon ON {table} (lat, lon);
 CREATE INDEX IF NOT EXISTS {table}_date ON {table} (date);
-CREATE INDEX IF NOT EXISTS {table}_type_date ON {table} (event_type, date);
+DROP INDEX IF EXISTS {table}_type_date;
+CREATE INDEX IF NOT EXISTS {table}_days ON {table} (event_type, date, review_status);
 CREATE INDEX IF NOT EXISTS {table}_country ON {table} (country_code);
-CREATE INDEX IF NOT EXISTS {table}_article ON {table} (article_id);
+DROP INDEX IF EXISTS {table}_article;
+CREATE INDEX IF NOT EXISTS {table}_article_date ON {table} (article_id, date);
 CREATE INDEX IF NOT EXISTS {table}_map4 ON {table} (event_type, lat, lon, magnitude,
     confidence, event_id, date, country_code, status, geo_precision, article_id,
     review_status)

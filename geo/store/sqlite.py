@@ -238,17 +238,25 @@ class SQLiteStore(SQLStore):
         """
         chosen = list(dict.fromkeys(ids))
         like = like_pattern(search)
+        # Each source's newest date from the (article_id, date) index; the title from
+        # the articles table, else (catalog quakes) from its events, looked up only then.
         grouped = (
-            "SELECT e.article_id, coalesce(a.title, min(e.article_title)) AS src_title, "
-            "max(e.date) AS newest FROM events e LEFT JOIN articles a ON a.id = e.article_id "
-            "GROUP BY e.article_id HAVING {} ORDER BY newest IS NULL, newest DESC, e.article_id"
+            "SELECT g.article_id, coalesce(a.title, (SELECT min(t.article_title) FROM "
+            "events t WHERE t.article_id = g.article_id)) AS src_title, g.newest FROM "
+            "(SELECT article_id, max(date) AS newest FROM events {} GROUP BY article_id) g "
+            "LEFT JOIN articles a ON a.id = g.article_id {} "
+            "ORDER BY g.newest IS NULL, g.newest DESC, g.article_id"
         )
         with self._lock:
-            rows = self._conn.execute(grouped.format(
-                "src_title LIKE ? ESCAPE '\\' OR e.article_id LIKE ? ESCAPE '\\'"), (like, like)
+            rows = self._conn.execute(
+                grouped.format("", "WHERE src_title LIKE ? ESCAPE '\\' "
+                               "OR g.article_id LIKE ? ESCAPE '\\'")
+                + ("" if limit is None else " LIMIT ?"),
+                (like, like) if limit is None else (like, like, limit + len(chosen))
             ).fetchall()
             found = {sid: title for sid, title, _ in self._conn.execute(grouped.format(
-                "e.article_id IN (SELECT value FROM json_each(?))"), (json.dumps(chosen),))}
+                "WHERE article_id IN (SELECT value FROM json_each(?))", ""),
+                (json.dumps(chosen),))} if chosen else {}
         first = [(sid, found[sid] or sid) for sid in chosen if sid in found]
         rest = [(sid, title or sid) for sid, title, _ in rows if sid not in found]
         return first + (rest if limit is None else rest[:limit])

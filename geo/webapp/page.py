@@ -43,7 +43,7 @@ from geo.render.escape import esc, safe_url
 from geo.render.maps import base_map, build_map_parts
 from geo.render.popups import actor_rows
 from geo.render.styles import layer_style
-from geo.render.timeline import BRUSH, brushed_dates, timeline_chart
+from geo.render.timeline import BRUSH, brushed_dates, timeline_spec
 from geo.store import StoreSummary, default_store_path, open_store
 from geo.webapp import access, state, worker
 from geo.webapp import data as dashboard
@@ -82,7 +82,9 @@ def source_options(url: str, version: str, search: str, chosen: tuple[str, ...])
                                        limit=dashboard.SOURCE_OPTION_LIMIT))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+# A resource, not data: st.cache_data hands out a copy (unpickled) on every hit, 0.13 s at
+# 100k events; the page only reads it (a frozen dataclass; nothing here changes its lists).
+@st.cache_resource(show_spinner=False, max_entries=32)
 def page_data(url: str, version: str, query: EventQuery) -> dashboard.PageData:
     return dashboard.page_data(get_store(url), query)
 
@@ -124,12 +126,18 @@ def sidebar(url: str, version: str, opts: StoreSummary, initial: EventQuery) -> 
                 if shown is not None:
                     st.session_state["dates"] = whole
                 st.session_state["dates_given"] = whole
-        pending = st.session_state.pop("dates_pending", None)  # brushed or played
+        # Brushed on the timeline (read here, before the widget, so the brush's own run
+        # shows its dates) or played.
+        pending = st.session_state.pop("dates_pending", None) or brush()
         if pending:
             st.session_state["dates"] = pending
-        span = st.sidebar.date_input(
-            "Dates", value=(initial.since or opts.first, initial.until or opts.last),
-            key="dates")
+        # The widget's value lives in the session (no default beside it, which
+        # Streamlit warns about once the session sets it).
+        st.session_state.setdefault("dates", (initial.since or opts.first,
+                                              initial.until or opts.last))
+        picked = st.sidebar.date_input("Dates", key="dates")  # a range: a tuple
+        span = tuple(picked) if isinstance(picked, tuple | list) else \
+            ((picked,) if picked else ())
     types = st.sidebar.multiselect("Event types", list(EVENT_TYPES), default=initial.types,
                                    format_func=lambda key: layer_style(key).label, key="types")
     text = st.sidebar.text_input(
@@ -171,6 +179,25 @@ def sidebar(url: str, version: str, opts: StoreSummary, initial: EventQuery) -> 
     if span and opts.first and tuple(span) != (opts.first, opts.last):
         chosen = state.with_dates(chosen, span)
     return chosen
+
+
+def brush() -> tuple[dt.date, dt.date] | None:
+    """Return the dates newly brushed on the timeline (its widget state), or None.
+
+    Read at the start of the run the brush causes, before the date widget is made, so
+    one run applies it (the chart's own return value comes too late for that run).
+    """
+    got = st.session_state.get("timeline")
+    try:
+        selection = got["selection"].get(BRUSH) or {} if got else {}
+    except (KeyError, TypeError, AttributeError):
+        return None
+    brushed = brushed_dates(selection)
+    if not brushed or brushed == st.session_state.get("brush_applied"):
+        return None
+    st.session_state["brush_applied"] = brushed
+    st.session_state.pop("play_at", None)  # a brush stops the play
+    return brushed
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -260,16 +287,17 @@ def clicked_event(points: list[Event], click: dict | None) -> str:
     return max(here, key=lambda p: (p.date or dt.date.min, p.event_id)).event_id
 
 
-@st.cache_resource(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner=False, max_entries=32)
 def timeline_figure(url: str, version: str, query: EventQuery,
-                    chosen: tuple[dt.date, dt.date] | None, _per_day: dict):
-    """The timeline chart, built once per store revision, filters and range shown.
+                    chosen: tuple[dt.date, dt.date] | None, _per_day: dict) -> dict | None:
+    """The timeline's Vega-Lite spec, built once per store revision, filters and range.
 
     ``_per_day`` (not hashed) follows from the other arguments: the page data's counts.
     """
-    return timeline_chart(_per_day, chosen)
+    return timeline_spec(_per_day, chosen)
 
 
+TIMELINE_HEIGHT_PX = 250  # the chart's box (170 px of bars, the axis, the legend)
 PLAY_TICK_S = 1.5  # seconds between the steps of the timeline's play
 PLAY_STEPS = {"day": 1, "week": 7, "month": 30}
 
@@ -280,6 +308,8 @@ def timeline(url: str, version: str, query: EventQuery, data: dashboard.PageData
     Dragging across it sets the dates filter; play steps the dates a day or a week at
     a time through the whole span, and the map follows.
     """
+    # Full runs of the page (a fragment's own runs do not come here): see ``later``.
+    st.session_state["page_runs"] = st.session_state.get("page_runs", 0) + 1
     whole = dataclasses.replace(query, since=None, until=None)
     per_day, undated = data.per_day, data.undated
     days = sorted({d for counts in per_day.values() for d in counts})
@@ -291,18 +321,44 @@ def timeline(url: str, version: str, query: EventQuery, data: dashboard.PageData
     st.caption("Drag across the bars to show those dates; ▶ plays them in steps."
                + (f" {undated:,} undated events are on the map but not here"
                   " (their articles gave no date)." if undated else ""))
-    got = st.altair_chart(chart, on_select="rerun", selection_mode=BRUSH, key="timeline",
-                          width="stretch")
-    brushed = brushed_dates(got.selection.get(BRUSH) or {}) if got else None
-    if brushed and brushed != st.session_state.get("brush_applied"):
-        st.session_state["brush_applied"] = brushed
-        st.session_state.pop("play_at", None)
-        st.session_state["dates_pending"] = brushed
-        st.rerun()
+    if not st.session_state.get("timeline_on"):
+        st.session_state["timeline_on"] = True  # the next run of the page draws it
+        later()
+        return
+    # A brush reruns the page, which reads it (``brush``) before making the date widget.
+    st.vega_lite_chart(spec=chart, on_select="rerun", selection_mode=BRUSH,
+                       key="timeline", width="stretch")
     # Play runs through the dates shown (all of them, or those chosen), in steps of the
     # timeline's bars unless the user picks another.
     first, last = chosen or (days[0], days[-1])
     player(first, last, "day" if (days[-1] - days[0]).days <= 60 else "week")
+
+
+TIMELINE_DELAY_S = 1.5  # after a session's first page, the timeline comes this much later
+
+
+def later() -> None:
+    """Hold the timeline back in a session's first page, so the map draws first.
+
+    The chart (Vega-Lite: 1.1 MB of script to load, and its drawing) runs on the
+    browser's main thread, as the map's frame does: in the first page it delayed the
+    map by about a second at 100k events (benchmarks/README.md, "Dashboard"). A
+    placeholder of its height stands in; the page's next run draws the timeline, and
+    if the user starts none, a fragment's timer reruns the page once,
+    ``TIMELINE_DELAY_S`` later. (Only then: a rerun that a user's run interrupts
+    before it reaches the downloads drops their files, which the buttons still show.)
+    """
+    asked, seen = time.monotonic(), st.session_state["page_runs"]
+
+    def show() -> None:
+        # The fragment also runs with the page: only its timer's run (the delay past),
+        # and only if the page has not run since, brings the timeline.
+        if time.monotonic() - asked >= TIMELINE_DELAY_S * 0.8 and \
+                st.session_state.get("page_runs") == seen:
+            st.rerun()
+        st.container(height=TIMELINE_HEIGHT_PX, border=False).caption("Loading the timeline…")
+
+    st.fragment(show, run_every=TIMELINE_DELAY_S)()
 
 
 def player(first: dt.date, last: dt.date, unit: str) -> None:
