@@ -98,11 +98,7 @@ def store_path(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def at(store_path) -> AppTest:
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    # The timeline from the first run (a browser gets it a moment after its first page:
-    # test_the_first_page_holds_the_timeline_back_until_its_timer).
-    at.session_state["timeline_on"] = True
-    return at
+    return AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
 
 
 @pytest.fixture
@@ -852,24 +848,3 @@ def test_a_link_with_an_unknown_or_huge_selection_is_harmless(at):
     at.query_params["event"] = "h-nope'; DROP TABLE events; --"
     at.run()
     assert not at.exception and shown(at) == len(ALL)
-
-
-def test_the_first_page_holds_the_timeline_back_until_its_timer(store_path):
-    import time
-
-    from geo.webapp import page
-
-    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
-    at.run()
-    assert not at.exception
-    # The map is there; the timeline is a placeholder, and a fragment's timer will
-    # rerun the page with it.
-    assert map_layers(at)
-    assert not [e for e in at.main if getattr(e, "type", None) == "vega_lite_chart"]
-    assert "Loading the timeline…" in [c.value for c in at.caption]
-    # The page's next run (the timer's, or the user's first change) brings it.
-    time.sleep(page.TIMELINE_DELAY_S)
-    at.run()
-    assert not at.exception
-    assert sum(timeline_totals(at).values()) > 0
-    assert "Loading the timeline…" not in [c.value for c in at.caption]

@@ -308,8 +308,6 @@ def timeline(url: str, version: str, query: EventQuery, data: dashboard.PageData
     Dragging across it sets the dates filter; play steps the dates a day or a week at
     a time through the whole span, and the map follows.
     """
-    # Full runs of the page (a fragment's own runs do not come here): see ``later``.
-    st.session_state["page_runs"] = st.session_state.get("page_runs", 0) + 1
     whole = dataclasses.replace(query, since=None, until=None)
     per_day, undated = data.per_day, data.undated
     days = sorted({d for counts in per_day.values() for d in counts})
@@ -321,10 +319,6 @@ def timeline(url: str, version: str, query: EventQuery, data: dashboard.PageData
     st.caption("Drag across the bars to show those dates; ▶ plays them in steps."
                + (f" {undated:,} undated events are on the map but not here"
                   " (their articles gave no date)." if undated else ""))
-    if not st.session_state.get("timeline_on"):
-        st.session_state["timeline_on"] = True  # the next run of the page draws it
-        later()
-        return
     # A brush reruns the page, which reads it (``brush``) before making the date widget.
     st.vega_lite_chart(spec=chart, on_select="rerun", selection_mode=BRUSH,
                        key="timeline", width="stretch")
@@ -332,33 +326,6 @@ def timeline(url: str, version: str, query: EventQuery, data: dashboard.PageData
     # timeline's bars unless the user picks another.
     first, last = chosen or (days[0], days[-1])
     player(first, last, "day" if (days[-1] - days[0]).days <= 60 else "week")
-
-
-TIMELINE_DELAY_S = 1.5  # after a session's first page, the timeline comes this much later
-
-
-def later() -> None:
-    """Hold the timeline back in a session's first page, so the map draws first.
-
-    The chart (Vega-Lite: 1.1 MB of script to load, and its drawing) runs on the
-    browser's main thread, as the map's frame does: in the first page it delayed the
-    map by about a second at 100k events (benchmarks/README.md, "Dashboard"). A
-    placeholder of its height stands in; the page's next run draws the timeline, and
-    if the user starts none, a fragment's timer reruns the page once,
-    ``TIMELINE_DELAY_S`` later. (Only then: a rerun that a user's run interrupts
-    before it reaches the downloads drops their files, which the buttons still show.)
-    """
-    asked, seen = time.monotonic(), st.session_state["page_runs"]
-
-    def show() -> None:
-        # The fragment also runs with the page: only its timer's run (the delay past),
-        # and only if the page has not run since, brings the timeline.
-        if time.monotonic() - asked >= TIMELINE_DELAY_S * 0.8 and \
-                st.session_state.get("page_runs") == seen:
-            st.rerun()
-        st.container(height=TIMELINE_HEIGHT_PX, border=False).caption("Loading the timeline…")
-
-    st.fragment(show, run_every=TIMELINE_DELAY_S)()
 
 
 def player(first: dt.date, last: dt.date, unit: str) -> None:
