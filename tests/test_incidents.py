@@ -372,3 +372,12 @@ def test_killing_a_named_armed_group_s_fighters_is_a_battle():
             "operation in Arauca (Arauca).")
     events = extract_events(Article(id="t", title="", text=text, published=None))
     assert [(e.event_type, e.fatalities) for e in events] == [("armed_clash", 4)]
+
+
+def test_federal_forces_regaining_a_town_is_the_government_regaining_territory():
+    from geo.events.extract import extract_events
+    from geo.model import Article
+    text = ("On 12 July 2022, Ethiopian federal forces regained control of Kobo town (North "
+            "Wollo, Amhara) from TPLF forces.")
+    events = extract_events(Article(id="t", title="", text=text, published=None))
+    assert [e.acled_sub_event_type for e in events] == ["Government regains territory"]

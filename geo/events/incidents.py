@@ -40,7 +40,8 @@ _ARMED_TARGET = re.compile(
     r"barracks|garrisons?|military\s+bases?|army\s+bases?|(?:military|army)\s+positions?|"
     r"convoys?|patrols?)\b", re.IGNORECASE)
 _STATE = re.compile(r"\b(?:army|[Gg]overnment|[Ss]tate|[Ss]ecurity|[Mm]ilitary|[Rr]egime|"
-                    r"[Pp]olice|[Tt]roops|[Ss]oldiers|junta|Tatmadaw|Syrian Arab Army)\b")
+                    r"[Pp]olice|[Tt]roops|[Ss]oldiers|junta|Tatmadaw|Syrian Arab Army|"
+                    r"[Ff]ederal|[Aa]rmed [Ff]orces|[Dd]efen[cs]e [Ff]orces|[Nn]ational [Aa]rmy)\b")
 _AIR = re.compile(r"\b(?:aircraft|warplanes?|(?:fighter )?jets?|helicopters?|drones?|"
                   r"planes?|air force)\b", re.IGNORECASE)
 _CROWD = re.compile(r"\b(?:crowds?|mobs?|residents|villagers|locals|angry|youths)\b",
