@@ -381,3 +381,15 @@ def test_federal_forces_regaining_a_town_is_the_government_regaining_territory()
             "Wollo, Amhara) from TPLF forces.")
     events = extract_events(Article(id="t", title="", text=text, published=None))
     assert [e.acled_sub_event_type for e in events] == ["Government regains territory"]
+
+
+def test_executed_twenty_villagers_is_twenty_dead_and_a_people_s_forces_no_place():
+    from geo.events.extract import extract_events
+    from geo.model import Article
+    events = extract_events(Article(id="t", title="", published=None, text=(
+        "On 28 August 2023, Malian soldiers executed 20 villagers in Moura (Djenne, Mopti).")))
+    assert [(e.place, e.fatalities) for e in events] == [("Moura", 20)]
+    events = extract_events(Article(id="t", title="", published=None, text=(
+        "On 6 January 2022, Kazakh security forces opened fire on protesters in Almaty, "
+        "killing dozens.")))
+    assert [e.place for e in events] == ["Almaty"]

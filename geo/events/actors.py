@@ -132,8 +132,9 @@ _NUMBER_THEN_DEATH = re.compile(
     rf"(?:\s*(?:-|to|or)\s*\d[\d,]*)?(?:\s+[\w'’-]+){{0,5}}?\s+(?:(?:were|was|are|have been|"
     rf"had been|being|been)\s+)?{_DEATH}\b", re.IGNORECASE)
 _DEATH_THEN_NUMBER = re.compile(
-    rf"\b(?:killing|killed|death toll(?: rose| climbed| reached| stood)?(?: to| at| of)?|"
-    rf"leaving)\s+(?:at least |about |some |nearly |more than )?{_COUNT}\b(?!\s+(?:years?|"
+    rf"\b(?:killing|killed|executed|executing|murdered|massacred|beheaded|slaughtered|"
+    rf"death toll(?: rose| climbed| reached| stood)?(?: to| at| of)?|leaving)\s+"
+    rf"(?:at least |about |some |nearly |more than )?{_COUNT}\b(?!\s+(?:years?|"
     rf"months?|days?|hours?|km|kilometres|miles|percent|%))(?!(?:\s+[\w-]+){{0,3}}\s+"
     rf"(?:injured|wounded|hurt|homeless|displaced|stranded)\b)", re.IGNORECASE)
 _DEATH_PATTERNS = (_NUMBER_THEN_DEATH, _DEATH_THEN_NUMBER)

@@ -90,7 +90,8 @@ _ACTOR_AFTER = re.compile(
 # ("the 1967 Mideast war", "the Gulf War": the name of a war, not the place of this event.)
 _ADJECTIVAL_AFTER = re.compile(
     r"^(?!\s+(?:Air|Naval|Military|Army)\s+Base\b)"  # "Bien Hoa Air Base" is a name
-    r"(?:-backed|-based|-led|-made)?\s+(?:military\s+|air\s+|naval\s+)?(?:base|bases|"
+    r"(?:-backed|-based|-led|-made)?\s+(?:military\s+|air\s+|naval\s+|security\s+|special\s+|"
+    r"armed\s+|government\s+|riot\s+)?(?:base|bases|"
     r"forces|troops|strikes?|drones?|jets?|warplanes?|officials?|soldiers?|embassy|wars?|"
     r"veterans?|patrols?|convoys?|marines?|sailors?|diplomats?|citizens?|nationals?|"
     r"servicem[ae]n|personnel|contractors?|helicopters?|aircraft|planes?|ships?|vessels?|"
