@@ -393,3 +393,13 @@ def test_executed_twenty_villagers_is_twenty_dead_and_a_people_s_forces_no_place
         "On 6 January 2022, Kazakh security forces opened fire on protesters in Almaty, "
         "killing dozens.")))
     assert [e.place for e in events] == ["Almaty"]
+
+
+def test_a_crowd_that_storms_a_building_riots():
+    from geo.events.extract import extract_events
+    from geo.model import Article
+    events = extract_events(Article(id="t", title="", published=None, text=(
+        "On 8 January 2023, supporters of the former president stormed the Congress and the "
+        "Supreme Court in Brasilia.")))
+    assert [(e.event_type, e.acled_sub_event_type) for e in events] == [
+        ("riot", "Violent demonstration")]

@@ -33,6 +33,9 @@ _COMBATANTS = re.compile(
     r"police(?:men| officers?)?|army|servicem[ae]n|commanders?|combatants?|members of)\b",
     re.IGNORECASE)
 # State forces (a lower-case "army": "the Arakan Army" is a non-state group).
+# Crowds that attack are rioters, not armed men.
+_CROWD_ACTOR = re.compile(r"\b(?:supporters|protesters|protestors|demonstrators|rioters|crowds?|"
+                          r"mobs?|youths|students|villagers|residents)$", re.IGNORECASE)
 # What armed men hold: an attack on it is a battle ("attacked a checkpoint near X").
 _ARMED_TARGET = re.compile(
     r"\s+(?:on\s+)?(?:an?|the|their|its|two|three|several)\s+(?:[\w-]+\s+){0,2}"
@@ -558,6 +561,8 @@ def _by_victims(sentence: str, layer: str, sub_type: str | None, top: Trigger,
     if (_COMBATANTS.search(hit) or (victims and NAMED.fullmatch(victims))) \
             and "civilian" not in hit.lower():
         return tr.CLASH, tr.ARMED_CLASH  # "killed four ELN guerrillas": fighters
+    if actors.actor1 and _CROWD_ACTOR.search(actors.actor1):
+        return tr.RIOT, tr.VIOLENT_DEMO  # "supporters stormed the Congress", "villagers attacked"
     if not victims and _ARMED_TARGET.match(sentence, top.end, top.end + 60):
         return tr.CLASH, tr.ARMED_CLASH  # "attacked a checkpoint", "raided an army post"
     return layer, sub_type
