@@ -403,3 +403,13 @@ def test_a_crowd_that_storms_a_building_riots():
         "Supreme Court in Brasilia.")))
     assert [(e.event_type, e.acled_sub_event_type) for e in events] == [
         ("riot", "Violent demonstration")]
+
+
+def test_an_ambush_of_passengers_is_an_attack_on_civilians():
+    from geo.events.extract import extract_events
+    from geo.model import Article
+    events = extract_events(Article(id="t", title="", published=None, text=(
+        "On 2 June 2023, unidentified gunmen ambushed a bus near Tamale, wounding six "
+        "passengers.")))
+    assert [(e.event_type, e.acled_sub_event_type) for e in events] == [
+        ("violence_against_civilians", "Attack")]

@@ -33,6 +33,10 @@ _COMBATANTS = re.compile(
     r"police(?:men| officers?)?|army|servicem[ae]n|commanders?|combatants?|members of)\b",
     re.IGNORECASE)
 # State forces (a lower-case "army": "the Arakan Army" is a non-state group).
+_AMBUSH = re.compile(r"ambush", re.IGNORECASE)
+_UNARMED = re.compile(r"\b(?:civilians?|passengers?|travell?ers?|villagers?|worshippers?|"
+                      r"students?|pupils?|farmers?|traders?|pilgrims?|children|women)\b",
+                      re.IGNORECASE)
 # Crowds that attack are rioters, not armed men.
 _CROWD_ACTOR = re.compile(r"\b(?:supporters|protesters|protestors|demonstrators|rioters|crowds?|"
                           r"mobs?|youths|students|villagers|residents)$", re.IGNORECASE)
@@ -551,7 +555,13 @@ def _refine(sentence: str, top: Trigger, members: list[Trigger]) -> tuple[str, s
 
 def _by_victims(sentence: str, layer: str, sub_type: str | None, top: Trigger,
                 actors: Actors) -> tuple[str, str | None]:
-    """A killing or a generic attack: a battle when fighters were hit or fought."""
+    """A killing or a generic attack: a battle when fighters were hit or fought; an
+    ambush of people who do not fight ("ambushed a bus, wounding six passengers") is an
+    attack on civilians."""
+    if layer == tr.CLASH and sub_type == tr.ARMED_CLASH and _AMBUSH.match(sentence, top.start) \
+            and actors.actor2 and _UNARMED.search(actors.actor2) \
+            and not _COMBATANTS.search(actors.actor2):
+        return tr.CIVILIANS, tr.ATTACK
     if layer != tr.CIVILIANS or sub_type != tr.ATTACK or top.rank > 22:
         return layer, sub_type
     victims = actors.actor2 or ""
