@@ -39,6 +39,7 @@ from browser_utils import (
 )
 from factories import QUAKE_FIELDS, make_event
 from playwright.sync_api import Browser, Dialog, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from geo.model import Article
 from geo.render.styles import layer_style
@@ -317,11 +318,19 @@ def test_a_correction_made_in_the_page_sticks(writable_app: AppServer, browser: 
     page.get_by_text("Events table").click()
     grid = page.get_by_test_id("stDataFrame")
     grid.wait_for()
-    # The rows are drawn on a canvas: click the first row's selection cell.
-    box = grid.bounding_box()
-    assert box is not None
-    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+    # The rows are drawn on a canvas: click the first row's selection cell. The page may
+    # still be laying out (the grid moves as the timeline and map settle): the click is
+    # tried again at the grid's new place until the row's form opens.
     deaths = page.get_by_label("Fatalities (empty: not said)")
+    for _ in range(3):
+        box = grid.bounding_box()
+        assert box is not None
+        page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)
+        try:
+            deaths.wait_for(timeout=8_000)
+            break
+        except PlaywrightTimeout:
+            continue
     deaths.wait_for(timeout=15_000)
     deaths.fill("4")
     page.get_by_label("Note (kept in the audit trail)").fill("from the browser")
