@@ -13,7 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, Self
 
 from geo.errors import InputError
 from geo.ingest.ids import text_fingerprint
@@ -46,6 +46,15 @@ class SQLStore:
 
     def _reading(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # Writing
 

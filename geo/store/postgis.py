@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Self
+from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
@@ -88,12 +88,6 @@ class PostGISStore(SQLStore):
 
     def __repr__(self) -> str:
         return f"PostGISStore({redact(self.url)!r})"
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close the pool's connections; the database stays as it is."""
