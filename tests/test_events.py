@@ -748,3 +748,40 @@ def test_a_town_that_ends_another_name_is_no_place():
     events = _brief("On 10 April 2023, the Israeli Iron Dome intercepted two rockets fired "
                     "from Gaza over Sderot.")
     assert events and all(e.country_code == "IL" for e in events)
+
+
+@pytest.mark.parametrize(("text", "places"), [
+    # A name that opens with a small place's name, tied to a place by the text.
+    ("Gunmen shot dead a tribal elder at a market in Mir Ali, another town in North "
+     "Waziristan.", ["Mir Ali"]),
+    ("Gunmen attacked a checkpoint in Tal Safir, a village in Hama province.", ["Tal Safir"]),
+    # A people's adjective before a place noun is no spot of its own.
+    ("Thousands of workers demonstrated in the southern German region of Bavaria.",
+     ["Bavaria"]),
+    # A province beats a direction's part of its country.
+    ("Militants set off a bomb under a train in Assam state, east India, on Monday.",
+     ["Assam"]),
+    # Where the victims came from is not where they were found.
+    ("Two officials from the town of Khan Bani Saad who were abducted last week were found "
+     "dead on the outskirts of Baghdad.", ["Baghdad"]),
+    # A share of a country taken, given as a part of it.
+    ("The rebels have captured the eastern third of Congo.", ["Congo"]),
+    # Whose official was shot is where the shooting was.
+    ("Mexico's acting police chief was shot dead outside his home on Thursday.", ["Mexico"]),
+])
+def test_places_named_in_longer_names_and_possessives(text, places):
+    assert sorted({e.place for e in _brief(text)}) == places
+
+
+@pytest.mark.parametrize("text", [
+    "Arad's plane was shot down over the sea and he was captured by guerrillas.",
+    "Rallies honoured a bomb-maker, Israel's most wanted man who was killed in January.",
+])
+def test_a_possessive_that_is_no_victims_place(text):
+    assert not any(e.place in ("Arad", "Israel") for e in _brief(text))
+
+
+def test_officials_in_a_town_who_speak_do_not_make_the_town_a_person():
+    from geo.places.geoparse import geoparse
+    names = [t.name for t in geoparse("A police source in Ramadi said four people died.")]
+    assert names == ["Ramadi"]

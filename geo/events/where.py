@@ -46,6 +46,8 @@ from geo.text.sentences import lower_case_copy, lowered
 LEVEL = {"city": 0, "site": 0, "admin2": 1, "region": 1, "admin1": 2, "country": 3,
          "continent": 4}
 COUNTRY_LEVEL = 3
+# A direction's part of a country wider than this ranks as a province ("east India").
+_PROVINCE_KM = 150.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +100,15 @@ _ADJECTIVAL_AFTER = re.compile(
     r"warships?|navy|army)\b",
     re.IGNORECASE,
 )
+# "Mexico's police chief was shot dead": whose official was the victim is where it was done.
+_VICTIM_AFTER = re.compile(
+    r"^(?:’s|'s)\s+(?:(?!who\b|which\b|that\b)[\w-]+\s+){0,4}"
+    r"(?:chief|officials?|leaders?|president|governor|mayor|ministers?|commanders?|aides?|"
+    r"officers?|spokes(?:man|woman)|judges?|journalists?|prosecutor|envoy|ambassador|"
+    r"general|deputy|lawmakers?|politicians?|activists?|clerics?|imams?|priests?)\s+"
+    r"(?:was|were|has\s+been|have\s+been|had\s+been)\s+"
+    r"(?:\w+ly\s+)?(?:shot|killed|assassinated|murdered|stabbed|kidnapped|abducted|attacked|"
+    r"wounded|injured|gunned\s+down|ambushed|beheaded|lynched)\b")
 _ACTOR_BEFORE = re.compile(r"\b(?:by|with|accused|accusing|against|urged|told|ethnic)\s+"
                            r"(?:the\s+)?$",
                            re.IGNORECASE)
@@ -129,8 +140,10 @@ _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten elev
 # "a man from Hebron", "fighters from Idlib": where people come from.
 _ORIGIN_BEFORE = re.compile(
     r"\b(?:people|[a-z]*m[ae]n|fighters|militants|troops|soldiers|natives?|residents?|"
-    r"citizens?|nationals?|refugees|migrants|[a-z]{3,}(?:ers?|ors?|ists?|ians?|ants?|ents?))"
-    r"\s+(?:originally\s+)?from\s+(?:the\s+)?$", re.IGNORECASE)
+    r"citizens?|nationals?|refugees|migrants|officials|families|students|delegations?|"
+    r"[a-z]{3,}(?:ers?|ors?|ists?|ians?|ants?|ents?))"
+    r"\s+(?:originally\s+)?from\s+(?:the\s+)?(?:(?:town|city|village|province|region)\s+of\s+)?$",
+    re.IGNORECASE)
 # Where the news was told, not where it happened: "officials in Port Sudan said", "the
 # army said in a statement from Bogota", "told reporters in Kabul".
 _TOLD_BEFORE = re.compile(
@@ -172,8 +185,9 @@ _LOCATIVE_BEFORE = re.compile(
 # land taken is where it was taken.
 _SHARE = (r"\b(?:(?:re)?captur|seiz|occup|overr[au]n|took|tak|control|held|hold)\w*\s+"
           r"(?:(?:about|over|nearly|almost|some|roughly|more\s+than|less\s+than)\s+)?"
-          r"(?:\d+\s*(?:percent|per\s+cent|%)|(?:a|one|two)[-\s]?(?:thirds?|quarters?|half)|"
-          r"half|most|much|large\s+parts?|parts?)")
+          r"(?:\d+\s*(?:percent|per\s+cent|%)|(?:the\s+)?(?:(?:north|south|east|west)\w*\s+)?"
+          r"(?:(?:a|one|two|three)[-\s]?)?(?:thirds?|quarters?|half|parts?)|most|much|"
+          r"large\s+parts?)")
 # "the Kurdish city of Afrin", "the northern countryside of Aleppo", "off the coast of
 # Somalia": the place of an area noun is where things happen.
 _OF_PLACE_BEFORE = re.compile(r"(?:\b" + _AREA_NOUN + r"|\bthe\s+" + _DIRECTION + r"|" + _SHARE
@@ -350,15 +364,22 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             continue  # "Muslim militants"; "the Line of Control", "the Bank of England"
         if ("of " in tail or "and " in tail) and _ORG_OF_BEFORE.search(before):
             continue  # "the Islamic State of Iraq and Al-Sham"
+        if "of " in tail and "from " in before[-30:] and b.search(_ORIGIN_BEFORE_):
+            continue  # "officials from the town of X who were kidnapped": where they live
         locative = b.search(_OF_PLACE_BEFORE_) if "of " in tail else b.search(_LOCATIVE_OR_OBJECT_)
         if not locative and "of " not in tail and (done := _passive_subject(text, t.end)):
             passive[id(t)] = done  # "Mbuji Mayi, the main city of the province, was captured"
+        if not locative and after[:2] in ("'s", "’s") and _VICTIM_AFTER.match(after):
+            locative = True
         if not locative and (a.match(_ACTOR_AFTER_) or b.search(_ACTOR_BEFORE_)
                              or ("from " in tail and b.search(_ORIGIN_BEFORE_))):
             continue
         if t.feature == "country" and b.search(_BETWEEN_BEFORE_):
             continue  # "fighting between Armenia and Azerbaijan": the sides
         level = LEVEL.get(t.feature, COUNTRY_LEVEL)
+        if (t.feature == "region" and t.geonameid is None and t.name[:1].islower()
+                and t.uncertainty_km > _PROVINCE_KM):
+            level = LEVEL["admin1"]  # "east India": a part of a country, not a district
         if level < COUNTRY_LEVEL and (m := _DESIGNATOR_AFTER.match(after)):
             level = _DESIGNATOR_LEVEL[m.lastgroup or "town"]
         if spot is not None:
@@ -513,7 +534,7 @@ _SPOT_TO_ANCHOR = re.compile(
     r"^(?:\s*,\s*(?:(?:in|near|outside|close\s+to)\s+)?|\s+(?:in|of|near|outside|on\s+the\s+outskirts\s+of|"
     r"close\s+to)\s+|,?\s+(?:just\s+|slightly\s+)?" + _DIRECTION + r"\s+of\s+|"
     r"\s*\(\s*(?:[A-Z][\w’'‘-]*(?:\s[A-Z][\w’'‘-]*){0,2},\s*)?|"  # "X (Tawila, North Darfur)"
-    r"\s*,\s*(?:an?|the)\s+(?:(?:[a-z]|[A-Z][a-z]+\s+[a-z])[\w-]*\s+){0,3}(?:in|of|near)\s+)"
+    r"\s*,\s*(?:an?|another|the)\s+(?:(?:[a-z]|[A-Z][a-z]+\s+[a-z])[\w-]*\s+){0,3}(?:in|of|near)\s+)"
     r"(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}(?:capital,\s+)?$")  # "X, outside the capital, Y"
 # What ties a known place before a spot to it: "Baghdad's northwestern neighbourhood of
 # X", "the northern Baghdad neighbourhood of X", "Yala's X district".
@@ -554,6 +575,10 @@ class SpotNames:
     def __init__(self, gazetteer: Gazetteer, article_places: Iterable[Toponym] = ()) -> None:
         self._gaz = gazetteer
         self.places = tuple(t for t in article_places if not t.demonym and t.country_code)
+
+    def people(self, word: str) -> bool:
+        """Tell whether ``word`` is a people's adjective ("German", "Afghan")."""
+        return self._gaz.demonym(word) is not None
 
     def __call__(self, text: str, start: int, end: int, anchor: Toponym | None,
                  sentence_places: Sequence[Toponym]) -> Toponym | None:
@@ -648,7 +673,7 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
                        round(max(SPOT_MIN_KM, km if bearing is None else km / 3), 1), False)
         found.append(_Spot(spot, origin, level, False))
         taken.append((a, a + len(name)))
-    for pattern, m in _spot_matches(sentence, {t.start - start for t in known}):
+    for pattern, m in _spot_matches(sentence, {t.start - start: t.end - start for t in known}):
         a, b = m.start("name") + start, m.end("name") + start
         name = _trimmed(text[a:b])
         if not name:
@@ -656,10 +681,12 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
         b = a + len(name)
         first = name.split()[0]
         bare = re.sub("^" + _PARTICLE, "", first)
-        if (_NOT_A_NAME.match(first) or _ACRONYM.match(first)
+        if (_NOT_A_NAME.match(first) or _ACRONYM.match(first) or first.lower() in _NUMBER_WORDS
                 or (bare.lower() in COMMON and not _DIRECTION_FIRST.match(name))
                 or (name.isupper() and len(name) <= 5)
-                or (" " not in name and _ADJECTIVE.search(name))
+                or (" " not in name and (_ADJECTIVE.search(name)
+                                         or (spelt is not None and spelt.people(name)
+                                             and not (m.groupdict().get("noun") or "x")[0].isupper())))
                 or name.split()[-1].lower() in _FAITHS  # "a Rohingya Muslim neighbourhood"
                 or any(a < e and s < b for s, e in taken)):
             continue
@@ -677,10 +704,14 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
                  and not _holder_after(text, known, of.end() + start))
                 or (" " not in name and _PEOPLE_ADJECTIVE.search(name))):
             continue  # "the German town of Mainz" (not "the X Refugee Camp of Y") names Mainz
-        if pattern is _PREP_NAME and inside:
-            continue
         end_of_phrase = m.end() + start if pattern is _NAME_NOUN else b
         anchor = _anchor_after(text, known, end_of_phrase)
+        if pattern is _PREP_NAME and inside and not (
+                anchor is not None and all(
+                    (t.start > a or t.end < b) and not _prominent(t) for t in inside)):
+            # "in Mir Ali, another town in North Waziristan": "Mir" (a village of
+            # Belarus) is a misreading of a longer name the text ties to a place.
+            continue
         if anchor is None:
             head = m.start("noun") + start if pattern is _NOUN_OF_NAME else a
             anchor = _anchor_before(text, known, head)
@@ -859,13 +890,15 @@ def may_name_spots(sentence: str) -> bool:
         _PREP_CAPITAL.search(sentence) is not None)
 
 
-def _spot_matches(sentence: str, starts: set[int]) -> Iterator[tuple[re.Pattern[str],
+def _spot_matches(sentence: str, starts: dict[int, int]) -> Iterator[tuple[re.Pattern[str],
                                                                     re.Match[str]]]:
     """Yield the spot patterns' matches in ``sentence``, in the order they are judged.
 
     The place-noun patterns run only where a place noun is; the preposition pattern
-    only at a capitalised word after the preposition that no toponym opens (``starts``):
-    most sentences have neither, and every position of a long one would be tried.
+    only at a capitalised word after the preposition that no toponym opens (``starts``,
+    a toponym's start to its end, in the sentence), or that opens a longer name ("in
+    Mir Ali"): most sentences have neither, and every position of a long one would be
+    tried.
     """
     if not _NOUN_WORDS.isdisjoint(_LOWER_WORD.findall(sentence.lower())):
         for pattern in (_NOUN_OF_NAME, _NAME_NOUN):
@@ -889,7 +922,13 @@ def _spot_matches(sentence: str, starts: set[int]) -> Iterator[tuple[re.Pattern[
     if targets:
         cues = sorted([*cues, *targets], key=lambda c: c.start())
     for cue in cues:
-        if cue.end() not in starts and (named := _PREP_NAME.match(sentence, cue.start())):
+        at = cue.end()
+        known_end = starts.get(at)
+        if known_end is not None and not (sentence[known_end:known_end + 1] == " "
+                                          and sentence[known_end + 1:known_end + 2].isupper()):
+            continue  # a toponym opens the name, and the name ends with it
+        if (named := _PREP_NAME.match(sentence, cue.start())) and (
+                known_end is None or named.end("name") > known_end):
             yield _PREP_NAME, named
 
 
@@ -1150,6 +1189,11 @@ def _chained(text: str, places: list[Place]) -> list[Place]:
                 # "the Huwwara checkpoint near Nablus": the second holds a finer first
                 # ("a drone from Pakistan near Tarn Taran" holds no country).
                 holder = k + 1 if levels[k] <= levels[k + 1] else None
+            elif (gap.strip() in (",", "state,", "province,") and places[b].toponym.geonameid is None
+                  and places[b].toponym.feature == "region"
+                  and places[b].toponym.name[:1].islower()
+                  and places[b].toponym.country_code == places[a].toponym.country_code):
+                holder = k + 1  # "Assam state, east India": the part of the country
             elif _HOLDER_SECOND.match(gap):
                 first = places[a].toponym
                 whole = first.feature == "country" or (first.feature == "region"

@@ -191,6 +191,8 @@ def _placeish(word: str, gaz: Gazetteer, seen: dict[str, bool] | None = None) ->
 
 
 _SPEECH = frozenset("said says told added wrote asked explained noted according".split())
+# Words that put the next name in a place: "officials in Ramadi said".
+_PLACE_BEFORE = frozenset("in at near from outside".split())
 
 
 def _people(text: str, toks: list[tuple[int, int]], words: list[str], gaz: Gazetteer,
@@ -228,6 +230,8 @@ def _people(text: str, toks: list[tuple[int, int]], words: list[str], gaz: Gazet
         s, e = toks[k - 1]
         ns, ne = toks[k]
         if text[e:ns] == " " and text[s].isupper():
+            if k > 1 and words[k - 2] in _PLACE_BEFORE:
+                continue  # "a police source in Ramadi said": the place of the speaker
             key = norm(text[s:e])
             places = gaz.lookup_key(key)
             if places and places[0].feature == "city":
