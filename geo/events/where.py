@@ -684,9 +684,9 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
         if (_NOT_A_NAME.match(first) or _ACRONYM.match(first) or first.lower() in _NUMBER_WORDS
                 or (bare.lower() in COMMON and not _DIRECTION_FIRST.match(name))
                 or (name.isupper() and len(name) <= 5)
-                or (" " not in name and (_ADJECTIVE.search(name)
-                                         or (spelt is not None and spelt.people(name)
-                                             and not (m.groupdict().get("noun") or "x")[0].isupper())))
+                or (" " not in name and (_ADJECTIVE.search(name) or (
+                    spelt is not None and spelt.people(name)
+                    and not (m.groupdict().get("noun") or "x")[0].isupper())))
                 or name.split()[-1].lower() in _FAITHS  # "a Rohingya Muslim neighbourhood"
                 or any(a < e and s < b for s, e in taken)):
             continue
@@ -1189,7 +1189,8 @@ def _chained(text: str, places: list[Place]) -> list[Place]:
                 # "the Huwwara checkpoint near Nablus": the second holds a finer first
                 # ("a drone from Pakistan near Tarn Taran" holds no country).
                 holder = k + 1 if levels[k] <= levels[k + 1] else None
-            elif (gap.strip() in (",", "state,", "province,") and places[b].toponym.geonameid is None
+            elif (gap.strip() in (",", "state,", "province,")
+                  and places[b].toponym.geonameid is None
                   and places[b].toponym.feature == "region"
                   and places[b].toponym.name[:1].islower()
                   and places[b].toponym.country_code == places[a].toponym.country_code):
