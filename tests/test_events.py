@@ -785,3 +785,25 @@ def test_officials_in_a_town_who_speak_do_not_make_the_town_a_person():
     from geo.places.geoparse import geoparse
     names = [t.name for t in geoparse("A police source in Ramadi said four people died.")]
     assert names == ["Ramadi"]
+
+
+@pytest.mark.parametrize(("text", "place", "near"), [
+    ("Troops captured the northern village of Akkarayankulam on Friday, moving closer to "
+     "the rebel-held town of Kilinochchi.", "Akkarayankulam", "Kilinochchi"),
+    ("The army stormed the village of Rasm Al-Abed after a day of heavy fighting near "
+     "Deir Hafer.", "Rasm Al-Abed", "Deir Hafer"),
+])
+def test_a_village_the_text_ties_to_no_place_is_put_near_the_town_it_names(text, place, near):
+    from geo.geodesy import haversine_km
+    from geo.places.gazetteer import load_gazetteer
+    spot = [e for e in _brief(text) if e.place == place]
+    assert len(spot) == 1
+    town = next(p for p in load_gazetteer().lookup(near) if p.feature == "city")
+    assert haversine_km(spot[0].lat, spot[0].lon, town.lat, town.lon) < 1
+    assert spot[0].uncertainty_km >= 30 and spot[0].geo_precision == 2
+
+
+def test_a_landform_named_beside_a_town_does_not_replace_it():
+    events = _brief("Hundreds of homes were burned down in Nakuru, the regional capital in "
+                    "the Rift Valley, on Monday.")
+    assert [e.place for e in events] == ["Nakuru"]

@@ -30,6 +30,7 @@ of Y") is not where it happened, and neither are places inside an organisation's
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -619,6 +620,10 @@ def _near(lat: float, lon: float, place: Toponym) -> bool:
 _SAME_PLACE_KM = 25.0  # places of one sound this close are one town and its district
 _COUNTRY_WIDE_SOUND = 7  # letters of a sound looked for in a whole country
 _NEAR_TOWN_KM = 60.0  # "the village of X" in a sentence about Y: X lies this near Y at most
+_NEAR_TOWN_GAP = 150  # characters between a loose spot and the town it is put near
+# Spots that are areas, not towns: no finer than the town they are near.
+_LANDFORM_END = re.compile(r"\b(?:Mountains?|Valley|Plateau|Gorge|Desert|Fields|Hills?|Heights|"
+                           r"Region|Range|Plains?|Camp|Farms)$")
 _FOUND_TOWN_LEVEL = -2
 
 
@@ -1068,17 +1073,31 @@ def _anchor_loose_spots(text: str, places: list[Place], spots: list[_Spot]) -> l
             out.append(p)
             continue
         best = None
+        town = None  # the nearest town the sentence puts something at, failing an area
         for q in plain:
             if not q.locative or q.level >= COUNTRY_LEVEL:
                 continue
+            gap = abs(q.toponym.start - p.toponym.start)
             area = q.level >= 1 or spot.inside_town or q.toponym.feature == "admin2" or bool(
                 _AREA_AFTER.match(text[q.toponym.end:q.toponym.end + 30])
                 or _AREA_BEFORE.search(text[max(0, q.toponym.start - 30):q.toponym.start]))
             if not area:
+                if (q.toponym.feature == "city" and gap <= _NEAR_TOWN_GAP
+                        and (town is None or gap < town[0])):
+                    town = (gap, q)
                 continue
-            gap = abs(q.toponym.start - p.toponym.start)
             if gap <= 200 and (best is None or gap < best[0]):
                 best = (gap, q)
+        if (best is None and town is not None and p.locative and not spot.inside_town
+                and spot.level <= 0 and not _LANDFORM_END.search(p.toponym.name)):
+            # "stormed the village of X ... towards Y": X is near Y, how near unsaid; Y
+            # stays a place of its own.
+            q = town[1]
+            t = _spot_toponym(p.toponym.start, p.toponym.end, p.toponym.name, q.toponym,
+                              False)
+            t = dataclasses.replace(t, uncertainty_km=max(t.uncertainty_km, _NEAR_TOWN_KM / 2))
+            out.append(Place(t, p.locative, min(spot.level, q.level - 1), q.toponym))
+            continue
         if best is None:
             continue
         anchor = best[1].toponym
