@@ -807,3 +807,15 @@ def test_a_landform_named_beside_a_town_does_not_replace_it():
     events = _brief("Hundreds of homes were burned down in Nakuru, the regional capital in "
                     "the Rift Valley, on Monday.")
     assert [e.place for e in events] == ["Nakuru"]
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("A car bomb went off at the Nyanya Motor Park in Abuja on Monday, killing dozens.",
+     "Nyanya Motor Park"),
+    ("Gunmen seized the hostages in an area known as El Tablazo in the department of "
+     "Jinotega.", "El Tablazo"),
+    ("Four gunmen were shot dead in a firefight near the Church of the Nativity in "
+     "Bethlehem.", "Bethlehem"),
+])
+def test_facilities_and_areas_known_by_a_name(text, place):
+    assert [e.place for e in _brief(text)] == [place]

@@ -475,11 +475,13 @@ _BETWEEN_BEFORE_ = _with_copy(_BETWEEN_BEFORE, "between")
 _TOWN_NOUNS = (r"villages?|towns?|hamlets?|city|settlements?|(?:refugee\s+)?camps?|"
                r"localit(?:y|ies)|neighbou?rhoods?|quarters?|suburbs?|hilltops?|hills?|"
                r"communit(?:y|ies)|"
-               r"heights|farms|outskirts|strongholds?|" + r"(?-i:[A-Z])(?:" + "|".join(
+               r"heights|farms|outskirts|strongholds?|border\s+(?:crossing|post)|" + r"(?-i:[A-Z])(?:" + "|".join(
                    w[1:] for w in ("Airport", "Airbase", "Square", "Roundabout", "Market",
                                    "Mosque", "Hospital", "Prison", "Checkpoint", "Crossing",
                                    "Dam", "Bridge", "Stadium", "Hotel", "Complex", "Mountains",
-                                   "Valley", "Plateau", "Gorge", "Desert", "Fields", "Plant"))
+                                   "Valley", "Plateau", "Gorge", "Desert", "Fields", "Plant",
+                                   "Park", "Station", "School", "University", "College",
+                                   "Church", "Cathedral", "Shrine", "Junction"))
                + r")")
 _DISTRICT_NOUNS = (r"districts?|sub-?districts?|areas?|county|wards?|townships?|tehsils?|"
                    r"upazilas?|woredas?|constituenc(?:y|ies)|regency|sub-?count(?:y|ies)|"
@@ -489,7 +491,8 @@ _DISTRICT_NOUNS = (r"districts?|sub-?districts?|areas?|county|wards?|townships?|
                    r"zones?")
 _INSIDE_TOWN = re.compile(r"(?i)^(?:neighbou?rhoods?|quarters?|suburbs?|districts?|areas?|"
                           r"sub-?districts?|airport|square|roundabout|market|mosque|hospital|"
-                          r"prison|checkpoint|bridge|stadium|hotel|complex|plant)$")
+                          r"prison|checkpoint|bridge|stadium|hotel|complex|plant|park|station|"
+                          r"school|university|college|church|cathedral|shrine|junction)$")
 # A name as news writes one: capitalised words, with Arabic articles and particles
 # ("Khan Touman", "Al-Zorba", "Jabal al-Sayyid", "Abu Al-Dhuhour").
 _PARTICLE = r"(?:[Aa][dlnrstz]|[Aa]sh|[Ee][lnrsz]|[Uu][ld])[-‐]\s?"
@@ -497,7 +500,8 @@ _NAME_WORD = r"(?:" + _PARTICLE + r")?[A-Z‘’](?:[\w’'‘ʼ`-]*\w)?(?<!’s
 _NAME = (_NAME_WORD + r"(?:\s(?:(?:al|el|ad|as|ash|at|az|bin|ibn|de|del|da|do|du|la|le)"
          r"\s)?" + _NAME_WORD + r"){0,3}")
 _NOUN_OF_NAME = re.compile(
-    r"\b(?P<noun>" + _TOWN_NOUNS + "|" + _DISTRICT_NOUNS + r")\s+(?:of|called|named)\s+(?:the\s+)?"
+    r"\b(?P<noun>" + _TOWN_NOUNS + "|" + _DISTRICT_NOUNS + r")\s+(?:of|called|named|known\s+as)"
+    r"\s+(?:the\s+)?"
     r"(?P<name>" + _NAME + r")")
 _NAME_NOUN = re.compile(
     r"(?<![\w’'‘-])(?P<name>" + _NAME + r")\s+(?P<noun>(?i:" + _TOWN_NOUNS + "|"
@@ -516,7 +520,9 @@ _NOUN_WORDS = frozenset(
     "quarters suburb suburbs hilltop hilltops hill hills heights farms outskirts stronghold "
     "strongholds airport airbase square roundabout market mosque hospital prison checkpoint "
     "crossing dam bridge stadium hotel complex mountains valley plateau gorge desert fields "
-    "plant district districts sub subdistrict subdistricts area areas county local lga lgas "
+    "plant park station school university college church cathedral shrine junction "
+    "border "
+    "district districts sub subdistrict subdistricts area areas county local lga lgas "
     "community communities ward wards township townships tehsil tehsils upazila upazilas "
     "woreda woredas constituency constituencies regency chiefdom chiefdoms "
     "commune communes municipality municipalities sector sectors region regions zone "
@@ -703,6 +709,8 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
                 for w in text[a:t.start].split()) for t in inside):
             continue  # "Greater Damascus", "East Jerusalem": the place is the known one
         noun = m.groupdict().get("noun")
+        if pattern is _NOUN_OF_NAME and noun and noun[0].isupper():
+            continue  # "the Church of the Nativity": a building's name, not its place
         if pattern is _NAME_NOUN and noun and noun[0].islower() and (
                 of := _OF_AFTER.match(sentence, m.end())) and (
                 (not _INSIDE_TOWN.match(noun) and not _DISTRICT_NOUN.match(noun)
