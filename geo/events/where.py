@@ -475,7 +475,8 @@ _BETWEEN_BEFORE_ = _with_copy(_BETWEEN_BEFORE, "between")
 _TOWN_NOUNS = (r"villages?|towns?|hamlets?|city|settlements?|(?:refugee\s+)?camps?|"
                r"localit(?:y|ies)|neighbou?rhoods?|quarters?|suburbs?|hilltops?|hills?|"
                r"communit(?:y|ies)|"
-               r"heights|farms|outskirts|strongholds?|border\s+(?:crossing|post)|" + r"(?-i:[A-Z])(?:" + "|".join(
+               r"heights|farms|outskirts|strongholds?|border\s+(?:crossing|post)|"
+               + r"(?-i:[A-Z])(?:" + "|".join(
                    w[1:] for w in ("Airport", "Airbase", "Square", "Roundabout", "Market",
                                    "Mosque", "Hospital", "Prison", "Checkpoint", "Crossing",
                                    "Dam", "Bridge", "Stadium", "Hotel", "Complex", "Mountains",
