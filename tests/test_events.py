@@ -819,3 +819,19 @@ def test_a_landform_named_beside_a_town_does_not_replace_it():
 ])
 def test_facilities_and_areas_known_by_a_name(text, place):
     assert [e.place for e in _brief(text)] == [place]
+
+
+def test_a_town_misread_in_another_country_than_the_division_named_after_it():
+    # GeoNames' Soro of cities500 is Indian; the province after it says Burkina Faso.
+    events = _brief("Soldiers killed dozens of villagers in Nondin and Soro, Yatenga "
+                    "province, on 25 February 2024.")
+    assert events and all(e.country_code == "BF" for e in events)
+
+
+@pytest.mark.parametrize(("text", "layers"), [
+    ("A roadside bomb hit a police patrol near Quetta on Sunday, killing two officers.",
+     ["explosion"]),
+    ("Navy ships patrol the waters off Djibouti around the clock.", ["military_base"]),
+])
+def test_a_patrol_that_was_attacked_is_no_military_presence(text, layers):
+    assert sorted(e.event_type for e in _brief(text)) == layers

@@ -137,8 +137,17 @@ def _not_idioms(sentence: str, found: list[Trigger]) -> list[Trigger]:
             if not (_IDIOM_WORDS.match(sentence, t.start) and (
                 _IDIOM_AFTER.match(sentence[t.end:t.end + 60])
                 or _IDIOM_BEFORE.search(sentence[max(0, t.start - 40):t.start])))
-            and not (t.layer == tr.BASE and _PATROL_NOUN.match(sentence, t.start)
-                     and _PATROL_NOUN_BEFORE.search(sentence[max(0, t.start - 40):t.start]))]
+            and not (t.layer == tr.BASE and _patrol_noun(sentence, t.start))]
+
+
+def _patrol_noun(sentence: str, at: int) -> bool:
+    before = _PATROL_NOUN_BEFORE.search(sentence[max(0, at - 40):at])
+    if before is None:
+        return False
+    # "a police patrol near Quetta" is a noun whatever follows; "the troops patrol near
+    # X" is not.
+    return before.group().split()[0].lower() in ("a", "an") or bool(
+        _PATROL_NOUN.match(sentence, at))
 
 
 # "a patrol", "an army patrol", "the Malian army's patrol": the noun, not the act.

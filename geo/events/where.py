@@ -314,7 +314,7 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
     # "30 km south of Y": most sentences have no distance, and so no reference.
     measured_from = references(text, toponyms) if _measured(text, start, stop) else {}
     spots = named_spots(text, toponyms, start, stop, measured_from, spelt)
-    if "(" in text[start:stop]:
+    if "(" in text[start:stop] or "," in text[start:stop]:
         toponyms, misread = _narrowed(text, toponyms)
         spots += misread
     if spots:
@@ -1050,13 +1050,37 @@ def _narrowed(text: str, toponyms: list[Toponym]) -> tuple[list[Toponym], list[_
         if (len(inside) < 2 or t.demonym or t.feature in ("country", "admin1")
                 or len({u.country_code for u in inside}) > 1
                 or inside[0].country_code == t.country_code):
-            kept.append(t)
-            continue
+            division = _division_after(text, toponyms, k)
+            if (division is None or t.demonym or t.feature != "city" or _prominent(t)
+                    or division.country_code == t.country_code):
+                kept.append(t)
+                continue
+            inside = [division]  # "Soro, Yatenga province": not the Indian Soro
         holder = inside[0]
         level = LEVEL.get(holder.feature, COUNTRY_LEVEL) - 1
         misread.append(_Spot(_spot_toponym(t.start, t.end, t.name, holder, False), holder,
                              level, False))
     return kept, misread
+
+
+# What joins a place to the division named after it: "Soro, Yatenga province", "Nondin and
+# Soro, Yatenga province", and the division's noun after it.
+_TO_DIVISION = re.compile(r"(?:\s+(?:and|or)\s+[A-Z][\w’'‘-]*(?:\s[A-Z][\w’'‘-]*)?)?\s*,\s*"
+                          r"(?:the\s+)?$")
+_DIVISION_NOUN = re.compile(r"\s+(?:province|state|region|governorate|district|county|"
+                            r"department|prefecture|oblast)\b", re.IGNORECASE)
+
+
+def _division_after(text: str, toponyms: list[Toponym], k: int) -> Toponym | None:
+    """Return the division the text names right after ``toponyms[k]``, if any."""
+    t = toponyms[k]
+    for u in toponyms[k + 1:k + 3]:
+        if u.demonym or u.start - t.end > 40:
+            return None
+        if (u.feature in ("admin1", "admin2") and _TO_DIVISION.match(text[t.end:u.start])
+                and _DIVISION_NOUN.match(text, u.end)):
+            return u
+    return None
 
 
 def _anchor_loose_spots(text: str, places: list[Place], spots: list[_Spot]) -> list[Place]:
