@@ -835,3 +835,10 @@ def test_a_town_misread_in_another_country_than_the_division_named_after_it():
 ])
 def test_a_patrol_that_was_attacked_is_no_military_presence(text, layers):
     assert sorted(e.event_type for e in _brief(text)) == layers
+
+
+def test_the_last_word_of_a_buildings_name_anchors_nothing():
+    # "Hall" is also a German town; "Crocus City Hall" is a concert hall near Moscow.
+    events = _brief("Gunmen opened fire at the Crocus City Hall concert venue near Moscow "
+                    "on Friday, killing 145 people.")
+    assert events and all(e.country_code == "RU" for e in events)

@@ -236,6 +236,20 @@ _BEFORE_TOWN_OK = frozenset(
     "village town city district province region camp".split())
 
 
+def _tail_of_longer_name(text: str, t: Toponym, starts_of: set[int]) -> bool:
+    """Tell whether a one-word town ends a longer capitalised name: "the Iron Dome",
+    "Crocus City Hall" (but not "President Assad", "northern Idlib")."""
+    if " " in t.name or t.feature not in ("city", "site"):
+        return False
+    before = text[max(0, t.start - 40):t.start]
+    m = _NAME_BEFORE_TOWN.search(before)
+    if m is None or (m.group(1).lower() in _BEFORE_TOWN_OK
+                     and m.group(1) not in ("City", "Town")):
+        return False
+    return (t.start - len(before) + m.start(1) not in starts_of
+            and not _sentence_start(before, m.start(1)))
+
+
 def _sentence_start(before: str, at: int) -> bool:
     """Tell whether ``before[at:]`` opens a sentence (or the text)."""
     head = before[:at].rstrip()
@@ -344,10 +358,7 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             continue
         if t.name in _NOT_PLACES or (after[:1] == " " and _TIME_ZONE_AFTER.match(after)):
             continue  # "9:00 A.M. (Damascus Time)": a clock, not a place
-        if (" " not in t.name and t.feature in ("city", "site")
-                and (m := _NAME_BEFORE_TOWN.search(before)) is not None
-                and m.group(1).lower() not in _BEFORE_TOWN_OK and t.start - len(before)
-                + m.start(1) not in starts_of and not _sentence_start(before, m.start(1))):
+        if _tail_of_longer_name(text, t, starts_of):
             continue  # "the Iron Dome": the last word of another name
         if t.name.lower() in _NUMBER_WORDS or _in_org_name(text, t):
             continue  # "Ten minutes later", "Hamas", "the Syrian Arab Army"
@@ -653,7 +664,8 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
     sentence = text[start:end]
     if not toponyms and spelt is None:
         return []
-    known = [t for t in toponyms if not t.demonym]
+    starts_of = {t.start for t in toponyms}
+    known = [t for t in toponyms if not t.demonym and not _tail_of_longer_name(text, t, starts_of)]
     # "the eastern Syrian city of X": a people's adjective right before the place noun
     # says the country (a country small enough for its centre to mean something).
     adjectives = [t for t in toponyms if t.demonym and t.uncertainty_km <= MAX_COUNTRY_KM]
