@@ -248,3 +248,9 @@ def test_a_place_before_a_named_facility_is_kept():
     assert [t.name for t in geo.geoparse(text)] == ["Kandahar", "Mosul"]
     # A mosque or a stadium is as often named after a person: no place.
     assert geo.geoparse("Crowds gathered at the Badr Mosque.") == []
+
+
+def test_a_peoples_adjective_that_is_also_a_hamlets_name_is_the_adjective():
+    from geo.places.geoparse import geoparse
+    found = geoparse("Militants ambushed a Malian army convoy on Monday.")
+    assert [(t.name, t.demonym, t.country_code) for t in found] == [("Malian", True, "ML")]

@@ -156,6 +156,8 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
         if match is not None and match[0] == i + 1 and norm(text[s:e]) in people:
             i += 1
             continue
+        if match is not None and match[0] == i + 1 and _demonym_first(text[s:e], gaz):
+            match = None  # "a Malian army convoy": not a hamlet of China called Malian
         if match is None:
             demonym = gaz.demonym(text[s:e]) if e - s > 3 else None
             if demonym is not None and not _demonym_in_name(text, toks, i, gaz):
@@ -319,6 +321,15 @@ def _facility_after(text: str, toks: list[tuple[int, int]], j: int) -> bool:
 # stadium is as often named after a person: "Badr Mosque", "Olympic Stadium").
 _SITE_WORDS = frozenset({"airport", "airbase", "base", "dam", "barracks", "refinery",
                          "crossing", "checkpoint", "prison", "harbour", "harbor"})
+
+
+def _demonym_first(word: str, gaz: Gazetteer) -> bool:
+    """Tell whether a people's adjective that is also a place's name is read as the
+    adjective: when no place of that name is a division or a town of 100,000."""
+    if len(word) <= 3 or gaz.demonym(word) is None:
+        return False
+    return not any(p.feature in ("country", "admin1", "region", "continent")
+                   or p.population >= 100_000 for p in gaz.lookup_key(norm(word)))
 
 
 def _demonym_in_name(text: str, toks, i: int, gaz: Gazetteer) -> bool:
