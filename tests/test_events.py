@@ -842,3 +842,14 @@ def test_the_last_word_of_a_buildings_name_anchors_nothing():
     events = _brief("Gunmen opened fire at the Crocus City Hall concert venue near Moscow "
                     "on Friday, killing 145 people.")
     assert events and all(e.country_code == "RU" for e in events)
+
+
+@pytest.mark.parametrize(("text", "place", "country"), [
+    # GeoNames' "Masala" is a spelling of Masally (Azerbaijan); the chain says Congo.
+    ("Rebels raided the village of Masala in Beni territory, North Kivu, killing 11 "
+     "civilians.", "Masala", "CD"),
+    ("Government forces withdrew from Avdiivka in Donetsk oblast on Saturday.", "Avdiivka",
+     "UA"),
+])
+def test_chains_of_divisions_and_withdrawals_place_the_event(text, place, country):
+    assert [(e.place, e.country_code) for e in _brief(text)] == [(place, country)]

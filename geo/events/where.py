@@ -198,8 +198,9 @@ _OF_PLACE_BEFORE = re.compile(r"(?:\b" + _AREA_NOUN + r"|\bthe\s+" + _DIRECTION 
 # "captured Kupres", "shelled the town of X", "stormed rebel-held Y": what the violence
 # was done to.
 _OBJECT_BEFORE = re.compile(
-    r"\b(?:(?:re)?captur|seiz|shell|bomb|storm|patroll?|attack|raid|invad|overr[au]n|besieg|"
-    r"pound|retak|retook|took|liberat|ambush|occup|overtook|overtak|assault|enter)\w*\s+"
+    r"(?:\b(?:(?:re)?captur|seiz|shell|bomb|storm|patroll?|attack|raid|invad|overr[au]n|besieg|"
+    r"pound|retak|retook|took|liberat|ambush|occup|overtook|overtak|assault|enter)\w*\s+|"
+    r"\b(?:withdrew|withdrawn|withdrawing|retreated|retreating|pulled\s+out)\s+(?:from|of)\s+)"
     r"(?:the\s+)?(?:(?:strategic|key|northern|southern|eastern|western|central|rebel-held|"
     r"[a-z]+-(?:held|controlled))\s+){0,2}$", re.IGNORECASE)
 _LOCATIVE_OR_OBJECT = re.compile(f"(?:{_LOCATIVE_BEFORE.pattern})|(?:{_OBJECT_BEFORE.pattern})",
@@ -1077,21 +1078,34 @@ def _narrowed(text: str, toponyms: list[Toponym]) -> tuple[list[Toponym], list[_
 
 # What joins a place to the division named after it: "Soro, Yatenga province", "Nondin and
 # Soro, Yatenga province", and the division's noun after it.
-_TO_DIVISION = re.compile(r"(?:\s+(?:and|or)\s+[A-Z][\w’'‘-]*(?:\s[A-Z][\w’'‘-]*)?)?\s*,\s*"
-                          r"(?:the\s+)?$")
+_DIVISION_WORD = (r"(?:province|state|region|governorate|district|county|department|"
+                  r"prefecture|oblast|territory|municipality|commune|local\s+government\s+area|"
+                  r"LGA)")
+_TO_DIVISION = re.compile(r"(?:\s+(?:and|or)\s+[A-Z][\w’'‘-]*(?:\s[A-Z][\w’'‘-]*)?)?"
+                          r"(?:\s+" + _DIVISION_WORD + r")?(?:\s*,|\s+in|\s+of)\s+(?:the\s+)?$")
 _DIVISION_NOUN = re.compile(r"\s+(?:province|state|region|governorate|district|county|"
                             r"department|prefecture|oblast)\b", re.IGNORECASE)
 
 
 def _division_after(text: str, toponyms: list[Toponym], k: int) -> Toponym | None:
-    """Return the division the text names right after ``toponyms[k]``, if any."""
-    t = toponyms[k]
-    for u in toponyms[k + 1:k + 3]:
-        if u.demonym or u.start - t.end > 40:
-            return None
-        if (u.feature in ("admin1", "admin2") and _TO_DIVISION.match(text[t.end:u.start])
-                and _DIVISION_NOUN.match(text, u.end)):
-            return u
+    """Return the place the text says ``toponyms[k]`` lies in, when it says so twice or
+    with a division's noun: "Soro, Yatenga province", "Masala in Beni territory, North
+    Kivu" (the first of them)."""
+    chain: list[Toponym] = []
+    end = toponyms[k].end
+    for u in toponyms[k + 1:k + 4]:
+        if u.demonym or u.feature == "country" or u.start - end > 40 or not _TO_DIVISION.match(
+                text[end:u.start]):
+            break
+        chain.append(u)
+        end = u.end
+    if not chain:
+        return None
+    first = chain[0]
+    if first.feature in ("admin1", "admin2") and _DIVISION_NOUN.match(text, first.end):
+        return first
+    if len(chain) > 1 and len({u.country_code for u in chain}) == 1:
+        return first
     return None
 
 
