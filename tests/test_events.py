@@ -853,3 +853,17 @@ def test_the_last_word_of_a_buildings_name_anchors_nothing():
 ])
 def test_chains_of_divisions_and_withdrawals_place_the_event(text, place, country):
     assert [(e.place, e.country_code) for e in _brief(text)] == [(place, country)]
+
+
+@pytest.mark.parametrize("text", [
+    "At least nine members of the group were killed in a U.S. airstrike on Monday.",
+    "Da Matta won the race by two seconds over Scotland's Dario Franchitti on Sunday.",
+    "Protesters rallied against the crisis over Iraq in front of parliament.",
+])
+def test_whose_weapons_and_what_over_is_about_are_no_places(text):
+    assert not any(e.place in ("U.S.", "Scotland", "Iraq") for e in _brief(text))
+
+
+def test_shot_down_over_a_country_is_there():
+    assert [e.place for e in _brief("His plane was shot down over Laos in April 1965.")] == [
+        "Laos"]

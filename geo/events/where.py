@@ -110,6 +110,15 @@ _VICTIM_AFTER = re.compile(
     r"(?:was|were|has\s+been|have\s+been|had\s+been)\s+"
     r"(?:\w+ly\s+)?(?:shot|killed|assassinated|murdered|stabbed|kidnapped|abducted|attacked|"
     r"wounded|injured|gunned\s+down|ambushed|beheaded|lynched)\b")
+# "over" that is about, not above: "the crisis over Iraq", "seconds over Scotland's X".
+_ABOUT_OVER = re.compile(r"\b(?:victory|victories|win|wins|won|lead|seconds|points|dispute|"
+                         r"disputes|concerns?|crisis|row|tensions?|fears?|anger|outrage|talks|"
+                         r"shadow|sovereignty|claims?|influence|standoff|feud|spat|debate|"
+                         r"worries|worry|split|rift)\s+over\s+(?:the\s+)?(?:[\w-]+\s+)?$",
+                         re.IGNORECASE)
+# After a country, its weapons ("a U.S. airstrike"); after a town they say where.
+_WEAPON_AFTER = re.compile(r"\s+(?:-led\s+)?(?:air-?\s?strikes?|missiles?|rockets?|bombers?|"
+                           r"artillery|shelling)\b", re.IGNORECASE)
 _ACTOR_BEFORE = re.compile(r"\b(?:by|with|accused|accusing|against|urged|told|ethnic)\s+"
                            r"(?:the\s+)?$",
                            re.IGNORECASE)
@@ -351,8 +360,9 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             continue
         before = text[max(0, t.start - 40):t.start]
         after = text[t.end:t.end + 60]
-        if _ADJECTIVAL_AFTER.match(after):
-            continue  # "a U.S. base", "US strikes": whose, not where
+        if _ADJECTIVAL_AFTER.match(after) or (
+                t.feature == "country" and _WEAPON_AFTER.match(after)):
+            continue  # "a U.S. base", "US strikes", "a U.S. airstrike": whose, not where
         if t.feature != "country" and _ACRONYM.match(t.name):
             continue
         if t.start in tails or ((group := NAMED.match(text, t.start)) and group.end() >= t.end):
@@ -382,6 +392,8 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
         locative = b.search(_OF_PLACE_BEFORE_) if "of " in tail else b.search(_LOCATIVE_OR_OBJECT_)
         if not locative and "of " not in tail and (done := _passive_subject(text, t.end)):
             passive[id(t)] = done  # "Mbuji Mayi, the main city of the province, was captured"
+        if locative and "over " in before[-40:] and _ABOUT_OVER.search(before):
+            locative = False  # "the crisis over Iraq", "a victory over Scotland's X"
         if not locative and after[:2] in ("'s", "’s") and _VICTIM_AFTER.match(after):
             locative = True
         if not locative and (a.match(_ACTOR_AFTER_) or b.search(_ACTOR_BEFORE_)
