@@ -269,14 +269,15 @@ def long_article(size: int, seed: int = 9) -> str:
 
 
 def extraction_seconds(size: int) -> tuple[float, int]:
-    """Return the best of two extraction times of a ``size``-character article."""
+    """Return the best of two extraction times (CPU seconds of this process, so that a
+    busy machine's other work does not count) of a ``size``-character article."""
     article = Article(id=f"long-{size}", title="long", text=long_article(size),
                       published=PUBLISHED)
     best, count = float("inf"), 0
     for _ in range(2):
-        started = time.perf_counter()
+        started = time.process_time()
         count = len(extract_events(article))
-        best = min(best, time.perf_counter() - started)
+        best = min(best, time.process_time() - started)
     return best, count
 
 
@@ -867,3 +868,22 @@ def test_whose_weapons_and_what_over_is_about_are_no_places(text):
 def test_shot_down_over_a_country_is_there():
     assert [e.place for e in _brief("His plane was shot down over Laos in April 1965.")] == [
         "Laos"]
+
+
+def test_an_occupied_territory_named_is_no_incident_of_its_own():
+    events = _brief("Israeli troops raided Jenin in the occupied West Bank on Monday, where "
+                    "clashes left two Palestinians dead.")
+    assert [e.place for e in events] == ["Jenin"]
+
+
+def test_a_ministry_that_counts_the_dead_is_not_where_they_died():
+    events = _brief("An airstrike hit a house in Rafah overnight, killing 20 people, the Gaza "
+                    "health ministry said on Wednesday.")
+    assert [(e.place, e.event_type) for e in events] == [("Rafah", "strike")]
+
+
+def test_a_towns_name_for_its_province_gives_a_provinces_precision():
+    events = _brief("Air defences shot down 30 drones over the Kharkiv and Odesa regions "
+                    "overnight.")
+    assert sorted(e.place for e in events) == ["Kharkiv", "Odesa"]
+    assert all(e.geo_precision == 3 and e.uncertainty_km >= 80 for e in events)

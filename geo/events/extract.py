@@ -399,6 +399,10 @@ def _status(text: str, start: int, end: int, future: bool) -> str:
     return "occurred"
 
 
+# The radius of a district and of a province named by a town's name, at the least (km).
+_DIVISION_KM = {1: 30.0, 2: 80.0}
+
+
 def _geo_precision(toponym: Toponym, text_before: str) -> int:
     if toponym.feature in ("city", "site"):
         return 2 if _NEAR_BEFORE.search(text_before) else 1
@@ -421,6 +425,12 @@ def _event(article: Article, sentence: Sentence, id_prefix: hashlib._Hash, place
     else:
         geo_precision = _geo_precision(toponym,
                                        article.text[max(0, toponym.start - 15):toponym.start])
+    uncertainty = toponym.uncertainty_km
+    if place.anchor is None and toponym.feature in ("city", "site") and place.level >= 1:
+        # "Kandahar province", "the Kharkiv and Odesa regions": a town's name for its
+        # district or province; the point stays the town's, the area is wider.
+        geo_precision = max(geo_precision, 2 if place.level == 1 else 3)
+        uncertainty = max(uncertainty, _DIVISION_KM[min(place.level, 2)])
     # The id is sha1("article id|sentence|event type|place"); ``id_prefix`` has hashed
     # the first two.
     digest = id_prefix.copy()
@@ -434,7 +444,7 @@ def _event(article: Article, sentence: Sentence, id_prefix: hashlib._Hash, place
         date=date, date_precision=precision, place=toponym.name, lat=toponym.lat,
         lon=toponym.lon, geonameid=toponym.geonameid, country_code=toponym.country_code,
         admin1=admin1(place.anchor or toponym), geo_precision=geo_precision,
-        uncertainty_km=toponym.uncertainty_km, evidence=sentence.text,
+        uncertainty_km=uncertainty, evidence=sentence.text,
         evidence_start=sentence.start, evidence_end=sentence.end, article_id=article.id,
         article_title=article.title, source_url=article.url, published=article.published,
         confidence=round(min(confidence, 1.0), 2), actor1=incident.actors.actor1,

@@ -474,10 +474,19 @@ _PREPOSITION = re.compile(r"according\s+to\b", re.IGNORECASE)
 
 
 def _not_prepositions(sentence: str, found: list[Trigger]) -> list[Trigger]:
-    """Drop the triggers that are prepositions where they stand ("according to")."""
-    if "ccording" not in sentence:
-        return found
-    return [t for t in found if not _PREPOSITION.match(sentence, t.start)]
+    """Drop the triggers that are prepositions or adjectives where they stand
+    ("according to", "the occupied West Bank", "Russian-held Crimea")."""
+    if "ccording" in sentence:
+        found = [t for t in found if not _PREPOSITION.match(sentence, t.start)]
+    if "occupied" in sentence or "held " in sentence:
+        found = [t for t in found if not _HELD_ADJECTIVE.match(sentence, t.start)
+                 or not _HELD_BEFORE.search(sentence[max(0, t.start - 12):t.start])]
+    return found
+
+
+# "the occupied West Bank", "Israeli-occupied Golan": a state named, not an incident.
+_HELD_ADJECTIVE = re.compile(r"(?:occupied|held)\s+(?:[a-z]+\s+)?[A-Z]")
+_HELD_BEFORE = re.compile(r"(?:\bthe\s|-)$")
 
 
 def _starts_incident(sentence: str, top: Trigger) -> bool:

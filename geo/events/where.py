@@ -84,6 +84,7 @@ _ACTOR_AFTER = re.compile(
     r"will|(?:has|had)(?!\s+been\b)|(?:is|was)(?!\s+(?:\w+ly\s+)?(?:being\s+)?(?:\w+ly\s+)?"
     r"\w+(?:ed|en|wn)\b|\s+(?:the\s+)?scene\s+of\b))\b|\s+(?:officials?|forces|troops|military|government|president|"
     r"defen[cs]e|base|bases|strikes?|drones?|authorities|army|navy|embassy|envoy|counterpart|"
+    r"(?:health\s+|interior\s+|foreign\s+)?ministry|"
     r"representatives?|ministers?|soldiers|fighters|jets?|warplanes?|aircraft|"
     # "Amhara villagers", "Fulani herders", "Shiite militias": a people, not a place
     r"villagers|civilians|herders|herdsmen|farmers|militias?|militiamen|rebels|"
@@ -280,8 +281,13 @@ _DESIGNATOR_AFTER = re.compile(
     r"^\s+(?:(?P<town>city|town|village|camp|neighbou?rhood)|(?P<district>district|"
     r"county|local government area|lga|sub-?district|municipality|raion|territory|commune|"
     r"tehsil|upazila|woreda)|(?P<province>province|governorate|state|oblast|region|"
-    r"prefecture|department))\b(?!\s+(?:of|called|named)\b)", re.IGNORECASE)  # "X town of Y": Y
+    r"prefecture|department)s?)\b(?!\s+(?:of|called|named)\b)", re.IGNORECASE)  # "X town of Y": Y
 _DESIGNATOR_LEVEL = {"town": 0, "district": 1, "province": 2}
+# "the Kharkiv and Odesa regions": the plural noun says the level of both.
+_LISTED_DESIGNATOR = re.compile(
+    r"\s+and\s+[A-Z][\w’'-]*(?:\s[A-Z][\w’'-]*)?\s+(?:(?P<district>districts|counties|"
+    r"municipalities|territories)|(?P<province>provinces|governorates|states|oblasts|regions|"
+    r"prefectures|departments))\b")
 # What may stand between two toponyms the text ties into one chain: "Yaha district of
 # Yala", "Yala's Yaha district", "Irbil, Iraq", "Tampere (Pirkanmaa region)".
 # "the Huwwara checkpoint near Nablus", "Amerli, near Tuz Khurmato": the second is
@@ -405,7 +411,8 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
         if (t.feature == "region" and t.geonameid is None and t.name[:1].islower()
                 and t.uncertainty_km > _PROVINCE_KM):
             level = LEVEL["admin1"]  # "east India": a part of a country, not a district
-        if level < COUNTRY_LEVEL and (m := _DESIGNATOR_AFTER.match(after)):
+        if level < COUNTRY_LEVEL and ((m := _DESIGNATOR_AFTER.match(after)) or (
+                after[:5] == " and " and (m := _LISTED_DESIGNATOR.match(after)))):
             level = _DESIGNATOR_LEVEL[m.lastgroup or "town"]
         if spot is not None:
             level = spot.level
