@@ -887,3 +887,28 @@ def test_a_towns_name_for_its_province_gives_a_provinces_precision():
                     "overnight.")
     assert sorted(e.place for e in events) == ["Kharkiv", "Odesa"]
     assert all(e.geo_precision == 3 and e.uncertainty_km >= 80 for e in events)
+
+
+@pytest.mark.parametrize("text", [
+    "Real Madrid struck twice late to beat Bayern Munich 2-1 in Madrid on Wednesday.",
+    "He captured 174 Test wickets and played at Manchester in 1956.",
+    "Cyclone Remal hit the coast of Bangladesh on Sunday night.",
+])
+def test_sport_and_weather_borrow_wars_words_without_an_incident(text):
+    assert _brief(text) == []
+
+
+def test_homes_destroyed_in_a_report_on_a_storm_are_the_storms():
+    article = Article(id="storm", title="Storm batters coast of Bangladesh",
+                      text="Authorities in Khulna said thousands of homes were destroyed.",
+                      published=PUBLISHED)
+    assert extract_events(article) == []
+
+
+@pytest.mark.parametrize("text", [
+    "Hundreds of fans marched in Athens on Thursday to protest clashes after the World Cup "
+    "qualifier.",
+    "Police shot dead a prisoner who tried to escape during the storm in Guadeloupe.",
+])
+def test_a_protest_or_a_killing_beside_sport_or_weather_is_kept(text):
+    assert _brief(text)

@@ -26,6 +26,7 @@ import re
 from geo.events.actors import fatalities, find_actors
 from geo.events.incidents import (
     Incident,
+    disaster_article,
     may_start_incident,
     named_group,
     sentence_incidents,
@@ -68,8 +69,10 @@ def extract_events(
     events: dict[str, Event] = {}
     previous: list[Event] = []
     last_day: dt.date | None = None  # the last day an event was explicitly dated on
+    disaster = disaster_article(article.title, article.text)
     for sentence, inside in zip(sentences, _by_sentence(sentences, found), strict=True):
-        current = _sentence_events(article, sentence, inside, admin1, spelt, last_day)
+        current = _sentence_events(article, sentence, inside, admin1, spelt, last_day,
+                                   disaster)
         last_day = next((e.date for e in current if e.date_precision == "day"
                          and e.date is not None), last_day)
         if current and previous and _follows_up(current, previous, sentence.text):
@@ -259,7 +262,7 @@ def _by_sentence(sentences: list[Sentence], toponyms: list[Toponym]) -> list[lis
 
 def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Toponym],
                      admin1: _Admin1Names, spelt: SpotNames,
-                     last_day: dt.date | None = None) -> list[Event]:
+                     last_day: dt.date | None = None, disaster: bool = False) -> list[Event]:
     if not toponyms and not (spelt.places and may_name_spots(sentence.text)):
         return []  # no place, and no spot the article's places could help find
     found = sentence_triggers(sentence.text)
@@ -268,7 +271,7 @@ def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Topony
     places = candidate_places(article.text, toponyms, sentence.start, sentence.end, spelt)
     if not places:
         return []
-    incidents = sentence_incidents(sentence.text, sentence.start, places, found)
+    incidents = sentence_incidents(sentence.text, sentence.start, places, found, disaster)
     located = [(incident, chosen) for incident in incidents
                if (chosen := choose(list(incident.places), incident.layer))]
     if not located:

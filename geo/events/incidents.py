@@ -78,12 +78,35 @@ _NOT_VIOLENCE = re.compile(
     r"\b(?:crash(?:es|ed)?|accidents?|collisions?|overturned|drown(?:ed|ing)|overdoses?|"
     r"cancer|illness|disease|virus|flu|influenza|covid|outbreak|epidemic|heart attack|"
     r"natural causes|fires? (?:broke out|swept)|house fire|blaze|floods?|storms?|"
-    r"hurricanes?|tornado(?:es)?|landslides?|heat ?wave|earthquakes?|quakes?|"
+    r"hurricanes?|cyclones?|typhoons?|tornado(?:es)?|landslides?|heat ?wave|earthquakes?|quakes?|"
     r"(?:a|the|huge|massive|big|deadly|major)\s+fires? (?:at|in|engulfed|gutted|ripped)|"
     r"(?:factory|building|market|warehouse) fire|"
     r"plunged|plunging|gorge|ravine|stampedes?|collapsed?|electrocuted|lightning|"
     r"gas (?:explosion|leak|cylinder)|boiler|mudslides?|avalanches?|derailed|sank|capsized)\b",
     re.IGNORECASE)
+# Weather and the earth, beside a generic word ("hit", "destroyed", "targeted").
+_DISASTER = re.compile(r"\b(?:cyclones?|typhoons?|hurricanes?|(?<!to )(?<!will )storms?\b"
+                       r"(?!\s+(?:the|a|an|into|through|across|their|its|(?-i:[A-Z])))|"
+                       r"tornado(?:es)?|floods?|"
+                       r"flooding|landslides?|mudslides?|earthquakes?|quakes?|tremors?|"
+                       r"tsunamis?|wildfires?|bushfires?|drought|heat ?waves?|avalanches?|"
+                       r"eruptions?|volcano)\b", re.IGNORECASE)
+# A match and its score: sport, unless weapons or the dead are named too.
+_SPORT = re.compile(r"\b(?:beat|beats|beaten|won|lost|defeated|drew|draw|victory|win)\b[^.;]{0,60}"
+                    r"\b\d{1,2}-\d{1,2}\b|\b(?:scored|goals|Champions\s+League|Premier\s+League|"
+                    r"World\s+Cup|striker|midfielder|goalkeeper|semi-?final|quarter-?final|"
+                    r"grand\s+prix|innings|wickets?|downhill|singles|doubles|Test\s+match)\b")
+# "demonstrated that point", "demonstrated their flair": showed, not protested.
+_SHOWED = re.compile(r"demonstrat(?:ed|es|ing)\s+(?:that|their|his|her|its|the|a|an|how|what|"
+                     r"why)\b")
+# The words sport borrows from war: "struck twice", "captured the title", "demonstrated".
+_FIGURATIVE = re.compile(r"(?i:stru|strik|captur|shot|shoot|demonstrat|beat|seiz|storm|"
+                         r"attack|fir|battl|clash|fight|raid|bomb|blast|hit)")
+_ARMED = re.compile(r"\b(?:bombs?|bombing|missiles?|rockets?|guns?|gunmen|gunfire|shells?|"
+                    r"shelling|artillery|drones?|air\s?strikes?|grenades?|explosi\w+|troops|"
+                    r"soldiers|militants?|rebels?|insurgents?|police|army|killed|dead|"
+                    r"wounded|injured|hooligans?|fans\s+clashed|riot\w*|protest\w*|marched|"
+                    r"rall(?:y|ied|ies)|demonstrators)\b", re.IGNORECASE)
 # Whom a visit was to that makes it no diplomacy: "the president visited flood victims".
 _VISITED_PEOPLE = re.compile(
     r"\s+(?:the\s+)?(?:[\w-]+\s+){0,2}(?:victims|survivors|wounded|injured|hospitals?|troops|"
@@ -177,8 +200,15 @@ def may_start_incident(sentence: str, found: list[Trigger]) -> bool:
     return any(_starts_incident(sentence, t) for t in found)
 
 
+def disaster_article(title: str, text: str) -> bool:
+    """Tell whether an article is about weather or the earth ("Storm batters coast"): its
+    title or its opening names one. Its homes "destroyed" are the storm's."""
+    return bool(_DISASTER.search(title) or _DISASTER.search(text, 0, 400))
+
+
 def sentence_incidents(sentence: str, offset: int, places: list[Place],
-                       found: list[Trigger] | None = None) -> list[Incident]:
+                       found: list[Trigger] | None = None,
+                       disaster: bool = False) -> list[Incident]:
     """Return the incidents of ``sentence`` (which starts at ``offset`` in the article).
 
     ``places`` are the sentence's usable places (``geo.events.where``); incidents
@@ -195,8 +225,13 @@ def sentence_incidents(sentence: str, offset: int, places: list[Place],
     # northeastern Syria was attacked by a drone": a base, and a strike): its own group.
     bases = [t for t in found if t.layer == tr.BASE]
     others = [t for t in found if t.layer != tr.BASE]
-    return [*_incidents(sentence, offset, others, places),
-            *_incidents(sentence, offset, bases, places)]
+    incidents = [*_incidents(sentence, offset, others, places),
+                 *_incidents(sentence, offset, bases, places)]
+    if disaster and incidents and not _ARMED.search(sentence):
+        # "Thousands of homes were destroyed", in a report on a cyclone.
+        incidents = [i for i in incidents
+                     if not (i.sub_type == tr.LOOTING and i.trigger.rank < 50)]
+    return incidents
 
 
 def _incidents(sentence: str, offset: int, found: list[Trigger],
@@ -505,6 +540,13 @@ def _starts_incident(sentence: str, top: Trigger) -> bool:
                         else _NOT_VIOLENCE_LOW.search(low))
         if not_violence or _TOLL.search(window):
             return False
+    elif (top.rank < 50 and (top.layer == tr.STRIKE or top.sub_type == tr.LOOTING)
+          and _DISASTER.search(window)):
+        return False  # "Cyclone Remal hit the coast", "the storm destroyed homes"
+    if (_FIGURATIVE.match(sentence, top.start)
+            and (top.layer != tr.PROTEST or _SHOWED.match(sentence, top.start))
+            and _SPORT.search(sentence) and not _ARMED.search(sentence)):
+        return False  # "Real Madrid struck twice late to beat Bayern 2-1"
     if top.layer == tr.DIPLOMACY and top.rank < 30:
         if _VISITED_PEOPLE.match(sentence, top.end):
             return False
