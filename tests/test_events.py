@@ -912,3 +912,21 @@ def test_homes_destroyed_in_a_report_on_a_storm_are_the_storms():
 ])
 def test_a_protest_or_a_killing_beside_sport_or_weather_is_kept(text):
     assert _brief(text)
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("Rebels killed 21 civilians in the Chlef province to the west of Algiers.", "Chlef"),
+    # GeoNames' "Sur" is Tyre, in Lebanon; the text puts it near an Afghan town.
+    ("Armed men attacked a vehicle in the Sur area near Farah city, killing five people.",
+     "Sur"),
+])
+def test_what_a_place_is_measured_from_or_near_says_where_it_is(text, place):
+    events = _brief(text)
+    assert [e.place for e in events] == [place]
+    assert events[0].country_code in ("DZ", "AF")
+
+
+def test_according_is_no_agreement():
+    events = _brief("The mayor's son was shot dead in Culiacan on Thursday, according an "
+                    "official with the prosecutor's office.")
+    assert [e.event_type for e in events] == ["violence_against_civilians"]

@@ -505,7 +505,7 @@ _TOLL = re.compile(
     r"\b(?:an\s+estimated|more\s+than|over)\s+[\d,]{5,}\s+(?:people|civilians)\b",
     re.IGNORECASE)
 # Trigger words that are prepositions where they stand: "according to" (lemma "accord").
-_PREPOSITION = re.compile(r"according\s+to\b", re.IGNORECASE)
+_PREPOSITION = re.compile(r"according\b", re.IGNORECASE)  # "according to", "according an official"
 
 
 def _not_prepositions(sentence: str, found: list[Trigger]) -> list[Trigger]:

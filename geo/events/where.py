@@ -111,6 +111,9 @@ _VICTIM_AFTER = re.compile(
     r"(?:was|were|has\s+been|have\s+been|had\s+been)\s+"
     r"(?:\w+ly\s+)?(?:shot|killed|assassinated|murdered|stabbed|kidnapped|abducted|attacked|"
     r"wounded|injured|gunned\s+down|ambushed|beheaded|lynched)\b")
+# "to the west of X": measured from X, not in it.
+_TO_DIRECTION_OF = re.compile(r"\bto\s+the\s+" + _DIRECTION + r"\s+of\s+(?:the\s+)?$",
+                              re.IGNORECASE)
 # "over" that is about, not above: "the crisis over Iraq", "seconds over Scotland's X".
 _ABOUT_OVER = re.compile(r"\b(?:victory|victories|win|wins|won|lead|seconds|points|dispute|"
                          r"disputes|concerns?|crisis|row|tensions?|fears?|anger|outrage|talks|"
@@ -398,6 +401,8 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
         locative = b.search(_OF_PLACE_BEFORE_) if "of " in tail else b.search(_LOCATIVE_OR_OBJECT_)
         if not locative and "of " not in tail and (done := _passive_subject(text, t.end)):
             passive[id(t)] = done  # "Mbuji Mayi, the main city of the province, was captured"
+        if locative and "of " in tail and _TO_DIRECTION_OF.search(before):
+            locative = False  # "in the Chlef province to the west of Algiers"
         if locative and "over " in before[-40:] and _ABOUT_OVER.search(before):
             locative = False  # "the crisis over Iraq", "a victory over Scotland's X"
         if not locative and after[:2] in ("'s", "’s") and _VICTIM_AFTER.match(after):
@@ -1082,8 +1087,9 @@ def _narrowed(text: str, toponyms: list[Toponym]) -> tuple[list[Toponym], list[_
         if (len(inside) < 2 or t.demonym or t.feature in ("country", "admin1")
                 or len({u.country_code for u in inside}) > 1
                 or inside[0].country_code == t.country_code):
-            division = _division_after(text, toponyms, k)
-            if (division is None or t.demonym or t.feature != "city" or _prominent(t)
+            division, near = _division_after(text, toponyms, k)
+            if (division is None or t.demonym or t.feature != "city"
+                    or (_prominent(t) and not near)
                     or division.country_code == t.country_code):
                 kept.append(t)
                 continue
@@ -1106,10 +1112,15 @@ _DIVISION_NOUN = re.compile(r"\s+(?:province|state|region|governorate|district|c
                             r"department|prefecture|oblast)\b", re.IGNORECASE)
 
 
-def _division_after(text: str, toponyms: list[Toponym], k: int) -> Toponym | None:
+_NEAR_TOWN = re.compile(r"\s+(?:area|village|town|district|region)\s+near\s+(?:the\s+)?"
+                        r"(?:(?:town|city|village)\s+of\s+)?")
+
+
+def _division_after(text: str, toponyms: list[Toponym], k: int) -> tuple[Toponym | None, bool]:
     """Return the place the text says ``toponyms[k]`` lies in, when it says so twice or
     with a division's noun: "Soro, Yatenga province", "Masala in Beni territory, North
-    Kivu" (the first of them)."""
+    Kivu" (the first of them), or a town far off that it is said to be near ("the Sur area
+    near Farah city"; then the second value is true)."""
     chain: list[Toponym] = []
     end = toponyms[k].end
     for u in toponyms[k + 1:k + 4]:
@@ -1119,13 +1130,19 @@ def _division_after(text: str, toponyms: list[Toponym], k: int) -> Toponym | Non
         chain.append(u)
         end = u.end
     if not chain:
-        return None
+        near = _NEAR_TOWN.match(text, end)
+        town = next((v for v in toponyms[k + 1:k + 3] if near and v.start == near.end()), None)
+        t = toponyms[k]
+        if (town is not None and town.feature == "city" and town.country_code != t.country_code
+                and haversine_km(t.lat, t.lon, town.lat, town.lon) > _NEAR_TOWN_KM * 5):
+            return town, True  # "the Sur area near Farah city": not the Lebanese Sur
+        return None, False
     first = chain[0]
     if first.feature in ("admin1", "admin2") and _DIVISION_NOUN.match(text, first.end):
-        return first
+        return first, False
     if len(chain) > 1 and len({u.country_code for u in chain}) == 1:
-        return first
-    return None
+        return first, False
+    return None, False
 
 
 def _anchor_loose_spots(text: str, places: list[Place], spots: list[_Spot]) -> list[Place]:
