@@ -930,3 +930,9 @@ def test_according_is_no_agreement():
     events = _brief("The mayor's son was shot dead in Culiacan on Thursday, according an "
                     "official with the prosecutor's office.")
     assert [e.event_type for e in events] == ["violence_against_civilians"]
+
+
+def test_a_place_excepted_is_no_place_of_the_event():
+    events = _brief("Rebels now control every major town in Zaire except Kinshasa after "
+                    "capturing Lubumbashi on Wednesday.")
+    assert "Kinshasa" not in {e.place for e in events}

@@ -111,6 +111,8 @@ _VICTIM_AFTER = re.compile(
     r"(?:was|were|has\s+been|have\s+been|had\s+been)\s+"
     r"(?:\w+ly\s+)?(?:shot|killed|assassinated|murdered|stabbed|kidnapped|abducted|attacked|"
     r"wounded|injured|gunned\s+down|ambushed|beheaded|lynched)\b")
+_EXCEPT_BEFORE = re.compile(r"\b(?:except|excepting|apart\s+from|other\s+than)\s+(?:for\s+)?"
+                            r"(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}$", re.IGNORECASE)
 # "to the west of X": measured from X, not in it.
 _TO_DIRECTION_OF = re.compile(r"\bto\s+the\s+" + _DIRECTION + r"\s+of\s+(?:the\s+)?$",
                               re.IGNORECASE)
@@ -410,6 +412,9 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
         if not locative and (a.match(_ACTOR_AFTER_) or b.search(_ACTOR_BEFORE_)
                              or ("from " in tail and b.search(_ORIGIN_BEFORE_))):
             continue
+        if "xcept " in tail or "part from " in before[-12:] or "ther than " in before[-12:]:
+            if _EXCEPT_BEFORE.search(before):
+                continue  # "every major centre except Kinshasa": where it did not happen
         if t.feature == "country" and b.search(_BETWEEN_BEFORE_):
             continue  # "fighting between Armenia and Azerbaijan": the sides
         level = LEVEL.get(t.feature, COUNTRY_LEVEL)
