@@ -936,3 +936,11 @@ def test_a_place_excepted_is_no_place_of_the_event():
     events = _brief("Rebels now control every major town in Zaire except Kinshasa after "
                     "capturing Lubumbashi on Wednesday.")
     assert "Kinshasa" not in {e.place for e in events}
+
+
+@pytest.mark.parametrize("text", [
+    "Cabin crew based in Manchester said they would strike on Christmas Day over pay.",
+    "Unions called a 48-hour strike at airports across Spain next week.",
+])
+def test_a_labour_strike_is_a_protest_not_an_attack(text):
+    assert {e.event_type for e in _brief(text)} == {"protest"}

@@ -216,6 +216,12 @@ PHRASES = _phrases(
      r"protest|denounce|call|"
      r"condemn|demonstrate|reject|express)|took to the streets|staged (?:a )?(?:sit-in|"
      r"protest|rally|demonstration|strike|march)|went on strike|general strike|"
+     # Labour strikes: "would strike over pay", "a 48-hour strike at UK airports"
+     r"(?:crew|workers|staff|employees|teachers|doctors|nurses|drivers|pilots|miners|unions?)"
+     r"(?: [\w-]+){0,6} (?:would|will|to|vote[ds]? to|threaten(?:s|ed)? to) strike|"
+     r"(?:hour|day|indefinite|nationwide|national) strikes?|"
+     r"strikes? (?:over|for) (?:pay|wages|salaries|pensions|conditions|jobs)|walkouts?|"
+     r"industrial action|"
      r"block(?:ed|ing|s)? (?:the |a |main )?(?:roads?|highways?|streets?|railway|bridge)",
      (PROTEST, PEACEFUL, 52)),
 )
