@@ -944,3 +944,14 @@ def test_a_place_excepted_is_no_place_of_the_event():
 ])
 def test_a_labour_strike_is_a_protest_not_an_attack(text):
     assert {e.event_type for e in _brief(text)} == {"protest"}
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("A Croat policeman, the latest victim of Mostar's violence, was shot and killed on "
+     "Saturday.", "Mostar"),
+    ("A bombing destroyed one of Baghdad's main bridges, dealing a blow to the latest "
+     "U.S.-Iraqi security plan.", "Baghdad"),
+    ("Protesters marched through the main avenue of Sao Paulo on Thursday.", "Sao Paulo"),
+])
+def test_strife_joined_names_and_avenues(text, place):
+    assert [e.place for e in _brief(text)] == [place]

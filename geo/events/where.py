@@ -68,7 +68,8 @@ _AREA_NOUN = (r"(?:city|town|village|hamlet|district|province|governorate|region
               r"port|island|county|municipality|settlements?|villages|towns|cities|enclave|"
               r"strip|valley|border town|centre|center|heart|parts?|streets?|edge|coast|"
               r"coastline|waters|shores?|gates|borders?|environs|banks?|areas|state|"
-              r"department|territory|raion|oblast|commune|resorts?)")
+              r"department|territory|raion|oblast|commune|resorts?|avenues?|boulevards?|"
+              r"squares?)")
 # "Syria's north", "the south of Lebanon" (but "70 km north of Goma" is a reference).
 _DIRECTION = r"(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?(?: part| side)?"
 # A toponym followed by one of these is an actor, not a location ("Washington says").
@@ -122,6 +123,11 @@ _ABOUT_OVER = re.compile(r"\b(?:victory|victories|win|wins|won|lead|seconds|poin
                          r"shadow|sovereignty|claims?|influence|standoff|feud|spat|debate|"
                          r"worries|worry|split|rift)\s+over\s+(?:the\s+)?(?:[\w-]+\s+)?$",
                          re.IGNORECASE)
+# "Mostar's violence", "Kenya's post-election unrest": the strife of a place is there.
+_STRIFE_AFTER = re.compile(r"^(?:’s|'s)\s+(?:[\w-]+\s+){0,2}(?:violence|fighting|unrest|"
+                           r"clashes|insurgency|bloodshed|civil\s+war)\b")
+# "U.S.-Iraqi", "Russia-Ukraine": a name joined to a people's or a country's name.
+_JOINED_NAME_AFTER = re.compile(r"^[-–](?!(?:based|backed|led|made|held|controlled)\b)[A-Z]")
 # After a country, its weapons ("a U.S. airstrike"); after a town they say where.
 _WEAPON_AFTER = re.compile(r"\s+(?:-led\s+)?(?:air-?\s?strikes?|missiles?|rockets?|bombers?|"
                            r"artillery|shelling)\b", re.IGNORECASE)
@@ -371,8 +377,8 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             continue
         before = text[max(0, t.start - 40):t.start]
         after = text[t.end:t.end + 60]
-        if _ADJECTIVAL_AFTER.match(after) or (
-                t.feature == "country" and _WEAPON_AFTER.match(after)):
+        if _ADJECTIVAL_AFTER.match(after) or (t.feature == "country" and (
+                _WEAPON_AFTER.match(after) or _JOINED_NAME_AFTER.match(after))):
             continue  # "a U.S. base", "US strikes", "a U.S. airstrike": whose, not where
         if t.feature != "country" and _ACRONYM.match(t.name):
             continue
@@ -407,8 +413,9 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             locative = False  # "in the Chlef province to the west of Algiers"
         if locative and "over " in before[-40:] and _ABOUT_OVER.search(before):
             locative = False  # "the crisis over Iraq", "a victory over Scotland's X"
-        if not locative and after[:2] in ("'s", "’s") and _VICTIM_AFTER.match(after):
-            locative = True
+        if not locative and after[:2] in ("'s", "’s") and (
+                _VICTIM_AFTER.match(after) or _STRIFE_AFTER.match(after)):
+            locative = True  # "Mexico's police chief was shot", "Mostar's violence"
         if not locative and (a.match(_ACTOR_AFTER_) or b.search(_ACTOR_BEFORE_)
                              or ("from " in tail and b.search(_ORIGIN_BEFORE_))):
             continue
