@@ -955,3 +955,8 @@ def test_a_labour_strike_is_a_protest_not_an_attack(text):
 ])
 def test_strife_joined_names_and_avenues(text, place):
     assert [e.place for e in _brief(text)] == [place]
+
+
+def test_the_village_a_victim_came_from_is_no_place_of_the_shooting():
+    events = _brief("A man from the Palestinian village of Yata was shot in Hebron on Monday.")
+    assert [e.place for e in events] == ["Hebron"]

@@ -164,7 +164,8 @@ _ORIGIN_BEFORE = re.compile(
     r"\b(?:people|[a-z]*m[ae]n|fighters|militants|troops|soldiers|natives?|residents?|"
     r"citizens?|nationals?|refugees|migrants|officials|families|students|delegations?|"
     r"[a-z]{3,}(?:ers?|ors?|ists?|ians?|ants?|ents?))"
-    r"\s+(?:originally\s+)?from\s+(?:the\s+)?(?:(?:town|city|village|province|region)\s+of\s+)?$",
+    r"\s+(?:originally\s+)?from\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,2}(?:town|city|village|province|"
+    r"region)\s+of\s+)?$",
     re.IGNORECASE)
 # Where the news was told, not where it happened: "officials in Port Sudan said", "the
 # army said in a statement from Bogota", "told reporters in Kabul".
@@ -404,7 +405,7 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             continue  # "Muslim militants"; "the Line of Control", "the Bank of England"
         if ("of " in tail or "and " in tail) and _ORG_OF_BEFORE.search(before):
             continue  # "the Islamic State of Iraq and Al-Sham"
-        if "of " in tail and "from " in before[-30:] and b.search(_ORIGIN_BEFORE_):
+        if "of " in tail and "from " in before[-45:] and b.search(_ORIGIN_BEFORE_):
             continue  # "officials from the town of X who were kidnapped": where they live
         locative = b.search(_OF_PLACE_BEFORE_) if "of " in tail else b.search(_LOCATIVE_OR_OBJECT_)
         if not locative and "of " not in tail and (done := _passive_subject(text, t.end)):
