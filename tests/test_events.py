@@ -960,3 +960,15 @@ def test_strife_joined_names_and_avenues(text, place):
 def test_the_village_a_victim_came_from_is_no_place_of_the_shooting():
     events = _brief("A man from the Palestinian village of Yata was shot in Hebron on Monday.")
     assert [e.place for e in events] == ["Hebron"]
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("Dozens of troops were killed in an attack in Khan al-Assal, nearly 14 km to the west "
+     "of the northern city of Aleppo.", "Khan al-Assal"),
+    ("Rebels launched an attack on Khan Tuman village located nearly 15 km to the south of "
+     "the city of Aleppo.", "Khan Tuman"),
+])
+def test_a_place_measured_to_the_west_of_a_town(text, place):
+    events = _brief(text)
+    assert [e.place for e in events] == [place]
+    assert events[0].lat != pytest.approx(36.2, abs=0.05) or events[0].lon < 37.1

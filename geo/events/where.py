@@ -871,7 +871,7 @@ _REFERENCE_BEFORE = re.compile(
     r"(?:just\s+)?(?:over|under)|(?:more|less)\s+than|at\s+least)\s+)?"
     r"(?P<n>\d{1,4}(?:[.,]\d+)?|(?i:" + "|".join(sorted(_KM_WORDS, key=len, reverse=True))
     + r"))\s*(?:-\s*)?(?P<unit>km|kms|kilomet(?:er|re)s?|miles?|mi)\b"
-    r"(?:\s*\([^()]{0,40}\))?\s+(?:(?P<dir>(?:north|south)(?:-?(?:east|west))?|east|west)"
+    r"(?:\s*\([^()]{0,40}\))?\s+(?:(?:to\s+the\s+)?(?P<dir>(?:north|south)(?:-?(?:east|west))?|east|west)"
     r"(?:ern)?\s+)?(?:of|from|outside|away\s+from)\s+(?:the\s+)?(?:[a-z][\w-]*\s+){0,3}$",
     re.IGNORECASE)
 _REFERENCE_LOW = lower_case_copy(_REFERENCE_BEFORE)  # its groups read the same offsets
@@ -891,7 +891,8 @@ def _measured(text: str, start: int, end: int) -> bool:
 _BEARINGS = {"north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0,
              "south": 180.0, "southwest": 225.0, "west": 270.0, "northwest": 315.0}
 _NAME_BEFORE = re.compile(r"(?<![\w’'‘-])(?P<name>" + _NAME + r")(?:\s+(?i:" + _TOWN_NOUNS
-                          + "|" + _DISTRICT_NOUNS + r"))?(?:,\s+(?:an?|the)\s+(?:[a-z][\w-]*\s+)"
+                          + "|" + _DISTRICT_NOUNS + r"))?(?:\s+(?:located|situated|lying))?"
+                          r"(?:,\s+(?:an?|the)\s+(?:[a-z][\w-]*\s+)"
                           r"{0,2}(?:" + _TOWN_NOUNS + "|" + _DISTRICT_NOUNS + r")(?:\s+located)?)?"
                           r"\s*$")  # "Ghasikuwa, a village (about 160 km west of ...)"
 
