@@ -283,7 +283,7 @@ def _sentence_start(before: str, at: int) -> bool:
 _TIME_ZONE_AFTER = re.compile(r"^\s+(?:[Tt]ime|[Ss]tandard\s+[Tt]ime|Day|Eve|\d)\b")
 # Words that GeoNames also has as towns but that texts use otherwise: "the Arab sector",
 # articles of newspapers' names ("Le Figaro", "La Stampa").
-_NOT_PLACES = frozenset(("Time", "Arab", "Le", "La", "Les", "Los", "Las", "El"))
+_NOT_PLACES = frozenset(("Time", "Arab", "Le", "La", "Les", "Los", "Las", "El", "Area"))
 
 # An all-capital short name that is no country ("SAA", "SLA", "IS") is an organisation
 # far more often than a place.
