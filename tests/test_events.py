@@ -973,3 +973,9 @@ def test_a_place_measured_to_the_west_of_a_town(text, place):
     events = _brief(text)
     assert [e.place for e in events] == [place]
     assert 10 < haversine_km(events[0].lat, events[0].lon, 36.2021, 37.1343) < 20  # Aleppo
+
+
+def test_the_deaths_of_two_groups_add_up():
+    events = _brief("On 23 September 2023, clashes between the army and militants in North "
+                    "Waziristan resulted in the deaths of 4 soldiers and 6 militants.")
+    assert [e.fatalities for e in events] == [10]

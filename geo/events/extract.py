@@ -154,13 +154,15 @@ _KILLS_N = re.compile(
 _TWO_GROUPS = re.compile(
     r"\b(?P<a>" + _COUNT + r")\s+(?:[\w-]+\s+){1,3}and\s+(?:at least\s+)?(?P<b>" + _COUNT
     + r")\s+(?:[\w-]+\s+){1,3}(?:were\s+(?:\w+ly\s+)?killed|died|were\s+shot dead|"
-    r"were\s+dead|lost their lives)\b|\b(?:killed|killing|kills?)\s+(?:at least\s+)?(?P<c>"
+    r"were\s+dead|lost their lives)\b|\b(?:killed|killing|kills?|deaths\s+of)\s+"
+    r"(?:at least\s+)?(?P<c>"
     + _COUNT + r")\s+[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+and\s+(?:at least\s+)?(?P<d>" + _COUNT
     + r")\s+[a-z]", re.IGNORECASE)
 
 
 # A word every match of _KILLS_N and _TWO_GROUPS holds, lower-cased.
-_KILLING_WORDS = ("kill", "shot", "shoot", "gun", "massacr", "died", "dead", "lost their")
+_KILLING_WORDS = ("kill", "shot", "shoot", "gun", "massacr", "died", "dead", "lost their",
+                  "deaths of")
 
 
 def _deaths(sentence: str, dates: list) -> int | None:
