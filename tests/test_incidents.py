@@ -400,3 +400,14 @@ def test_who_acts_and_who_is_hit_decide_the_type(text, expected):
     from geo.model import Article
     events = extract_events(Article(id="t", title="", text=text, published=None))
     assert [(e.event_type, e.acled_sub_event_type) for e in events] == expected
+
+
+@pytest.mark.parametrize(("text", "actor"), [
+    ("Israeli military forces demolished two houses in Hebron on Tuesday.",
+     "Israeli military forces"),
+    ("Colombian army troops clashed with FARC dissidents in Suarez on Monday.",
+     "Colombian army troops"),
+])
+def test_an_actors_service_words_stay_in_its_name(text, actor):
+    from geo.events.actors import actor_spans
+    assert actor_spans(text)[0][2] == actor

@@ -34,6 +34,7 @@ _HEADS = (
 )
 _MODIFIER = r"(?:[A-Z][\w'’.-]*|unidentified|unknown|suspected|armed|masked|alleged|local|" \
             r"security|government|state|federal|opposition|rebel|militia|tribal|ethnic|" \
+            r"military|army|air|naval|navy|border|riot|special|police|" \
             r"pro-[\w-]+|anti-[\w-]+|[a-z]+-backed|[a-z]+-led|[a-z]+-aligned)"
 ACTOR = re.compile(rf"\b(?:(?:the|a|an|some|several|dozens of|hundreds of|\d(?:[\d,]*\d)?|"
                    rf"two|three|four|five|six|seven|eight|nine|ten)\s+)?"
