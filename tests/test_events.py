@@ -979,3 +979,10 @@ def test_the_deaths_of_two_groups_add_up():
     events = _brief("On 23 September 2023, clashes between the army and militants in North "
                     "Waziristan resulted in the deaths of 4 soldiers and 6 militants.")
     assert [e.fatalities for e in events] == [10]
+
+
+def test_a_towns_police_acting_act_there():
+    events = _brief("Hong Kong police arrested 47 pro-democracy figures on Sunday.")
+    assert [(e.place, e.event_type) for e in events] == [("Hong Kong", "strategic_development")]
+    assert _brief("Kabul police said the attack in Jalalabad killed five.")[0].place == (
+        "Jalalabad")

@@ -123,6 +123,10 @@ _ABOUT_OVER = re.compile(r"\b(?:victory|victories|win|wins|won|lead|seconds|poin
                          r"shadow|sovereignty|claims?|influence|standoff|feud|spat|debate|"
                          r"worries|worry|split|rift)\s+over\s+(?:the\s+)?(?:[\w-]+\s+)?$",
                          re.IGNORECASE)
+_CITY_STATE_KM = 60.0  # a country this small is a city's police: Hong Kong, Singapore
+_LOCAL_POLICE_ACT = re.compile(r"^\s+police\s+(?:have\s+|had\s+|on\s+\w+\s+)?(?:arrest|detain|"
+                               r"raid|fire[ds]?\b|opened\s+fire|shot|shoot|clash|dispers|kill|"
+                               r"seiz|storm|beat|use[ds]?\s+tear)")
 # "Mostar's violence", "Kenya's post-election unrest": the strife of a place is there.
 _STRIFE_AFTER = re.compile(r"^(?:’s|'s)\s+(?:[\w-]+\s+){0,2}(?:violence|fighting|unrest|"
                            r"clashes|insurgency|bloodshed|civil\s+war)\b")
@@ -414,6 +418,10 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             locative = False  # "in the Chlef province to the west of Algiers"
         if locative and "over " in before[-40:] and _ABOUT_OVER.search(before):
             locative = False  # "the crisis over Iraq", "a victory over Scotland's X"
+        if (not locative and after[:8] == " police "
+                and (t.feature != "country" or t.uncertainty_km <= _CITY_STATE_KM)
+                and _LOCAL_POLICE_ACT.match(after)):
+            locative = True  # "Hong Kong police arrest 47": a town's police act there
         if not locative and after[:2] in ("'s", "’s") and (
                 _VICTIM_AFTER.match(after) or _STRIFE_AFTER.match(after)):
             locative = True  # "Mexico's police chief was shot", "Mostar's violence"
