@@ -86,7 +86,25 @@ def source_options(url: str, version: str, search: str, chosen: tuple[str, ...])
 # 100k events; the page only reads it (a frozen dataclass; nothing here changes its lists).
 @st.cache_resource(show_spinner=False, max_entries=32)
 def page_data(url: str, version: str, query: EventQuery) -> dashboard.PageData:
-    return dashboard.page_data(get_store(url), query)
+    # The list beside the map shows a few of the newest; the table loads its own rows
+    # (``table_events``) only once opened. The timeline does not depend on the dates.
+    dated = query.since is not None or query.until is not None
+    whole = dataclasses.replace(query, since=None, until=None)
+    return dashboard.page_data(get_store(url), query, latest=LIVE_LIST_LIMIT,
+                               timeline=timeline_counts(url, version, whole) if dated else None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def timeline_counts(url: str, version: str, whole: EventQuery
+                    ) -> tuple[dict[str, dict[dt.date, int]], int]:
+    """The timeline's counts, once per filters but dates: a brush or play reuses them."""
+    return dashboard.timeline_counts(get_store(url), whole)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def table_events(url: str, version: str, query: EventQuery) -> list[Event]:
+    """The table's rows: the newest ``TABLE_ROW_LIMIT`` events, loaded once it is opened."""
+    return get_store(url).query(query, limit=dashboard.TABLE_ROW_LIMIT, newest_first=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -840,10 +858,11 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
     if not box.open:
         return
     with box:
-        if data.count > len(data.latest):
-            st.caption(f"The newest {len(data.latest):,} of {data.count:,} events; the "
+        latest = table_events(url, version, query)
+        if data.count > len(latest):
+            st.caption(f"The newest {len(latest):,} of {data.count:,} events; the "
                        "downloads hold every filtered event.")
-        table = pd.DataFrame(dashboard.event_rows(data.latest))
+        table = pd.DataFrame(dashboard.event_rows(latest))
         if len(table):
             # A count with gaps (not said) stays whole numbers, not 3.0 and NaN.
             table = table.astype({"fatalities": "Int64"})
@@ -854,7 +873,7 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
         # A selection outlives a filter that shortens the table: ignore a row no longer
         # there.
         rows = [r for r in rows if r < len(table)]
-        details(url, data.latest, table.iloc[rows[0]]["event_id"] if rows else None)
+        details(url, latest, table.iloc[rows[0]]["event_id"] if rows else None)
 
 # Streamlit runs this file as __main__ (``geo serve``). A process that only imports it
 # must not run the page.
