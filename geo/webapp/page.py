@@ -287,12 +287,18 @@ def live_list(events: list[Event], selected: str) -> None:
             label = f"{layer_style(event.event_type).label}: {event.place}, {day}{sources}"
             chosen = event.event_id == selected
             # Button labels are Markdown: the place and the evidence come from articles.
-            if st.button(state.plain(label), key=f"live-{event.event_id}",
-                         type="primary" if chosen else "secondary", width="stretch"):
-                st.session_state["selected"] = "" if chosen else event.event_id
-                st.session_state["selected_on_map"] = False
-                st.rerun()
+            # A callback: it runs before the page's next run, which then shows the choice
+            # (the list comes after the map in the page, too late to change it).
+            st.button(state.plain(label), key=f"live-{event.event_id}",
+                      type="primary" if chosen else "secondary", width="stretch",
+                      on_click=choose, args=("" if chosen else event.event_id,))
             st.caption(state.plain(event.evidence[:140]))
+
+
+def choose(event_id: str) -> None:
+    """Select an event from the list (or none): the map zooms to it."""
+    st.session_state["selected"] = event_id
+    st.session_state["selected_on_map"] = False
 
 
 def clicked_event(points: list[Event], click: dict | None) -> str:
@@ -806,8 +812,6 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
     if selected and not focus and not st.session_state.get("selected_on_map"):
         focus = get_store(url).get_events([selected])
     map_col, list_col = st.columns([3, 1])
-    with list_col:
-        live_list(data.latest[:LIVE_LIST_LIMIT], selected)
     parts = build_map_parts(data.points, weights=data.weights, sources=data.sources,
                             focus=focus, bounds=place_view(),
                             view=dataclasses.replace(parsed.view, base=base),
@@ -826,6 +830,10 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
         st.session_state["selected"] = on_map
         st.session_state["selected_on_map"] = True
         st.rerun()
+    # The list after the map: the map's message leaves first, so the browser starts on
+    # its frame (Leaflet, the markers) before it lays out the list's 50 elements.
+    with list_col:
+        live_list(data.latest[:LIVE_LIST_LIMIT], selected)
 
     # The files are built when a button is clicked, not with every page: at 100k events
     # they take seconds and tens of MB. on_click="ignore": a download does not rerun.
