@@ -28,7 +28,7 @@ DAY_BINS_UP_TO = 400  # days shown one bar each; weeks up to WEEK_BINS_UP_TO, th
 WEEK_BINS_UP_TO = 5 * 366
 # The page's chart bins by day up to about four months only: a year of daily bars is
 # ~2,200 rows at 100k events, which Streamlit parses again on every run (0.1 s) and Vega
-# lays out and draws on the browser's main thread, before the map; by week it is ~350
+# lays out and draws on the browser's main thread, before the map; by week it is 318
 # rows. A brush still picks days (it is continuous over the dates, not over the bars).
 CHART_DAY_BINS_UP_TO = 124
 
