@@ -502,6 +502,11 @@ def timeline_plot(page: Page) -> dict:
     return box
 
 
+# The timeline's drawing (Vega's canvas or SVG); a chart drawn again has a new one.
+CHART_DRAWING_JS = ('document.querySelector(\'[data-testid="stVegaLiteChart"] canvas, '
+                    '[data-testid="stVegaLiteChart"] svg\')')
+
+
 def test_brushing_the_timeline_sets_the_dates(session: Session, app: AppServer):
     page = session.page
     wait_for_map(page, lambda s: s["markers"] == len(EVENTS))
@@ -514,6 +519,7 @@ def test_brushing_the_timeline_sets_the_dates(session: Session, app: AppServer):
     page.mouse.move(box["x"] + box["width"] * 0.5, y, steps=10)
     time.sleep(0.5)  # Streamlit reads a brush after the pointer rests a moment
     runs = len(session.runs)
+    page.evaluate(CHART_DRAWING_JS + ".__cmKept = true")
     page.mouse.up()
     assert wait_until(lambda: {"since", "until"} <= set(link(page)), 20), link(page)
     wait_for_map(page, lambda s: 0 < s["markers"] < len(EVENTS), timeout=30)
@@ -521,6 +527,9 @@ def test_brushing_the_timeline_sets_the_dates(session: Session, app: AppServer):
     # a rerun with the dates), and the date widget is not both defaulted and set.
     time.sleep(2)
     assert len(session.runs) - runs == 1, session.runs[runs:]
+    # The chart was not drawn again (its spec is the same: the brush shows the dates,
+    # no shade is added), so the brush stays on it.
+    assert page.evaluate("!!" + CHART_DRAWING_JS + ".__cmKept")
     assert 'key "dates" was created with a default value' not in app.log_path.read_text()
     session.assert_clean()
 

@@ -102,3 +102,20 @@ def test_the_page_timeline_is_a_valid_vega_lite_spec_with_a_brush_and_a_cap() ->
     # The same counts give the same spec: the page's chart does not change between runs.
     assert timeline_spec(per_day, (day, day + dt.timedelta(days=6))) == spec
     assert timeline_spec({}) is None
+
+
+def test_the_page_timeline_bins_a_year_by_week_and_a_few_months_by_day() -> None:
+    from geo.render.timeline import CHART_DAY_BINS_UP_TO, timeline_rows, timeline_spec
+
+    day = dt.date(2023, 1, 1)
+    year = {"strike": {day + dt.timedelta(days=i): 1 for i in range(365)}}
+    unit, rows = timeline_rows(year)
+    # ~53 weekly rows, not 365 daily ones; every event still counted, weeks from Mondays.
+    assert unit == "week" and len(rows) == 53
+    assert sum(r["count"] for r in rows) == 365
+    assert all(dt.date.fromisoformat(r["start"]).weekday() == 0 for r in rows)
+    assert timeline_spec(year)["layer"][0]["encoding"]["y"]["title"] == "events per week"
+    months = {"strike": {day + dt.timedelta(days=i): 1 for i in range(CHART_DAY_BINS_UP_TO)}}
+    assert timeline_rows(months)[0] == "day"
+    # The SVG for documents keeps days up to a longer span.
+    assert binned(year)[0] == "day"

@@ -26,6 +26,11 @@ LEGEND_RIGHT = 900  # legend entries end before this, left of "events per day"
 PLOT_TOP, PLOT_BOTTOM, PLOT_LEFT, PLOT_RIGHT = 8, 118, 40, 992
 DAY_BINS_UP_TO = 400  # days shown one bar each; weeks up to WEEK_BINS_UP_TO, then months
 WEEK_BINS_UP_TO = 5 * 366
+# The page's chart bins by day up to about four months only: a year of daily bars is
+# ~2,200 rows at 100k events, which Streamlit parses again on every run (0.1 s) and Vega
+# lays out and draws on the browser's main thread, before the map; by week it is 318
+# rows. A brush still picks days (it is continuous over the dates, not over the bars).
+CHART_DAY_BINS_UP_TO = 124
 
 
 def _bin_start(day: dt.date, unit: str) -> dt.date:
@@ -44,9 +49,12 @@ def _next(start: dt.date, unit: str) -> dt.date:
     return (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
-def binned(per_day: Mapping[str, Mapping[dt.date, int]]) -> tuple[str, list[dt.date],
-                                                                   dict[str, list[int]]]:
+def binned(per_day: Mapping[str, Mapping[dt.date, int]], day_bins_up_to: int = DAY_BINS_UP_TO
+           ) -> tuple[str, list[dt.date], dict[str, list[int]]]:
     """Return the bin unit, the bins' first days, and each type's count per bin.
+
+    Spans of up to ``day_bins_up_to`` days are binned by day, up to ``WEEK_BINS_UP_TO``
+    by week, longer ones by month.
 
     Examples
     --------
@@ -60,7 +68,7 @@ def binned(per_day: Mapping[str, Mapping[dt.date, int]]) -> tuple[str, list[dt.d
         return "day", [], {}
     first, last = min(days), max(days)
     span = (last - first).days + 1
-    unit = "day" if span <= DAY_BINS_UP_TO else "week" if span <= WEEK_BINS_UP_TO else "month"
+    unit = "day" if span <= day_bins_up_to else "week" if span <= WEEK_BINS_UP_TO else "month"
     starts = [_bin_start(first, unit)]
     while _next(starts[-1], unit) <= last:
         starts.append(_next(starts[-1], unit))
@@ -171,7 +179,8 @@ def timeline_svg(per_day: Mapping[str, Mapping[dt.date, int]], *, titles: bool =
 BRUSH = "brush"  # the name of the chart's interval selection (the page reads it back)
 
 
-def timeline_rows(per_day: Mapping[str, Mapping[dt.date, int]]) -> tuple[str, list[dict]]:
+def timeline_rows(per_day: Mapping[str, Mapping[dt.date, int]],
+                  day_bins_up_to: int = CHART_DAY_BINS_UP_TO) -> tuple[str, list[dict]]:
     """Return the bin unit and one row per type and bin: start, end, type, label, count.
 
     Examples
@@ -180,7 +189,7 @@ def timeline_rows(per_day: Mapping[str, Mapping[dt.date, int]]) -> tuple[str, li
     >>> unit, rows[0]["start"], rows[0]["end"], rows[0]["label"], rows[0]["count"]
     ('day', '2023-03-01', '2023-03-02', 'Strikes', 2)
     """
-    unit, starts, counts = binned(per_day)
+    unit, starts, counts = binned(per_day, day_bins_up_to)
     rows = []
     for event_type in _order(list(counts)):
         for start, n in zip(starts, counts[event_type], strict=True):

@@ -90,28 +90,48 @@ class PageData:
     # The timeline: {type: {day: events}} over all dates (the other filters apply), and
     # how many events under those filters have no date.
     per_day: dict[str, dict[dt.date, int]]
-    latest: list[Event]  # the table: the newest TABLE_ROW_LIMIT events
+    latest: list[Event]  # the newest events (``page_data``'s ``latest`` of them)
     # Happenings on the map told by several articles: id -> (title, URL) of each.
     sources: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
     undated: int = 0
 
 
-def page_data(store: Store, query: EventQuery) -> PageData:
-    """Return the map points, timeline and table rows of the events ``query`` selects."""
+def timeline_counts(store: Store, query: EventQuery, count: int | None = None
+                    ) -> tuple[dict[str, dict[dt.date, int]], int]:
+    """Return the timeline of ``query`` over all dates: ``{type: {day: events}}``, undated.
+
+    The dates filter does not apply (the timeline shows every date, the chosen ones
+    shaded), so a brush or a step of the play, which change only the dates, can reuse
+    it (``page_data``'s ``timeline``). ``count``: the events ``query`` selects, when
+    known and ``query`` has no dates.
+    """
+    whole = dataclasses.replace(query, since=None, until=None)
+    per_day = store.daily_counts(whole)
+    dated = sum(sum(days.values()) for days in per_day.values())
+    total = count if count is not None and whole == query else store.count(whole)
+    return per_day, total - dated
+
+
+def page_data(store: Store, query: EventQuery, *, latest: int = TABLE_ROW_LIMIT,
+              timeline: tuple[dict[str, dict[dt.date, int]], int] | None = None) -> PageData:
+    """Return the map points, timeline and table rows of the events ``query`` selects.
+
+    ``latest`` is how many of the newest events to load (the page's list beside the map
+    needs a few; its table, when opened, ``TABLE_ROW_LIMIT``); ``timeline`` is
+    ``timeline_counts`` of the query when the caller has it already.
+    """
     points, weights = map_points(store, query)
     told = [p.event_id for p in points if p.sources > 1] if query.happenings else []
     sources = {hid: [(title, url) for _, title, url in found]
                for hid, found in store.sources_of(told).items()} if told else {}
     count = store.count(query)
-    whole = dataclasses.replace(query, since=None, until=None)
-    per_day = store.daily_counts(whole)
-    dated = sum(sum(days.values()) for days in per_day.values())
+    per_day, undated = timeline or timeline_counts(store, query, count)
     return PageData(
         count=count,
         points=points,
         weights=weights,
         per_day=per_day,
-        latest=store.query(query, limit=TABLE_ROW_LIMIT, newest_first=True),
+        latest=store.query(query, limit=latest, newest_first=True),
         sources=sources,
-        undated=(count if whole == query else store.count(whole)) - dated,
+        undated=undated,
     )

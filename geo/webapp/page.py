@@ -86,7 +86,25 @@ def source_options(url: str, version: str, search: str, chosen: tuple[str, ...])
 # 100k events; the page only reads it (a frozen dataclass; nothing here changes its lists).
 @st.cache_resource(show_spinner=False, max_entries=32)
 def page_data(url: str, version: str, query: EventQuery) -> dashboard.PageData:
-    return dashboard.page_data(get_store(url), query)
+    # The list beside the map shows a few of the newest; the table loads its own rows
+    # (``table_events``) only once opened. The timeline does not depend on the dates.
+    dated = query.since is not None or query.until is not None
+    whole = dataclasses.replace(query, since=None, until=None)
+    return dashboard.page_data(get_store(url), query, latest=LIVE_LIST_LIMIT,
+                               timeline=timeline_counts(url, version, whole) if dated else None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def timeline_counts(url: str, version: str, whole: EventQuery
+                    ) -> tuple[dict[str, dict[dt.date, int]], int]:
+    """The timeline's counts, once per filters but dates: a brush or play reuses them."""
+    return dashboard.timeline_counts(get_store(url), whole)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def table_events(url: str, version: str, query: EventQuery) -> list[Event]:
+    """The table's rows: the newest ``TABLE_ROW_LIMIT`` events, loaded once it is opened."""
+    return get_store(url).query(query, limit=dashboard.TABLE_ROW_LIMIT, newest_first=True)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -187,17 +205,22 @@ def brush() -> tuple[dt.date, dt.date] | None:
     Read at the start of the run the brush causes, before the date widget is made, so
     one run applies it (the chart's own return value comes too late for that run).
     """
-    got = st.session_state.get("timeline")
-    try:
-        selection = got["selection"].get(BRUSH) or {} if got else {}
-    except (KeyError, TypeError, AttributeError):
-        return None
-    brushed = brushed_dates(selection)
+    brushed = brush_on_chart()
     if not brushed or brushed == st.session_state.get("brush_applied"):
         return None
     st.session_state["brush_applied"] = brushed
     st.session_state.pop("play_at", None)  # a brush stops the play
     return brushed
+
+
+def brush_on_chart() -> tuple[dt.date, dt.date] | None:
+    """Return the dates of the brush drawn on the timeline now (its widget state), or None."""
+    got = st.session_state.get("timeline")
+    try:
+        selection = got["selection"].get(BRUSH) or {} if got else {}
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return brushed_dates(selection)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -264,12 +287,18 @@ def live_list(events: list[Event], selected: str) -> None:
             label = f"{layer_style(event.event_type).label}: {event.place}, {day}{sources}"
             chosen = event.event_id == selected
             # Button labels are Markdown: the place and the evidence come from articles.
-            if st.button(state.plain(label), key=f"live-{event.event_id}",
-                         type="primary" if chosen else "secondary", width="stretch"):
-                st.session_state["selected"] = "" if chosen else event.event_id
-                st.session_state["selected_on_map"] = False
-                st.rerun()
+            # A callback: it runs before the page's next run, which then shows the choice
+            # (the list comes after the map in the page, too late to change it).
+            st.button(state.plain(label), key=f"live-{event.event_id}",
+                      type="primary" if chosen else "secondary", width="stretch",
+                      on_click=choose, args=("" if chosen else event.event_id,))
             st.caption(state.plain(event.evidence[:140]))
+
+
+def choose(event_id: str) -> None:
+    """Select an event from the list (or none): the map zooms to it."""
+    st.session_state["selected"] = event_id
+    st.session_state["selected_on_map"] = False
 
 
 def clicked_event(points: list[Event], click: dict | None) -> str:
@@ -312,7 +341,12 @@ def timeline(url: str, version: str, query: EventQuery, data: dashboard.PageData
     per_day, undated = data.per_day, data.undated
     days = sorted({d for counts in per_day.values() for d in counts})
     chosen = (query.since, query.until) if query.since and query.until else None
-    chart = timeline_figure(url, version, whole, chosen, per_day)
+    # The shade marks dates chosen elsewhere (the date widget, play, a link). Dates
+    # brushed on the chart are shown by the brush itself: the chart stays the same spec,
+    # which the browser does not draw again (0.1-0.3 s of Vega on its main thread, while
+    # the map waits), and the brush stays where the user left it.
+    shade = None if chosen is None or brush_on_chart() == chosen else chosen
+    chart = timeline_figure(url, version, whole, shade, per_day)
     if chart is None or not days:
         return
     st.subheader("Timeline")
@@ -778,8 +812,6 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
     if selected and not focus and not st.session_state.get("selected_on_map"):
         focus = get_store(url).get_events([selected])
     map_col, list_col = st.columns([3, 1])
-    with list_col:
-        live_list(data.latest[:LIVE_LIST_LIMIT], selected)
     parts = build_map_parts(data.points, weights=data.weights, sources=data.sources,
                             focus=focus, bounds=place_view(),
                             view=dataclasses.replace(parsed.view, base=base),
@@ -798,6 +830,10 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
         st.session_state["selected"] = on_map
         st.session_state["selected_on_map"] = True
         st.rerun()
+    # The list after the map: the map's message leaves first, so the browser starts on
+    # its frame (Leaflet, the markers) before it lays out the list's 50 elements.
+    with list_col:
+        live_list(data.latest[:LIVE_LIST_LIMIT], selected)
 
     # The files are built when a button is clicked, not with every page: at 100k events
     # they take seconds and tens of MB. on_click="ignore": a download does not rerun.
@@ -840,10 +876,11 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
     if not box.open:
         return
     with box:
-        if data.count > len(data.latest):
-            st.caption(f"The newest {len(data.latest):,} of {data.count:,} events; the "
+        latest = table_events(url, version, query)
+        if data.count > len(latest):
+            st.caption(f"The newest {len(latest):,} of {data.count:,} events; the "
                        "downloads hold every filtered event.")
-        table = pd.DataFrame(dashboard.event_rows(data.latest))
+        table = pd.DataFrame(dashboard.event_rows(latest))
         if len(table):
             # A count with gaps (not said) stays whole numbers, not 3.0 and NaN.
             table = table.astype({"fatalities": "Int64"})
@@ -854,7 +891,7 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
         # A selection outlives a filter that shortens the table: ignore a row no longer
         # there.
         rows = [r for r in rows if r < len(table)]
-        details(url, data.latest, table.iloc[rows[0]]["event_id"] if rows else None)
+        details(url, latest, table.iloc[rows[0]]["event_id"] if rows else None)
 
 # Streamlit runs this file as __main__ (``geo serve``). A process that only imports it
 # must not run the page.
