@@ -102,13 +102,14 @@ def test_country_bbox(gaz):
 
 @pytest.mark.slow
 def test_loads_in_under_a_second():
-    """~0.4 s here; the limit is generous so a busy machine does not fail it."""
+    """~0.4 s here; the limit is generous, and counts the loading process's CPU seconds
+    (imports included), so a busy machine's other work does not fail it."""
     path = default_path()
     load_gazetteer()  # make sure it exists
     code = (
-        "import time; t = time.perf_counter();"
+        "import time; t = time.process_time();"
         "from geo.places.gazetteer import _load; from pathlib import Path;"
-        f"_load(Path({str(path)!r})); print(time.perf_counter() - t)"
+        f"_load(Path({str(path)!r})); print(time.process_time() - t)"
     )
     seconds = min(
         float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
