@@ -174,10 +174,10 @@ def test_sentences_without_dates_are_fast():
                 "resurgence of the terrorist group, which was largely destroyed organizationally "
                 "at least, officials in the capital said on the record.")
     assert len(sentence.split()) >= 30 and find_dates(sentence, BASE) == []
-    started = time.perf_counter()
+    started = time.process_time()  # CPU seconds: a busy machine's other work does not count
     for _ in range(1000):
         find_dates(sentence, BASE)
-    assert time.perf_counter() - started < 3.0
+    assert time.process_time() - started < 3.0
 
 
 @pytest.mark.slow
@@ -185,10 +185,10 @@ def test_sentences_with_numbers_are_fast():
     sentence = ("The quakes left 50,000 people dead in Turkey, 19 people in a 2-hour rescue, "
                 "and 900 troops after 12 years in the field, officials said at 10:30 on the "
                 "ground across the north of the country.")
-    started = time.perf_counter()
+    started = time.process_time()  # CPU seconds: a busy machine's other work does not count
     for _ in range(1000):
         find_dates(sentence, BASE)
-    assert time.perf_counter() - started < 3.0
+    assert time.process_time() - started < 3.0
 
 
 # --- dates at the ends of the calendar, and numbers that are no year -----------------
@@ -267,8 +267,8 @@ def test_a_long_sentence_with_many_dates_is_linear():
     timings = []
     for n in (2_000, 4_000):
         sentence = unit * n
-        started = time.perf_counter()
+        started = time.process_time()
         mentions = find_dates(sentence, BASE)
-        timings.append(time.perf_counter() - started)
+        timings.append(time.process_time() - started)
         assert len(mentions) == 3 * n
     assert timings[1] < 5.0 and timings[1] < 3 * timings[0] + 0.2

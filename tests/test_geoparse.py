@@ -226,10 +226,10 @@ def test_many_distinct_names_parse_quickly():
                     if c["population"] >= 200_000 and c["name"].isascii()
                     and c["name"].replace(" ", "").isalpha()})[:2000]
     text = " ".join(f"Fighting was reported in {name}." for name in names)
-    started = time.perf_counter()
+    started = time.process_time()
     found = geo.geoparse(text)
     assert len({t.name for t in found}) > 1000
-    assert time.perf_counter() - started < 5.0
+    assert time.process_time() - started < 5.0
 
 
 @pytest.mark.parametrize(("text", "names"), [
