@@ -986,3 +986,16 @@ def test_a_towns_police_acting_act_there():
     assert [(e.place, e.event_type) for e in events] == [("Hong Kong", "strategic_development")]
     assert _brief("Kabul police said the attack in Jalalabad killed five.")[0].place == (
         "Jalalabad")
+
+
+def test_a_building_named_after_a_place_is_no_place_of_that_name():
+    # GeoNames has a Zaman in Japan; "Zaman Park" is a house in Lahore.
+    events = _brief("Police in Lahore fired tear gas at supporters who gathered outside his "
+                    "residence in Zaman Park on Wednesday.")
+    assert events and all(e.country_code == "PK" for e in events)
+
+
+def test_the_dead_before_the_wounded_are_counted():
+    events = _brief("Fighting between rival armed groups in Tripoli killed at least 55 people "
+                    "and wounded 146 on Tuesday.")
+    assert [(e.fatalities, e.actor1) for e in events] == [(55, "armed groups")]

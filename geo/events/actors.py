@@ -27,7 +27,7 @@ _HEADS = (
     r"assailants?|police(?:men|man| officers?)?|officers?|guards?|security personnel|"
     r"protesters?|protestors?|demonstrators?|rioters?|mob|crowds?|students?|workers?|"
     r"farmers?|villagers?|residents?|civilians?|people|men|women|children|worshippers?|"
-    r"passengers?|journalists?|activists?|herders?|members?|group|gangs?|bandits?|"
+    r"passengers?|journalists?|activists?|herders?|members?|groups?|gangs?|bandits?|"
     r"smugglers?|settlers?|supporters?|government|authorities|regime|coalition|"
     r"separatists?|paramilitar(?:y|ies)|commandos?|snipers?|pirates?|traders?|"
     r"pilgrims?|refugees?|migrants?|teachers?|doctors?|nurses?|officials?|leaders?|youths"
@@ -136,7 +136,7 @@ _DEATH_THEN_NUMBER = re.compile(
     rf"\b(?:killing|killed|executed|executing|murdered|massacred|beheaded|slaughtered|"
     rf"death toll(?: rose| climbed| reached| stood)?(?: to| at| of)?|leaving|deaths of)\s+"
     rf"(?:at least |about |some |nearly |more than )?{_COUNT}\b(?!\s+(?:years?|"
-    rf"months?|days?|hours?|km|kilometres|miles|percent|%))(?!(?:\s+[\w-]+){{0,3}}\s+"
+    rf"months?|days?|hours?|km|kilometres|miles|percent|%))(?!(?:\s+(?!and\b)[\w-]+){{0,3}}\s+"
     rf"(?:injured|wounded|hurt|homeless|displaced|stranded)\b)", re.IGNORECASE)
 _DEATH_PATTERNS = (_NUMBER_THEN_DEATH, _DEATH_THEN_NUMBER)
 _DEATH_COPIES = tuple(copy for p in _DEATH_PATTERNS if (copy := lower_case_copy(p)) is not None)

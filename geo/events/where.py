@@ -547,6 +547,9 @@ _DISTRICT_NOUNS = (r"districts?|sub-?districts?|areas?|county|wards?|townships?|
                    r"local\s+government(?:\s+areas?)?|"
                    r"LGAs?|local\s+councils?|communes?|municipalit(?:y|ies)|sectors?|regions?|"
                    r"zones?")
+# A building named after a place is no place of that name: "Zaman Park", "Aleppo University".
+_BUILDINGS = frozenset("Park Station School University College Church Cathedral Shrine Hospital "
+                       "Mosque Market Hotel Stadium Prison Airport Airbase Square".split())
 _INSIDE_TOWN = re.compile(r"(?i)^(?:neighbou?rhoods?|quarters?|suburbs?|districts?|areas?|"
                           r"sub-?districts?|airport|square|roundabout|market|mosque|hospital|"
                           r"prison|checkpoint|bridge|stadium|hotel|complex|plant|park|station|"
@@ -760,8 +763,12 @@ def named_spots(text: str, toponyms: list[Toponym], start: int, end: int,
                 or name.split()[-1].lower() in _FAITHS  # "a Rohingya Muslim neighbourhood"
                 or any(a < e and s < b for s, e in taken)):
             continue
-        inside = [t for t in toponyms if t.start < b and a < t.end]
-        if any(t.start <= a and t.end >= b for t in inside):
+        facility = None
+        if (pattern is _NAME_NOUN and (noun := m.groupdict().get("noun"))
+                and noun in _BUILDINGS):
+            facility = m.end() + start  # "Zaman Park": the noun is part of the name
+        inside = [t for t in toponyms if t.start < (facility or b) and a < t.end]
+        if any(t.start <= a and t.end >= (facility or b) for t in inside):
             continue  # the gazetteer knows the name (or a longer one)
         if any(t.start > a and t.end == b and all(
                 w.lower() in COMMON or w.lower() in PLACE_PREFIXES
