@@ -999,3 +999,17 @@ def test_the_dead_before_the_wounded_are_counted():
     events = _brief("Fighting between rival armed groups in Tripoli killed at least 55 people "
                     "and wounded 146 on Tuesday.")
     assert [(e.fatalities, e.actor1) for e in events] == [(55, "armed groups")]
+
+
+def test_who_a_protest_is_about_is_no_side_and_no_death_of_it():
+    events = _brief("On 11 February 2024, around 300 people demonstrated in Kisumu to demand "
+                    "justice for a murdered activist.")
+    assert [(e.event_type, e.fatalities, e.actor2) for e in events] == [("protest", None, None)]
+
+
+@pytest.mark.parametrize(("text", "dead"), [
+    ("A mob lynched a suspected thief in Kampala on 21 November 2024. 1 fatality.", 1),
+    ("Gunmen attacked a police post in Gao on Monday. No fatality was reported.", 0),
+])
+def test_one_fatality_and_no_fatality(text, dead):
+    assert [e.fatalities for e in _brief(text)] == [dead]

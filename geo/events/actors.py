@@ -126,7 +126,7 @@ _NUMBER_WORDS = {"one": 1, "a": 1, "an": 1, "two": 2, "three": 3, "four": 4, "fi
 _COUNT = (r"(?P<n>\d[\d,]*|" + "|".join(sorted(map(re.escape, {**_NUMBER_WORDS,
                                                              **FATALITY_WORDS}),
                                                 key=len, reverse=True)) + r")")
-_DEATH = r"(?:killed|dead|died|deaths?|bodies|lives|fatalities|slain|murdered|executed|" \
+_DEATH = r"(?:killed|dead|died|deaths?|bodies|lives|fatalit(?:y|ies)|slain|murdered|executed|" \
          r"beheaded|shot dead|massacred|perished|killing|lost their lives)"
 _NUMBER_THEN_DEATH = re.compile(
     rf"\b(?:at least|about|around|some|nearly|almost|more than|over|up to)?\s*{_COUNT}"
@@ -141,7 +141,7 @@ _DEATH_THEN_NUMBER = re.compile(
 _DEATH_PATTERNS = (_NUMBER_THEN_DEATH, _DEATH_THEN_NUMBER)
 _DEATH_COPIES = tuple(copy for p in _DEATH_PATTERNS if (copy := lower_case_copy(p)) is not None)
 _NONE_DIED = re.compile(
-    r"\bno (?:fatalities|casualties|deaths|one was killed|one died|injuries or deaths|"
+    r"\bno (?:fatalit(?:y|ies)|casualt(?:y|ies)|deaths|one was killed|one died|injuries or deaths|"
     r"deaths or injuries)\b|\bno(?:body| one) (?:was |were )?(?:killed|hurt|injured|harmed)"
     r"|\bwithout (?:casualties|fatalities)\b", re.IGNORECASE)
 # Looked for in the lower-cased sentence, where these plain words are found several

@@ -31,6 +31,7 @@ from geo.events.incidents import (
     named_group,
     sentence_incidents,
     sentence_triggers,
+    without_grievance,
 )
 from geo.events.triggers import CASUALTY_RANK
 from geo.events.where import Place, SpotNames, candidate_places, choose, may_name_spots
@@ -287,8 +288,14 @@ def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Topony
     starts = [d.start for d in dates]
     future = any(d.date and d.relative and "next" in d.text.lower() for d in dates)
     out = []
+    protest_deaths: list[int | None] = []  # counted without what a protest is about
     for incident, chosen in located:
         t_start, t_end = incident.trigger.start, incident.trigger.end
+        dead = deaths
+        if incident.layer == "protest" and deaths:
+            if not protest_deaths:
+                protest_deaths.append(_deaths(without_grievance(sentence.text), dates))
+            dead = protest_deaths[0]
         date, precision, explicit = _date_for(dates, starts, t_start, article.published)
         if not explicit and last_day is not None:
             # "On the same day, ...", "A day earlier, ...": dated by the sentence before.
@@ -301,7 +308,7 @@ def _sentence_events(article: Article, sentence: Sentence, toponyms: list[Topony
         for place in chosen:
             out.append(_event(article, sentence, id_prefix, place, incident, status,
                               date, precision, explicit, admin1,
-                              deaths if incident.layer != "earthquake" else None))
+                              dead if incident.layer != "earthquake" else None))
     return out
 
 

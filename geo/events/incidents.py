@@ -200,6 +200,12 @@ def may_start_incident(sentence: str, found: list[Trigger]) -> bool:
     return any(_starts_incident(sentence, t) for t in found)
 
 
+def without_grievance(text: str) -> str:
+    """Blank what a protest is about ("to demand justice for a murdered activist"), at
+    the same length, so that its dead are not the protest's."""
+    return _GRIEVANCE.sub(lambda m: " " * (m.end() - m.start()), text)
+
+
 def disaster_article(title: str, text: str) -> bool:
     """Tell whether an article is about weather or the earth ("Storm batters coast"): its
     title or its opening names one. Its homes "destroyed" are the storm's."""
@@ -225,6 +231,13 @@ def sentence_incidents(sentence: str, offset: int, places: list[Place],
     # northeastern Syria was attacked by a drone": a base, and a strike): its own group.
     bases = [t for t in found if t.layer == tr.BASE]
     others = [t for t in found if t.layer != tr.BASE]
+    if len(others) > 1 and any(t.layer == tr.PROTEST for t in others):
+        # "demonstrated in Kisumu to demand justice for a murdered activist": what the
+        # protest is about happened elsewhere, before; it neither heads nor types it.
+        about = [m.span() for m in _GRIEVANCE.finditer(sentence)]
+        if about:
+            others = [t for t in others if t.layer == tr.PROTEST
+                      or not any(a <= t.start < b for a, b in about)]
     incidents = [*_incidents(sentence, offset, others, places),
                  *_incidents(sentence, offset, bases, places)]
     if disaster and incidents and not _ARMED.search(sentence):
@@ -292,6 +305,8 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
         layer, sub_type = _refine(context, local, near_members or [local])
         # Who did it to whom is told at the incident's first word ("Azerbaijani troops
         # opened fire on Armenian troops ..., sparking an exchange of fire").
+        if layer == tr.PROTEST:
+            context = without_grievance(context)  # who it is about is no side of it
         actors = _actors(context, near_members or [local])
         layer, sub_type = _by_victims(context, layer, sub_type, local, actors)
         actors = _protest_order(layer, sub_type, actors)
