@@ -1013,3 +1013,14 @@ def test_who_a_protest_is_about_is_no_side_and_no_death_of_it():
 ])
 def test_one_fatality_and_no_fatality(text, dead):
     assert [e.fatalities for e in _brief(text)] == [dead]
+
+
+def test_where_rockets_were_fired_from_is_no_second_dot():
+    events = _brief("Two rockets fired from Gaza were intercepted over Ashkelon on Friday.")
+    assert [e.place for e in events] == ["Ashkelon"]
+
+
+def test_a_town_read_in_another_country_than_its_state_without_a_comma():
+    # GeoNames' Kuru of cities500 is in French Guiana; "Kaduna state" says Nigeria.
+    events = _brief("Gunmen set fire to 20 houses in the village of Kuru in Kaduna state.")
+    assert events and all(e.country_code == "NG" for e in events)

@@ -114,6 +114,8 @@ _VICTIM_AFTER = re.compile(
     r"wounded|injured|gunned\s+down|ambushed|beheaded|lynched)\b")
 _EXCEPT_BEFORE = re.compile(r"\b(?:except|excepting|apart\s+from|other\s+than)\s+(?:for\s+)?"
                             r"(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}$", re.IGNORECASE)
+# Where a weapon was fired from, not where it hit: "rockets fired from Gaza".
+_LAUNCHED_FROM = re.compile(r"\b(?:fired|launched|shot)\s+from\s+(?:the\s+)?$", re.IGNORECASE)
 # "to the west of X": measured from X, not in it.
 _TO_DIRECTION_OF = re.compile(r"\bto\s+the\s+" + _DIRECTION + r"\s+of\s+(?:the\s+)?$",
                               re.IGNORECASE)
@@ -360,7 +362,7 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
     # "30 km south of Y": most sentences have no distance, and so no reference.
     measured_from = references(text, toponyms) if _measured(text, start, stop) else {}
     spots = named_spots(text, toponyms, start, stop, measured_from, spelt)
-    if "(" in text[start:stop] or "," in text[start:stop]:
+    if len(toponyms) > 1:
         toponyms, misread = _narrowed(text, toponyms)
         spots += misread
     if spots:
@@ -374,6 +376,7 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
     tails = {m.end() - 1 for t in toponyms if _head_of_longer_name(text, t, divisions)
              and (m := _OF_NAME_AFTER.match(text, t.end))}
     passive: dict[int, int] = {}  # toponym -> where the passive verb ends
+    launched_from: list[Toponym] = []
     starts_of = {t.start for t in toponyms}
     items: list[tuple[Toponym, _Spot | None]] = [(t, None) for t in toponyms]
     items += [(spot.toponym, spot) for spot in spots]
@@ -409,6 +412,8 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
             continue  # "Muslim militants"; "the Line of Control", "the Bank of England"
         if ("of " in tail or "and " in tail) and _ORG_OF_BEFORE.search(before):
             continue  # "the Islamic State of Iraq and Al-Sham"
+        if "from " in tail and _LAUNCHED_FROM.search(before):
+            launched_from.append(t)  # "rockets fired from Gaza ... over Ashkelon"
         if "of " in tail and "from " in before[-45:] and b.search(_ORIGIN_BEFORE_):
             continue  # "officials from the town of X who were kidnapped": where they live
         locative = b.search(_OF_PLACE_BEFORE_) if "of " in tail else b.search(_LOCATIVE_OR_OBJECT_)
@@ -450,6 +455,8 @@ def candidate_places(text: str, toponyms: list[Toponym], start: int = 0,
         # where ("Khadr was captured in Afghanistan": a person).
         out = [Place(p.toponym, True, p.level, p.anchor) if id(p.toponym) in passive else p
                for p in out]
+    if launched_from and any(p.locative and p.toponym not in launched_from for p in out):
+        out = [p for p in out if p.toponym not in launched_from]
     if spots:
         # "at the entrance to X camp near the city of Y": X is where Y is said to be.
         at_place = {id(p.toponym) for p in out if p.locative and p.anchor is None}
