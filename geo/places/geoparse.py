@@ -97,7 +97,7 @@ def _candidates(span: Span, gaz: Gazetteer) -> list[Place]:
     if span.demonym:
         place = gaz.demonym(span.key)
         return [place] if place else []
-    return gaz.lookup_key(span.key)[:40]
+    return gaz.lookup_key(span.key, 40)
 
 
 def _narrowing(text: str, spans: list[Span], candidates: list[list[Place]]) -> dict[int, set]:

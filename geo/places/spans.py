@@ -182,7 +182,7 @@ def _placeish(word: str, gaz: Gazetteer, seen: dict[str, bool] | None = None) ->
         if known is None:
             known = seen[word] = _placeish(word, gaz)
         return known
-    for place in gaz.lookup_key(norm(word))[:5]:
+    for place in gaz.lookup_key(norm(word), 5):
         if place.feature in ("continent", "country", "region", "admin1", "site"):
             return True
         if place.feature == "city" and place.population >= 100_000:
@@ -229,7 +229,7 @@ def _people(text: str, toks: list[tuple[int, int]], words: list[str], gaz: Gazet
         ns, ne = toks[k]
         if text[e:ns] == " " and text[s].isupper():
             key = norm(text[s:e])
-            places = gaz.lookup_key(key)
+            places = gaz.lookup_key(key, 1)
             if places and places[0].feature == "city":
                 people.add(key)
     return frozenset(people)
