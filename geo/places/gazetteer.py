@@ -62,6 +62,11 @@ class Gazetteer:
         self.abbreviations: list[str] = payload["abbreviations"]
         self._places: dict[int, Place] = {}
         self.fingerprint: str = payload.get("fingerprint", "")
+        # The geoparser's answers about names as written, per gazetteer: whether one
+        # names anything, whether one names a well-known place (``geo.places.spans``).
+        # Articles name the same places and people again and again.
+        self.names_as_written: dict[str, bool] = {}
+        self.well_known_names: dict[str, bool] = {}
 
     def __len__(self) -> int:
         return len(self._rows)

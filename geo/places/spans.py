@@ -133,7 +133,7 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
     words = [text[a:b] for a, b in toks]
     # Names and surnames start with a capital: the few tokens that do are picked once.
     uppers = [k for k, w in enumerate(words) if w[0].isupper()]
-    placeish: dict[str, bool] = {}
+    placeish = gaz.well_known_names
     people = _people(text, toks, words, gaz, placeish, uppers)
     spans: list[Span] = []
     lines: dict[tuple[int, int], bool] = {}  # headline or not, per line
@@ -145,7 +145,7 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
     # (Mostly one space is between two words: that test costs less than ``strip``.)
     gaps = (text[e:s] for (_, e), (s, _) in zip(toks, toks[1:], strict=False))
     joined = [False] * (n > 0) + [gap == " " or not gap.strip(" -") for gap in gaps]
-    names: dict[str, bool] = {}  # surface -> names a place, for ``_longest_match``
+    names = gaz.names_as_written  # surface -> names a place, for ``_longest_match``
     i = 0  # the first token not yet part of a span
     for i_upper in uppers:
         if i_upper < i:
@@ -171,6 +171,11 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
     return spans
 
 
+# The most answers about names that a gazetteer's memos keep (``find_spans``): a
+# stream of made-up words cannot fill memory.
+_REMEMBERED = 200_000
+
+
 def _placeish(word: str, gaz: Gazetteer, seen: dict[str, bool] | None = None) -> bool:
     """Tell whether a capitalised word names a well-known place (not "Adam", Oman).
 
@@ -180,7 +185,9 @@ def _placeish(word: str, gaz: Gazetteer, seen: dict[str, bool] | None = None) ->
     if seen is not None:
         known = seen.get(word)
         if known is None:
-            known = seen[word] = _placeish(word, gaz)
+            known = _placeish(word, gaz)
+            if len(seen) < _REMEMBERED:
+                seen[word] = known
         return known
     for place in gaz.lookup_key(norm(word), 5):
         if place.feature in ("continent", "country", "region", "admin1", "site"):
@@ -241,7 +248,8 @@ def _longest_match(text: str, toks: list[tuple[int, int]], i: int, gaz: Gazettee
 
     Names run over tokens joined by spaces or hyphens (``joined``), and end in a token
     with a capital letter (``capital``). ``names`` remembers, per surface form, whether
-    it names a place: a long text tries the same few thousand forms again and again.
+    it names a place: texts try the same forms again and again (``find_spans`` passes
+    the gazetteer's memo, ``Gazetteer.names_as_written``).
     """
     if names is None:
         names = {}
@@ -257,7 +265,9 @@ def _longest_match(text: str, toks: list[tuple[int, int]], i: int, gaz: Gazettee
         surface = text[s:e]
         known = names.get(surface)
         if known is None:
-            known = names[surface] = gaz.has_key(norm(surface))
+            known = gaz.has_key(norm(surface))
+            if len(names) < _REMEMBERED:
+                names[surface] = known
         if known:
             best = (j, e)
     return best
