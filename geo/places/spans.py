@@ -223,7 +223,7 @@ def _people(text: str, toks: list[tuple[int, int]], words: list[str], gaz: Gazet
         prev = words[k - 1]
         if (prev[0].isupper() and prev[1:].islower()
                 and prev.lower() not in COMMON and prev.lower() not in PLACE_PREFIXES
-                and not _placeish(prev, gaz, placeish) and not gaz.has_key(norm(text[ps:e]))
+                and not _placeish(prev, gaz, placeish) and not _names_place(text[ps:e], gaz)
                 and not _placeish(word, gaz, placeish)):
             people.add(norm(word))
         elif prev.lower().rstrip(".") in TITLES:
@@ -273,6 +273,16 @@ def _longest_match(text: str, toks: list[tuple[int, int]], i: int, gaz: Gazettee
     return best
 
 
+def _names_place(surface: str, gaz: Gazetteer) -> bool:
+    """Tell whether a name as written names a place (remembered per gazetteer)."""
+    known = gaz.names_as_written.get(surface)
+    if known is None:
+        known = gaz.has_key(norm(surface))
+        if len(gaz.names_as_written) < _REMEMBERED:
+            gaz.names_as_written[surface] = known
+    return known
+
+
 def _inside_name(text: str, toks: list[tuple[int, int]], i: int, j: int, gaz: Gazetteer,
                  placeish: dict[str, bool] | None = None) -> bool:
     """Tell whether tokens ``i:j`` sit inside a longer capitalised name (person, street).
@@ -303,7 +313,7 @@ def _inside_name(text: str, toks: list[tuple[int, int]], i: int, j: int, gaz: Ga
             if lower in STREET_WORDS:
                 return True
             if (lower not in COMMON and lower not in ADMIN_SUFFIX and lower not in ORG_WORDS
-                    and not gaz.has_key(norm(nxt)) and not _facility_after(text, toks, j)):
+                    and not _names_place(nxt, gaz) and not _facility_after(text, toks, j)):
                 return True
     return False
 
@@ -338,7 +348,7 @@ def _demonym_in_name(text: str, toks, i: int, gaz: Gazetteer) -> bool:
         gap = text[toks[i][1]:ns]
         nxt = text[ns:ne]
         if gap.strip() == "" and "\n" not in gap and nxt[0].isupper():
-            if nxt.lower() not in _DEMONYM_OK and not gaz.has_key(norm(nxt)):
+            if nxt.lower() not in _DEMONYM_OK and not _names_place(nxt, gaz):
                 return True
     if i > 0:
         ps, pe = toks[i - 1]
@@ -346,7 +356,7 @@ def _demonym_in_name(text: str, toks, i: int, gaz: Gazetteer) -> bool:
         gap = text[pe:toks[i][0]]
         if gap.strip() == "" and "\n" not in gap and prev[0].isupper():
             lower = prev.lower()
-            if lower in TITLES or (lower not in COMMON and not gaz.has_key(norm(prev))):
+            if lower in TITLES or (lower not in COMMON and not _names_place(prev, gaz)):
                 return True
     return False
 
