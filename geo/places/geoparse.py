@@ -376,12 +376,13 @@ def _totals(parts: list[tuple[int, int, float, Place | None, Span]],
 
     ``parts`` are (place id, mentions, score without the bonus for a nearby place, the
     place when it can earn that bonus, the group's span) in the order of the groups.
-    That bonus needs a search of the article's other places and can only add: it is
-    looked for only for the places whose sum with the largest bonus reaches the best
-    sum without any. The others cannot win: they get that upper bound, below the best.
-    The sums are the very ones, in the same order, that scoring every place in full
-    gives. (Rounding is monotone: adding a bonus never makes a sum smaller, nor larger
-    than adding the largest bonus.)
+    That bonus needs a search of the article's other places and can only add. So the
+    places are summed in full from the highest sum that the largest bonus would give
+    down, until that bound falls below the best full sum: the places left cannot win,
+    and get their bound (below the best) instead of their own sum. The sums made are the
+    very ones, in the same order, that scoring every place in full gives. (Rounding is
+    monotone: adding a bonus never makes a sum smaller, nor larger than adding the
+    largest bonus.)
     """
     low: dict[int, float] = {}
     for ident, count, score, _, _ in parts:
@@ -389,19 +390,22 @@ def _totals(parts: list[tuple[int, int, float, Place | None, Span]],
     if all(place is None for _, _, _, place, _ in parts):
         return low
     high: dict[int, float] = {}
-    for ident, count, score, place, _ in parts:
+    of_place: dict[int, list[tuple[int, float, Place | None, Span]]] = {}
+    for ident, count, score, place, span in parts:
         high[ident] = high.get(ident, 0.0) + count * (score if place is None
                                                       else score + _MOST_NEAR)
-    floor = max(low.values())
-    out: dict[int, float] = {}
-    for ident, count, score, place, span in parts:
-        if high[ident] < floor:
-            out[ident] = high[ident]
-        else:
-            if place is not None:
-                score = _with_near(score, place, span, ctx)
-            out[ident] = out.get(ident, 0.0) + count * score
-    return out
+        of_place.setdefault(ident, []).append((count, score, place, span))
+    best = max(low.values())
+    full: dict[int, float] = {}
+    for ident in sorted(high, key=high.__getitem__, reverse=True):
+        if high[ident] < best:
+            break
+        total = 0.0
+        for count, score, place, span in of_place[ident]:
+            total += count * (score if place is None else _with_near(score, place, span, ctx))
+        full[ident] = total
+        best = max(best, total)
+    return {ident: full.get(ident, bound) for ident, bound in high.items()}
 
 
 def _prefer_city(pick: Place, cands: list[Place], span: Span, gaz: Gazetteer) -> Place:
