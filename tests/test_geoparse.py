@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
+from pathlib import Path
 
 import pytest
 
 import geo
 from geo.errors import InputError
 from geo.geodesy import haversine_km
+from geo.places import geoparse as geoparse_module
 from geo.places.gazetteer import load_gazetteer
 from geo.places.geoparse import _Anchors
 from geo.text.sentences import tokens
@@ -189,6 +192,38 @@ def test_anchors_answer_as_measuring_every_pair(seed):
     queries = [(*random_point(rng), rng.choice([*points, "other"])) for _ in range(300)]
     for lat, lon, key in queries:
         assert anchors.nearest_within(lat, lon, key) == nearest_by_scan(points, lat, lon, key)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_anchors_without_a_grid_answer_as_measuring_every_pair(seed):
+    # Up to _FEW_POINTS points a query reads them all; just over, the grid answers.
+    rng = random.Random(seed)
+    for size in (1, 2, geoparse_module._FEW_POINTS, geoparse_module._FEW_POINTS + 1):
+        points = {f"p{k}": random_point(rng) for k in range(size)}
+        anchors = _Anchors(points)
+        for _ in range(200):
+            lat, lon = random_point(rng)
+            key = rng.choice([*points, "other"])
+            assert anchors.nearest_within(lat, lon, key) == nearest_by_scan(
+                points, lat, lon, key)
+
+
+def test_places_that_cannot_win_are_not_searched_near(monkeypatch):
+    # _choose looks for a nearby place only for the places whose total can still win:
+    # with a bound too large for that to leave any out, every choice is the same.
+    reports = Path(__file__).parent / "data" / "incidents" / "reports.jsonl"
+    texts = [json.loads(line)["text"] for line in reports.read_text("utf-8").splitlines()]
+    gaz = load_gazetteer()
+    searches = []
+    with_near = geoparse_module._with_near
+    monkeypatch.setattr(geoparse_module, "_with_near",
+                        lambda *args: searches.append(1) or with_near(*args))
+    pruned = [geoparse_module.geoparse(text, gaz) for text in texts]
+    few = len(searches)
+    monkeypatch.setattr(geoparse_module, "_MOST_NEAR", 1e9)
+    assert [geoparse_module.geoparse(text, gaz) for text in texts] == pruned
+    assert sum(map(len, pruned)) > 400
+    assert few < 0.7 * (len(searches) - few)  # the bound leaves most searches out
 
 
 @pytest.mark.parametrize("km", [299.999, 300.0, 300.001, 999.999, 1000.0, 1000.001])

@@ -62,6 +62,11 @@ class Gazetteer:
         self.abbreviations: list[str] = payload["abbreviations"]
         self._places: dict[int, Place] = {}
         self.fingerprint: str = payload.get("fingerprint", "")
+        # The geoparser's answers about names as written, per gazetteer: whether one
+        # names anything, whether one names a well-known place (``geo.places.spans``).
+        # Articles name the same places and people again and again.
+        self.names_as_written: dict[str, bool] = {}
+        self.well_known_names: dict[str, bool] = {}
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -113,9 +118,10 @@ class Gazetteer:
         """Tell whether an already normalised key names anything."""
         return key in self._index or strip_article(key) in self._stripped
 
-    def lookup_key(self, key: str) -> list[Place]:
-        """Like ``lookup`` for a key already passed through ``names.norm``."""
-        return [self.get(i) for i in self._ids(key)]
+    def lookup_key(self, key: str, limit: int | None = None) -> list[Place]:
+        """Like ``lookup`` for a key already passed through ``names.norm``; the first
+        ``limit`` places only, when given (a common name has hundreds)."""
+        return [self.get(i) for i in self._ids(key)[:limit]]
 
     def demonym(self, word: str) -> Place | None:
         """Return the country or region an adjective or demonym refers to, if known."""

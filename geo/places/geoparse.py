@@ -97,7 +97,7 @@ def _candidates(span: Span, gaz: Gazetteer) -> list[Place]:
     if span.demonym:
         place = gaz.demonym(span.key)
         return [place] if place else []
-    return gaz.lookup_key(span.key)[:40]
+    return gaz.lookup_key(span.key, 40)
 
 
 def _narrowing(text: str, spans: list[Span], candidates: list[list[Place]]) -> dict[int, set]:
@@ -191,8 +191,9 @@ class _Anchors:
     Points are 3D unit vectors in a grid of cubes, one grid per distance, whose edge is
     a little over the chord of that distance: every point within it lies in the query's
     cube or one of the 26 around it, so each point is filed under those 27 cubes and a
-    query reads one. Chords decide clear cases; near the limit ``haversine_km`` decides,
-    so the answers are exactly those of measuring every pair with it.
+    query reads one (up to ``_FEW_POINTS`` points, there is no grid: a query reads them
+    all). Chords decide clear cases; near the limit ``haversine_km`` decides, so the
+    answers are exactly those of measuring every pair with it.
 
     Examples
     --------
@@ -213,7 +214,8 @@ class _Anchors:
         # groups of one name ask about the same places again.
         self._answers: dict[tuple[float, float, str], float | None] = {}
         # Built at the first query: the last context of an article is never asked.
-        self._grids: list[tuple[float, float, float, dict[tuple[int, int, int], list]]] = []
+        # (Or, for a few points, the list of them all instead of a grid.)
+        self._grids: list[tuple[float, float, float, dict[tuple[int, int, int], list] | list]] = []
 
     def __bool__(self) -> bool:
         return bool(self._points)
@@ -223,6 +225,11 @@ class _Anchors:
         for km in _NEAR_KM:
             chord = 2 * math.sin(km / EARTH_RADIUS_KM / 2)
             edge = chord * 1.01  # the margin keeps points at the limit in the 27 cubes
+            if len(entries) <= _FEW_POINTS:
+                # A few points are all read at every query: filing them costs more.
+                self._grids.append((edge, (chord * (1 - 1e-9)) ** 2,
+                                    (chord * (1 + 1e-9)) ** 2, entries))
+                continue
             cubes: dict[tuple[int, int, int], list] = defaultdict(list)
             for entry in entries:
                 _, _, _, x, y, z = entry
@@ -252,8 +259,9 @@ class _Anchors:
             self._build()
         x, y, z = _unit(lat, lon)
         for km, (edge, inside, outside, grid) in zip(_NEAR_KM, self._grids, strict=True):
-            cube = (math.floor(x / edge), math.floor(y / edge), math.floor(z / edge))
-            for other, olat, olon, ox, oy, oz in grid.get(cube, ()):
+            near = grid if isinstance(grid, list) else grid.get(
+                (math.floor(x / edge), math.floor(y / edge), math.floor(z / edge)), ())
+            for other, olat, olon, ox, oy, oz in near:
                 d2 = (x - ox) ** 2 + (y - oy) ** 2 + (z - oz) ** 2
                 if d2 > outside or other == key:
                     continue
@@ -262,6 +270,7 @@ class _Anchors:
         return None
 
 
+_FEW_POINTS = 24  # up to this many points, a query reads them all (no grid)
 _AROUND = [(dx, dy, dz) for dx in (-1, 0, 1) for dy in (-1, 0, 1) for dz in (-1, 0, 1)
            if dx or dy or dz]
 
@@ -291,6 +300,8 @@ def _priors(spans: list[Span], candidates: list[list[Place]], groups: list[list[
 
 
 def _score(place: Place, span: Span, narrow: set, ctx: _Context, prior: float) -> float:
+    """Return ``place``'s score for ``span`` without the bonus for another name's place
+    near it (``_with_near``, which ``_choose`` adds last, and only where it can matter)."""
     score = prior
     share = ctx.share(place.country_code, span.key) if place.country_code else 0.0
     if share:
@@ -301,12 +312,21 @@ def _score(place: Place, span: Span, narrow: set, ctx: _Context, prior: float) -
         score += 10.0
     if narrow and (place.country_code in narrow or place.admin1 in narrow):
         score += 25.0
-    if place.feature in ("city", "site", "admin2") and ctx.anchors:
-        near = ctx.anchors.nearest_within(place.lat, place.lon, span.key)
-        if near == _NEAR_KM[0]:
-            score += 2.5
-        elif near == _NEAR_KM[1]:
-            score += 1.0
+    return score
+
+
+# The features whose places earn a bonus when another name's place is near, and the
+# largest such bonus (``_with_near``).
+_NEAR_FEATURES = ("city", "site", "admin2")
+_MOST_NEAR = 2.5
+
+
+def _with_near(score: float, place: Place, span: Span, ctx: _Context) -> float:
+    near = ctx.anchors.nearest_within(place.lat, place.lon, span.key)
+    if near == _NEAR_KM[0]:
+        score += 2.5
+    elif near == _NEAR_KM[1]:
+        score += 1.0
     return score
 
 
@@ -328,13 +348,15 @@ def _mention_groups(spans: list[Span], candidates: list[list[Place]],
 def _choose(spans, candidates, narrowing, groups: list[list[int]], priors: list[list[float]],
             ctx: _Context, gaz: Gazetteer) -> list[Place | None]:
     # One sense per name per article: the scores of all mentions of a name add up.
-    totals: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+    parts: dict[str, list[tuple[int, int, float, Place | None, Span]]] = defaultdict(list)
+    near = bool(ctx.anchors)
     for (k, count), prior in zip(groups, priors, strict=True):
         span = spans[k]
         narrow = narrowing.get(k, set())
-        scores_of = totals[span.key]
+        of_name = parts[span.key]
         for place, base in zip(candidates[k], prior, strict=True):
-            scores_of[place.id] += count * _score(place, span, narrow, ctx, base)
+            of_name.append((place.id, count, _score(place, span, narrow, ctx, base),
+                            place if near and place.feature in _NEAR_FEATURES else None, span))
     best: dict[str, Place] = {}
     # A name's first mention with candidates opens the first of its groups.
     for k, _ in groups:
@@ -342,10 +364,48 @@ def _choose(spans, candidates, narrowing, groups: list[list[int]], priors: list[
         if span.key in best:
             continue
         by_id = {p.id: p for p in cands}
-        scores = totals[span.key]
+        scores = _totals(parts[span.key], ctx)
         pick = by_id[max(scores, key=scores.__getitem__)]
         best[span.key] = _prefer_city(pick, cands, span, gaz)
     return [best.get(span.key) for span in spans]
+
+
+def _totals(parts: list[tuple[int, int, float, Place | None, Span]],
+            ctx: _Context) -> dict[int, float]:
+    """Return each place's score summed over a name's groups, in the order first scored.
+
+    ``parts`` are (place id, mentions, score without the bonus for a nearby place, the
+    place when it can earn that bonus, the group's span) in the order of the groups.
+    That bonus needs a search of the article's other places and can only add. So the
+    places are summed in full from the highest sum that the largest bonus would give
+    down, until that bound falls below the best full sum: the places left cannot win,
+    and get their bound (below the best) instead of their own sum. The sums made are the
+    very ones, in the same order, that scoring every place in full gives. (Rounding is
+    monotone: adding a bonus never makes a sum smaller, nor larger than adding the
+    largest bonus.)
+    """
+    low: dict[int, float] = {}
+    for ident, count, score, _, _ in parts:
+        low[ident] = low.get(ident, 0.0) + count * score
+    if all(place is None for _, _, _, place, _ in parts):
+        return low
+    high: dict[int, float] = {}
+    of_place: dict[int, list[tuple[int, float, Place | None, Span]]] = {}
+    for ident, count, score, place, span in parts:
+        high[ident] = high.get(ident, 0.0) + count * (score if place is None
+                                                      else score + _MOST_NEAR)
+        of_place.setdefault(ident, []).append((count, score, place, span))
+    best = max(low.values())
+    full: dict[int, float] = {}
+    for ident in sorted(high, key=high.__getitem__, reverse=True):
+        if high[ident] < best:
+            break
+        total = 0.0
+        for count, score, place, span in of_place[ident]:
+            total += count * (score if place is None else _with_near(score, place, span, ctx))
+        full[ident] = total
+        best = max(best, total)
+    return {ident: full.get(ident, bound) for ident, bound in high.items()}
 
 
 def _prefer_city(pick: Place, cands: list[Place], span: Span, gaz: Gazetteer) -> Place:

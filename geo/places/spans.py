@@ -133,7 +133,7 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
     words = [text[a:b] for a, b in toks]
     # Names and surnames start with a capital: the few tokens that do are picked once.
     uppers = [k for k, w in enumerate(words) if w[0].isupper()]
-    placeish: dict[str, bool] = {}
+    placeish = gaz.well_known_names
     people = _people(text, toks, words, gaz, placeish, uppers)
     spans: list[Span] = []
     lines: dict[tuple[int, int], bool] = {}  # headline or not, per line
@@ -145,7 +145,7 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
     # (Mostly one space is between two words: that test costs less than ``strip``.)
     gaps = (text[e:s] for (_, e), (s, _) in zip(toks, toks[1:], strict=False))
     joined = [False] * (n > 0) + [gap == " " or not gap.strip(" -") for gap in gaps]
-    names: dict[str, bool] = {}  # surface -> names a place, for ``_longest_match``
+    names = gaz.names_as_written  # surface -> names a place, for ``_longest_match``
     i = 0  # the first token not yet part of a span
     for i_upper in uppers:
         if i_upper < i:
@@ -173,6 +173,11 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
     return spans
 
 
+# The most answers about names that a gazetteer's memos keep (``find_spans``): a
+# stream of made-up words cannot fill memory.
+_REMEMBERED = 200_000
+
+
 def _placeish(word: str, gaz: Gazetteer, seen: dict[str, bool] | None = None) -> bool:
     """Tell whether a capitalised word names a well-known place (not "Adam", Oman).
 
@@ -182,9 +187,11 @@ def _placeish(word: str, gaz: Gazetteer, seen: dict[str, bool] | None = None) ->
     if seen is not None:
         known = seen.get(word)
         if known is None:
-            known = seen[word] = _placeish(word, gaz)
+            known = _placeish(word, gaz)
+            if len(seen) < _REMEMBERED:
+                seen[word] = known
         return known
-    for place in gaz.lookup_key(norm(word))[:5]:
+    for place in gaz.lookup_key(norm(word), 5):
         if place.feature in ("continent", "country", "region", "admin1", "site"):
             return True
         if place.feature == "city" and place.population >= 100_000:
@@ -220,7 +227,7 @@ def _people(text: str, toks: list[tuple[int, int]], words: list[str], gaz: Gazet
         prev = words[k - 1]
         if (prev[0].isupper() and prev[1:].islower()
                 and prev.lower() not in COMMON and prev.lower() not in PLACE_PREFIXES
-                and not _placeish(prev, gaz, placeish) and not gaz.has_key(norm(text[ps:e]))
+                and not _placeish(prev, gaz, placeish) and not _names_place(text[ps:e], gaz)
                 and not _placeish(word, gaz, placeish)):
             people.add(norm(word))
         elif prev.lower().rstrip(".") in TITLES:
@@ -235,7 +242,7 @@ def _people(text: str, toks: list[tuple[int, int]], words: list[str], gaz: Gazet
             if k > 1 and words[k - 2] in _PLACE_BEFORE:
                 continue  # "a police source in Ramadi said": the place of the speaker
             key = norm(text[s:e])
-            places = gaz.lookup_key(key)
+            places = gaz.lookup_key(key, 1)
             if places and places[0].feature == "city":
                 people.add(key)
     return frozenset(people)
@@ -247,7 +254,8 @@ def _longest_match(text: str, toks: list[tuple[int, int]], i: int, gaz: Gazettee
 
     Names run over tokens joined by spaces or hyphens (``joined``), and end in a token
     with a capital letter (``capital``). ``names`` remembers, per surface form, whether
-    it names a place: a long text tries the same few thousand forms again and again.
+    it names a place: texts try the same forms again and again (``find_spans`` passes
+    the gazetteer's memo, ``Gazetteer.names_as_written``).
     """
     if names is None:
         names = {}
@@ -263,10 +271,22 @@ def _longest_match(text: str, toks: list[tuple[int, int]], i: int, gaz: Gazettee
         surface = text[s:e]
         known = names.get(surface)
         if known is None:
-            known = names[surface] = gaz.has_key(norm(surface))
+            known = gaz.has_key(norm(surface))
+            if len(names) < _REMEMBERED:
+                names[surface] = known
         if known:
             best = (j, e)
     return best
+
+
+def _names_place(surface: str, gaz: Gazetteer) -> bool:
+    """Tell whether a name as written names a place (remembered per gazetteer)."""
+    known = gaz.names_as_written.get(surface)
+    if known is None:
+        known = gaz.has_key(norm(surface))
+        if len(gaz.names_as_written) < _REMEMBERED:
+            gaz.names_as_written[surface] = known
+    return known
 
 
 def _inside_name(text: str, toks: list[tuple[int, int]], i: int, j: int, gaz: Gazetteer,
@@ -299,7 +319,7 @@ def _inside_name(text: str, toks: list[tuple[int, int]], i: int, j: int, gaz: Ga
             if lower in STREET_WORDS:
                 return True
             if (lower not in COMMON and lower not in ADMIN_SUFFIX and lower not in ORG_WORDS
-                    and not gaz.has_key(norm(nxt)) and not _facility_after(text, toks, j)):
+                    and not _names_place(nxt, gaz) and not _facility_after(text, toks, j)):
                 return True
     return False
 
@@ -343,7 +363,7 @@ def _demonym_in_name(text: str, toks, i: int, gaz: Gazetteer) -> bool:
         gap = text[toks[i][1]:ns]
         nxt = text[ns:ne]
         if gap.strip() == "" and "\n" not in gap and nxt[0].isupper():
-            if nxt.lower() not in _DEMONYM_OK and not gaz.has_key(norm(nxt)):
+            if nxt.lower() not in _DEMONYM_OK and not _names_place(nxt, gaz):
                 return True
     if i > 0:
         ps, pe = toks[i - 1]
@@ -351,7 +371,7 @@ def _demonym_in_name(text: str, toks, i: int, gaz: Gazetteer) -> bool:
         gap = text[pe:toks[i][0]]
         if gap.strip() == "" and "\n" not in gap and prev[0].isupper():
             lower = prev.lower()
-            if lower in TITLES or (lower not in COMMON and not gaz.has_key(norm(prev))):
+            if lower in TITLES or (lower not in COMMON and not _names_place(prev, gaz)):
                 return True
     return False
 

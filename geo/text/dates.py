@@ -118,6 +118,11 @@ _HAS_RELATIVE = re.compile("day|night|tomorrow|morning|afternoon|evening|week|mo
 # cheaper than that pattern's, which starts with a lookbehind tried at every character.
 _HAS_DAY_MONTH = re.compile(r"\d(?:st|nd|rd|th)?(?:\s+of)?\s+[A-Z][a-z]")
 
+# Each feature's scan, and whether it reads the lower-cased sentence (``lowered``).
+_FEATURE_SCANS = {"year": (_HAS_YEAR, False), "month": (_HAS_MONTH, False),
+                  "day month": (_HAS_DAY_MONTH, False), "month name": (_HAS_MONTH_NAME, False),
+                  "weekday": (_HAS_WEEKDAY, False), "relative": (_HAS_RELATIVE, True)}
+
 
 @dataclass(frozen=True, slots=True)
 class DateMention:
@@ -176,10 +181,17 @@ def find_dates(sentence: str, base: dt.date | None) -> list[DateMention]:
         # the words).
         at = features[needs[0]] or 0
         start = words_back(sentence, at, back) if at > 48 or back < 2 else 0
+        # Every match holds its first feature: past the last place the feature appears
+        # there is none, and the scan stops there instead of trying the pattern at every
+        # character to the sentence's end.
+        scan, on_copy = _FEATURE_SCANS[needs[0]]
+        scanned = (lowered(sentence) if on_copy else sentence)
         for match in pattern.finditer(sentence, start):
             mention = resolve(match, text, base)
             if mention is not None:
                 found.append(mention)
+            if scanned is not None and scan.search(scanned, match.end()) is None:
+                break
     if not found:
         return []
     # Longest first, then leftmost; a mention overlapping one already kept is dropped.
