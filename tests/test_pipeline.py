@@ -352,3 +352,47 @@ def test_demo_caption_dated_by_the_quake_links_the_main_shock(store):
                        if e.place == "Jinderis"]
     assert jinderis.date == dt.date(2023, 2, 6)
     assert jinderis.related_quake == "us6000jllz"
+
+
+def test_batched_writes_report_and_store_what_one_by_one_does(tmp_path):
+    """Written in batches (each one transaction) or one by one, a mixed batch gives the same
+    messages in the same order, the same report and the same store."""
+    import dataclasses
+
+    from factories import make_event
+
+    from geo.model import Failure
+    from geo.pipeline import store_articles
+
+    def extract(article):
+        if article.id == "boom":
+            raise ValueError("no good")
+        status = "rumoured" if article.id == "bad" else "occurred"  # the store refuses it
+        return [make_event(event_id=f"{article.id}-{k}", article_id=article.id,
+                           status=status, country_code="TR", lat=38.42 + k / 100,
+                           date=dt.date(2024, 5, 11)) for k in range(2)]
+
+    def text(n):
+        return f"Brief number {n}. {LONG}"
+
+    items = [brief("a", text(1)), Failure("missing.txt", "no such file"),
+             brief("b", text(2)), brief("a", text(1)), brief("a", text(3)),
+             dataclasses.replace(brief("undated", text(4)), published=None),
+             brief("bad", text(5)), brief("boom", text(6)), brief("c", text(2)),
+             *(brief(f"n{n}", text(10 + n)) for n in range(7))]
+    outcomes = []
+    for size in (1, 3, 100):
+        said = []
+        with open_store(str(tmp_path / f"s{size}.sqlite")) as s:
+            report = store_articles(items, s, extract=extract, batch_size=size,
+                                    on_item=lambda source, message: said.append(
+                                        (source, message)))
+            stored = {name: list(s.dump(name)) for name in ("articles", "events",
+                                                             "happenings")}
+        outcomes.append((said, report, stored))
+    assert outcomes[1] == outcomes[0] and outcomes[2] == outcomes[0]
+    said, report, stored = outcomes[0]
+    assert report.stored == 10 and report.already_stored == 2 and len(report.failures) == 4
+    assert [source for source, _ in said][:9] == ["a", "missing.txt", "b", "a", "a",
+                                                  "undated", "undated", "bad", "boom"]
+    assert len(stored["articles"]) == 10 and len(stored["events"]) == 20
