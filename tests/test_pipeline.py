@@ -385,8 +385,8 @@ def test_batched_writes_report_and_store_what_one_by_one_does(tmp_path):
         said = []
         with open_store(str(tmp_path / f"s{size}.sqlite")) as s:
             report = store_articles(items, s, extract=extract, batch_size=size,
-                                    on_item=lambda source, message: said.append(
-                                        (source, message)))
+                                    on_item=lambda *message, said=said: said.append(
+                                        message))
             stored = {name: list(s.dump(name)) for name in ("articles", "events",
                                                              "happenings")}
         outcomes.append((said, report, stored))
