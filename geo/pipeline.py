@@ -206,9 +206,9 @@ class _Batch:
     What the batch reports after the first waiting article (failures, warnings,
     "already stored") waits with it, so the messages come in the inputs' order and an
     article is said to be stored only once its transaction has committed. The articles
-    are written when they are ``size``, when the first has waited ``BATCH_WAIT_S``
-    (inputs read slowly: URLs), before an article that repeats one of them is judged,
-    and at the end. A batch that cannot be written whole is written one by one, so a
+    are written when they are ``size``, when one joins after the first has waited
+    ``BATCH_WAIT_S`` (inputs read slowly: URLs), before an article that repeats one of
+    them is judged, and at the end. A batch that cannot be written whole is written one by one, so a
     bad article fails alone.
     """
 

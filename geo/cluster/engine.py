@@ -2,13 +2,18 @@
 
 :func:`ingest_on_cluster` plans the batch (``geo.ingest.read.plan_inputs``), sends it to
 the workers a few partitions ahead of what is stored (so a batch of any size takes
-bounded memory), and stores the results in the batch's order with
-``geo.pipeline.store_articles``, the one-process ingest's own loop. What a partition's
-articles are, which repeats are dropped, what is already stored, how quakes are linked
-and what each failure says are therefore the same as without Dask; only the extraction
-ran elsewhere. Writes are the client's, one transaction per article as ever, in batches
-as partitions come back: a SQLite file is written by one process, and a failure stays
-the one article's.
+bounded memory), and takes the results back in the batch's order.
+
+With a SQLite store the client writes, with ``geo.pipeline.store_articles``, the
+one-process ingest's own loop (batches of articles, each one transaction): what a
+partition's articles are, which repeats are dropped, what is already stored, how quakes
+are linked and what each failure says are the same as without Dask; only the
+extraction ran elsewhere. A SQLite file is written by one process.
+
+With a PostGIS store the workers write: each runs that same loop on its own partitions
+(``geo.cluster.work.read_extract_store``) through its own connection pool, so the
+writes, the larger part of an article's cost after extraction, spread over the
+cluster too; the client only passes on their messages and adds up their reports.
 """
 
 from __future__ import annotations
