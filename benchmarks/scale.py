@@ -308,6 +308,22 @@ def cpu_split(inputs: list[str], stores: Stores, workers: int) -> dict[str, floa
             "server_cpu_s": server, "wall_s": wall, "counts": found}
 
 
+def cpu_bound(split: dict, workers: int) -> float:
+    """The least wall time a quiet machine could take for a split's CPU times.
+
+    One process waits for the database server's answers: client + server. On a
+    cluster, each worker waits for the server as well, and everything shares this
+    machine's cores: the largest of the client, the workers' and the server's CPU
+    over the number of workers, and all of it over the number of cores.
+    """
+    client, on_workers, server = (split["client_cpu_s"], split["workers_cpu_s"],
+                                  split["server_cpu_s"])
+    if not workers:
+        return client + server
+    return max(client, (on_workers + server) / workers,
+               (client + on_workers + server) / (os.cpu_count() or 1))
+
+
 ENGINES = {
     "single process": [],
     "dask, 1 worker": ["--engine", "dask", "--workers", "1"],
@@ -415,14 +431,14 @@ def measure(args: argparse.Namespace, work: Path, stores: Stores) -> int:
         print(f"after: {uptime()}")
         results["extraction alone"] = [{"wall_s": w} for name in alone for w in alone[name]]
     if args.cpu_split:
-        print("CPU split, one process and Dask (this process is the client; a quiet "
-              "machine takes at least max(client, workers / N)):")
+        print("CPU split, one process and Dask (this process is the client; the CPU "
+              "bound is the least wall time a quiet machine could take: cpu_bound):")
         splits: dict[int, list[dict]] = {0: [], 1: [], 2: []}
         for round_ in range(args.rounds):
             for workers in ((0, 1, 2) if round_ % 2 == 0 else (2, 1, 0)):
                 split = cpu_split(inputs, stores, workers)
                 splits[workers].append(split)
-                bound = max(split["client_cpu_s"], split["workers_cpu_s"] / max(workers, 1))
+                bound = cpu_bound(split, workers)
                 label = f"{workers} worker(s)" if workers else "one process"
                 print(f"  round {round_ + 1}, {label:12}: client {split['client_cpu_s']:6.1f} "
                       f"s CPU, workers {split['workers_cpu_s']:6.1f} s CPU, server "
@@ -434,10 +450,11 @@ def measure(args: argparse.Namespace, work: Path, stores: Stores) -> int:
             def med(workers: int, key: str) -> float:
                 return statistics.median(x[key] for x in splits[workers])
 
-            one = med(0, "client_cpu_s") + med(0, "server_cpu_s")
-            bounds = {w: max(med(w, "client_cpu_s"), med(w, "workers_cpu_s") / w)
-                      for w in (1, 2)}
-            print(f"  CPU bounds (medians): one process {one:.1f} s (client + server); "
+            medians = {w: {k: med(w, k) for k in ("client_cpu_s", "workers_cpu_s",
+                                                  "server_cpu_s")} for w in (0, 1, 2)}
+            one = cpu_bound(medians[0], 0)
+            bounds = {w: cpu_bound(medians[w], w) for w in (1, 2)}
+            print(f"  CPU bounds (medians): one process {one:.1f} s; "
                   f"1 worker {bounds[1]:.1f} s; 2 workers {bounds[2]:.1f} s: speed-up "
                   f"{bounds[1] / bounds[2]:.2f}x, per worker vs one process: 1 worker "
                   f"{one / bounds[1]:.2f}, 2 workers {one / bounds[2] / 2:.2f}")
