@@ -336,15 +336,15 @@ def _write_groups(conn: Connection, drop: Iterable[str],
         members = sorted({e.event_id: e for e in members}.values(), key=lambda e: e.event_id)
         hid = happening_id(members)
         written[hid] = members
-        links.append((hid, json.dumps([e.event_id for e in members])))
+        links += [(hid, e.event_id) for e in members]
     # Three statements for all the groups (a batch of articles writes hundreds).
     conn.execute("DELETE FROM happenings WHERE event_id IN (SELECT value FROM json_each(?))",
                  (json.dumps(sorted(written)),))
     conn.executemany(INSERT_HAPPENING, [event_row(summarise(hid, members))
                                         for hid, members in written.items()])
-    conn.executemany(
-        "UPDATE events SET happening_id = ? WHERE event_id IN (SELECT value FROM json_each(?))",
-        links)
+    # One row at a time by primary key: PostgreSQL plans "IN (json list)" as a scan of
+    # the table (1.3 ms a statement at 15k reports, most of a batch's write time).
+    conn.executemany("UPDATE events SET happening_id = ? WHERE event_id = ?", links)
     return set(written)
 
 
