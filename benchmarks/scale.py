@@ -3,6 +3,7 @@
 Usage:
     .venv/bin/python benchmarks/scale.py [--articles N] [--rounds R] [--files F]
                                          [--work DIR] [--json OUT]
+                                         [--store sqlite|postgis] [--url URL]
 
 Generates N news briefs (default 20,000) from our own templates, with place names
 taken from the GeoNames cities the gazetteer is built from, dates and conflict verbs,
@@ -22,17 +23,24 @@ one-process store (counts), so the runs did the same work.
 
 The machine is shared: the run prints ``uptime`` before and after; with R > 1 the
 rounds alternate the three commands and the medians are given too.
+
+``--store postgis`` runs every ingest into a fresh PostGIS database instead: on a
+throwaway cluster started like the tests' (``tests/pg_cluster.py``: a temp folder, a
+free port, fsync off), or on the server of ``--url`` (a database there where the script
+may ``CREATE DATABASE geo_scale_*``, dropped after each run). There the Dask workers
+write their partitions themselves; the CPU time of the server's processes is given
+apart (a throwaway cluster only: they are this machine's).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import random
 import resource
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -122,26 +130,105 @@ def write_inputs(folder: Path, count: int, files: int) -> list[str]:
     return paths
 
 
-def run(label: str, inputs: list[str], store: Path, extra: list[str]) -> dict[str, float]:
-    """Run one `geo ingest` and return its wall time and the CPU time of its processes."""
-    command = [sys.executable, "-m", "geo", "ingest", *inputs, "--store", str(store), "-q",
-               *extra]
+class Stores:
+    """Fresh stores for the runs: SQLite files in the work folder, or PostGIS databases
+    on a throwaway cluster (``tests/pg_cluster.py``) or on the server of ``url``."""
+
+    def __init__(self, kind: str, work: Path, url: str | None = None) -> None:
+        self.kind, self.work, self.url = kind, work, url
+        self.cluster = None
+        self.made = 0
+        if kind == "postgis" and url is None:
+            sys.path.insert(0, str(REPO / "tests"))
+            from pg_cluster import find_bindir, start_cluster
+
+            bindir, why = find_bindir()
+            if bindir is None:
+                raise SystemExit(f"--store postgis: {why} (or give --url)")
+            self.cluster = start_cluster(bindir)
+            self.url = self.cluster.url()
+
+    def new(self, label: str) -> str:
+        """Return a new empty store (a path or a URL) for one run."""
+        if self.kind == "sqlite":
+            path = self.work / f"{label}.sqlite"
+            path.unlink(missing_ok=True)
+            return str(path)
+        import psycopg
+
+        assert self.url is not None
+        self.made += 1
+        name = f"geo_scale_{os.getpid()}_{self.made}"
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        store = self.url.rsplit("/", 1)[0] + "/" + name
+        from geo.store import open_store
+
+        open_store(store).close()  # migrated (and PostGIS created) before the clock starts
+        return store
+
+    def drop(self, store: str) -> None:
+        if self.kind == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(store + suffix).unlink(missing_ok=True)
+            return
+        import psycopg
+
+        assert self.url is not None
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {store.rsplit('/', 1)[1]} WITH (FORCE)")
+
+    def server_cpu(self) -> float:
+        """CPU seconds the throwaway cluster's processes have used (0 for SQLite, or a
+        server elsewhere): the postmaster, its live backends and those it reaped."""
+        if self.cluster is None:
+            return 0.0
+        import psutil
+
+        pid = int((self.cluster.root / "data" / "postmaster.pid").read_text().split()[0])
+        master = psutil.Process(pid)
+        times = master.cpu_times()
+        total = times.user + times.system + times.children_user + times.children_system
+        for child in master.children():
+            try:
+                child_times = child.cpu_times()
+            except psutil.Error:
+                continue
+            total += child_times.user + child_times.system
+        return total
+
+    def close(self) -> None:
+        if self.cluster is not None:
+            self.cluster.stop()
+
+
+def run(label: str, inputs: list[str], store: str, extra: list[str],
+        stores: Stores) -> dict[str, float]:
+    """Run one `geo ingest` and return its wall time and the CPU time of its processes
+    (and of the database server's, for a throwaway PostGIS cluster)."""
+    command = [sys.executable, "-m", "geo", "ingest", *inputs, "--store", store, "-q", *extra]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server = stores.server_cpu()
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server = stores.server_cpu() - server
     if done.returncode != 0:
         raise SystemExit(f"{label} failed ({done.returncode}):\n{done.stderr[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": wall, "cpu_s": cpu, "summary": done.stderr.strip().splitlines()[-1]}
+    return {"wall_s": wall, "cpu_s": cpu, "server_cpu_s": server,
+            "summary": done.stderr.strip().splitlines()[-1]}
 
 
-def counts(store: Path) -> tuple[int, int]:
-    with sqlite3.connect(store) as db:
-        articles = db.execute("SELECT count(*) FROM articles").fetchone()[0]
-        events = db.execute("SELECT count(*) FROM events").fetchone()[0]
-    return articles, events
+def counts(store: str) -> tuple[int, int, int]:
+    """Articles, reports and happenings in a store."""
+    from geo.model import EventQuery
+    from geo.store import open_store
+
+    with open_store(store, create=False) as opened:
+        return (len(opened.articles()), opened.count(EventQuery()),
+                opened.count(EventQuery(happenings=True)))
 
 
 def extraction_alone(inputs: list[str], workers: int | None) -> float:
@@ -181,29 +268,60 @@ def _process_cpu() -> float:
     return times.user + times.system
 
 
-def cpu_split(inputs: list[str], work: Path, workers: int) -> dict[str, float]:
-    """Ingest on a local cluster in this process; return the CPU seconds of the client
-    (planning, gathering, storing) and of the workers (reading, extracting) apart.
+def cpu_split(inputs: list[str], stores: Stores, workers: int) -> dict[str, float]:
+    """Ingest in this process, on a local cluster of `workers` (0: no cluster, the
+    one-process ingest); return the CPU seconds of the client (planning, gathering,
+    and storing into SQLite), of the workers (reading, extracting, and storing into
+    PostGIS) and of the database server apart.
 
     CPU time, unlike wall time, means something on a loaded machine: the wall time a
     quiet machine would take is at least the larger of the client's CPU and the
-    workers' CPU over their number.
+    workers' CPU over their number (the server's CPU shares the machine too).
     """
     from geo.cluster.engine import dask_client, ingest_on_cluster
+    from geo.pipeline import ingest
+    from geo.places.gazetteer import load_gazetteer
     from geo.store import open_store
 
-    store_path = work / f"split{workers}.sqlite"
-    store_path.unlink(missing_ok=True)
-    with dask_client(workers=workers) as client, open_store(store_path) as store:
-        workers_before = sum(client.run(_process_cpu).values())
+    store_url = stores.new(f"split{workers}")
+    with contextlib.ExitStack() as stack:
+        client = stack.enter_context(dask_client(workers=workers)) if workers else None
+        store = stack.enter_context(open_store(store_url))
+        if client is None:
+            load_gazetteer()  # as the workers do when they start, before the clock
+        workers_before = sum(client.run(_process_cpu).values()) if client else 0.0
+        server = stores.server_cpu()
         started = time.process_time()
         wall = time.perf_counter()
-        ingest_on_cluster(inputs, store, client)
+        if client is None:
+            ingest(inputs, store)
+        else:
+            ingest_on_cluster(inputs, store, client)
         wall = time.perf_counter() - wall
         client_cpu = time.process_time() - started
-        workers_cpu = sum(client.run(_process_cpu).values()) - workers_before
-    store_path.unlink()
-    return {"client_cpu_s": client_cpu, "workers_cpu_s": workers_cpu, "wall_s": wall}
+        workers_cpu = (sum(client.run(_process_cpu).values()) - workers_before
+                       if client else 0.0)
+        server = stores.server_cpu() - server
+    found = counts(store_url)
+    stores.drop(store_url)
+    return {"client_cpu_s": client_cpu, "workers_cpu_s": workers_cpu,
+            "server_cpu_s": server, "wall_s": wall, "counts": found}
+
+
+def cpu_bound(split: dict, workers: int) -> float:
+    """The least wall time a quiet machine could take for a split's CPU times.
+
+    One process waits for the database server's answers: client + server. On a
+    cluster, each worker waits for the server as well, and everything shares this
+    machine's cores: the largest of the client, the workers' and the server's CPU
+    over the number of workers, and all of it over the number of cores.
+    """
+    client, on_workers, server = (split["client_cpu_s"], split["workers_cpu_s"],
+                                  split["server_cpu_s"])
+    if not workers:
+        return client + server
+    return max(client, (on_workers + server) / workers,
+               (client + on_workers + server) / (os.cpu_count() or 1))
 
 
 ENGINES = {
@@ -229,15 +347,28 @@ def main() -> int:
     parser.add_argument("--cpu-split", action="store_true",
                         help="also measure the client's and the workers' CPU time apart")
     parser.add_argument("--skip-ingest", action="store_true",
-                        help="only --extraction (no geo ingest runs)")
+                        help="only --extraction and --cpu-split (no geo ingest runs)")
+    parser.add_argument("--store", choices=("sqlite", "postgis"), default="sqlite",
+                        help="where each run stores (postgis: a throwaway cluster)")
+    parser.add_argument("--url", help="with --store postgis, a database on the server to "
+                        "use instead, where the script may create and drop geo_scale_*")
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="geo-scale-"))
     work.mkdir(parents=True, exist_ok=True)
+    stores = Stores(args.store, work, args.url)
+    try:
+        return measure(args, work, stores)
+    finally:
+        stores.close()
+
+
+def measure(args: argparse.Namespace, work: Path, stores: Stores) -> int:
     inputs = write_inputs(work, args.articles, args.files)
     size = sum(Path(p).stat().st_size for p in inputs)
     print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
-          f"{args.articles:,} articles in {len(inputs)} files ({size / 1e6:.1f} MB)")
+          f"{args.articles:,} articles in {len(inputs)} files ({size / 1e6:.1f} MB), "
+          f"{args.store} store")
     print(f"before: {uptime()}")
     results: dict[str, list[dict[str, float]]] = {name: [] for name in ENGINES}
     speedups: list[float] = []
@@ -246,22 +377,26 @@ def main() -> int:
         for round_ in range(args.rounds):
             order = list(ENGINES) if round_ % 2 == 0 else list(reversed(ENGINES))
             for name in order:
-                store = work / f"round{round_}_{name.replace(' ', '_').replace(',', '')}.sqlite"
-                store.unlink(missing_ok=True)
-                result = run(name, inputs, store, ENGINES[name])
+                store = stores.new(f"round{round_}_{name.replace(' ', '_').replace(',', '')}")
+                result = run(name, inputs, store, ENGINES[name], stores)
                 found = counts(store)
                 expected = expected or found
                 if found != expected:
-                    raise SystemExit(f"{name}: {found} articles/events, expected {expected}")
+                    raise SystemExit(f"{name}: {found} articles/events/happenings, "
+                                     f"expected {expected}")
                 result["articles_per_s"] = args.articles / result["wall_s"]
                 results[name].append(result)
+                server = (f", server {result['server_cpu_s']:6.1f} s CPU"
+                          if args.store == "postgis" else "")
                 print(f"round {round_ + 1}, {name:16}: {result['wall_s']:7.1f} s wall, "
                       f"{result['articles_per_s']:6.1f} articles/s, "
-                      f"{result['cpu_s']:7.1f} s CPU  ({result['summary']})", flush=True)
-                store.unlink()
+                      f"{result['cpu_s']:7.1f} s CPU{server}  ({result['summary']})",
+                      flush=True)
+                stores.drop(store)
         print(f"after: {uptime()}")
         assert expected is not None
-        print(f"every store: {expected[0]:,} articles, {expected[1]:,} events")
+        print(f"every store: {expected[0]:,} articles, {expected[1]:,} reports, "
+              f"{expected[2]:,} happenings")
 
         def median(name: str, key: str) -> float:
             return statistics.median(r[key] for r in results[name])
@@ -296,15 +431,33 @@ def main() -> int:
         print(f"after: {uptime()}")
         results["extraction alone"] = [{"wall_s": w} for name in alone for w in alone[name]]
     if args.cpu_split:
-        print("CPU split of a Dask ingest (this process is the client; a quiet machine "
-              "takes at least max(client, workers / N)):")
-        for workers in (1, 2):
-            split = cpu_split(inputs, work, workers)
-            bound = max(split["client_cpu_s"], split["workers_cpu_s"] / workers)
-            print(f"  {workers} worker(s): client {split['client_cpu_s']:6.1f} s CPU, workers "
-                  f"{split['workers_cpu_s']:6.1f} s CPU, wall {split['wall_s']:6.1f} s "
-                  f"(CPU bound {bound:6.1f} s)", flush=True)
-            results[f"cpu split, {workers} worker(s)"] = [split]
+        print("CPU split, one process and Dask (this process is the client; the CPU "
+              "bound is the least wall time a quiet machine could take: cpu_bound):")
+        splits: dict[int, list[dict]] = {0: [], 1: [], 2: []}
+        for round_ in range(args.rounds):
+            for workers in ((0, 1, 2) if round_ % 2 == 0 else (2, 1, 0)):
+                split = cpu_split(inputs, stores, workers)
+                splits[workers].append(split)
+                bound = cpu_bound(split, workers)
+                label = f"{workers} worker(s)" if workers else "one process"
+                print(f"  round {round_ + 1}, {label:12}: client {split['client_cpu_s']:6.1f} "
+                      f"s CPU, workers {split['workers_cpu_s']:6.1f} s CPU, server "
+                      f"{split['server_cpu_s']:6.1f} s CPU, wall {split['wall_s']:6.1f} s "
+                      f"(CPU bound {bound:6.1f} s; {split['counts']})", flush=True)
+        for workers, found in splits.items():
+            results[f"cpu split, {workers} worker(s)"] = found
+        if args.rounds and all(splits.values()):
+            def med(workers: int, key: str) -> float:
+                return statistics.median(x[key] for x in splits[workers])
+
+            medians = {w: {k: med(w, k) for k in ("client_cpu_s", "workers_cpu_s",
+                                                  "server_cpu_s")} for w in (0, 1, 2)}
+            one = cpu_bound(medians[0], 0)
+            bounds = {w: cpu_bound(medians[w], w) for w in (1, 2)}
+            print(f"  CPU bounds (medians): one process {one:.1f} s; "
+                  f"1 worker {bounds[1]:.1f} s; 2 workers {bounds[2]:.1f} s: speed-up "
+                  f"{bounds[1] / bounds[2]:.2f}x, per worker vs one process: 1 worker "
+                  f"{one / bounds[1]:.2f}, 2 workers {one / bounds[2] / 2:.2f}")
         print(f"after: {uptime()}")
     if args.json:
         args.json.write_text(json.dumps({"articles": args.articles, "results": results,

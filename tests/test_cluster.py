@@ -352,3 +352,58 @@ def test_which_stores_are_sqlite_by_their_name(monkeypatch, store, env, sqlite):
     else:
         monkeypatch.delenv("GEO_STORE", raising=False)
     assert _is_sqlite(store) is sqlite
+
+
+# --- workers writing to PostGIS ---------------------------------------------------------
+
+def overlapping_briefs(root: Path, count: int = 48) -> list[str]:
+    """Briefs of a few incidents, each told by several outlets in several files, so that
+    partitions written at once by two workers hold reports of the same happenings."""
+    towns = ["Kharkiv", "Kherson", "Idlib", "Aleppo", "Kano", "Izmir"]
+    kinds = ["Shelling hit {t} on Monday, officials said.",
+             "A drone struck a warehouse near {t} on Monday, the governor said.",
+             "Protesters rallied in central {t} on Monday, organisers said."]
+    paths = []
+    for f in range(3):
+        lines = []
+        for n in range(f, count, 3):
+            sentence = kinds[n % 3].format(t=towns[n % len(towns)])
+            lines.append(json.dumps({"title": f"Brief {n}", "published": "2024-03-05",
+                                     "text": f"{sentence} Report number {n} of the wire."}))
+        path = root / f"wire_{f}.jsonl"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def test_workers_write_postgis_as_one_process_does(client, tmp_path, pg_databases):
+    inputs = [*overlapping_briefs(tmp_path), str(tmp_path / "missing.txt")]
+    one, many = pg_databases.create(), pg_databases.create()
+    try:
+        said_one: list[tuple[str, str]] = []
+        said_dask: list[tuple[str, str]] = []
+        with open_store(one) as store:
+            expected = ingest(inputs, store, on_item=lambda *said: said_one.append(said))
+        with open_store(many) as store:
+            # Two lines a task: 25 partitions, two written at once, out of order.
+            got = ingest_on_cluster(inputs, store, client, partition_size=2,
+                                    on_item=lambda *said: said_dask.append(said))
+            assert store.count() == expected.events  # written, though not by the client
+        assert got == expected and said_dask == said_one
+        assert expected.stored == 48 and len(expected.failures) == 1
+        tables = ("articles", "events", "happenings")
+        with open_store(one) as a, open_store(many) as b:
+            assert {t: list(b.dump(t)) for t in tables} == {t: list(a.dump(t)) for t in tables}
+            # Happenings span partitions: no final regrouping was needed for them.
+            assert max(h.sources for h in b.query(EventQuery(happenings=True))) >= 5
+        # The workers wrote, each through its own store, kept for the next task.
+        opened = client.run(lambda: sorted(work._STORES))
+        assert list(opened.values()) == [[many], [many]]
+        # Again: everything already stored, nothing written twice.
+        with open_store(many) as store:
+            again = ingest_on_cluster(inputs, store, client, partition_size=2)
+            assert again.stored == 0 and again.already_stored == 48
+            assert store.count() == expected.events
+    finally:
+        pg_databases.release(one)
+        pg_databases.release(many)

@@ -352,3 +352,102 @@ def test_demo_caption_dated_by_the_quake_links_the_main_shock(store):
                        if e.place == "Jinderis"]
     assert jinderis.date == dt.date(2023, 2, 6)
     assert jinderis.related_quake == "us6000jllz"
+
+
+def test_batched_writes_report_and_store_what_one_by_one_does(tmp_path):
+    """Written in batches (each one transaction) or one by one, a mixed batch gives the same
+    messages in the same order, the same report and the same store."""
+    import dataclasses
+
+    from factories import make_event
+
+    from geo.model import Failure
+    from geo.pipeline import store_articles
+
+    def extract(article):
+        if article.id == "boom":
+            raise ValueError("no good")
+        status = "rumoured" if article.id == "bad" else "occurred"  # the store refuses it
+        return [make_event(event_id=f"{article.id}-{k}", article_id=article.id,
+                           status=status, country_code="TR", lat=38.42 + k / 100,
+                           date=dt.date(2024, 5, 11)) for k in range(2)]
+
+    def text(n):
+        return f"Brief number {n}. {LONG}"
+
+    items = [brief("a", text(1)), Failure("missing.txt", "no such file"),
+             brief("b", text(2)), brief("a", text(1)), brief("a", text(3)),
+             dataclasses.replace(brief("undated", text(4)), published=None),
+             brief("bad", text(5)), brief("boom", text(6)), brief("c", text(2)),
+             *(brief(f"n{n}", text(10 + n)) for n in range(7))]
+    outcomes = []
+    for size in (1, 3, 100):
+        said = []
+        with open_store(str(tmp_path / f"s{size}.sqlite")) as s:
+            report = store_articles(items, s, extract=extract, batch_size=size,
+                                    on_item=lambda *message, said=said: said.append(
+                                        message))
+            stored = {name: list(s.dump(name)) for name in ("articles", "events",
+                                                             "happenings")}
+        outcomes.append((said, report, stored))
+    assert outcomes[1] == outcomes[0] and outcomes[2] == outcomes[0]
+    said, report, stored = outcomes[0]
+    assert report.stored == 10 and report.already_stored == 2 and len(report.failures) == 4
+    assert [source for source, _ in said][:9] == ["a", "missing.txt", "b", "a", "a",
+                                                  "undated", "undated", "bad", "boom"]
+    assert len(stored["articles"]) == 10 and len(stored["events"]) == 20
+
+
+def test_kill_9_mid_ingest_leaves_whole_batches_and_a_rerun_completes(tmp_path):
+    """``geo ingest`` killed (SIGKILL) while writing: the store holds whole batches (each
+    article with all its reports, happenings as grouping them all gives), and the same
+    command again stores the rest: nothing lost or duplicated."""
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from geo.happenings.group import group
+
+    towns = ["Kharkiv", "Kherson", "Idlib", "Aleppo", "Kano", "Izmir", "Mosul", "Homs"]
+    wire = tmp_path / "wire.jsonl"
+    wire.write_text("".join(json.dumps({
+        "title": f"Brief {n}", "published": f"2024-03-{1 + n % 28:02d}",
+        "text": f"Shelling hit {towns[n % len(towns)]} on Monday, officials said. "
+                f"Report {n} of the wire."}) + "\n" for n in range(600)), encoding="utf-8")
+    killed, whole = tmp_path / "killed.sqlite", tmp_path / "whole.sqlite"
+    command = [sys.executable, "-m", "geo", "ingest", str(wire), "-q", "--store"]
+    process = subprocess.Popen([*command, str(killed)], cwd=REPO, stderr=subprocess.PIPE)
+    stored = 0
+    deadline = time.monotonic() + 300
+    while process.poll() is None and time.monotonic() < deadline:
+        if killed.exists():
+            try:
+                with sqlite3.connect(killed) as db:
+                    stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+            except sqlite3.OperationalError:  # the schema is being made
+                stored = 0
+            if stored:  # a batch (100 articles) is in
+                break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the ingest ended before it was killed"
+    assert main([*command[3:], str(whole)]) == 0
+    with open_store(str(killed)) as s, open_store(str(whole)) as w:
+        articles = s.articles(with_text=True)
+        assert 100 <= len(articles) < 600
+        assert all(w.get_article(a.id) == a for a in articles)
+        reports = s.query(EventQuery())
+        assert {e.article_id for e in reports} == {a.id for a in articles}
+        ids = {e.event_id for e in reports}
+        assert {e.event_id for e in w.query(EventQuery()) if e.article_id in
+                {a.id for a in articles}} == ids  # each article with all its reports
+        grouped = sorted([r.event_id for r in s.reports(h.event_id)]
+                         for h in s.query(EventQuery(happenings=True)))
+        assert grouped == sorted([e.event_id for e in g] for g in group(reports))
+    assert main([*command[3:], str(killed)]) == 0  # the same command again
+    tables = ("articles", "events", "happenings")
+    with open_store(str(killed)) as s, open_store(str(whole)) as w:
+        assert {t: list(s.dump(t)) for t in tables} == {t: list(w.dump(t)) for t in tables}

@@ -81,20 +81,7 @@ class SQLStore:
         try:
             with self._transaction() as conn:
                 # No conflict target: a clash on the id or on the text hash is ignored.
-                cursor = conn.execute(
-                    "INSERT INTO articles (id, title, url, published, updated, source, text, "
-                    "text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (
-                        article.id,
-                        article.title,
-                        article.url,
-                        iso(article.published),
-                        iso(article.updated),
-                        article.source,
-                        article.text,
-                        text_fingerprint(article.text),
-                    ),
-                )
+                cursor = conn.execute(_INSERT_ARTICLE, _article_row(article))
                 if cursor.rowcount == 0:
                     return False
                 for event in events:
@@ -103,6 +90,54 @@ class SQLStore:
         except self._input_errors as err:
             raise InputError(f"article {article.id!r} not stored: {err}") from err
         return True
+
+    def add_articles(self, items: Iterable[tuple[Article, Sequence[Event]]]) -> list[bool]:
+        """Store many articles with their events in one transaction; say which were new.
+
+        The batch form of ``add_article``, with the same final store as adding the
+        articles one by one in this order: an article already stored (its id, or its
+        text under another id), or given earlier in the batch, is skipped (``False``);
+        the others are inserted with one ``executemany`` (``ON CONFLICT DO NOTHING``,
+        as there), their events upserted with another, and the happenings around all
+        of them regrouped once. If anything fails, nothing of the batch is kept.
+
+        Raises
+        ------
+        InputError
+            When an event does not belong to its article or cannot be stored (the
+            message names the article; ``add_article`` one by one then tells the
+            batch's good articles from the bad).
+        """
+        batch = [(article, list(events)) for article, events in items]
+        for article, events in batch:
+            for event in events:
+                if event.article_id != article.id:
+                    raise InputError(f"event {event.event_id!r} has article_id "
+                                     f"{event.article_id!r}, not {article.id!r}")
+                try:
+                    event_row(event)
+                except InputError as err:
+                    raise InputError(f"article {article.id!r} not stored: {err}") from None
+        if not batch:
+            return []
+        rows = [_article_row(article) for article, _ in batch]
+        try:
+            with self._transaction() as conn:
+                new = _new_articles(conn, rows)
+                inserted = conn.executemany(_INSERT_ARTICLE, [row for row, fresh
+                                                              in zip(rows, new, strict=True)
+                                                              if fresh])
+                if inserted.rowcount != sum(new):
+                    # Only a writer that skips the write lock could have raced us here.
+                    raise _Raced
+                happen.write_events(conn, [event for (_, events), fresh
+                                           in zip(batch, new, strict=True) if fresh
+                                           for event in events])
+        except _Raced:
+            return [self.add_article(article, events) for article, events in batch]
+        except self._input_errors as err:
+            raise InputError(f"articles not stored: {err}") from err
+        return new
 
     def add_events(self, events: Iterable[Event]) -> int:
         """Upsert events by ``event_id`` in one transaction; return how many were written.
@@ -375,6 +410,39 @@ class SQLStore:
             if had_events:
                 happen.regroup_all(conn)
         return counts
+
+
+_INSERT_ARTICLE = ("INSERT INTO articles (id, title, url, published, updated, source, text, "
+                   "text_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+
+
+class _Raced(Exception):
+    """An article of a batch was stored by another writer between our read and insert."""
+
+
+def _article_row(article: Article) -> tuple[Any, ...]:
+    return (article.id, article.title, article.url, iso(article.published),
+            iso(article.updated), article.source, article.text, text_fingerprint(article.text))
+
+
+def _new_articles(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> list[bool]:
+    """Tell which article rows are new: not stored (by id or text fingerprint) and not
+    given earlier in the batch. Read under the write lock, so it holds until commit."""
+    ids = {row[0] for row in conn.execute(
+        "SELECT id FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps([row[0] for row in rows]),))}
+    hashes = {row[0] for row in conn.execute(
+        "SELECT text_hash FROM articles WHERE text_hash IN (SELECT value FROM json_each(?))",
+        (json.dumps([row[7] for row in rows if row[7] is not None]),))}
+    new = []
+    for row in rows:
+        fresh = row[0] not in ids and (row[7] is None or row[7] not in hashes)
+        new.append(fresh)
+        if fresh:
+            ids.add(row[0])
+            if row[7] is not None:
+                hashes.add(row[7])
+    return new
 
 
 def plain_row(row: Iterable[Any]) -> tuple[Any, ...]:

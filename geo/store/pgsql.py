@@ -108,6 +108,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         # Bumped after every write commits (PostGISStore.revision).
         "CREATE SEQUENCE store_revision",
     ),
+    # Version 2: the write path's index (``geo.store.sql.WRITE_INDEXES``): regrouping
+    # happenings reads a new report's type, country and date window, not its type's
+    # reports of every country.
+    2: ("CREATE INDEX events_candidates ON events (event_type, country_code, date)",),
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 VERSION_TABLE = """CREATE TABLE IF NOT EXISTS schema_version (

@@ -1,7 +1,8 @@
 """The embedded store: one SQLite file, safe for several processes at once.
 
-Each article is written with its events in one transaction, so a crash mid-ingest
-leaves the store as it was before that article, and WAL mode with ``BEGIN IMMEDIATE``
+Each article, or batch of articles (``add_articles``), is written with its events in
+one transaction, so a crash mid-ingest leaves the store as it was before that article
+or batch, and WAL mode with ``BEGIN IMMEDIATE``
 and a busy timeout lets several processes ingest at once. Every read takes an
 ``EventQuery`` and runs it as parameterised SQL inside the store (``geo.store.sql``).
 """
