@@ -1024,3 +1024,19 @@ def test_a_town_read_in_another_country_than_its_state_without_a_comma():
     # GeoNames' Kuru of cities500 is in French Guiana; "Kaduna state" says Nigeria.
     events = _brief("Gunmen set fire to 20 houses in the village of Kuru in Kaduna state.")
     assert events and all(e.country_code == "NG" for e in events)
+
+
+def test_a_small_town_read_in_another_country_than_the_province_it_is_in():
+    # "Eli" reads as a town in the United States; the text puts it in the West Bank.
+    events = _brief("Two civilians were killed in a shooting at a petrol station near the "
+                    "settlement of Eli in the occupied West Bank.")
+    assert events and all(e.country_code == "PS" for e in events)
+
+
+def test_a_village_in_a_countrys_named_region_sits_in_that_region():
+    from geo.geodesy import haversine_km
+    events = _brief("A drone struck a wedding party in the village of Tahanaw in Myanmar's "
+                    "Sagaing region, killing 9.")
+    assert [e.place for e in events] == ["Tahanaw"]
+    # Sagaing region's point, not Myanmar's centre (19.75 N 96.1 E).
+    assert haversine_km(events[0].lat, events[0].lon, 19.75, 96.1) > 300

@@ -1028,6 +1028,12 @@ def _anchor_after(text: str, known: list[Toponym], end: int) -> Toponym | None:
         if end <= t.start <= end + 60 and _SPOT_TO_ANCHOR.match(gap := text[end:t.start]):
             if t.feature in ("country", "admin1") and _BESIDE.match(gap):
                 continue
+            if t.feature == "country" and text[t.end:t.end + 3] in ("'s ", "’s "):
+                # "in Myanmar's Sagaing region": the division the country's name opens.
+                finer = next((u for u in known if t.end < u.start <= t.end + 4
+                              and u.feature in ("admin1", "admin2", "city")), None)
+                if finer is not None:
+                    return finer
             return t
     return None
 
@@ -1143,7 +1149,9 @@ _DIVISION_WORD = (r"(?:province|state|region|governorate|district|county|departm
                   r"prefecture|oblast|territory|municipality|commune|local\s+government\s+area|"
                   r"LGA)")
 _TO_DIVISION = re.compile(r"(?:\s+(?:and|or)\s+[A-Z][\w’'‘-]*(?:\s[A-Z][\w’'‘-]*)?)?"
-                          r"(?:\s+" + _DIVISION_WORD + r")?(?:\s*,|\s+in|\s+of)\s+(?:the\s+)?$")
+                          r"(?:\s+" + _DIVISION_WORD + r")?(?:\s*,|\s+in|\s+of)\s+(?:the\s+)?"
+                          r"(?:(?:occupied|disputed|restive|troubled|northern|southern|eastern|"
+                          r"western|central)\s+)?$")
 _DIVISION_NOUN = re.compile(r"\s+(?:province|state|region|governorate|district|county|"
                             r"department|prefecture|oblast)\b", re.IGNORECASE)
 
@@ -1176,6 +1184,8 @@ def _division_after(text: str, toponyms: list[Toponym], k: int) -> tuple[Toponym
     first = chain[0]
     if first.feature in ("admin1", "admin2") and _DIVISION_NOUN.match(text, first.end):
         return first, False
+    if first.feature == "admin1" and " in " in text[toponyms[k].end:first.start]:
+        return first, False  # "the settlement of Eli in the occupied West Bank"
     if len(chain) > 1 and len({u.country_code for u in chain}) == 1:
         return first, False
     return None, False
