@@ -1040,3 +1040,16 @@ def test_a_village_in_a_countrys_named_region_sits_in_that_region():
     assert [e.place for e in events] == ["Tahanaw"]
     # Sagaing region's point, not Myanmar's centre (19.75 N 96.1 E).
     assert haversine_km(events[0].lat, events[0].lon, 19.75, 96.1) > 300
+
+
+def test_a_small_town_held_by_a_division_of_another_country():
+    # cities500's Bara is Sudanese; "Khyber district's Bara area" is in Pakistan.
+    events = _brief("Militants killed six members of a peace committee in Khyber district's "
+                    "Bara area on Thursday.")
+    assert events and all(e.country_code == "PK" for e in events)
+
+
+def test_settlers_who_rampage_through_a_town_are_a_mob():
+    events = _brief("Hundreds of settlers rampaged through the Palestinian town of Huwara, "
+                    "torching cars and homes.")
+    assert [(e.event_type, e.acled_sub_event_type) for e in events] == [("riot", "Mob violence")]

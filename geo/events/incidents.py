@@ -51,7 +51,8 @@ _STATE = re.compile(r"\b(?:army|[Gg]overnment|[Ss]tate|[Ss]ecurity|[Mm]ilitary|[
                     r"[Ff]ederal|[Aa]rmed [Ff]orces|[Dd]efen[cs]e [Ff]orces|[Nn]ational [Aa]rmy)\b")
 _AIR = re.compile(r"\b(?:aircraft|warplanes?|(?:fighter )?jets?|helicopters?|drones?|"
                   r"planes?|air force)\b", re.IGNORECASE)
-_CROWD = re.compile(r"\b(?:crowds?|mobs?|residents|villagers|locals|angry|youths)\b",
+_CROWD = re.compile(r"\b(?:crowds?|mobs?|residents|villagers|locals|angry|youths|settlers|"
+                    r"hundreds|dozens|thousands)\b",
                     re.IGNORECASE)
 _DEMONSTRATORS = re.compile(r"\b(?:supporters|protesters|protestors|demonstrators|rioters|"
                             r"students|youths|crowds?|mobs?)\b", re.IGNORECASE)

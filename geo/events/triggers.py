@@ -107,6 +107,7 @@ LEMMAS: dict[str, tuple[str, str | None, int]] = {
     "marcher": (PROTEST, PEACEFUL, 46), "demonstrate": (PROTEST, PEACEFUL, 48),
     "riot": (RIOT, VIOLENT_DEMO, 66), "rioter": (RIOT, VIOLENT_DEMO, 66),
     "lynch": (RIOT, MOB, 70), "mob": (RIOT, MOB, 64), "vandalize": (RIOT, VIOLENT_DEMO, 60),
+    "rampage": (RIOT, MOB, 62),
     # Strategic developments
     "arrest": (STRATEGIC, ARRESTS, 45), "detain": (STRATEGIC, ARRESTS, 44),
     "apprehend": (STRATEGIC, ARRESTS, 44), "loot": (STRATEGIC, LOOTING, 47),

@@ -1125,6 +1125,12 @@ def _narrowed(text: str, toponyms: list[Toponym]) -> tuple[list[Toponym], list[_
         close = text.find(")", t.end, t.end + 120) if m is not None else -1
         inside = [u for u in toponyms[k + 1:] if close > 0 and u.end <= close and not u.demonym
                   and u.feature != "country"]
+        holder = _holder_before(text, toponyms, k)
+        if holder is not None:
+            # "Khyber district's Bara area": not the Sudanese Bara.
+            misread.append(_Spot(_spot_toponym(t.start, t.end, t.name, holder, False), holder,
+                                 LEVEL.get(holder.feature, COUNTRY_LEVEL) - 1, False))
+            continue
         # Two places of the parenthesis agree on a country the place is not in.
         if (len(inside) < 2 or t.demonym or t.feature in ("country", "admin1")
                 or len({u.country_code for u in inside}) > 1
@@ -1154,6 +1160,23 @@ _TO_DIVISION = re.compile(r"(?:\s+(?:and|or)\s+[A-Z][\w’'‘-]*(?:\s[A-Z][\w�
                           r"western|central)\s+)?$")
 _DIVISION_NOUN = re.compile(r"\s+(?:province|state|region|governorate|district|county|"
                             r"department|prefecture|oblast)\b", re.IGNORECASE)
+
+
+_HOLDS_AFTER = re.compile(r"(?:\s+" + _DIVISION_WORD + r")?(?:’s|'s)\s+(?:[a-z][\w-]*\s+){0,2}$")
+
+
+def _holder_before(text: str, toponyms: list[Toponym], k: int) -> Toponym | None:
+    """Return the place before ``toponyms[k]`` that the text says holds it, when that
+    place is in another country than a small town read there ("Khyber district's Bara
+    area"); else None."""
+    t = toponyms[k]
+    if k == 0 or t.demonym or t.feature != "city" or _prominent(t):
+        return None
+    u = toponyms[k - 1]
+    if (u.demonym or u.country_code == t.country_code or u.feature == "city"
+            or t.start - u.end > 40 or not _HOLDS_AFTER.match(text[u.end:t.start])):
+        return None
+    return u
 
 
 _NEAR_TOWN = re.compile(r"\s+(?:area|village|town|district|region)\s+near\s+(?:the\s+)?"
