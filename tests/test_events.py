@@ -1053,3 +1053,14 @@ def test_settlers_who_rampage_through_a_town_are_a_mob():
     events = _brief("Hundreds of settlers rampaged through the Palestinian town of Huwara, "
                     "torching cars and homes.")
     assert [(e.event_type, e.acled_sub_event_type) for e in events] == [("riot", "Mob violence")]
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    # "Tower" is also an Irish town; "Tower 22" is a base the text places in Jordan.
+    ("A drone attack killed three soldiers at Tower 22, a base in northeastern Jordan near "
+     "the Syrian border.", "northeastern Jordan"),
+    ("Airstrikes destroyed the Jabalia market in northern Gaza, killing dozens.", "Jabalia"),
+    ("Northern forces captured the village of Sabr 20 kilometers north of Aden.", "Sabr"),
+])
+def test_numbered_sites_and_named_markets(text, place):
+    assert [e.place for e in _brief(text)] == [place]

@@ -69,7 +69,7 @@ _AREA_NOUN = (r"(?:city|town|village|hamlet|district|province|governorate|region
               r"strip|valley|border town|centre|center|heart|parts?|streets?|edge|coast|"
               r"coastline|waters|shores?|gates|borders?|environs|banks?|areas|state|"
               r"department|territory|raion|oblast|commune|resorts?|avenues?|boulevards?|"
-              r"squares?)")
+              r"squares?|markets?|bazaars?)")
 # "Syria's north", "the south of Lebanon" (but "70 km north of Goma" is a reference).
 _DIRECTION = r"(?:north|south|east|west)(?:-?(?:east|west))?(?:ern)?(?: part| side)?"
 # A toponym followed by one of these is an actor, not a location ("Washington says").
@@ -286,7 +286,8 @@ def _sentence_start(before: str, at: int) -> bool:
 
 
 # "(Damascus Time)", "Independence Day", "Terminal 4": a clock, a feast, a building.
-_TIME_ZONE_AFTER = re.compile(r"^\s+(?:[Tt]ime|[Ss]tandard\s+[Tt]ime|Day|Eve|\d)\b")
+_TIME_ZONE_AFTER = re.compile(r"^\s+(?:[Tt]ime|[Ss]tandard\s+[Tt]ime|Day|Eve|"
+                              r"\d{1,3}\b(?!\s*(?:km|kms|kilomet\w*|miles?|mi)\b))\b")
 # Words that GeoNames also has as towns but that texts use otherwise: "the Arab sector",
 # articles of newspapers' names ("Le Figaro", "La Stampa").
 _NOT_PLACES = frozenset(("Time", "Arab", "Le", "La", "Les", "Los", "Las", "El", "Area"))
