@@ -1064,3 +1064,10 @@ def test_settlers_who_rampage_through_a_town_are_a_mob():
 ])
 def test_numbered_sites_and_named_markets(text, place):
     assert [e.place for e in _brief(text)] == [place]
+
+
+def test_glide_and_barrel_bombs_are_dropped_from_the_air():
+    events = _brief("On 9 September 2024, Russian glide bombs hit residential buildings in "
+                    "Kharkiv, killing 3 people.")
+    assert [(e.event_type, e.acled_sub_event_type) for e in events] == [
+        ("strike", "Air/drone strike")]

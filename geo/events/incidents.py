@@ -50,7 +50,8 @@ _STATE = re.compile(r"\b(?:army|[Gg]overnment|[Ss]tate|[Ss]ecurity|[Mm]ilitary|[
                     r"[Pp]olice|[Tt]roops|[Ss]oldiers|junta|Tatmadaw|Syrian Arab Army|"
                     r"[Ff]ederal|[Aa]rmed [Ff]orces|[Dd]efen[cs]e [Ff]orces|[Nn]ational [Aa]rmy)\b")
 _AIR = re.compile(r"\b(?:aircraft|warplanes?|(?:fighter )?jets?|helicopters?|drones?|"
-                  r"planes?|air force)\b", re.IGNORECASE)
+                  r"planes?|air force|glide bombs?|guided bombs?|barrel bombs?|bombers?)\b",
+                  re.IGNORECASE)
 _CROWD = re.compile(r"\b(?:crowds?|mobs?|residents|villagers|locals|angry|youths|settlers|"
                     r"hundreds|dozens|thousands)\b",
                     re.IGNORECASE)
