@@ -1061,3 +1061,35 @@ def test_a_place_read_in_another_country_than_the_text_says_is_placed_by_the_tex
         text, country):
     events = _brief(text)
     assert events and all(e.country_code == country for e in events)
+
+
+@pytest.mark.parametrize(("text", "place", "country"), [
+    # GeoNames lists these division seats with no population (0).
+    ("A communist activist shot the general at his house in Marjayoun, the main town "
+     "in the occupied zone.", "Marjayoun", "LB"),
+    ("Gunmen opened fire on a minibus of teachers in Baladruz, some 100 kilometres "
+     "south of the capital.", "Baladruz", "IQ"),
+    ("A roadside bomb exploded on a road in Jezzine when a car passed by.",
+     "Jezzine", "LB"),
+])
+def test_a_division_seat_without_a_population_is_a_town(text, place, country):
+    events = _brief(text)
+    assert [(e.place, e.country_code) for e in events] == [(place, country)]
+
+
+def test_a_seat_without_a_population_that_opens_a_longer_name_is_no_town():
+    # "Khan" is a seat in Syria; "Khan Shaykhun" is another town the index spells otherwise.
+    from geo.places.geoparse import geoparse
+    names = [t.name for t in geoparse("Jets struck the outskirts of Khan Zebdiyeh village.")]
+    assert "Khan" not in names
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("Soldiers on patrol in Kapho district, Pattani were hit by a roadside bomb on "
+     "Sunday.", "Kapho"),
+    ("A bomb struck a minibus in Maywand district, Kandahar provincial officials said.",
+     "Maywand"),
+])
+def test_a_district_named_before_its_province_is_the_place(text, place):
+    events = _brief(text)
+    assert events and {e.place for e in events} == {place}

@@ -337,6 +337,8 @@ _HOLDER_LARGER = re.compile(r"^\s+(?i:city|town|village|hamlet|port|capital|neig
 _HOLDER_SECOND = re.compile(
     r"^(?:\s+(?i:" + _AREA_NOUN + r")\s+(?:of|in)\s|\s*,\s*(?:an?|the)\s+(?:[a-z][\w-]*\s+)"
     r"{0,2}(?:of|in)\s|\s*,\s*(?:the\s+)?(?:[a-z][\w-]*\s+){0,2}(?:capital|city|town)\s+of\s)")
+_DIVISION_COMMA = re.compile(r"^\s+(?i:district|county|sub-?district|municipality|tehsil|"
+                             r"upazila|woreda|local government area|lga),\s+$")
 _LIST_GAP = re.compile(r"^\s+(?:and|or)\s+(?:the\s+)?$")
 _MAX_GAP = 60  # longer gaps are no chain (and are not matched: a sentence has many)
 _OPENS = re.compile(r"^\s*\(\s*$")
@@ -1379,6 +1381,9 @@ def _chained(text: str, places: list[Place]) -> list[Place]:
                   and places[b].toponym.name[:1].islower()
                   and places[b].toponym.country_code == places[a].toponym.country_code):
                 holder = k + 1  # "Assam state, east India": the part of the country
+            elif (_DIVISION_COMMA.match(gap)
+                  and places[b].toponym.country_code == places[a].toponym.country_code):
+                holder = k + 1  # "Kapho district, Pattani": the district lies in Pattani
             elif _HOLDER_SECOND.match(gap):
                 first = places[a].toponym
                 whole = first.feature == "country" or (first.feature == "region"

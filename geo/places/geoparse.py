@@ -9,6 +9,7 @@ its distance to the article's other places, and explicit narrowing ("Moscow, Ida
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -82,7 +83,7 @@ def geoparse(text: str, gazetteer: Gazetteer | None = None) -> list[Toponym]:
         context = _Context.from_choices(spans, chosen)
     out = []
     for span, place in zip(spans, chosen, strict=True):
-        if place is None or not _keep(span, place, context):
+        if place is None or not _keep(text, span, place, context):
             continue
         out.append(_region(text, span, place, gaz) or _toponym(text, span, place))
     return out
@@ -424,7 +425,15 @@ def _prefer_city(pick: Place, cands: list[Place], span: Span, gaz: Gazetteer) ->
     return pick
 
 
-def _keep(span: Span, place: Place, ctx: _Context) -> bool:
+# A capitalised word after a name continues it, unless it says what the place is.
+_NAME_GOES_ON = re.compile(
+    r"[ -](?!(?:Island|Islands|Sea|Bay|Lake|River|Dike|Dam|Mountains?|Hills?|Valley|Strait|"
+    r"Gulf|Coast|Peninsula|District|County|Town|City|Village|Province|Region|Governorate|"
+    r"Area)\b)[A-Z\u2018\u2019'][\w\u2019'-]"
+    r"|[ -](?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu|de|del|di|du|la|le)[ -][A-Z\u2018\u2019']")
+
+
+def _keep(text: str, span: Span, place: Place, ctx: _Context) -> bool:
     """Drop weak matches: small towns with nothing in the article pointing at them."""
     if place.feature != "city" and place.feature != "admin2":
         return True
@@ -436,7 +445,11 @@ def _keep(span: Span, place: Place, ctx: _Context) -> bool:
         return True  # GeoNames knows no population; a two-word exact name is specific
     if place.population >= 5_000 and not span.sentence_start:
         return True
-    return place.population >= 500 and bool(
+    if place.population == 0 and _NAME_GOES_ON.match(text, span.end):
+        return False  # "an attack on Khan Tuman": the head of a longer, unknown name
+    # GeoNames lists a division's seat even without a population (0): a town, kept on
+    # the same evidence as a small one.
+    return (place.population >= 500 or place.population == 0) and bool(
         span.cue or ctx.has_admin1(place.admin1, span.key)
         or ctx.share(place.country_code, span.key) >= 0.3)
 
