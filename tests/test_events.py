@@ -1093,3 +1093,20 @@ def test_a_seat_without_a_population_that_opens_a_longer_name_is_no_town():
 def test_a_district_named_before_its_province_is_the_place(text, place):
     events = _brief(text)
     assert events and {e.place for e in events} == {place}
+
+
+def test_an_arabic_name_with_its_article_in_lower_case_is_a_place():
+    events = _brief("Many of our people were killed and displaced in al-Bab.")
+    assert [(e.place, e.country_code) for e in events] == [("al-Bab", "SY")]
+    # Bhutan and France have a "Qasa" and a "Rai": an Arabic name is not read there.
+    from geo.places.geoparse import geoparse
+    found = geoparse("Militants shelled the settlement of al-Qasa and the outskirts of al-Rai.")
+    assert all(t.country_code not in ("BT", "FR") for t in found)
+
+
+def test_a_camp_near_a_town_far_from_the_place_of_its_name_is_by_the_town():
+    from geo.geodesy import haversine_km
+    (event,) = _brief("A cameraman was shot at the entrance to el-Ain refugee camp near the "
+                      "city of Nablus.")
+    assert event.place == "el-Ain"
+    assert haversine_km(event.lat, event.lon, 32.2211, 35.2544) < 30  # Nablus, not Al Ain

@@ -425,6 +425,10 @@ def _prefer_city(pick: Place, cands: list[Place], span: Span, gaz: Gazetteer) ->
     return pick
 
 
+# Where places are named in Arabic, with the article ("al-Bab"): the Arab League's
+# members, Israel and the Palestinian territories, Western Sahara.
+_ARABIC_NAMES = frozenset(
+    "DZ BH KM DJ EG IQ JO KW LB LY MR MA OM PS QA SA SO SD SY TN AE YE IL EH".split())
 # A capitalised word after a name continues it, unless it says what the place is.
 _NAME_GOES_ON = re.compile(
     r"[ -](?!(?:Island|Islands|Sea|Bay|Lake|River|Dike|Dam|Mountains?|Hills?|Valley|Strait|"
@@ -435,6 +439,8 @@ _NAME_GOES_ON = re.compile(
 
 def _keep(text: str, span: Span, place: Place, ctx: _Context) -> bool:
     """Drop weak matches: small towns with nothing in the article pointing at them."""
+    if text[span.start].islower() and place.country_code not in _ARABIC_NAMES:
+        return False  # "al-Qasa" in lower case is an Arabic name: not Bhutan's Qasa
     if place.feature != "city" and place.feature != "admin2":
         return True
     if place.population >= 100_000:

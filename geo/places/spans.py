@@ -127,12 +127,17 @@ def _sentence_start(text: str, pos: int) -> bool:
     return i < 0 or text[i] in ".!?\n:;—–-•|"
 
 
+_ARTICLE_FIRST = re.compile(r"(?:al|el|an|ar|as|ash|at|az|ad|ed|es|et|en|er)-[A-Z]")
+
+
 def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
     """Return candidate toponym spans of ``text`` in order, longest match first."""
     toks = tokens(text, tuple(gaz.abbreviations))
     words = [text[a:b] for a, b in toks]
-    # Names and surnames start with a capital: the few tokens that do are picked once.
-    uppers = [k for k, w in enumerate(words) if w[0].isupper()]
+    # Names and surnames start with a capital: the few tokens that do are picked once,
+    # with names behind an Arabic article in lower case ("in al-Bab").
+    uppers = [k for k, w in enumerate(words)
+              if w[0].isupper() or (w[0] in "ae" and _ARTICLE_FIRST.match(w) is not None)]
     placeish = gaz.well_known_names
     people = _people(text, toks, words, gaz, placeish, uppers)
     spans: list[Span] = []
