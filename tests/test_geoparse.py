@@ -289,3 +289,17 @@ def test_a_peoples_adjective_that_is_also_a_hamlets_name_is_the_adjective():
     from geo.places.geoparse import geoparse
     found = geoparse("Militants ambushed a Malian army convoy on Monday.")
     assert [(t.name, t.demonym, t.country_code) for t in found] == [("Malian", True, "ML")]
+
+
+@pytest.mark.parametrize(("text", "name", "country"), [
+    ("About 120 demonstrators in the city of St. Gallen protested on Saturday.",
+     "St. Gallen", "CH"),
+    ("Protesters gathered in St. Petersburg on Monday.", "St. Petersburg", "RU"),
+    ("Police in St. Louis said two men were shot.", "St. Louis", "US"),
+])
+def test_a_name_that_opens_with_an_abbreviated_saint_is_one_place(text, name, country):
+    assert [(t.name, t.country_code) for t in geo.geoparse(text)] == [(name, country)]
+
+
+def test_a_saints_building_is_no_town():
+    assert geo.geoparse("Pilgrims filled St. Peter's Square.") == []

@@ -127,6 +127,8 @@ def _sentence_start(text: str, pos: int) -> bool:
     return i < 0 or text[i] in ".!?\n:;—–-•|"
 
 
+_TITLE_DOT = frozenset(("St", "Ste", "Mt", "Ft"))
+_POSSESSIVE = ("'s", "’s")
 _ARTICLE_FIRST = re.compile(r"(?:al|el|an|ar|as|ash|at|az|ad|ed|es|et|en|er)-[A-Z]")
 
 
@@ -150,6 +152,10 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
     # (Mostly one space is between two words: that test costs less than ``strip``.)
     gaps = (text[e:s] for (_, e), (s, _) in zip(toks, toks[1:], strict=False))
     joined = [False] * (n > 0) + [gap == " " or not gap.strip(" -") for gap in gaps]
+    # "St. Gallen", "Mt. Kenya": a short title's dot joins it to the name it opens.
+    for k in compress(range(1, n), map(_TITLE_DOT.__contains__, words[:-1])):
+        if text[toks[k - 1][1]:toks[k][0]] == ". ":
+            joined[k] = True
     names = gaz.names_as_written  # surface -> names a place, for ``_longest_match``
     i = 0  # the first token not yet part of a span
     for i_upper in uppers:
@@ -444,6 +450,8 @@ def _judge(text: str, toks, i: int, j: int, end: int, gaz: Gazetteer,
             return None  # a word of a headline in capitals, not a name
     if _inside_name(text, toks, i, j, gaz, placeish):
         return None
+    if text[end:end + 2] in _POSSESSIVE and text[s:toks[i][1]] in _TITLE_DOT:
+        return None  # "St. Peter's Square", "St. Mary's hospital": a saint's building
     hint = ""
     if j < len(toks):
         ns, ne = toks[j]
