@@ -1110,3 +1110,15 @@ def test_a_camp_near_a_town_far_from_the_place_of_its_name_is_by_the_town():
                       "city of Nablus.")
     assert event.place == "el-Ain"
     assert haversine_km(event.lat, event.lon, 32.2211, 35.2544) < 30  # Nablus, not Al Ain
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("Suspected gunmen invaded villages in the Agatu local council, killing five "
+     "persons.", "Agatu"),
+    ("No fewer than 30 persons were killed in Logo LGA on Sunday night.", "Logo"),
+    ("Five civilians were killed in Kayamla village of Konduga LGA of Borno State when a "
+     "jet dropped a bomb.", "Kayamla"),
+])
+def test_nigerias_local_government_areas_are_districts(text, place):
+    events = _brief(text)
+    assert events and {(e.place, e.country_code) for e in events} == {(place, "NG")}

@@ -433,7 +433,7 @@ _ARABIC_NAMES = frozenset(
 _NAME_GOES_ON = re.compile(
     r"[ -](?!(?:Island|Islands|Sea|Bay|Lake|River|Dike|Dam|Mountains?|Hills?|Valley|Strait|"
     r"Gulf|Coast|Peninsula|District|County|Town|City|Village|Province|Region|Governorate|"
-    r"Area)\b)[A-Z\u2018\u2019'][\w\u2019'-]"
+    r"Area|LGA|Local|State)\b)[A-Z\u2018\u2019'][\w\u2019'-]"
     r"|[ -](?:al|el|ad|an|ar|as|ash|at|az|bin|ibn|abu|de|del|di|du|la|le)[ -][A-Z\u2018\u2019']")
 
 
@@ -443,8 +443,9 @@ def _keep(text: str, span: Span, place: Place, ctx: _Context) -> bool:
         return False  # "al-Qasa" in lower case is an Arabic name: not Bhutan's Qasa
     if place.feature != "city" and place.feature != "admin2":
         return True
-    if place.population >= 100_000:
-        return True
+    if place.population >= 100_000 or (place.feature == "admin2"
+                                       and span.feature_hint == "admin2"):
+        return True  # a big town, or a district the text calls one ("Agatu local council")
     if span.headline:
         return False
     if place.population == 0 and " " in span.key:

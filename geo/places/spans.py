@@ -75,7 +75,8 @@ STREET_WORDS = frozenset(
 ADMIN_SUFFIX = {
     "province": "admin1", "governorate": "admin1", "state": "admin1", "oblast": "admin1",
     "region": "admin1", "prefecture": "admin1", "county": "admin2", "parish": "admin2",
-    "district": "admin2", "city": "city",
+    "district": "admin2", "city": "city", "lga": "admin2", "local": "admin2",
+    "municipality": "admin2", "tehsil": "admin2", "woreda": "admin2", "upazila": "admin2",
 }
 
 # Capitalised words before a place that do not make it a person's name.
