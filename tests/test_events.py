@@ -1122,3 +1122,9 @@ def test_a_camp_near_a_town_far_from_the_place_of_its_name_is_by_the_town():
 def test_nigerias_local_government_areas_are_districts(text, place):
     events = _brief(text)
     assert events and {(e.place, e.country_code) for e in events} == {(place, "NG")}
+
+
+def test_where_a_radio_broadcast_from_is_no_place_of_the_news():
+    events = _brief("Rebels have captured a border town, rebel radio broadcasting from Goma "
+                    "reported Monday.")
+    assert "Goma" not in [e.place for e in events]

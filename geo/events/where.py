@@ -176,7 +176,8 @@ _ORIGIN_BEFORE = re.compile(
 # Where the news was told, not where it happened: "officials in Port Sudan said", "the
 # army said in a statement from Bogota", "told reporters in Kabul".
 _TOLD_BEFORE = re.compile(
-    r"\b(?:said|says|told\s+(?:\w+\s+){0,2}|statement|speaking|reported|announced)\s+"
+    r"\b(?:said|says|told\s+(?:\w+\s+){0,2}|statement|speaking|reported|reporting|announced|"
+    r"broadcast(?:ing)?)\s+"
     r"(?:(?:on\s+\w+|late|earlier)\s+)?(?:in|from)\s+(?:(?:a|an|the)\s+)?(?:[\w-]+\s+){0,3}"
     r"(?:in|from)?\s*$", re.IGNORECASE)
 _SOURCE_BEFORE = re.compile(
@@ -521,7 +522,8 @@ def _with_copy(pattern: re.Pattern[str], needs: str = "") -> _WithCopy:
 
 
 _TOLD_BEFORE_ = _with_copy(_TOLD_BEFORE,
-                           "said says told statement speaking reported announced")
+                           "said says told statement speaking reported reporting announced "
+                           "broadcast")
 _SEAT_BEFORE_ = _with_copy(_SEAT_BEFORE, "government regime administration leadership junta")
 _SOURCE_BEFORE_ = _with_copy(_SOURCE_BEFORE, "official source spokes witnesses monitor "
                              "correspondent diplomat analyst ministry leaders journalists")
