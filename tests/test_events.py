@@ -1128,3 +1128,10 @@ def test_where_a_radio_broadcast_from_is_no_place_of_the_news():
     events = _brief("Rebels have captured a border town, rebel radio broadcasting from Goma "
                     "reported Monday.")
     assert "Goma" not in [e.place for e in events]
+
+
+def test_a_village_near_a_town_far_from_the_place_of_its_name_is_by_the_town():
+    # cities500 has an Indian Walaja; "near Bethlehem" says where this one is.
+    (event,) = _brief("Israeli forces demolished three homes in the village of Al-Walaja near "
+                      "Bethlehem.")
+    assert (event.place, event.country_code, event.geo_precision) == ("Al-Walaja", "PS", 2)

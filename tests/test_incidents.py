@@ -411,3 +411,13 @@ def test_who_acts_and_who_is_hit_decide_the_type(text, expected):
 def test_an_actors_service_words_stay_in_its_name(text, actor):
     from geo.events.actors import actor_spans
     assert actor_spans(text)[0][2] == actor
+
+
+def test_an_attack_on_a_military_post_is_a_battle_whoever_the_post_names():
+    (event,) = events_of("On 14 June 2024, JNIM militants attacked a military post in Djibo.")
+    assert (event.event_type, event.acled_sub_event_type) == ("armed_clash", "Armed clash")
+
+
+def test_drugs_seized_are_no_ground_taken():
+    assert events_of("On 10 January 2024, army troops seized 2 tonnes of cocaine in Tumaco, "
+                   "Colombia.") == []

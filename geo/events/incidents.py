@@ -146,6 +146,10 @@ _IDIOM_AFTER = re.compile(
     r"^\s+(?:(?!(?:and|or|of|in|at|near|from|on|by|with|to)\b)[\w’'.-]+\s+){0,6}?"
     r"(?:titles?|belts?|crowns?|championships?|medals?|trophy|trophies|hearts?|"
     r"imagination|vibe|spirit|lead|stage|victory|hat-trick|governorship|nomination)\b|"
+    # "seized 2 tonnes of cocaine": goods, not ground.
+    r"^\s+(?:[\w.,-]+\s+){0,3}?(?:tonnes?|tons?|kilos?|kilograms?|kgs?|pounds?|grams?|"
+    r"litres?|liters?|cocaine|heroin|narcotics|methamphetamines?|cannabis|marijuana|hashish|"
+    r"opium|contraband|counterfeit)\b|"
     r"^\s+(?:back|up|to fame|to the top|on (?:film|camera|video|tape|a (?:blurred )?"
     r"(?:picture|photo|video))|an?\s+(?:\d+-)?(?:under|over)-par)\b")
 _IDIOM_BEFORE = re.compile(r"\b(?:cameras?|photographers?|film(?:s|maker|makers)?|"
@@ -650,6 +654,7 @@ def _by_victims(sentence: str, layer: str, sub_type: str | None, top: Trigger,
         return tr.CLASH, tr.ARMED_CLASH  # "killed four ELN guerrillas": fighters
     if actors.actor1 and _CROWD_ACTOR.search(actors.actor1):
         return tr.RIOT, tr.VIOLENT_DEMO  # "supporters stormed the Congress", "villagers attacked"
-    if not victims and _ARMED_TARGET.match(sentence, top.end, top.end + 60):
+    if (not victims or not _UNARMED.search(victims)) \
+            and _ARMED_TARGET.match(sentence, top.end, top.end + 60):
         return tr.CLASH, tr.ARMED_CLASH  # "attacked a checkpoint", "raided an army post"
     return layer, sub_type

@@ -1184,8 +1184,8 @@ def _holder_before(text: str, toponyms: list[Toponym], k: int) -> Toponym | None
     return u
 
 
-_NEAR_TOWN = re.compile(r"\s+(?:area|village|town|district|region|(?:refugee\s+)?camp)\s+near\s+"
-                        r"(?:the\s+)?"
+_NEAR_TOWN = re.compile(r"(?:\s+(?:area|village|town|district|region|(?:refugee\s+)?camp))?"
+                        r",?\s+near\s+(?:the\s+)?"
                         r"(?:(?:town|city|village)\s+of\s+)?")
 
 
