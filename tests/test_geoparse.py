@@ -303,3 +303,12 @@ def test_a_name_that_opens_with_an_abbreviated_saint_is_one_place(text, name, co
 
 def test_a_saints_building_is_no_town():
     assert geo.geoparse("Pilgrims filled St. Peter's Square.") == []
+
+
+@pytest.mark.parametrize(("text", "country"), [
+    ("Rebels seized a mining town in eastern Congo.", "CD"),  # news' bare "Congo"
+    ("Voters in the Republic of Congo went to the polls.", "CG"),
+    ("He flew home to Brazzaville, Congo.", "CG"),  # the capital says which Congo
+])
+def test_which_congo(text, country):
+    assert geo.geoparse(text)[-1].country_code == country

@@ -421,3 +421,15 @@ def test_an_attack_on_a_military_post_is_a_battle_whoever_the_post_names():
 def test_drugs_seized_are_no_ground_taken():
     assert events_of("On 10 January 2024, army troops seized 2 tonnes of cocaine in Tumaco, "
                    "Colombia.") == []
+
+
+def test_what_someone_is_accused_of_is_no_incident():
+    (event,) = events_of("A mob lynched two men suspected of kidnapping children in a village "
+                         "near Puebla, Mexico.")
+    assert (event.event_type, event.acled_sub_event_type) == ("riot", "Mob violence")
+
+
+def test_the_place_of_health_officials_who_count_the_dead_is_no_second_event():
+    events = events_of("An Israeli airstrike on a school in Deir al-Balah killed at least 15 "
+                       "people, Gaza health officials said.")
+    assert [e.place for e in events] == ["Deir al-Balah"]

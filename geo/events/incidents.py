@@ -166,7 +166,16 @@ def _not_idioms(sentence: str, found: list[Trigger]) -> list[Trigger]:
             if not (_IDIOM_WORDS.match(sentence, t.start) and (
                 _IDIOM_AFTER.match(sentence[t.end:t.end + 60])
                 or _IDIOM_BEFORE.search(sentence[max(0, t.start - 40):t.start])))
-            and not (t.layer == tr.BASE and _patrol_noun(sentence, t.start))]
+            and not (t.layer == tr.BASE and _patrol_noun(sentence, t.start))
+            and not _ALLEGED_BEFORE.search(sentence, max(0, t.start - 40), t.start)]
+
+
+# What someone is accused of is no incident of the sentence: "two men suspected of
+# kidnapping children", "jailed for rioting" (the arrest or the lynching is).
+_ALLEGED_BEFORE = re.compile(
+    r"\b(?:accused|suspected|charged|convicted|guilty|acquitted|jailed|sentenced|arrested|"
+    r"detained|tried|indicted|wanted)\s+(?:of|with|for|over)\s+(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE)
 
 
 def _patrol_noun(sentence: str, at: int) -> bool:
