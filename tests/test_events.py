@@ -977,7 +977,7 @@ def test_a_towns_police_acting_act_there():
 def test_the_dead_before_the_wounded_are_counted():
     events = _brief("Fighting between rival armed groups in Tripoli killed at least 55 people "
                     "and wounded 146 on Tuesday.")
-    assert [(e.fatalities, e.actor1) for e in events] == [(55, "armed groups")]
+    assert [(e.fatalities, e.actor1) for e in events] == [(55, "rival armed groups")]
 
 
 def test_who_a_protest_is_about_is_no_side_and_no_death_of_it():

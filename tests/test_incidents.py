@@ -433,3 +433,16 @@ def test_the_place_of_health_officials_who_count_the_dead_is_no_second_event():
     events = events_of("An Israeli airstrike on a school in Deir al-Balah killed at least 15 "
                        "people, Gaza health officials said.")
     assert [e.place for e in events] == ["Deir al-Balah"]
+
+
+@pytest.mark.parametrize(("text", "actors"), [
+    ("On 30 March 2024, Fano militiamen and ENDF soldiers clashed in Lalibela, Ethiopia.",
+     ("Fano militiamen", "ENDF soldiers")),
+    ("On 2 May 2024, fighting broke out between the SAF and the RSF in Omdurman, Sudan.",
+     ("SAF", "RSF")),
+    ("On 11 April 2024, cartel gunmen clashed with rival gang members near Tapachula, "
+     "Mexico.", ("cartel gunmen", "rival gang members")),
+])
+def test_the_two_sides_of_a_fight(text, actors):
+    (event,) = events_of(text)
+    assert (event.actor1, event.actor2) == actors

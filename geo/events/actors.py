@@ -34,7 +34,8 @@ _HEADS = (
 )
 _MODIFIER = r"(?:[A-Z][\w'’.-]*|unidentified|unknown|suspected|armed|masked|alleged|local|" \
             r"security|government|state|federal|opposition|rebel|militia|tribal|ethnic|" \
-            r"military|army|air|naval|navy|border|riot|special|police|" \
+            r"military|army|air|naval|navy|border|riot|special|police|cartel|rival|gang|" \
+            r"criminal|jihadist|islamist|extremist|" \
             r"pro-[\w-]+|anti-[\w-]+|[a-z]+-backed|[a-z]+-led|[a-z]+-aligned)"
 ACTOR = re.compile(rf"\b(?:(?:the|a|an|some|several|dozens of|hundreds of|\d(?:[\d,]*\d)?|"
                    rf"two|three|four|five|six|seven|eight|nine|ten)\s+)?"
@@ -43,7 +44,10 @@ ACTOR = re.compile(rf"\b(?:(?:the|a|an|some|several|dozens of|hundreds of|\d(?:[
 NAMED = re.compile(
     r"\b(?:Taliban|Houthis?|Hezbollah|Hamas|al-Shabaab|Al-Shabaab|Boko Haram|ISWAP|ISIS|"
     r"ISIL|Islamic State|IS|al-Qaeda|Al-Qaeda|JNIM|HTS|Hayat Tahrir al-Sham|SDF|YPG|PKK|"
-    r"Wagner(?: Group)?|RSF|Rapid Support Forces|M23|ADF|ELN|FARC|Fulani herdsmen)\b")
+    r"Wagner(?: Group)?|RSF|Rapid Support Forces|M23|ADF|ELN|FARC|Fulani herdsmen|"
+    r"SAF|ENDF|TPLF|TDF|SPLA(?:-IO)?|SPLM(?:-N|-IO)?|FDLR|FARDC|MNDAA|TNLA|IDF|TTP|BLA|"
+    r"ISKP|ISGS|CJNG|CODECO|LRA|UPDF|AMISOM|ATMIS|MONUSCO|UNIFIL|Janjaweed|Mai-Mai|"
+    r"Wazalendo)\b")
 # Each pattern is tried only on sentences with a word its matches can start with (a
 # group's name) or, for ``ACTOR``, the word its head starts with: many have none.
 _PATTERN_RUNS = ((NAMED, first_runs(NAMED)),
@@ -51,6 +55,11 @@ _PATTERN_RUNS = ((NAMED, first_runs(NAMED)),
 _PLACE_AFTER = re.compile(r"\s+(?:area|council|camps?)\b")
 _ARTICLE = re.compile(r"^(?:the|a|an|some)\s+", re.IGNORECASE)
 _BY_BEFORE = re.compile(r"\bby\s+(?:the\s+)?$")
+# Words for a fight of two sides, where neither acts on the other.
+_MUTUAL = re.compile(r"(?i:clash|fought|fight|battl|skirmish|exchang)")
+_AND_GAP = re.compile(r"\s+and\s+(?:the\s+)?")
+_WITH_BEFORE = re.compile(r"\b(?:with|against)\s+(?:the\s+)?$")
+_BETWEEN_BEFORE = re.compile(r"\bbetween\s+(?:the\s+)?$")
 _PASSIVE = re.compile(r"\b(?:was|were|been|being|is|are|got)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn)\b")
 
 
@@ -106,6 +115,15 @@ def find_actors(sentence: str, trigger_start: int, trigger_end: int) -> Actors:
         return Actors(by[2], victims)
     if passive and before:
         return Actors(None, before[-1][2])
+    if _MUTUAL.match(sentence, trigger_start):
+        # "Fano militiamen and ENDF soldiers clashed", "clashes between X and Y": the
+        # two sides, in the text's order.
+        if len(before) >= 2 and _AND_GAP.fullmatch(sentence, before[-2][1], before[-1][0]) \
+                and not (after and _WITH_BEFORE.search(sentence, 0, after[0][0])):
+            return Actors(before[-2][2], before[-1][2])
+        if len(after) >= 2 and _AND_GAP.fullmatch(sentence, after[0][1], after[1][0]) \
+                and _BETWEEN_BEFORE.search(sentence, max(0, after[0][0] - 12), after[0][0]):
+            return Actors(after[0][2], after[1][2])
     actor1 = before[-1][2] if before else None
     actor2 = after[0][2] if after else None
     if actor1 is None and after and len(after) > 1:

@@ -344,7 +344,7 @@ _DIVISION_COMMA = re.compile(r"^\s+(?i:district|county|sub-?district|municipalit
                              r"upazila|woreda|local government area|lga),\s+$")
 _LIST_GAP = re.compile(r"^\s+(?:and|or)\s+(?:the\s+)?$")
 _MAX_GAP = 60  # longer gaps are no chain (and are not matched: a sentence has many)
-_OPENS = re.compile(r"^\s*\(\s*$")
+_OPENS = re.compile(r"^(?:\s+(?i:" + _AREA_NOUN + r"))?\s*\(\s*$")  # "Al-Hol camp (Al-Hasakah)"
 _INSIDE = re.compile(r"^[^()]{0,40}$")
 
 
