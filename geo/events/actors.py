@@ -30,7 +30,10 @@ _HEADS = (
     r"passengers?|journalists?|activists?|herders?|members?|groups?|gangs?|bandits?|"
     r"smugglers?|settlers?|supporters?|government|authorities|regime|coalition|"
     r"separatists?|paramilitar(?:y|ies)|commandos?|snipers?|pirates?|traders?|"
-    r"pilgrims?|refugees?|migrants?|teachers?|doctors?|nurses?|officials?|leaders?|youths"
+    r"pilgrims?|refugees?|migrants?|teachers?|doctors?|nurses?|officials?|leaders?|youths?|"
+    r"bombers?|personnel|agents?|guerrillas?|kidnappers?|abductors?|robbers?|thieves|thief|"
+    r"looters?|marines?|paratroopers?|labou?rers?|shopkeepers?|pupils?|guests?|woman|man|"
+    r"broadcasters?|clans?|air defen[cs]es?"
 )
 _MODIFIER = r"(?:[A-Z][\w'’.-]*|unidentified|unknown|suspected|armed|masked|alleged|local|" \
             r"security|government|state|federal|opposition|rebel|militia|tribal|ethnic|" \
