@@ -33,7 +33,7 @@ _HEADS = (
     r"pilgrims?|refugees?|migrants?|teachers?|doctors?|nurses?|officials?|leaders?|youths?|"
     r"bombers?|personnel|agents?|guerrillas?|kidnappers?|abductors?|robbers?|thieves|thief|"
     r"looters?|marines?|paratroopers?|labou?rers?|shopkeepers?|pupils?|guests?|woman|man|"
-    r"broadcasters?|clans?|air defen[cs]es?"
+    r"broadcasters?|clans?|air defen[cs]es?|junta"
 )
 _MODIFIER = r"(?:[A-Z][\w'’.-]*|unidentified|unknown|suspected|armed|masked|alleged|local|" \
             r"security|government|state|federal|opposition|rebel|militia|tribal|ethnic|" \
