@@ -446,3 +446,19 @@ def test_the_place_of_health_officials_who_count_the_dead_is_no_second_event():
 def test_the_two_sides_of_a_fight(text, actors):
     (event,) = events_of(text)
     assert (event.actor1, event.actor2) == actors
+
+
+def test_bodies_found_dumped_are_a_killing_by_whoever_did_it():
+    (event,) = events_of("Police discovered the bodies of six unidentified young men in "
+                         "Baghdad's northern al-Husseiniya district on Friday.")
+    assert (event.event_type, event.acled_sub_event_type) == ("violence_against_civilians",
+                                                              "Attack")
+    assert (event.country_code, event.actor1, event.fatalities) == ("IQ", None, 6)
+
+
+@pytest.mark.parametrize("text", [
+    "Rescuers recovered the bodies of 12 people from the rubble in Antakya on Tuesday.",
+    "The body of a missing hiker was found near Aspen on Sunday.",
+])
+def test_bodies_of_a_disaster_or_an_accident_are_no_attack(text):
+    assert [e.event_type for e in events_of(text)] in ([], ["earthquake"])

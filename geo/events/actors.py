@@ -155,7 +155,8 @@ _NUMBER_THEN_DEATH = re.compile(
     rf"had been|being|been)\s+)?{_DEATH}\b", re.IGNORECASE)
 _DEATH_THEN_NUMBER = re.compile(
     rf"\b(?:killing|killed|executed|executing|murdered|massacred|beheaded|slaughtered|"
-    rf"death toll(?: rose| climbed| reached| stood)?(?: to| at| of)?|leaving|deaths of)\s+"
+    rf"death toll(?: rose| climbed| reached| stood)?(?: to| at| of)?|leaving|deaths of|"
+    rf"bodies of|corpses of)\s+"
     rf"(?:at least |about |some |nearly |more than )?{_COUNT}\b(?!\s+(?:years?|"
     rf"months?|days?|hours?|km|kilometres|miles|percent|%))(?!(?:\s+(?!and\b)[\w-]+){{0,3}}\s+"
     rf"(?:injured|wounded|hurt|homeless|displaced|stranded)\b)", re.IGNORECASE)

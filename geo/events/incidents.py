@@ -325,6 +325,8 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
         actors = _actors(context, near_members or [local])
         layer, sub_type = _by_victims(context, layer, sub_type, local, actors)
         actors = _protest_order(layer, sub_type, actors)
+        if _BODIES.search(context, local.start, local.end):
+            actors = Actors(None, actors.actor2)  # who found the bodies did not kill
         actors = Actors(named_group(actors.actor1), named_group(actors.actor2))
         incidents.append(Incident(layer, sub_type, top, tuple(owners[head]), actors))
     return incidents
@@ -345,6 +347,9 @@ def _clause(sentence: str, start: int, end: int) -> tuple[int, int]:
             hi = m.start()
             break
     return lo, hi
+
+
+_BODIES = re.compile(r"bod(?:y|ies)|corpses?", re.IGNORECASE)
 
 
 def _actors(context: str, members: list[Trigger]) -> Actors:

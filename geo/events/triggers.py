@@ -171,6 +171,15 @@ PHRASES = _phrases(
      (CLASH, ARMED_CLASH, 63)),
     # Who was fired on decides (geo.events.incidents): civilians, protesters or fighters.
     (r"open(?:ed|s|ing)? fire|gunned down", (CIVILIANS, ATTACK, 21)),
+    # Bodies found dumped or riddled with bullets: a killing by whoever did it (ACLED codes
+    # them as attacks); bodies pulled from rubble or wreckage are no attack (below).
+    # (One body found may be an accident's: only when it was dumped.)
+    (r"(?:bodies|corpses) of (?:[\w-]+ ){0,5}?(?:were |have been |had been )?"
+     r"(?:found|discovered|dumped)|(?:found|discovered) (?:the )?(?:[\w-]+ ){0,3}?"
+     r"(?:dead )?(?:bodies|corpses)|(?:bodies|corpses) (?:[\w-]+ ){0,2}?"
+     r"(?:were |have been |had been )?(?:found|discovered|dumped)|"
+     r"(?:body|corpse) (?:[\w-]+ ){0,5}?(?:was |had been )?(?:found )?dumped",
+     (CIVILIANS, ATTACK, 22)),
     (r"beat(?:en)?(?: and burned)?(?: [\w-]+){0,5} to death|lynch(?:ed|ing|ings)?|"
      r"mob justice|vigilante", (RIOT, MOB, 70)),
     (r"(?:took|take|takes|taking|seized|seize|seizes|seizing|captured|capture|captures|"
@@ -234,7 +243,8 @@ _NOT_INCIDENT = re.compile(
     r"the pandemic|covid|inflation|climate)|(?:stock|market|share|price|oil)s? rall(?:y|ied|ies)"
     r"|rall(?:y|ied|ies) (?:in|on) (?:stocks|shares|prices|markets)|heart attacks?|"
     r"panic attacks?|asthma attacks?|cyber ?attacks?|brain storm|shell (?:company|companies|"
-    r"oil)|talk show|riot police|riot gear|anti-riot|death penalty|sentenced to death)\b")
+    r"oil)|talk show|riot police|riot gear|anti-riot|death penalty|sentenced to death|"
+    r"bod(?:y|ies) (?:[\w-]+ ){0,6}(?:rubble|wreckage|debris))\b")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 # A capitalised "March" (or "May") is a month, "Rally" may start a sentence: months only.
 _MONTHS = frozenset({"march", "may"})

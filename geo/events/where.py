@@ -1180,10 +1180,12 @@ def _holder_before(text: str, toponyms: list[Toponym], k: int) -> Toponym | None
     if k == 0 or t.demonym or t.feature != "city" or _prominent(t):
         return None
     u = toponyms[k - 1]
-    if (u.demonym or u.country_code == t.country_code or u.feature == "city"
+    if (u.demonym or u.country_code == t.country_code
             or t.start - u.end > 40 or not _HOLDS_AFTER.match(text[u.end:t.start])):
         return None
-    return u
+    if u.feature == "city" and haversine_km(t.lat, t.lon, u.lat, u.lon) <= _NEAR_TOWN_KM * 5:
+        return None  # a town's "X" that may be a neighbour across a border
+    return u  # "Khyber district's Bara area", "Baghdad's northern al-Husseiniya district"
 
 
 _NEAR_TOWN = re.compile(r"(?:\s+(?:area|village|town|district|region|(?:refugee\s+)?camp))?"
