@@ -462,3 +462,16 @@ def test_bodies_found_dumped_are_a_killing_by_whoever_did_it():
 ])
 def test_bodies_of_a_disaster_or_an_accident_are_no_attack(text):
     assert [e.event_type for e in events_of(text)] in ([], ["earthquake"])
+
+
+@pytest.mark.parametrize(("text", "places"), [
+    ("The United Nations in Geneva condemned the attack on a hospital in Khartoum.",
+     ["Khartoum"]),
+    ("Refugees who fled fighting in Sudan arrived in Chad on Monday.", ["Sudan"]),
+    ("A court in The Hague sentenced a former militia leader for massacres in Srebrenica.",
+     ["Srebrenica"]),
+    ("Survivors of the massacre in Sinjar told their stories at a conference in Erbil.",
+     ["Sinjar"]),
+])
+def test_where_people_did_something_else_is_not_where_the_incident_was(text, places):
+    assert [e.place for e in events_of(text)] == places

@@ -328,8 +328,48 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
         if _BODIES.search(context, local.start, local.end):
             actors = Actors(None, actors.actor2)  # who found the bodies did not kill
         actors = Actors(named_group(actors.actor1), named_group(actors.actor2))
-        incidents.append(Incident(layer, sub_type, top, tuple(owners[head]), actors))
+        places_of = _own_acts(sentence, offset, members, owners[head])
+        incidents.append(Incident(layer, sub_type, top, tuple(places_of), actors))
     return incidents
+
+
+# Verbs of what else people did in a sentence about an incident: where they did it is not
+# where the incident was ("The UN in Geneva condemned the attack in Khartoum", "refugees
+# who fled fighting in Sudan arrived in Chad", "were taken to a hospital in Peshawar").
+_OTHER_ACT = re.compile(
+    r"\b(?:condemn(?:ed|s)?|denounc(?:ed|es)|deplor(?:ed|es)|said|says|told|urged|called|"
+    r"arrived|arrives|fled|returned|travell?ed|met|meets|visited|taken|flown|evacuated|"
+    r"sentenced|convicted|tried|spoke|speaking|rallied in solidarity|mourn(?:ed|s)|"
+    r"buried|treated|hospitali[sz]ed|rose|fell|gathered for|held a conference|told their)\b")
+# A place right after the incident's word ("fighting in Sudan", "an attack on a hospital
+# in Khartoum", "the blast in Khyber district"): the incident's own.
+_ATTACHED = re.compile(
+    r"(?:\s+(?!(?:and|but|while|after|before|when|as|who|which)\b)[a-z\d][\w'’-]*){0,5}?\s+"
+    r"(?:in|at|near|outside|inside|on)\s+(?:the\s+)?(?:[a-z][\w'’-]*\s+){0,3}")
+
+
+def _own_acts(sentence: str, offset: int, members: list[Trigger],
+              places: list[Place]) -> list[Place]:
+    """Drop an incident's places that another act of the sentence holds, when a place
+    is the incident's own (right after one of its words)."""
+    if len(places) < 2:
+        return places
+    spans = [(p.toponym.start - offset, p.toponym.end - offset) for p in places]
+    attached = [any(0 <= a - t.end <= 60 and _ATTACHED.fullmatch(sentence, t.end, a)
+                    for t in members) for a, _ in spans]
+    if not any(attached) or all(attached):
+        return places
+    out = []
+    for place, (a, b), own in zip(places, spans, attached, strict=True):
+        if not own:
+            # The other act's verb stands between, or just before a place that comes
+            # first ("Prices rose in Chicago after Russian strikes on Odesa").
+            gaps = [sentence[max(0, a - 25):t.start] if b <= t.start else sentence[t.end:a]
+                    for t in members]
+            if all(_OTHER_ACT.search(gap) for gap in gaps):
+                continue
+        out.append(place)
+    return out
 
 
 # Where one incident's clause ends and another's begins: "Youths marched in Lagos, while
