@@ -312,3 +312,8 @@ def test_a_saints_building_is_no_town():
 ])
 def test_which_congo(text, country):
     assert geo.geoparse(text)[-1].country_code == country
+
+
+def test_a_church_of_two_saints_is_no_town():
+    found = geo.geoparse("The explosion hit the small church of St. Peter and St. Paul in Cairo.")
+    assert [t.name for t in found] == ["Cairo"]

@@ -475,3 +475,9 @@ def test_bodies_of_a_disaster_or_an_accident_are_no_attack(text):
 ])
 def test_where_people_did_something_else_is_not_where_the_incident_was(text, places):
     assert [e.place for e in events_of(text)] == places
+
+
+def test_casualties_in_a_report_on_a_quake_are_no_attack():
+    text = ("A strong earthquake struck East Azerbaijan province on Saturday. The towns of "
+            "Haris and Varzaqan were among those that suffered casualties, officials said.")
+    assert {e.event_type for e in events_of(text)} <= {"earthquake"}

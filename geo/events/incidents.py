@@ -257,8 +257,10 @@ def sentence_incidents(sentence: str, offset: int, places: list[Place],
                  *_incidents(sentence, offset, bases, places)]
     if disaster and incidents and not _ARMED.search(sentence):
         # "Thousands of homes were destroyed", in a report on a cyclone.
+        # "... were among those that suffered casualties", in a report on a quake.
         incidents = [i for i in incidents
-                     if not (i.sub_type == tr.LOOTING and i.trigger.rank < 50)]
+                     if not (i.sub_type == tr.LOOTING and i.trigger.rank < 50)
+                     and not i.trigger.casualty]
     return incidents
 
 
@@ -337,7 +339,8 @@ def _incidents(sentence: str, offset: int, found: list[Trigger],
 # where the incident was ("The UN in Geneva condemned the attack in Khartoum", "refugees
 # who fled fighting in Sudan arrived in Chad", "were taken to a hospital in Peshawar").
 _OTHER_ACT = re.compile(
-    r"\b(?:condemn(?:ed|s)?|denounc(?:ed|es)|deplor(?:ed|es)|said|says|told|urged|called|"
+    r"\b(?:condemn(?:ed|s)?|denounc(?:ed|es)|deplor(?:ed|es)|said|says|told|urged|"
+    r"called (?:for|on)|"
     r"arrived|arrives|fled|returned|travell?ed|met|meets|visited|taken|flown|evacuated|"
     r"sentenced|convicted|tried|spoke|speaking|rallied in solidarity|mourn(?:ed|s)|"
     r"buried|treated|hospitali[sz]ed|rose|fell|gathered for|held a conference|told their)\b")

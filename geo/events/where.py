@@ -1177,7 +1177,7 @@ def _holder_before(text: str, toponyms: list[Toponym], k: int) -> Toponym | None
     place is in another country than a small town read there ("Khyber district's Bara
     area"); else None."""
     t = toponyms[k]
-    if k == 0 or t.demonym or t.feature != "city" or _prominent(t):
+    if k == 0 or t.demonym or t.feature not in ("city", "admin2") or _prominent(t):
         return None
     u = toponyms[k - 1]
     if (u.demonym or u.country_code == t.country_code

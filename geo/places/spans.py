@@ -130,6 +130,11 @@ def _sentence_start(text: str, pos: int) -> bool:
 
 _TITLE_DOT = frozenset(("St", "Ste", "Mt", "Ft"))
 _POSSESSIVE = ("'s", "’s")
+_SAINT = frozenset(("St", "Ste", "Saint"))
+_DEDICATED_TO = re.compile(
+    r"\b(?:[Cc]hurch|[Cc]athedral|[Cc]hapel|[Bb]asilica|[Mm]onastery|[Cc]onvent|[Aa]bbey|"
+    r"[Pp]arish|[Ss]chool|[Cc]ollege|[Hh]ospital)(?:es|s)?\s+of\s+(?:the\s+)?"
+    r"(?:(?:St\.?|Saint)\s+[A-Z][\w'’-]*\s+and\s+)?$")
 _ARTICLE_FIRST = re.compile(r"(?:al|el|an|ar|as|ash|at|az|ad|ed|es|et|en|er)-[A-Z]")
 
 
@@ -451,8 +456,11 @@ def _judge(text: str, toks, i: int, j: int, end: int, gaz: Gazetteer,
             return None  # a word of a headline in capitals, not a name
     if _inside_name(text, toks, i, j, gaz, placeish):
         return None
-    if text[end:end + 2] in _POSSESSIVE and text[s:toks[i][1]] in _TITLE_DOT:
-        return None  # "St. Peter's Square", "St. Mary's hospital": a saint's building
+    if text[s:toks[i][1]] in _SAINT:
+        if text[end:end + 2] in _POSSESSIVE:
+            return None  # "St. Peter's Square", "St. Mary's hospital": a saint's building
+        if _DEDICATED_TO.search(text, max(0, s - 60), s):
+            return None  # "the church of St. Peter and St. Paul"
     hint = ""
     if j < len(toks):
         ns, ne = toks[j]
