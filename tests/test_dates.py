@@ -272,3 +272,12 @@ def test_a_long_sentence_with_many_dates_is_linear():
         timings.append(time.process_time() - started)
         assert len(mentions) == 3 * n
     assert timings[1] < 5.0 and timings[1] < 3 * timings[0] + 0.2
+
+
+@pytest.mark.parametrize(("sentence", "day"), [
+    ("On the night of 3-4 May 2024, gunmen killed four civilians.", dt.date(2024, 5, 3)),
+    ("On 30–31 December 2023, clashes went on.", dt.date(2023, 12, 30)),
+])
+def test_days_across_take_the_first(sentence, day):
+    (found,) = find_dates(sentence, dt.date(2024, 6, 10))
+    assert (found.date, found.precision) == (day, "day")

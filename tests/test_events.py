@@ -1135,3 +1135,15 @@ def test_a_village_near_a_town_far_from_the_place_of_its_name_is_by_the_town():
     (event,) = _brief("Israeli forces demolished three homes in the village of Al-Walaja near "
                       "Bethlehem.")
     assert (event.place, event.country_code, event.geo_precision) == ("Al-Walaja", "PS", 2)
+
+
+def test_a_possessive_inside_a_name():
+    (event,) = _brief("Rohingya refugees demonstrated in Cox's Bazar camps on Friday.")
+    assert (event.place, event.country_code) == ("Cox's Bazar", "BD")
+
+
+def test_a_village_read_abroad_is_placed_by_the_state_its_parenthesis_names():
+    # cities500 has a Chinese Kuchi and a Burmese Munya; "Niger state" says Nigeria.
+    (event,) = _brief("On 19 May 2024, bandits kidnapped 30 villagers in Kuchi village "
+                      "(Munya LGA, Niger state).")
+    assert (event.place, event.country_code) == ("Kuchi", "NG")

@@ -1114,7 +1114,7 @@ def _between(text: str, places: list[Place]) -> list[Place]:
 
 # The parenthesis after a place, or after the list it opens ("Boni and Hombori (").
 _PAREN_OPEN = re.compile(r"(?:\s*(?:,|and|or)\s+[A-Z][\w’'‘-]*(?:\s[A-Z][\w’'‘-]*)?){0,3}"
-                         r"\s*\(\s*")
+                         r"(?:\s+(?:village|town|city|camp|area|district))?\s*\(\s*")
 
 
 def _narrowed(text: str, toponyms: list[Toponym]) -> tuple[list[Toponym], list[_Spot]]:
@@ -1138,8 +1138,14 @@ def _narrowed(text: str, toponyms: list[Toponym]) -> tuple[list[Toponym], list[_
             misread.append(_Spot(_spot_toponym(t.start, t.end, t.name, holder, False), holder,
                                  LEVEL.get(holder.feature, COUNTRY_LEVEL) - 1, False))
             continue
-        # Two places of the parenthesis agree on a country the place is not in.
-        if (len(inside) < 2 or t.demonym or t.feature in ("country", "admin1")
+        # Two places of the parenthesis agree on a country the place is not in, or one
+        # the text calls a division ("Kuchi village (Munya LGA, Niger state)").
+        marked = [u for u in inside if _DIVISION_NOUN.match(text, u.end)]
+        if len(inside) == 1 and (not marked or _prominent(t)):
+            inside = []  # one division may be read elsewhere itself ("Kurdistan province")
+        elif marked and len({u.country_code for u in inside}) > 1:
+            inside = [marked[-1]]  # the widest division the text names says the country
+        if (not inside or t.demonym or t.feature in ("country", "admin1")
                 or len({u.country_code for u in inside}) > 1
                 or inside[0].country_code == t.country_code):
             division, near = _division_after(text, toponyms, k)
@@ -1166,7 +1172,8 @@ _TO_DIVISION = re.compile(r"(?:\s+(?:and|or)\s+[A-Z][\w’'‘-]*(?:\s[A-Z][\w�
                           r"(?:(?:occupied|disputed|restive|troubled|northern|southern|eastern|"
                           r"western|central)\s+)?$")
 _DIVISION_NOUN = re.compile(r"\s+(?:province|state|region|governorate|district|county|"
-                            r"department|prefecture|oblast)\b", re.IGNORECASE)
+                            r"department|prefecture|oblast|lga|local government area)\b",
+                            re.IGNORECASE)
 
 
 _HOLDS_AFTER = re.compile(r"(?:\s+" + _DIVISION_WORD + r")?(?:’s|'s)\s+(?:[a-z][\w-]*\s+){0,2}$")

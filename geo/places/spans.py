@@ -130,6 +130,7 @@ def _sentence_start(text: str, pos: int) -> bool:
 
 _TITLE_DOT = frozenset(("St", "Ste", "Mt", "Ft"))
 _POSSESSIVE = ("'s", "’s")
+_POSSESSIVE_GAPS = frozenset(("'s ", "’s "))
 _SAINT = frozenset(("St", "Ste", "Saint"))
 _DEDICATED_TO = re.compile(
     r"\b(?:[Cc]hurch|[Cc]athedral|[Cc]hapel|[Bb]asilica|[Mm]onastery|[Cc]onvent|[Aa]bbey|"
@@ -162,6 +163,11 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
     for k in compress(range(1, n), map(_TITLE_DOT.__contains__, words[:-1])):
         if text[toks[k - 1][1]:toks[k][0]] == ". ":
             joined[k] = True
+    # "Cox's Bazar": a possessive inside a name (tried whole; "Syria's Idlib" is two).
+    if "s " in text:
+        for k in range(1, n):
+            if text[toks[k - 1][1]:toks[k][0]] in _POSSESSIVE_GAPS and capital[k]:
+                joined[k] = True
     names = gaz.names_as_written  # surface -> names a place, for ``_longest_match``
     i = 0  # the first token not yet part of a span
     for i_upper in uppers:

@@ -79,7 +79,9 @@ _MOD = r"(?i:last|next|this|coming|upcoming|early|late|mid)"
 _FUTURE_MODS = {"next", "coming", "upcoming"}
 
 _MONTH_DAY = re.compile(rf"\b{_M}\s+{_D}(?:,?\s+{_Y})?")
-_DAY_MONTH = re.compile(rf"(?<![\d,.:/-])\b{_D}(?:\s+of)?\s+{_M}(?:,?\s+{_Y})?")
+# "3-4 May 2024" (a night or days across): the first day.
+_DAY_MONTH = re.compile(rf"(?<![\d,.:/-])\b{_D}(?:\s*[-–]\s*(?:{_DAY_DIGITS}))?(?:\s+of)?\s+{_M}"
+                        rf"(?:,?\s+{_Y})?")
 _MONTH_YEAR = re.compile(rf"\b{_M},?\s+(?:of\s+)?{_Y}")
 _MONTH_ALONE = re.compile(
     rf"\b(?:(?P<pre>(?i:in|since|during|until|till|through|throughout|from|by|before|after))"
