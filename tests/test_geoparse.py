@@ -317,3 +317,8 @@ def test_which_congo(text, country):
 def test_a_church_of_two_saints_is_no_town():
     found = geo.geoparse("The explosion hit the small church of St. Peter and St. Paul in Cairo.")
     assert [t.name for t in found] == ["Cairo"]
+
+
+def test_bagram_is_the_afghan_air_base():
+    (bagram,) = [t for t in geo.geoparse("The wounded were treated at Bagram.")]
+    assert (bagram.country_code, bagram.feature) == ("AF", "site")

@@ -481,3 +481,9 @@ def test_casualties_in_a_report_on_a_quake_are_no_attack():
     text = ("A strong earthquake struck East Azerbaijan province on Saturday. The towns of "
             "Haris and Varzaqan were among those that suffered casualties, officials said.")
     assert {e.event_type for e in events_of(text)} <= {"earthquake"}
+
+
+def test_arabic_names_of_armed_groups_are_actors_not_places():
+    (event,) = events_of("Several fighters were killed in fights between Liwa al-Tawhid and "
+                         "the YPG in Aleppo on Monday.")
+    assert (event.place, event.actor1, event.actor2) == ("Aleppo", "Liwa al-Tawhid", "YPG")

@@ -50,7 +50,10 @@ NAMED = re.compile(
     r"Wagner(?: Group)?|RSF|Rapid Support Forces|M23|ADF|ELN|FARC|Fulani herdsmen|"
     r"SAF|ENDF|TPLF|TDF|SPLA(?:-IO)?|SPLM(?:-N|-IO)?|FDLR|FARDC|MNDAA|TNLA|IDF|TTP|BLA|"
     r"ISKP|ISGS|CJNG|CODECO|LRA|UPDF|AMISOM|ATMIS|MONUSCO|UNIFIL|Janjaweed|Mai-Mai|"
-    r"Wazalendo)\b")
+    r"Wazalendo|"
+    # Arabic names of armed groups: "Liwa al-Tawhid", "Jaysh al-Islam", "Kataib Hezbollah"
+    r"(?:Liwa|Liwaa|Jaysh|Jaish|Jabhat|Harakat|Kataib|Kata'ib|Saraya|Faylaq|Ansar)"
+    r"(?:[\s-]+(?:al|Al|el|ul|ad|as|an|ash|at|az))?[\s-]+[A-Z][\w'’-]+)\b")
 # Each pattern is tried only on sentences with a word its matches can start with (a
 # group's name) or, for ``ACTOR``, the word its head starts with: many have none.
 _PATTERN_RUNS = ((NAMED, first_runs(NAMED)),
