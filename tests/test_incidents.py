@@ -484,6 +484,6 @@ def test_casualties_in_a_report_on_a_quake_are_no_attack():
 
 
 def test_arabic_names_of_armed_groups_are_actors_not_places():
-    (event,) = events_of("Several fighters were killed in fights between Liwa al-Tawhid and "
-                         "the YPG in Aleppo on Monday.")
+    (event,) = events_of("On Monday, fighting broke out between Liwa al-Tawhid and the YPG "
+                         "in Aleppo.")
     assert (event.place, event.actor1, event.actor2) == ("Aleppo", "Liwa al-Tawhid", "YPG")
