@@ -52,8 +52,8 @@ NAMED = re.compile(
     r"ISKP|ISGS|CJNG|CODECO|LRA|UPDF|AMISOM|ATMIS|MONUSCO|UNIFIL|Janjaweed|Mai-Mai|"
     r"Wazalendo|"
     # Arabic names of armed groups: "Liwa al-Tawhid", "Jaysh al-Islam", "Kataib Hezbollah"
-    r"(?:Liwa|Liwaa|Jaysh|Jaish|Jabhat|Harakat|Kataib|Kata'ib|Saraya|Faylaq|Ansar)"
-    r"(?:[\s-]+(?:al|Al|el|ul|ad|as|an|ash|at|az))?[\s-]+[A-Z][\w'’-]+)\b")
+    r"(?:Liwa|Liwaa|Jaysh|Jaish|Jabhat|Harakat|Kataib|Saraya|Faylaq|Ansar)"
+    r"(?:[ -](?:al|Al|el|ul|ad|as|an|ash|at|az))?[ -][A-Z][\w'’-]+)\b")
 # Each pattern is tried only on sentences with a word its matches can start with (a
 # group's name) or, for ``ACTOR``, the word its head starts with: many have none.
 _PATTERN_RUNS = ((NAMED, first_runs(NAMED)),
