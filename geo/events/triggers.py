@@ -337,7 +337,8 @@ def find_triggers(sentence: str) -> list[Trigger]:
     # Each distinct word is looked up once, and offsets are found only in sentences that
     # hold a trigger word: most hold none. The words seen before are sorted out by set
     # operations, in C: the trigger words among them, and those never seen.
-    entries = {w: _ENTRIES[w] for w in distinct.intersection(_TRIGGER_WORDS)}
+    entries = {w: e for w in distinct.intersection(_TRIGGER_WORDS)
+               if (e := _ENTRIES[w]) is not None}
     for w in distinct.difference(_ENTRIES):
         if (e := _entry(w)) is not None:
             entries[w] = e
