@@ -224,7 +224,9 @@ def _features(sentence: str) -> dict[str, int | None]:
     return {"year": _first(_HAS_YEAR, sentence), "month": month, "day month": day_month,
             # (A month's name holds the first three letters that ``month`` found.)
             "month name": None if month is None else _first(_HAS_MONTH_NAME, sentence, month),
-            "weekday": _first(_HAS_WEEKDAY, sentence), "relative": relative}
+            # (Every weekday's name holds "day", which ``relative`` looks for first.)
+            "weekday": None if relative is None
+            else _first(_HAS_WEEKDAY, sentence, max(0, relative - 6)), "relative": relative}
 
 
 def _first(pattern: re.Pattern[str], text: str, pos: int = 0) -> int | None:
