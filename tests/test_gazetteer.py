@@ -186,3 +186,29 @@ def test_default_index_is_rebuilt_when_its_sources_change(tmp_path, monkeypatch)
     finally:
         gazetteer._load_current.cache_clear()
         gazetteer._load.cache_clear()
+
+
+def test_sound_index_parts_answer_as_one_blob(gaz):
+    """The sound index is kept in parts read on first use; an index that holds it as one
+    blob (built before the split) gives the same answers."""
+    import pickle
+
+    from geo.places.build import INDEX_VERSION, SOUND_BUCKETS
+    from geo.places.gazetteer import Gazetteer
+
+    assert len(gaz._sound_blobs) == SOUND_BUCKETS
+    whole: dict = {}
+    for blob in gaz._sound_blobs:
+        whole.update(pickle.loads(blob))
+    assert len(whole) > 100_000
+    payload = {"version": INDEX_VERSION, "rows": [], "index": {}, "stripped": {},
+               "sounds": pickle.dumps(whole), "demonyms": {}, "bboxes": {}, "countries": {},
+               "capitals": frozenset(), "abbreviations": []}
+    one_blob = Gazetteer(payload)
+    split = Gazetteer({**payload, "sounds": gaz._sound_blobs})
+    for key in list(whole)[::997]:
+        assert split._sound_part(key)[key] == one_blob._sound_part(key)[key] == whole[key]
+    # Only the parts asked are read.
+    lazy = Gazetteer({**payload, "sounds": gaz._sound_blobs})
+    assert lazy._sound_part(key)[key] == whole[key] and len(lazy._sound_parts) == 1
+    assert gaz.sounding("Shaykh Meskin", ["SY"]) == gaz.sounding("Sheikh Miskin", ["SY"])

@@ -224,7 +224,21 @@ def without_grievance(text: str) -> str:
 def disaster_article(title: str, text: str) -> bool:
     """Tell whether an article is about weather or the earth ("Storm batters coast"): its
     title or its opening names one. Its homes "destroyed" are the storm's."""
-    return bool(_DISASTER.search(title) or _DISASTER.search(text, 0, 400))
+    return bool((_may_name_disaster(title) and _DISASTER.search(title))
+                or (_may_name_disaster(text[:400]) and _DISASTER.search(text, 0, 400)))
+
+
+# A lower-cased piece of every match of _DISASTER.
+_DISASTER_WORDS = ("cyclone", "typhoon", "hurricane", "storm", "tornado", "flood", "slide",
+                   "quake", "tremor", "tsunami", "fire", "drought", "heat", "avalanche",
+                   "eruption", "volcano")
+
+
+def _may_name_disaster(text: str) -> bool:
+    """Tell whether ``text`` may hold a match of _DISASTER (most texts have none of its
+    words; a lower-cased copy tells, except for the few characters lowered() declines)."""
+    low = lowered(text)
+    return low is None or any(map(low.__contains__, _DISASTER_WORDS))
 
 
 def sentence_incidents(sentence: str, offset: int, places: list[Place],

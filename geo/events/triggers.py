@@ -283,7 +283,7 @@ def lemma(word: str) -> str:
 
 
 _ENTRIES: dict[str, tuple[str, str | None, int] | None] = {}
-_UNSEEN = ("", None, 0)  # a word ``_ENTRIES`` does not hold yet (compared by identity)
+_TRIGGER_WORDS: set[str] = set()  # the words ``_ENTRIES`` holds an entry for
 
 
 def _entry(word: str) -> tuple[str, str | None, int] | None:
@@ -300,6 +300,8 @@ def _entry(word: str) -> tuple[str, str | None, int] | None:
         entry = LEMMAS.get(rest) or LEMMAS.get(lemma(rest))
     if len(_ENTRIES) < 200_000:  # bounded: a text of made-up words cannot fill memory
         _ENTRIES[word] = entry
+        if entry is not None:
+            _TRIGGER_WORDS.add(word)
     return entry
 
 
@@ -342,13 +344,14 @@ def find_triggers(sentence: str) -> list[Trigger]:
             if not _overlaps(m.span(), taken):
                 found.append(Trigger(m.start(), m.end(), layer, sub_type, rank))
                 taken.append(m.span())
-    # Each distinct word is looked up once (a dict hit for words seen before), and offsets
-    # are found only in sentences that hold a trigger word: most hold none.
-    # (The memo is read here first: calling ``_entry`` for every word costs more.)
-    seen = _ENTRIES.get
-    entries = {w: e for w in distinct
-               if (e := seen(w, _UNSEEN)) is not None
-               and (e is not _UNSEEN or (e := _entry(w)) is not None)}
+    # Each distinct word is looked up once, and offsets are found only in sentences that
+    # hold a trigger word: most hold none. The words seen before are sorted out by set
+    # operations, in C: the trigger words among them, and those never seen.
+    entries = {w: e for w in distinct.intersection(_TRIGGER_WORDS)
+               if (e := _ENTRIES[w]) is not None}
+    for w in distinct.difference(_ENTRIES):
+        if (e := _entry(w)) is not None:
+            entries[w] = e
     # The matches of the trigger words only, picked in C (``findall`` and ``finditer``
     # give the same words in the same order).
     for m in compress(_WORD.finditer(words), map(entries.__contains__, listed)) if entries \

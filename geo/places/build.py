@@ -13,6 +13,7 @@ import io
 import json
 import math
 import pickle
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
@@ -26,6 +27,29 @@ from geo.geodesy import haversine_km
 from geo.text.names import SOUND_MIN, is_latin, norm, sound, strip_article
 
 INDEX_VERSION = 4  # the index's layout; an index of another version is rebuilt
+# The sounds of names are kept in this many pickled parts, by ``sound_bucket``.
+SOUND_BUCKETS = 256
+
+
+def sound_bucket(folded: str, buckets: int = SOUND_BUCKETS) -> int:
+    """Return the part of the sound index that holds a name's sound (``names.sound``).
+
+    A stable hash (CRC-32), not ``hash``, which changes from one process to the next.
+
+    Examples
+    --------
+    >>> sound_bucket("xakmaskan")  # "Sheikh Meskin", "Shaykh Miskin"
+    42
+    """
+    return zlib.crc32(folded.encode()) % buckets
+
+
+def _parts(sounds: dict[str, int | tuple[int, ...]]) -> list[dict]:
+    """Split the sound index into ``SOUND_BUCKETS`` parts by ``sound_bucket``."""
+    parts: list[dict] = [{} for _ in range(SOUND_BUCKETS)]
+    for key, ids in sounds.items():
+        parts[sound_bucket(key)][key] = ids
+    return parts
 
 
 @lru_cache(maxsize=1)
@@ -118,9 +142,12 @@ class _Builder:
             "rows": self.rows,
             "index": index,
             "stripped": stripped,
-            # Read only when a text spells a place another way: kept as one blob, so
-            # loading the index does not build the dict every time.
-            "sounds": pickle.dumps(sounds, protocol=pickle.HIGHEST_PROTOCOL),
+            # Read only when a text spells a place another way, and then only the part
+            # that holds the sound looked up: kept as blobs, so loading the index builds
+            # no dict, and a text builds the few parts it asks (an article asks a few
+            # dozen sounds; building all 300,000 took 0.13 s).
+            "sounds": tuple(pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+                            for part in _parts(sounds)),
             "demonyms": self.demonyms,
             "bboxes": self.bboxes,
             "countries": self.countries,

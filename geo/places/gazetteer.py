@@ -19,7 +19,7 @@ from pathlib import Path
 
 from geo.errors import GazetteerError
 from geo.files import cache_dir
-from geo.places.build import INDEX_VERSION, build, source_fingerprint
+from geo.places.build import INDEX_VERSION, build, sound_bucket, source_fingerprint
 from geo.text.names import SOUND_MIN, norm, sound, strip_article
 
 
@@ -53,8 +53,12 @@ class Gazetteer:
         self._rows: list[tuple] = payload["rows"]
         self._index: dict[str, int | tuple[int, ...]] = payload["index"]
         self._stripped: dict[str, int | tuple[int, ...]] = payload["stripped"]
-        self._sounds_blob: bytes = payload.get("sounds", b"")
-        self._sounds: dict[str, int | tuple[int, ...]] | None = None
+        # The sound index in parts (``build.sound_bucket``), each read on first use; an
+        # index built before it was split holds one blob: a single part.
+        sounds = payload.get("sounds", b"")
+        self._sound_blobs: tuple[bytes, ...] = (sounds,) if isinstance(sounds, bytes) \
+            else tuple(sounds)
+        self._sound_parts: dict[int, dict[str, int | tuple[int, ...]]] = {}
         self._demonyms: dict[str, int] = payload["demonyms"]
         self._bboxes: dict[str, tuple[float, float, float, float]] = payload["bboxes"]
         self._countries: dict[str, int] = payload["countries"]
@@ -105,14 +109,21 @@ class Gazetteer:
         folded = sound(norm(name))
         if len(folded) < SOUND_MIN:
             return []
-        if self._sounds is None:
-            self._sounds = pickle.loads(self._sounds_blob) if self._sounds_blob else {}
-        hit = self._sounds.get(folded)
+        hit = self._sound_part(folded).get(folded)
         if hit is None:
             return []
         wanted = set(countries)
         return [p for i in ((hit,) if isinstance(hit, int) else hit)
                 if (p := self.get(i)).country_code in wanted]
+
+    def _sound_part(self, folded: str) -> dict[str, int | tuple[int, ...]]:
+        """Return the part of the sound index that holds ``folded``, read on first use."""
+        k = sound_bucket(folded, len(self._sound_blobs)) if len(self._sound_blobs) > 1 else 0
+        part = self._sound_parts.get(k)
+        if part is None:
+            blob = self._sound_blobs[k] if self._sound_blobs else b""
+            part = self._sound_parts[k] = pickle.loads(blob) if blob else {}
+        return part
 
     def has_key(self, key: str) -> bool:
         """Tell whether an already normalised key names anything."""

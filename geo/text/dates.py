@@ -224,12 +224,15 @@ def _features(sentence: str) -> dict[str, int | None]:
     month = _first(_HAS_MONTH, sentence)
     day_month = None if month is None else _first(_HAS_DAY_MONTH, sentence)
     return {"year": _first(_HAS_YEAR, sentence), "month": month, "day month": day_month,
-            "month name": _first(_HAS_MONTH_NAME, sentence),
-            "weekday": _first(_HAS_WEEKDAY, sentence), "relative": relative}
+            # (A month's name holds the first three letters that ``month`` found.)
+            "month name": None if month is None else _first(_HAS_MONTH_NAME, sentence, month),
+            # (Every weekday's name holds "day", which ``relative`` looks for first.)
+            "weekday": None if relative is None
+            else _first(_HAS_WEEKDAY, sentence, max(0, relative - 6)), "relative": relative}
 
 
-def _first(pattern: re.Pattern[str], text: str) -> int | None:
-    match = pattern.search(text)
+def _first(pattern: re.Pattern[str], text: str, pos: int = 0) -> int | None:
+    match = pattern.search(text, pos)
     return None if match is None else match.start()
 
 

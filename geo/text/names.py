@@ -17,6 +17,9 @@ from functools import lru_cache
 _DROP = dict.fromkeys(map(ord, "'’‘`´ʿʾʼʻ\u02bf\u02be"), None)
 _SPACE = dict.fromkeys(map(ord, "-‐‑‒–—./,()"), " ")
 _WS = re.compile(r"\s+")
+# Both in one table (no character is in both), and a scan for any of them.
+_MARKS = _DROP | _SPACE
+_MARK = re.compile("[" + re.escape("".join(map(chr, _MARKS))) + "]")
 _ARTICLES = frozenset(
     ["al", "ar", "as", "ad", "an", "ash", "at", "az", "el", "es", "ez", "ed", "en", "et", "er"]
 )
@@ -35,12 +38,17 @@ def norm(name: str) -> str:
     >>> norm("U.S.")
     'u s'
     """
-    decomposed = unicodedata.normalize("NFKD", name)
-    # Dotless i and a few letters NFKD leaves alone are folded by hand.
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    stripped = stripped.replace("ı", "i").replace("ø", "o").replace("ß", "ss").replace("đ", "d")
-    stripped = stripped.replace("ł", "l").replace("æ", "ae").replace("œ", "oe")
-    folded = stripped.translate(_DROP).translate(_SPACE).lower()
+    if name.isascii():
+        stripped = name  # nothing to decompose, no accent, none of the letters below
+    else:
+        decomposed = unicodedata.normalize("NFKD", name)
+        # Dotless i and a few letters NFKD leaves alone are folded by hand.
+        stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+        stripped = stripped.replace("ı", "i").replace("ø", "o").replace("ß", "ss")
+        stripped = stripped.replace("đ", "d").replace("ł", "l").replace("æ", "ae")
+        stripped = stripped.replace("œ", "oe")
+    # (Most names hold none of the marks: a scan for them costs less than a translation.)
+    folded = (stripped.translate(_MARKS) if _MARK.search(stripped) else stripped).lower()
     words = folded.split()
     if len(words) > 2 or (len(words) == 2 and len(words[1]) >= 5):
         words = _without_inner_articles(words)
@@ -69,7 +77,9 @@ def _without_inner_articles(words: list[str]) -> list[str]:
     for k, word in enumerate(words[1:], start=1):
         if word in _ARTICLES and k < len(words) - 1:
             continue
-        out.append(_ASSIMILATED.sub("", word))
+        # (Only a word that opens with "a" or "e" and a doubled letter can hold one.)
+        out.append(_ASSIMILATED.sub("", word) if word[:1] in "ae" and word[1:2] == word[2:3]
+                   else word)
     return out
 
 

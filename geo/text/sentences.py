@@ -214,12 +214,27 @@ def words_back(text: str, pos: int, words: int) -> int:
     >>> [text[words_back(text, 23, n):23] for n in (0, 1, 3, 9)]
     ['', 'mid-', 'in the mid-', 'Talks began in the mid-']
     """
-    for _ in range(words):
+    if words <= 0:
+        return pos
+    # The words in a window before ``pos``, found in C; the first may be cut by the
+    # window's start, so it counts only when the window starts the text.
+    lo = max(0, pos - 24 * words - 16)
+    starts = [m.start() for m in _PIECE.finditer(text, lo, pos)]
+    if len(starts) > words or (lo == 0 and len(starts) == words):
+        return starts[-words]
+    if lo == 0:
+        return 0  # fewer words than asked: the text's start
+    for _ in range(words):  # long words: one character at a time
         while pos and (text[pos - 1].isspace() or text[pos - 1] == "-"):
             pos -= 1
         while pos and not (text[pos - 1].isspace() or text[pos - 1] == "-"):
             pos -= 1
     return pos
+
+
+# A word of ``words_back``: a run of characters that are neither whitespace (as
+# ``str.isspace`` tells, which ``\s`` follows) nor hyphens.
+_PIECE = re.compile(r"[^\s-]+")
 
 
 class Words:
