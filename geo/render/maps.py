@@ -84,12 +84,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import folium
+from folium.elements import ElementAddToElement
 from folium.template import Template
 from folium.utilities import get_bounds
 
 from geo.model import BASE_LAYERS, DENSITY_LAYER, Event, MapView
 from geo.render.assets import asset_urls, load_basemap
-from geo.render.elements import Legend, PlaceLabels, _DataElement, _MapSupport
+from geo.render.elements import Legend, PlaceLabels, _DataElement, _MapSupport, _Script
 from geo.render.escape import script_json
 from geo.render.labels import place_labels
 from geo.render.layers import (
@@ -183,9 +184,7 @@ def base_map(*, asset_base_url: str = ST_FOLIUM_ASSET_BASE_URL, tiles: bool = Tr
                           ("markerclusterdefaultcss", urls["markerclusterdefaultcss"])]
     m.add_child(_MapSupport())
 
-    _Outlines(load_basemap(), name=BASE_LAYERS["outlines"], overlay=False,
-              style_function=lambda _: OUTLINE_STYLE, interactive=False,
-              smooth_factor=1.5, show=base == "outlines").add_to(m)
+    _Outlines(name=BASE_LAYERS["outlines"], show=base == "outlines").add_to(m)
     if labels:
         m.add_child(PlaceLabels(place_labels()))
     if tiles:
@@ -198,15 +197,48 @@ def base_map(*, asset_base_url: str = ST_FOLIUM_ASSET_BASE_URL, tiles: bool = Tr
 
 
 class _Outlines(folium.GeoJson):
-    """The country outlines, whose bounds are counted once per process.
+    """The country outlines: one fixed script, written once per process.
 
-    st_folium asks the map for its bounds on every run, and folium's ``GeoJson`` walks
-    its ~50,000 coordinates for them (15 ms per run at 100k events, the page's own
-    cost for a map that never changes).
+    folium's ``GeoJson`` maps a style to each of the ~180 features, writes the ~0.2 MB
+    of coordinates as JSON, and then compiles that script as a Jinja template, on every
+    render; st_folium renders the base map on every run, so that was ~0.07 s of each run
+    (a filter change, a brush, a step of the play) for a layer that never changes. Here
+    the script is written once (``_outline_script``) and added to the page as text, the
+    bounds are counted once, and the style is one object for every feature.
     """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJson({{ this.data_json }}, {{ this.options_json }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, *, name: str, show: bool) -> None:
+        # No data here: folium would keep (and walk) a copy per run.
+        super().__init__({"type": "FeatureCollection", "features": []}, name=name,
+                         overlay=False, show=show)
+        self.data_json, self.options_json = _outline_script()
+
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]
+        if self.show:  # what folium's Layer.render does: add the layer to the map
+            self.add_child(ElementAddToElement(element_name=self.get_name(),
+                                               element_parent_name=self._parent.get_name()),
+                           name=self.get_name() + "_add")
+        script = self._template.module.__dict__["script"]
+        self.get_root().script.add_child(  # type: ignore[attr-defined]
+            _Script(script(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         return [list(corner) for corner in _outline_bounds()]
+
+
+@functools.cache
+def _outline_script() -> tuple[str, str]:
+    """The outlines' data and options as JSON for their script (once per process)."""
+    options = {"style": OUTLINE_STYLE, "interactive": False, "smoothFactor": 1.5}
+    return script_json(load_basemap()), script_json(options)
 
 
 @functools.cache
