@@ -221,6 +221,7 @@ class _Outlines(folium.GeoJson):
 
     def render(self, **kwargs: object) -> None:  # type: ignore[override]
         if self.show:  # what folium's Layer.render does: add the layer to the map
+            assert self._parent is not None, "add the outlines to a map first"
             self.add_child(ElementAddToElement(element_name=self.get_name(),
                                                element_parent_name=self._parent.get_name()),
                            name=self.get_name() + "_add")
