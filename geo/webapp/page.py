@@ -364,33 +364,39 @@ def timeline(url: str, version: str, query: EventQuery, data: dashboard.PageData
     player(first, last, "day" if (days[-1] - days[0]).days <= 60 else "week")
 
 
-TIMELINE_HOLD_S = 1.0  # a session's first page draws its timeline this much later
+TIMELINE_HOLD_TICK_S = 0.25  # how often a first page asks whether its map is drawn
+TIMELINE_HOLD_MAX_S = 4.0  # the longest a first page holds its timeline back
 
 
 def hold_timeline() -> bool:
-    """On a session's first page, leave the timeline to a run a moment later; True then.
+    """On a session's first page, leave the timeline to a run after the map; True then.
 
     The browser draws the chart (Vega-Lite: a 1 MB bundle to compile, then the layout)
     on the page's main thread, which the map's frame shares: drawn with the first page,
-    it held the first map back (benchmarks/README.md, "Dashboard"). A fragment's timer
-    runs the page again after ``TIMELINE_HOLD_S``, which draws it; any run the user
-    causes before then draws it too. That run sends the map as it was (the session
-    keeps the map's state from the link), so the browser leaves the map alone.
+    it held the first map back (benchmarks/README.md, "Dashboard"). Here a fragment
+    asks every ``TIMELINE_HOLD_TICK_S`` whether the map is drawn, which the map tells
+    by writing its view into the address (``geo.render.maps.ViewUpdate``, once its
+    layers are on the map), and then runs the page again, which draws the chart; after
+    ``TIMELINE_HOLD_MAX_S`` it does so anyway (a link that held that very view). Any
+    run the user causes before then draws it too. That run sends the map as it was (the
+    session keeps the map's state from the link), so the browser leaves the map alone.
     """
     if "timeline_held" in st.session_state:
         return False
     held = st.session_state["timeline_held"] = st.session_state.get("page_runs", 0)
-    started = time.monotonic()
+    started, opened = time.monotonic(), st.query_params.get("view")
 
     def release() -> None:
-        # A fragment also runs with the page that makes it: only its timer's run (and
-        # only when no other run came since) runs the page again.
-        if time.monotonic() - started < TIMELINE_HOLD_S * 0.8 \
-                or st.session_state.get("page_runs", 0) != held:
+        # A fragment also runs with the page that makes it, and its timer's runs stop
+        # only with the page's next run: only the timer's runs look, and only until then.
+        waited = time.monotonic() - started
+        if waited < TIMELINE_HOLD_TICK_S * 0.8 or st.session_state.get("page_runs", 0) != held:
+            return
+        if st.query_params.get("view") == opened and waited < TIMELINE_HOLD_MAX_S:
             return
         st.rerun()
 
-    st.fragment(release, run_every=TIMELINE_HOLD_S)()
+    st.fragment(release, run_every=TIMELINE_HOLD_TICK_S)()
     return True
 
 
