@@ -353,8 +353,6 @@ def timeline(url: str, version: str, query: EventQuery, data: dashboard.PageData
     st.caption("Drag across the bars to show those dates; ▶ plays them in steps."
                + (f" {undated:,} undated events are on the map but not here"
                   " (their articles gave no date)." if undated else ""))
-    if hold_timeline():
-        return
     # A brush reruns the page, which reads it (``brush``) before making the date widget.
     st.vega_lite_chart(spec=chart, on_select="rerun", selection_mode=BRUSH,
                        key="timeline", width="stretch")
@@ -362,42 +360,6 @@ def timeline(url: str, version: str, query: EventQuery, data: dashboard.PageData
     # timeline's bars unless the user picks another.
     first, last = chosen or (days[0], days[-1])
     player(first, last, "day" if (days[-1] - days[0]).days <= 60 else "week")
-
-
-TIMELINE_HOLD_TICK_S = 0.25  # how often a first page asks whether its map is drawn
-TIMELINE_HOLD_MAX_S = 4.0  # the longest a first page holds its timeline back
-
-
-def hold_timeline() -> bool:
-    """On a session's first page, leave the timeline to a run after the map; True then.
-
-    The browser draws the chart (Vega-Lite: a 1 MB bundle to compile, then the layout)
-    on the page's main thread, which the map's frame shares: drawn with the first page,
-    it held the first map back (benchmarks/README.md, "Dashboard"). Here a fragment
-    asks every ``TIMELINE_HOLD_TICK_S`` whether the map is drawn, which the map tells
-    by writing its view into the address (``geo.render.maps.ViewUpdate``, once its
-    layers are on the map), and then runs the page again, which draws the chart; after
-    ``TIMELINE_HOLD_MAX_S`` it does so anyway (a link that held that very view). Any
-    run the user causes before then draws it too. That run sends the map as it was (the
-    session keeps the map's state from the link), so the browser leaves the map alone.
-    """
-    if "timeline_held" in st.session_state:
-        return False
-    held = st.session_state["timeline_held"] = st.session_state.get("page_runs", 0)
-    started, opened = time.monotonic(), st.query_params.get("view")
-
-    def release() -> None:
-        # A fragment also runs with the page that makes it, and its timer's runs stop
-        # only with the page's next run: only the timer's runs look, and only until then.
-        waited = time.monotonic() - started
-        if waited < TIMELINE_HOLD_TICK_S * 0.8 or st.session_state.get("page_runs", 0) != held:
-            return
-        if st.query_params.get("view") == opened and waited < TIMELINE_HOLD_MAX_S:
-            return
-        st.rerun()
-
-    st.fragment(release, run_every=TIMELINE_HOLD_TICK_S)()
-    return True
 
 
 def player(first: dt.date, last: dt.date, unit: str) -> None:
@@ -781,8 +743,6 @@ def details(url: str, events: list[Event], event_id: str | None) -> None:
 def main(static_dir: Path, demo_store: Path | None = None) -> None:
     """Draw the page; ``static_dir`` is the folder Streamlit serves beside the script."""
     st.set_page_config(page_title="conflict-map", layout="wide")
-    # Full runs of this session (a fragment's run does not count): see hold_timeline.
-    st.session_state["page_runs"] = st.session_state.get("page_runs", 0) + 1
     st.title("conflict-map")
     st.caption("Incidents in news articles, placed where they happened, typed as ACLED "
                "does, each with its source sentence; quakes from USGS.")
