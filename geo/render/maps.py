@@ -484,7 +484,7 @@ def view_bounds(events: Sequence[Event]) -> list[list[float]] | None:
 
 def build_map_parts(events: Sequence[Event], *,
                     asset_base_url: str = ST_FOLIUM_ASSET_BASE_URL, tiles: bool = True,
-                    cluster_threshold: int = 2000,
+                    cluster_threshold: int | None = 2000,
                     weights: Mapping[str, int] | None = None,
                     sources: Mapping[str, Sequence[tuple[str, str | None]]] | None = None,
                     focus: Sequence[Event] = (),
@@ -501,17 +501,20 @@ def build_map_parts(events: Sequence[Event], *,
     centre and zoom taken as they are at first, layers switched off, base layer; with
     ``link`` the map writes its state into the page's address (the page's main map).
     ``refit=False`` keeps the view where it is (the timeline's play: the map stays put
-    while the dates move).
+    while the dates move). ``cluster_threshold=None`` never clusters, and the map's
+    frame then does not load the cluster plugin (the page's points are never more than
+    a layer may hold unclustered: ``geo.store.grid.MAP_POINT_LIMIT``).
     """
     view = view or MapView()
     urls = asset_urls(asset_base_url)
     weights = weights or {}
     drawn = [e for e in events if math.isfinite(e.lat) and math.isfinite(e.lon)]
     # The cluster plugin loads with the base map, for any later filter that clusters.
-    base = base_map(asset_base_url=asset_base_url, tiles=tiles, with_clusters=True,
-                    base=view.base)
+    base = base_map(asset_base_url=asset_base_url, tiles=tiles,
+                    with_clusters=cluster_threshold is not None, base=view.base)
+    threshold = len(drawn) if cluster_threshold is None else cluster_threshold
     order = layer_order(drawn)
-    layers = [event_layer(t, [e for e in drawn if e.event_type == t], urls, cluster_threshold,
+    layers = [event_layer(t, [e for e in drawn if e.event_type == t], urls, threshold,
                           weights, sources) for t in draw_order(order)]
     if drawn:
         layers.append(density_layer(drawn, weights))

@@ -815,8 +815,11 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
     if selected and not focus and not st.session_state.get("selected_on_map"):
         focus = get_store(url).get_events([selected])
     map_col, list_col = st.columns([3, 1])
+    # At most MAP_POINT_LIMIT (2,000) points, few enough to draw as they are: never
+    # clustered (no layer could pass the threshold of 2,000 anyway), so the frame does
+    # not load the cluster plugin.
     parts = build_map_parts(data.points, weights=data.weights, sources=data.sources,
-                            focus=focus, bounds=place_view(),
+                            cluster_threshold=None, focus=focus, bounds=place_view(),
                             view=view,
                             refit="play_at" not in st.session_state)
     st.html(FILL_CSS)
