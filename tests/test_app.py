@@ -315,9 +315,9 @@ def test_a_run_that_changes_nothing_on_the_map_sends_the_same_map(at):
     assert not at.exception
     first = map_args(at)
     # The map writes its view and layers into the address as the user moves it; a run
-    # that changes nothing on the map (opening the summary, a list item) sends the map
-    # as it was, which the browser leaves alone (a new view made it lay the layers out
-    # again).
+    # that changes nothing on the map (opening the summary or the table, say) sends the
+    # map as it was, which the browser leaves alone (a new view made it lay the layers
+    # out again).
     at.query_params["view"] = "35.5,37.0,7"
     at.query_params["hide"] = "none"
     at.run()
