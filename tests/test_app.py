@@ -306,6 +306,26 @@ def test_new_layers_reach_the_map_legend_and_timeline(at, store_path):
     assert shown(at) == 1 and map_layers(at) == {"Violence against civilians": 1}
 
 
+def charts(at: AppTest) -> list:
+    return [e for e in at.main if getattr(e, "type", None) == "vega_lite_chart"]
+
+
+def test_a_run_that_changes_nothing_on_the_map_sends_the_same_map(at):
+    at.run()
+    assert not at.exception
+    first = map_args(at)
+    # The map writes its view and layers into the address as the user moves it; a run
+    # that changes nothing on the map (opening the summary or the table, say) sends the
+    # map as it was, which the browser leaves alone (a new view made it lay the layers
+    # out again).
+    at.query_params["view"] = "35.5,37.0,7"
+    at.query_params["hide"] = "none"
+    at.run()
+    again = map_args(at)
+    assert (again["feature_group"], again["layer_control"], again["script"]) == (
+        first["feature_group"], first["layer_control"], first["script"])
+
+
 def test_changed_widget_updates_the_link(at):
     at.query_params.update({"types": "strike,diplomacy", "precision": "1"})
     at.run()

@@ -6,6 +6,7 @@ Every text that comes from an article reaches HTML through ``esc`` (markup) or
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -14,8 +15,11 @@ from urllib.parse import urlsplit, urlunsplit
 _JINJA_OPENERS = re.compile(r"\{(?=[{%#])")
 
 
+@functools.lru_cache(maxsize=16_384)
 def safe_url(url: str | None) -> str | None:
     """Return ``url`` if it is an absolute http(s) URL, else None (no javascript:, data:).
+
+    Remembered: every map run checks the link of each point's popup again.
 
     Examples
     --------

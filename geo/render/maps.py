@@ -84,12 +84,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import folium
+from folium.elements import ElementAddToElement
 from folium.template import Template
 from folium.utilities import get_bounds
 
 from geo.model import BASE_LAYERS, DENSITY_LAYER, Event, MapView
 from geo.render.assets import asset_urls, load_basemap
-from geo.render.elements import Legend, PlaceLabels, _DataElement, _MapSupport
+from geo.render.elements import Legend, PlaceLabels, _DataElement, _MapSupport, _Script
 from geo.render.escape import script_json
 from geo.render.labels import place_labels
 from geo.render.layers import (
@@ -183,9 +184,7 @@ def base_map(*, asset_base_url: str = ST_FOLIUM_ASSET_BASE_URL, tiles: bool = Tr
                           ("markerclusterdefaultcss", urls["markerclusterdefaultcss"])]
     m.add_child(_MapSupport())
 
-    _Outlines(load_basemap(), name=BASE_LAYERS["outlines"], overlay=False,
-              style_function=lambda _: OUTLINE_STYLE, interactive=False,
-              smooth_factor=1.5, show=base == "outlines").add_to(m)
+    _Outlines(name=BASE_LAYERS["outlines"], show=base == "outlines").add_to(m)
     if labels:
         m.add_child(PlaceLabels(place_labels()))
     if tiles:
@@ -198,15 +197,49 @@ def base_map(*, asset_base_url: str = ST_FOLIUM_ASSET_BASE_URL, tiles: bool = Tr
 
 
 class _Outlines(folium.GeoJson):
-    """The country outlines, whose bounds are counted once per process.
+    """The country outlines: one fixed script, written once per process.
 
-    st_folium asks the map for its bounds on every run, and folium's ``GeoJson`` walks
-    its ~50,000 coordinates for them (15 ms per run at 100k events, the page's own
-    cost for a map that never changes).
+    folium's ``GeoJson`` maps a style to each of the ~180 features, writes the ~0.2 MB
+    of coordinates as JSON, and then compiles that script as a Jinja template, on every
+    render; st_folium renders the base map on every run, so that was ~0.07 s of each run
+    (a filter change, a brush, a step of the play) for a layer that never changes. Here
+    the script is written once (``_outline_script``) and added to the page as text, the
+    bounds are counted once, and the style is one object for every feature.
     """
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJson({{ this.data_json }}, {{ this.options_json }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, *, name: str, show: bool) -> None:
+        # No data here: folium would keep (and walk) a copy per run.
+        super().__init__({"type": "FeatureCollection", "features": []}, name=name,
+                         overlay=False, show=show)
+        self.data_json, self.options_json = _outline_script()
+
+    def render(self, **kwargs: object) -> None:  # type: ignore[override]
+        if self.show:  # what folium's Layer.render does: add the layer to the map
+            assert self._parent is not None, "add the outlines to a map first"
+            self.add_child(ElementAddToElement(element_name=self.get_name(),
+                                               element_parent_name=self._parent.get_name()),
+                           name=self.get_name() + "_add")
+        script = self._template.module.__dict__["script"]
+        self.get_root().script.add_child(  # type: ignore[attr-defined]
+            _Script(script(self, kwargs)), name=self.get_name())
+        for child in self._children.values():
+            child.render(**kwargs)
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         return [list(corner) for corner in _outline_bounds()]
+
+
+@functools.cache
+def _outline_script() -> tuple[str, str]:
+    """The outlines' data and options as JSON for their script (once per process)."""
+    options = {"style": OUTLINE_STYLE, "interactive": False, "smoothFactor": 1.5}
+    return script_json(load_basemap()), script_json(options)
 
 
 @functools.cache
@@ -451,7 +484,7 @@ def view_bounds(events: Sequence[Event]) -> list[list[float]] | None:
 
 def build_map_parts(events: Sequence[Event], *,
                     asset_base_url: str = ST_FOLIUM_ASSET_BASE_URL, tiles: bool = True,
-                    cluster_threshold: int = 2000,
+                    cluster_threshold: int | None = 2000,
                     weights: Mapping[str, int] | None = None,
                     sources: Mapping[str, Sequence[tuple[str, str | None]]] | None = None,
                     focus: Sequence[Event] = (),
@@ -468,17 +501,20 @@ def build_map_parts(events: Sequence[Event], *,
     centre and zoom taken as they are at first, layers switched off, base layer; with
     ``link`` the map writes its state into the page's address (the page's main map).
     ``refit=False`` keeps the view where it is (the timeline's play: the map stays put
-    while the dates move).
+    while the dates move). ``cluster_threshold=None`` never clusters, and the map's
+    frame then does not load the cluster plugin (the page's points are never more than
+    a layer may hold unclustered: ``geo.store.grid.MAP_POINT_LIMIT``).
     """
     view = view or MapView()
     urls = asset_urls(asset_base_url)
     weights = weights or {}
     drawn = [e for e in events if math.isfinite(e.lat) and math.isfinite(e.lon)]
     # The cluster plugin loads with the base map, for any later filter that clusters.
-    base = base_map(asset_base_url=asset_base_url, tiles=tiles, with_clusters=True,
-                    base=view.base)
+    base = base_map(asset_base_url=asset_base_url, tiles=tiles,
+                    with_clusters=cluster_threshold is not None, base=view.base)
+    threshold = len(drawn) if cluster_threshold is None else cluster_threshold
     order = layer_order(drawn)
-    layers = [event_layer(t, [e for e in drawn if e.event_type == t], urls, cluster_threshold,
+    layers = [event_layer(t, [e for e in drawn if e.event_type == t], urls, threshold,
                           weights, sources) for t in draw_order(order)]
     if drawn:
         layers.append(density_layer(drawn, weights))

@@ -784,9 +784,12 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
     # at this run's start (the map writes it as the user moves), and would lose it.
     if in_link != st.query_params.to_dict():
         st.query_params.from_dict(in_link)
-    # The base layer belongs to the map's frame, which a change would rebuild: the
-    # session keeps the one it opened with (the map switches it in place after that).
-    base = st.session_state.setdefault("map_base", parsed.view.base)
+    # The map's state from the link (view, hidden layers, base layer) is read by the
+    # map's frame once, when it starts; after that the frame keeps its own (and writes
+    # it into the address). The session keeps the state it opened with, so a run that
+    # changes nothing on the map sends the map as it was, and the browser leaves it be
+    # (a view read back from the address made every run lay the layers out again).
+    view = st.session_state.setdefault("map_view", parsed.view)
 
     data = page_data(url, version, query)
     merged = f" (map: {len(data.points):,} points, nearby events merged)" if len(
@@ -812,9 +815,12 @@ def main(static_dir: Path, demo_store: Path | None = None) -> None:
     if selected and not focus and not st.session_state.get("selected_on_map"):
         focus = get_store(url).get_events([selected])
     map_col, list_col = st.columns([3, 1])
+    # At most MAP_POINT_LIMIT (2,000) points, few enough to draw as they are: never
+    # clustered (no layer could pass the threshold of 2,000 anyway), so the frame does
+    # not load the cluster plugin.
     parts = build_map_parts(data.points, weights=data.weights, sources=data.sources,
-                            focus=focus, bounds=place_view(),
-                            view=dataclasses.replace(parsed.view, base=base),
+                            cluster_threshold=None, focus=focus, bounds=place_view(),
+                            view=view,
                             refit="play_at" not in st.session_state)
     st.html(FILL_CSS)
     with map_col, st.container(key="cm_map"):

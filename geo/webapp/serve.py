@@ -31,7 +31,7 @@ DEFAULTS = {
 
 
 def preload() -> None:
-    """Import what the page and the first page's elements import (nothing else runs).
+    """Import what the page and the first page's elements import, and make the base map.
 
     Not streamlit_folium itself: importing it declares its component, which only works
     once Streamlit's runtime exists (the frame then gets a 404). Its weight is folium.
@@ -43,9 +43,15 @@ def preload() -> None:
 
     import geo.export  # noqa: F401
     import geo.pipeline  # noqa: F401
-    import geo.render.maps  # noqa: F401
+    import geo.render.maps
     import geo.render.timeline  # noqa: F401
     import geo.webapp.data  # noqa: F401
+    from geo.render.labels import place_labels
+
+    # What every map draws, made once per process: the place names (GeoNames' cities,
+    # ~0.4 s to read) and the outlines' script.
+    place_labels()
+    geo.render.maps.base_map()
 
 
 def streamlit_argv(argv: Sequence[str]) -> list[str]:
