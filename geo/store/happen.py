@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -48,6 +49,9 @@ _SELECT = f"SELECT {', '.join(EVENT_FIELDS)} FROM events"
 
 def load_events(conn: Connection, ids: Iterable[str]) -> list[Event]:
     """Return the stored reports with these ids."""
+    ids = set(ids)
+    if not ids:
+        return []
     rows = conn.execute(f"{_SELECT} WHERE event_id IN (SELECT value FROM json_each(?))",
                         (json.dumps(sorted(set(ids))),)).fetchall()
     return [event_from_row(row) for row in rows]
@@ -55,6 +59,9 @@ def load_events(conn: Connection, ids: Iterable[str]) -> list[Event]:
 
 def members_of(conn: Connection, happening_ids: Iterable[str]) -> list[Event]:
     """Return the reports of these happenings, by event id."""
+    happening_ids = set(happening_ids)
+    if not happening_ids:
+        return []
     rows = conn.execute(
         f"{_SELECT} WHERE happening_id IN (SELECT value FROM json_each(?)) ORDER BY event_id",
         (json.dumps(sorted(set(happening_ids))),)).fetchall()
@@ -149,15 +156,22 @@ def write_events(conn: Connection, events: Sequence[Event],
     regroup(conn, ids, {e.happening_id for e in before if e.happening_id}, before)
 
 
-def _candidates(conn: Connection, event: Event) -> list[Event]:
-    """Return stored reports compatible with ``event`` (an indexed search)."""
+def _window(event: Event) -> tuple[str, str] | None:
+    """Return the dates a compatible report may have (ISO), or None when none may fit."""
     span = date_span(event)
     if span is None or event.review_status == "rejected":
-        return []
+        return None
     try:
-        first = (span[0] - dt.timedelta(days=MAX_SPAN_DAYS)).isoformat()
-        last = (span[1] + dt.timedelta(days=MAX_SPAN_DAYS)).isoformat()
+        return ((span[0] - dt.timedelta(days=MAX_SPAN_DAYS)).isoformat(),
+                (span[1] + dt.timedelta(days=MAX_SPAN_DAYS)).isoformat())
     except OverflowError:
+        return None
+
+
+def _candidates(conn: Connection, event: Event) -> list[Event]:
+    """Return stored reports compatible with ``event`` (an indexed search)."""
+    window = _window(event)
+    if window is None:
         return []
     # The (event_type, country_code, date) index finds the window in the report's
     # country (and among reports of no country, which fit any: ``compatible``), so
@@ -170,9 +184,52 @@ def _candidates(conn: Connection, event: Event) -> list[Event]:
         f"{_SELECT} WHERE event_type = ? AND {countries}date BETWEEN ? AND ? "
         "AND article_id != ? AND review_status != 'rejected' AND abs(lat - ?) * 110.0 <= "
         "max(uncertainty_km, ?) + ?",
-        (event.event_type, *([event.country_code] if event.country_code else []), first,
-         last, event.article_id, event.lat, event.uncertainty_km, SLACK_KM + 1.0)).fetchall()
+        (event.event_type, *([event.country_code] if event.country_code else []), *window,
+         event.article_id, event.lat, event.uncertainty_km, SLACK_KM + 1.0)).fetchall()
     return [c for c in map(event_from_row, rows) if compatible(event, c)]
+
+
+# The search of ``_candidates`` for many reports of a country at once, one statement
+# (a batch of articles regroups hundreds: one round trip to a server instead of one per
+# report). Each wanted report is a JSON object; the stored reports found come with the
+# wanted report's key. PostgreSQL runs it as a LATERAL join (``geo.store.pgsql``), so
+# each report is an index search as above, whatever the planner thinks of the list.
+CANDIDATES_MANY = (
+    f"SELECT j.value ->> '$.k', {', '.join('e.' + f for f in EVENT_FIELDS)} "
+    "FROM json_each(?) AS j JOIN events AS e ON e.event_type = j.value ->> '$.kind' "
+    "AND e.country_code IN (j.value ->> '$.country', '') "
+    "AND e.date BETWEEN j.value ->> '$.lo' AND j.value ->> '$.hi' "
+    "AND e.article_id != j.value ->> '$.article' AND e.review_status != 'rejected' "
+    "AND abs(e.lat - (j.value ->> '$.lat')) * 110.0 <= "
+    "max(e.uncertainty_km, j.value ->> '$.radius') + ?"
+)
+
+
+def _candidates_many(conn: Connection, events: Iterable[Event]) -> dict[str, list[Event]]:
+    """Return ``_candidates`` of each report, by event id, in as few statements as may."""
+    out: dict[str, list[Event]] = {}
+    wanted: dict[str, Event] = {}
+    keys = []
+    for event in events:
+        window = _window(event)
+        if window is None:
+            out[event.event_id] = []
+        elif not event.country_code or not math.isfinite(event.uncertainty_km):
+            out[event.event_id] = _candidates(conn, event)  # rare: searched alone
+        elif event.event_id not in wanted:
+            wanted[event.event_id] = event
+            out[event.event_id] = []
+            keys.append({"k": event.event_id, "kind": event.event_type,
+                         "country": event.country_code, "lo": window[0], "hi": window[1],
+                         "article": event.article_id, "lat": event.lat,
+                         "radius": event.uncertainty_km})
+    if keys:
+        for key, *row in conn.execute(CANDIDATES_MANY, (json.dumps(keys),
+                                                        SLACK_KM + 1.0)).fetchall():
+            found = event_from_row(row)
+            if compatible(wanted[key], found):
+                out[key].append(found)
+    return out
 
 
 class _Lookup:
@@ -186,16 +243,35 @@ class _Lookup:
     def candidates(self, event: Event) -> list[Event]:
         found = self._candidates.get(event.event_id)
         if found is None:
-            found = _candidates(self.conn, event)
-            self._candidates[event.event_id] = found
-            self.pins(found)
+            self.prefetch([event])
+            found = self._candidates[event.event_id]
         return found
+
+    def prefetch(self, events: Iterable[Event]) -> None:
+        """Search the candidates of these reports at once (and their pins)."""
+        wanted = [e for e in events if e.event_id not in self._candidates]
+        if not wanted:
+            return
+        found = _candidates_many(self.conn, wanted)
+        self._candidates.update(found)
+        self.pins([c for cands in found.values() for c in cands])
 
     def pins(self, events: Iterable[Event]) -> None:
         ids = [e.event_id for e in events if e.event_id not in self._pins]
         if ids:
             found = _pins(self.conn, ids)
             self._pins.update({i: found.get(i) for i in ids})
+
+    def pin_map(self, events: Sequence[Event]) -> dict[str, str]:
+        """Return the pins of these reports that have one: event id -> pin."""
+        self.pins(events)
+        return {e.event_id: pin for e in events if (pin := self._pins[e.event_id]) is not None}
+
+    def members(self, happening_ids: Iterable[str]) -> list[Event]:
+        """Return the reports of these happenings (``members_of``), their pins read."""
+        found = members_of(self.conn, happening_ids)
+        self.pins(found)
+        return found
 
     def pinned(self, event: Event) -> bool:
         if event.event_id not in self._pins:
@@ -225,7 +301,7 @@ def regroup(conn: Connection, seed_ids: Iterable[str],
 
     # Pinned reports (of the seeds and of the happenings dropped): each pin's whole
     # group, as the analyst made it.
-    pin_of = _pins(conn, [e.event_id for e in [*seeds, *members_of(conn, affected)]])
+    pin_of = look.pin_map([*seeds, *members_of(conn, affected)])
     pinned_groups: list[list[Event]] = []
     if pin_of:
         members = [row[0] for row in conn.execute(
@@ -243,20 +319,20 @@ def regroup(conn: Connection, seed_ids: Iterable[str],
     # 1. The anchors to regroup: closed over compatibility between anchors and over
     # the happenings they are in.
     anchors: dict[str, Event] = {}
-    frontier = [e for e in seeds if look.anchor(e)]
-    frontier += [e for e in members_of(conn, affected) if look.anchor(e)]
+    frontier = [e for e in [*seeds, *look.members(affected)] if look.anchor(e)]
     seen_happenings = set(affected)
     while frontier:
         fresh = {e.event_id: e for e in frontier if e.event_id not in anchors}
         anchors.update(fresh)
         found: list[Event] = []
+        look.prefetch(fresh.values())
         for event in fresh.values():
             found += [c for c in look.candidates(event) if look.anchor(c)]
         new_happenings = {e.happening_id for e in [*fresh.values(), *found]
                           if e.happening_id} - seen_happenings
         seen_happenings |= new_happenings
         affected |= new_happenings
-        found += [e for e in members_of(conn, new_happenings) if look.anchor(e)]
+        found += [e for e in look.members(new_happenings) if look.anchor(e)]
         frontier = [e for e in found if e.event_id not in anchors]
 
     # 2. Their groups.
@@ -276,11 +352,13 @@ def regroup(conn: Connection, seed_ids: Iterable[str],
     # 3. Other reports that choose again: new ones, those of the happenings regrouped,
     # and those that fit a regrouped anchor.
     choosing: dict[str, Event] = {}
-    for event in [*seeds, *members_of(conn, affected)]:
+    for event in [*seeds, *look.members(affected)]:
         if event.event_id not in anchors and event.event_id not in pin_of \
                 and not look.pinned(event):
             choosing[event.event_id] = event
-    for event in [*pool, *(e for e in gone if is_anchor(e))]:
+    regrouped = [*pool, *(e for e in gone if is_anchor(e))]
+    look.prefetch(regrouped)
+    for event in regrouped:
         for other in look.candidates(event):
             if not is_anchor(other) and groupable(other) and not look.pinned(other):
                 choosing.setdefault(other.event_id, other)
@@ -288,6 +366,7 @@ def regroup(conn: Connection, seed_ids: Iterable[str],
     joins: dict[str, list[Event]] = defaultdict(list)  # stored happening -> joiners
     leaves: dict[str, set[str]] = defaultdict(set)  # stored happening -> leavers
     alone: list[list[Event]] = []
+    look.prefetch(e for e in choosing.values() if groupable(e))
     for event in sorted(choosing.values(), key=lambda e: e.event_id):
         target: tuple[str, object] | None = None
         if groupable(event):
@@ -360,6 +439,9 @@ def _pins(conn: Connection, ids: Iterable[str] | None) -> dict[str, str]:
     if ids is None:
         rows = conn.execute("SELECT event_id, value FROM overrides WHERE field = 'group'")
     else:
+        ids = list(ids)
+        if not ids:
+            return {}
         rows = conn.execute(
             "SELECT event_id, value FROM overrides WHERE field = 'group' AND event_id IN "
             "(SELECT value FROM json_each(?))", (json.dumps(list(ids)),))

@@ -23,7 +23,8 @@ from typing import Any
 import psycopg
 
 from geo.model import EventQuery
-from geo.store.sql import EVENT_COLUMNS, like_pattern
+from geo.store.happen import CANDIDATES_MANY
+from geo.store.sql import EVENT_COLUMNS, EVENT_FIELDS, like_pattern
 
 # Advisory lock keys (any fixed 64-bit numbers): one writer at a time regroups
 # happenings (as SQLite's BEGIN IMMEDIATE does), and one process at a time migrates.
@@ -166,8 +167,21 @@ def migrate(conn: psycopg.Connection[Any]) -> list[int]:
         return applied
 
 
+# The candidates of many reports at once: a LATERAL join, so that each wanted report is
+# an index search of its own (a plain join lets the planner hash the whole table).
+_CANDIDATES_MANY = (
+    f"SELECT j.k, {', '.join('e.' + f for f in EVENT_FIELDS)} FROM json_to_recordset(?::json) "
+    'AS j(k text COLLATE "C", kind text COLLATE "C", country text COLLATE "C", lo date, '
+    'hi date, article text COLLATE "C", lat double precision, radius double precision) '
+    "CROSS JOIN LATERAL (SELECT * FROM events WHERE event_type = j.kind "
+    "AND country_code IN (j.country, '') AND date BETWEEN j.lo AND j.hi "
+    "AND article_id != j.article AND review_status != 'rejected' "
+    "AND abs(lat - j.lat) * 110.0 <= greatest(uncertainty_km, j.radius) + ?) AS e"
+)
+
 # SQLite -> PostgreSQL, for the shared SQL (geo.store.common, geo.store.happen).
 _TRANSLATIONS = (
+    (CANDIDATES_MANY, _CANDIDATES_MANY),
     # A list travels as one JSON text parameter in both.
     ("json_each(?)", "json_array_elements_text(?::json)"),
     # SQLite's two-argument max() is PostgreSQL's greatest().
