@@ -182,6 +182,11 @@ _CANDIDATES_MANY = (
 # SQLite -> PostgreSQL, for the shared SQL (geo.store.common, geo.store.happen).
 _TRANSLATIONS = (
     (CANDIDATES_MANY, _CANDIDATES_MANY),
+    # A column in a list: "= ANY(array)" is an index search whatever the planner knows
+    # of the table; "IN (SELECT ...)" of a set-returning function was planned as a hash
+    # join over the whole table while its statistics lagged behind a first ingest.
+    (" IN (SELECT value FROM json_each(?))",
+     " = ANY(ARRAY(SELECT json_array_elements_text(?::json)))"),
     # A list travels as one JSON text parameter in both.
     ("json_each(?)", "json_array_elements_text(?::json)"),
     # SQLite's two-argument max() is PostgreSQL's greatest().
@@ -209,13 +214,19 @@ def translate(sql: str) -> str:
 
 
 class PgConnection:
-    """A psycopg connection that takes the shared SQLite-flavoured SQL (``translate``)."""
+    """A psycopg connection that takes the shared SQLite-flavoured SQL (``translate``).
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+    ``prepare=False`` plans every ``execute`` afresh (``executemany`` is still prepared):
+    for write transactions, whose reads a cached generic plan made while the tables
+    were small (a first ingest) would turn into scans of the whole table as they grow.
+    """
+
+    def __init__(self, conn: psycopg.Connection[Any], *, prepare: bool | None = None) -> None:
         self.raw = conn
+        self.prepare = prepare
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> psycopg.Cursor[Any]:
-        return self.raw.execute(translate(sql), parameters)
+        return self.raw.execute(translate(sql), parameters, prepare=self.prepare)
 
     def executemany(self, sql: str, parameters: Any, /) -> psycopg.Cursor[Any]:
         cursor = self.raw.cursor()
