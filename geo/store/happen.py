@@ -408,23 +408,34 @@ def _write_groups(conn: Connection, drop: Iterable[str],
     # hid -> its members (a later group of the same id would replace an earlier one),
     # and each group's members to point at it, in order.
     written: dict[str, list[Event]] = {}
-    links = []
+    links: dict[str, str] = {}  # event id -> its happening (the last group's)
+    stored: dict[str, str | None] = {}  # event id -> the happening stored now
     for members in groups:
         if not members:
             continue
         members = sorted({e.event_id: e for e in members}.values(), key=lambda e: e.event_id)
         hid = happening_id(members)
         written[hid] = members
-        links += [(hid, e.event_id) for e in members]
+        for event in members:
+            links[event.event_id] = hid
+            stored[event.event_id] = event.happening_id
     # Three statements for all the groups (a batch of articles writes hundreds).
     conn.execute("DELETE FROM happenings WHERE event_id IN (SELECT value FROM json_each(?))",
                  (json.dumps(sorted(written)),))
     conn.executemany(INSERT_HAPPENING, [event_row(summarise(hid, members))
                                         for hid, members in written.items()])
-    # One row at a time by primary key: PostgreSQL plans "IN (json list)" as a scan of
-    # the table (1.3 ms a statement at 15k reports, most of a batch's write time).
-    conn.executemany("UPDATE events SET happening_id = ? WHERE event_id = ?", links)
+    # Reports point at their happening (those that do already are left alone).
+    moved = [{"e": event_id, "h": hid} for event_id, hid in sorted(links.items())
+             if stored[event_id] != hid]
+    if moved:
+        conn.execute(SET_HAPPENINGS, (json.dumps(moved),))
     return set(written)
+
+
+# Point reports at their happenings, in one statement: {"e": event id, "h": happening}.
+# (PostgreSQL: a join by primary key, ``geo.store.pgsql``.)
+SET_HAPPENINGS = ("UPDATE events SET happening_id = j.value ->> '$.h' FROM json_each(?) AS j "
+                  "WHERE events.event_id = j.value ->> '$.e'")
 
 
 def regroup_all(conn: Connection) -> int:

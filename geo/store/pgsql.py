@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 
 from geo.model import EventQuery
-from geo.store.happen import CANDIDATES_MANY
+from geo.store.happen import CANDIDATES_MANY, SET_HAPPENINGS
 from geo.store.sql import EVENT_COLUMNS, EVENT_FIELDS, like_pattern
 
 # Advisory lock keys (any fixed 64-bit numbers): one writer at a time regroups
@@ -182,6 +182,8 @@ _CANDIDATES_MANY = (
 # SQLite -> PostgreSQL, for the shared SQL (geo.store.common, geo.store.happen).
 _TRANSLATIONS = (
     (CANDIDATES_MANY, _CANDIDATES_MANY),
+    (SET_HAPPENINGS, "UPDATE events SET happening_id = j.h FROM json_to_recordset(?::json) "
+     'AS j(e text COLLATE "C", h text COLLATE "C") WHERE events.event_id = j.e'),
     # A column in a list: "= ANY(array)" is an index search whatever the planner knows
     # of the table; "IN (SELECT ...)" of a set-returning function was planned as a hash
     # join over the whole table while its statistics lagged behind a first ingest.
