@@ -152,7 +152,7 @@ def write_events(conn: Connection, events: Sequence[Event],
     # Rewritten reports lose their happening until regrouped: their old ones go, and
     # their old versions, like removed reports, may have been what others fitted.
     before = [*load_events(conn, ids), *removed]
-    conn.executemany(INSERT_EVENT, [event_row(event) for event in prepared])
+    upsert_events(conn, [event_row(event) for event in prepared])
     regroup(conn, ids, {e.happening_id for e in before if e.happening_id}, before)
 
 
@@ -166,6 +166,22 @@ def _window(event: Event) -> tuple[str, str] | None:
                 (span[1] + dt.timedelta(days=MAX_SPAN_DAYS)).isoformat())
     except OverflowError:
         return None
+
+
+def upsert_events(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert or replace reports (rows of ``event_row``) by id; a later row of an id wins."""
+    upsert_json = getattr(conn, "upsert_events_json", None)  # PostgreSQL: one statement
+    if upsert_json is None:
+        conn.executemany(INSERT_EVENT, rows)
+    elif rows:
+        last = {row[0]: row for row in rows}  # one statement may change a row once
+        try:
+            text = json.dumps([dict(zip(EVENT_FIELDS, row, strict=True))
+                               for row in last.values()], allow_nan=False)
+        except (TypeError, ValueError):  # an infinite number (no JSON), a bad value
+            conn.executemany(INSERT_EVENT, rows)
+        else:
+            upsert_json(text)
 
 
 def _candidates(conn: Connection, event: Event) -> list[Event]:
@@ -422,8 +438,12 @@ def _write_groups(conn: Connection, drop: Iterable[str],
     # Three statements for all the groups (a batch of articles writes hundreds).
     conn.execute("DELETE FROM happenings WHERE event_id IN (SELECT value FROM json_each(?))",
                  (json.dumps(sorted(written)),))
-    conn.executemany(INSERT_HAPPENING, [event_row(summarise(hid, members))
-                                        for hid, members in written.items()])
+    rows = [event_row(summarise(hid, members)) for hid, members in written.items()]
+    copy_rows = getattr(conn, "copy_rows", None)  # PostgreSQL's COPY: one stream
+    if copy_rows is not None:
+        copy_rows("happenings", EVENT_FIELDS, rows)
+    else:
+        conn.executemany(INSERT_HAPPENING, rows)
     # Reports point at their happening (those that do already are left alone).
     moved = [{"e": event_id, "h": hid} for event_id, hid in sorted(links.items())
              if stored[event_id] != hid]

@@ -16,7 +16,7 @@ index-backed ``&&`` bounding box.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -179,6 +179,12 @@ _CANDIDATES_MANY = (
     "AND abs(lat - j.lat) * 110.0 <= greatest(uncertainty_km, j.radius) + ?) AS e"
 )
 
+_UPSERT_EVENTS = (
+    f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) SELECT {', '.join(EVENT_FIELDS)} "
+    "FROM json_populate_recordset(NULL::events, %s::json) ON CONFLICT (event_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in EVENT_FIELDS[1:])
+)
+
 # SQLite -> PostgreSQL, for the shared SQL (geo.store.common, geo.store.happen).
 _TRANSLATIONS = (
     (CANDIDATES_MANY, _CANDIDATES_MANY),
@@ -229,6 +235,19 @@ class PgConnection:
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> psycopg.Cursor[Any]:
         return self.raw.execute(translate(sql), parameters, prepare=self.prepare)
+
+    def copy_rows(self, table: str, columns: Sequence[str],
+                  rows: Iterable[Sequence[Any]]) -> None:
+        """Insert rows with ``COPY``: one stream, not one statement per row."""
+        with self.raw.cursor() as cursor, cursor.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def upsert_events_json(self, rows: str) -> None:
+        """Insert or replace reports given as a JSON list of objects (column: value), in
+        one statement; ids must not repeat."""
+        self.raw.execute(_UPSERT_EVENTS, (rows,))
 
     def executemany(self, sql: str, parameters: Any, /) -> psycopg.Cursor[Any]:
         cursor = self.raw.cursor()
