@@ -226,11 +226,15 @@ def _candidates_many(conn: Connection, events: Iterable[Event]) -> dict[str, lis
     out: dict[str, list[Event]] = {}
     wanted: dict[str, Event] = {}
     keys = []
+    # In one statement on a server (PgConnection): it saves round trips. SQLite has none
+    # to save, and its join re-reads each JSON object for every stored row it meets,
+    # which costs more where many reports crowd one place and day.
+    together = getattr(conn, "searches_together", False)
     for event in events:
         window = _window(event)
         if window is None:
             out[event.event_id] = []
-        elif not event.country_code or not math.isfinite(event.uncertainty_km):
+        elif not together or not event.country_code or not math.isfinite(event.uncertainty_km):
             out[event.event_id] = _candidates(conn, event)  # rare: searched alone
         elif event.event_id not in wanted:
             wanted[event.event_id] = event

@@ -229,6 +229,8 @@ class PgConnection:
     were small (a first ingest) would turn into scans of the whole table as they grow.
     """
 
+    searches_together = True  # geo.store.happen: candidates in one statement
+
     def __init__(self, conn: psycopg.Connection[Any], *, prepare: bool | None = None) -> None:
         self.raw = conn
         self.prepare = prepare
