@@ -19,8 +19,9 @@ from factories import make_event
 from geo.errors import InputError
 from geo.happenings.group import group
 from geo.model import Article, Event, EventQuery
-from geo.store import open_store
-from geo.store.common import SQLStore
+from geo.store import happen, open_store
+from geo.store.common import SQLStore, plain_row
+from geo.store.sql import event_row
 
 DAY = dt.date(2023, 3, 24)
 LONG = "Shelling hit the town of {n} on Friday, killing several people, officials said."
@@ -110,3 +111,58 @@ def test_a_batch_with_a_bad_event_keeps_nothing(new_store: Callable[[str], str])
         assert store.add_articles([]) == []
         assert store.add_articles(inputs[:3]) == [True, True, True]
         assert store.add_articles(inputs[:4]) == [False, False, False, True]
+
+
+def test_candidates_searched_together_are_each_reports_own(
+        new_store: Callable[[str], str]) -> None:
+    # A regrouping searches the candidates of many reports in one statement: each gets
+    # what its own search finds (same country or none, dates, distance, other articles,
+    # not rejected), whatever else is searched with it.
+    inputs = batch_inputs(3, 60)
+    with open_store(new_store("c")) as store:
+        assert isinstance(store, SQLStore)
+        store.add_articles(inputs)
+        stored = store.query(EventQuery(reviews=("unreviewed", "rejected", "confirmed")))
+        store.correct([stored[1].event_id], {"review": "rejected"}, who="t")
+        extra = [
+            make_event(event_id="new-1", article_id="new", country_code="SY", lat=35.1,
+                       lon=40.1, date=DAY, uncertainty_km=9.0),
+            make_event(event_id="new-2", article_id=stored[0].article_id, country_code="IQ",
+                       lat=35.05, lon=40.05, date=DAY + dt.timedelta(days=2)),
+            make_event(event_id="new-3", article_id="new", country_code="TR", lat=35.1,
+                       lon=40.1, date=None, date_precision="published", published=None),
+            make_event(event_id="new-4", article_id="new", country_code="SY", lat=-20.0,
+                       lon=40.1, date=DAY),
+        ]
+        wanted = [*stored, *extra]
+        with store._transaction() as conn:
+            together = happen._candidates_many(conn, wanted)
+            alone = {e.event_id: happen._candidates(conn, e) for e in wanted}
+        assert set(together) == set(alone)
+        for key, found in alone.items():
+            assert sorted(together[key], key=lambda e: e.event_id) == \
+                sorted(found, key=lambda e: e.event_id), key
+        assert sum(map(len, alone.values())) > len(stored)  # they found one another
+        assert together["new-1"] and not together["new-3"] and not together["new-4"]
+
+
+def test_reports_upserted_together_are_stored_as_given(new_store: Callable[[str], str]) -> None:
+    # PostgreSQL writes a batch's reports in one statement from JSON: every value comes
+    # back as given (full-precision coordinates, dates, missing values); an id given
+    # twice keeps its last row; an infinite number (no JSON for it) is written too.
+    events = [make_event(event_id=f"u{k}", article_id="art", lat=35.123456789012345 + k / 7,
+                         lon=-40.98765432109876, date=DAY + dt.timedelta(days=k),
+                         fatalities=None if k % 2 else k, actor1="army" if k else None,
+                         confidence=1 / 3)
+              for k in range(4)]
+    again = dataclasses.replace(events[2], place="Elsewhere", lat=1e-7)
+    with open_store(new_store("u")) as store:
+        assert isinstance(store, SQLStore)
+        with store._transaction() as conn:
+            happen.upsert_events(conn, [event_row(e) for e in [*events, again]])
+        assert list(store.dump("events")) == [
+            plain_row(event_row(e)) for e in [events[0], events[1], again, events[3]]]
+        infinite = dataclasses.replace(events[0], magnitude=float("inf"))
+        with store._transaction() as conn:
+            happen.upsert_events(conn, [event_row(infinite)])
+        assert store.get_events(["u0"])[0].magnitude == float("inf")

@@ -23,7 +23,6 @@ from geo.store import happen
 from geo.store.base import Connection
 from geo.store.sql import (
     EVENT_FIELDS,
-    INSERT_EVENT,
     article_from_row,
     event_from_row,
     event_row,
@@ -172,7 +171,7 @@ class SQLStore:
             event_row(event)
         with self._transaction() as conn:
             prepared = happen.prepare(conn, batch)
-            conn.executemany(INSERT_EVENT, [event_row(e) for e in prepared])
+            happen.upsert_events(conn, [event_row(e) for e in prepared])
             happen.regroup_all(conn)
         return len(batch)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -48,6 +49,9 @@ _SELECT = f"SELECT {', '.join(EVENT_FIELDS)} FROM events"
 
 def load_events(conn: Connection, ids: Iterable[str]) -> list[Event]:
     """Return the stored reports with these ids."""
+    ids = set(ids)
+    if not ids:
+        return []
     rows = conn.execute(f"{_SELECT} WHERE event_id IN (SELECT value FROM json_each(?))",
                         (json.dumps(sorted(set(ids))),)).fetchall()
     return [event_from_row(row) for row in rows]
@@ -55,6 +59,9 @@ def load_events(conn: Connection, ids: Iterable[str]) -> list[Event]:
 
 def members_of(conn: Connection, happening_ids: Iterable[str]) -> list[Event]:
     """Return the reports of these happenings, by event id."""
+    happening_ids = set(happening_ids)
+    if not happening_ids:
+        return []
     rows = conn.execute(
         f"{_SELECT} WHERE happening_id IN (SELECT value FROM json_each(?)) ORDER BY event_id",
         (json.dumps(sorted(set(happening_ids))),)).fetchall()
@@ -145,19 +152,42 @@ def write_events(conn: Connection, events: Sequence[Event],
     # Rewritten reports lose their happening until regrouped: their old ones go, and
     # their old versions, like removed reports, may have been what others fitted.
     before = [*load_events(conn, ids), *removed]
-    conn.executemany(INSERT_EVENT, [event_row(event) for event in prepared])
+    upsert_events(conn, [event_row(event) for event in prepared])
     regroup(conn, ids, {e.happening_id for e in before if e.happening_id}, before)
+
+
+def _window(event: Event) -> tuple[str, str] | None:
+    """Return the dates a compatible report may have (ISO), or None when none may fit."""
+    span = date_span(event)
+    if span is None or event.review_status == "rejected":
+        return None
+    try:
+        return ((span[0] - dt.timedelta(days=MAX_SPAN_DAYS)).isoformat(),
+                (span[1] + dt.timedelta(days=MAX_SPAN_DAYS)).isoformat())
+    except OverflowError:
+        return None
+
+
+def upsert_events(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert or replace reports (rows of ``event_row``) by id; a later row of an id wins."""
+    upsert_json = getattr(conn, "upsert_events_json", None)  # PostgreSQL: one statement
+    if upsert_json is None:
+        conn.executemany(INSERT_EVENT, rows)
+    elif rows:
+        last = {row[0]: row for row in rows}  # one statement may change a row once
+        try:
+            text = json.dumps([dict(zip(EVENT_FIELDS, row, strict=True))
+                               for row in last.values()], allow_nan=False)
+        except (TypeError, ValueError):  # an infinite number (no JSON), a bad value
+            conn.executemany(INSERT_EVENT, rows)
+        else:
+            upsert_json(text)
 
 
 def _candidates(conn: Connection, event: Event) -> list[Event]:
     """Return stored reports compatible with ``event`` (an indexed search)."""
-    span = date_span(event)
-    if span is None or event.review_status == "rejected":
-        return []
-    try:
-        first = (span[0] - dt.timedelta(days=MAX_SPAN_DAYS)).isoformat()
-        last = (span[1] + dt.timedelta(days=MAX_SPAN_DAYS)).isoformat()
-    except OverflowError:
+    window = _window(event)
+    if window is None:
         return []
     # The (event_type, country_code, date) index finds the window in the report's
     # country (and among reports of no country, which fit any: ``compatible``), so
@@ -170,9 +200,56 @@ def _candidates(conn: Connection, event: Event) -> list[Event]:
         f"{_SELECT} WHERE event_type = ? AND {countries}date BETWEEN ? AND ? "
         "AND article_id != ? AND review_status != 'rejected' AND abs(lat - ?) * 110.0 <= "
         "max(uncertainty_km, ?) + ?",
-        (event.event_type, *([event.country_code] if event.country_code else []), first,
-         last, event.article_id, event.lat, event.uncertainty_km, SLACK_KM + 1.0)).fetchall()
+        (event.event_type, *([event.country_code] if event.country_code else []), *window,
+         event.article_id, event.lat, event.uncertainty_km, SLACK_KM + 1.0)).fetchall()
     return [c for c in map(event_from_row, rows) if compatible(event, c)]
+
+
+# The search of ``_candidates`` for many reports of a country at once, one statement
+# (a batch of articles regroups hundreds: one round trip to a server instead of one per
+# report). Each wanted report is a JSON object; the stored reports found come with the
+# wanted report's key. PostgreSQL runs it as a LATERAL join (``geo.store.pgsql``), so
+# each report is an index search as above, whatever the planner thinks of the list.
+CANDIDATES_MANY = (
+    f"SELECT j.value ->> '$.k', {', '.join('e.' + f for f in EVENT_FIELDS)} "
+    "FROM json_each(?) AS j JOIN events AS e ON e.event_type = j.value ->> '$.kind' "
+    "AND e.country_code IN (j.value ->> '$.country', '') "
+    "AND e.date BETWEEN j.value ->> '$.lo' AND j.value ->> '$.hi' "
+    "AND e.article_id != j.value ->> '$.article' AND e.review_status != 'rejected' "
+    "AND abs(e.lat - (j.value ->> '$.lat')) * 110.0 <= "
+    "max(e.uncertainty_km, j.value ->> '$.radius') + ?"
+)
+
+
+def _candidates_many(conn: Connection, events: Iterable[Event]) -> dict[str, list[Event]]:
+    """Return ``_candidates`` of each report, by event id, in as few statements as may."""
+    out: dict[str, list[Event]] = {}
+    wanted: dict[str, Event] = {}
+    keys = []
+    # In one statement on a server (PgConnection): it saves round trips. SQLite has none
+    # to save, and its join re-reads each JSON object for every stored row it meets,
+    # which costs more where many reports crowd one place and day.
+    together = getattr(conn, "searches_together", False)
+    for event in events:
+        window = _window(event)
+        if window is None:
+            out[event.event_id] = []
+        elif not together or not event.country_code or not math.isfinite(event.uncertainty_km):
+            out[event.event_id] = _candidates(conn, event)  # rare: searched alone
+        elif event.event_id not in wanted:
+            wanted[event.event_id] = event
+            out[event.event_id] = []
+            keys.append({"k": event.event_id, "kind": event.event_type,
+                         "country": event.country_code, "lo": window[0], "hi": window[1],
+                         "article": event.article_id, "lat": event.lat,
+                         "radius": event.uncertainty_km})
+    if keys:
+        for key, *row in conn.execute(CANDIDATES_MANY, (json.dumps(keys),
+                                                        SLACK_KM + 1.0)).fetchall():
+            found = event_from_row(row)
+            if compatible(wanted[key], found):
+                out[key].append(found)
+    return out
 
 
 class _Lookup:
@@ -186,16 +263,35 @@ class _Lookup:
     def candidates(self, event: Event) -> list[Event]:
         found = self._candidates.get(event.event_id)
         if found is None:
-            found = _candidates(self.conn, event)
-            self._candidates[event.event_id] = found
-            self.pins(found)
+            self.prefetch([event])
+            found = self._candidates[event.event_id]
         return found
+
+    def prefetch(self, events: Iterable[Event]) -> None:
+        """Search the candidates of these reports at once (and their pins)."""
+        wanted = [e for e in events if e.event_id not in self._candidates]
+        if not wanted:
+            return
+        found = _candidates_many(self.conn, wanted)
+        self._candidates.update(found)
+        self.pins([c for cands in found.values() for c in cands])
 
     def pins(self, events: Iterable[Event]) -> None:
         ids = [e.event_id for e in events if e.event_id not in self._pins]
         if ids:
             found = _pins(self.conn, ids)
             self._pins.update({i: found.get(i) for i in ids})
+
+    def pin_map(self, events: Sequence[Event]) -> dict[str, str]:
+        """Return the pins of these reports that have one: event id -> pin."""
+        self.pins(events)
+        return {e.event_id: pin for e in events if (pin := self._pins[e.event_id]) is not None}
+
+    def members(self, happening_ids: Iterable[str]) -> list[Event]:
+        """Return the reports of these happenings (``members_of``), their pins read."""
+        found = members_of(self.conn, happening_ids)
+        self.pins(found)
+        return found
 
     def pinned(self, event: Event) -> bool:
         if event.event_id not in self._pins:
@@ -225,7 +321,7 @@ def regroup(conn: Connection, seed_ids: Iterable[str],
 
     # Pinned reports (of the seeds and of the happenings dropped): each pin's whole
     # group, as the analyst made it.
-    pin_of = _pins(conn, [e.event_id for e in [*seeds, *members_of(conn, affected)]])
+    pin_of = look.pin_map([*seeds, *members_of(conn, affected)])
     pinned_groups: list[list[Event]] = []
     if pin_of:
         members = [row[0] for row in conn.execute(
@@ -243,20 +339,20 @@ def regroup(conn: Connection, seed_ids: Iterable[str],
     # 1. The anchors to regroup: closed over compatibility between anchors and over
     # the happenings they are in.
     anchors: dict[str, Event] = {}
-    frontier = [e for e in seeds if look.anchor(e)]
-    frontier += [e for e in members_of(conn, affected) if look.anchor(e)]
+    frontier = [e for e in [*seeds, *look.members(affected)] if look.anchor(e)]
     seen_happenings = set(affected)
     while frontier:
         fresh = {e.event_id: e for e in frontier if e.event_id not in anchors}
         anchors.update(fresh)
         found: list[Event] = []
+        look.prefetch(fresh.values())
         for event in fresh.values():
             found += [c for c in look.candidates(event) if look.anchor(c)]
         new_happenings = {e.happening_id for e in [*fresh.values(), *found]
                           if e.happening_id} - seen_happenings
         seen_happenings |= new_happenings
         affected |= new_happenings
-        found += [e for e in members_of(conn, new_happenings) if look.anchor(e)]
+        found += [e for e in look.members(new_happenings) if look.anchor(e)]
         frontier = [e for e in found if e.event_id not in anchors]
 
     # 2. Their groups.
@@ -276,11 +372,13 @@ def regroup(conn: Connection, seed_ids: Iterable[str],
     # 3. Other reports that choose again: new ones, those of the happenings regrouped,
     # and those that fit a regrouped anchor.
     choosing: dict[str, Event] = {}
-    for event in [*seeds, *members_of(conn, affected)]:
+    for event in [*seeds, *look.members(affected)]:
         if event.event_id not in anchors and event.event_id not in pin_of \
                 and not look.pinned(event):
             choosing[event.event_id] = event
-    for event in [*pool, *(e for e in gone if is_anchor(e))]:
+    regrouped = [*pool, *(e for e in gone if is_anchor(e))]
+    look.prefetch(regrouped)
+    for event in regrouped:
         for other in look.candidates(event):
             if not is_anchor(other) and groupable(other) and not look.pinned(other):
                 choosing.setdefault(other.event_id, other)
@@ -288,6 +386,7 @@ def regroup(conn: Connection, seed_ids: Iterable[str],
     joins: dict[str, list[Event]] = defaultdict(list)  # stored happening -> joiners
     leaves: dict[str, set[str]] = defaultdict(set)  # stored happening -> leavers
     alone: list[list[Event]] = []
+    look.prefetch(e for e in choosing.values() if groupable(e))
     for event in sorted(choosing.values(), key=lambda e: e.event_id):
         target: tuple[str, object] | None = None
         if groupable(event):
@@ -329,23 +428,38 @@ def _write_groups(conn: Connection, drop: Iterable[str],
     # hid -> its members (a later group of the same id would replace an earlier one),
     # and each group's members to point at it, in order.
     written: dict[str, list[Event]] = {}
-    links = []
+    links: dict[str, str] = {}  # event id -> its happening (the last group's)
+    stored: dict[str, str | None] = {}  # event id -> the happening stored now
     for members in groups:
         if not members:
             continue
         members = sorted({e.event_id: e for e in members}.values(), key=lambda e: e.event_id)
         hid = happening_id(members)
         written[hid] = members
-        links += [(hid, e.event_id) for e in members]
+        for event in members:
+            links[event.event_id] = hid
+            stored[event.event_id] = event.happening_id
     # Three statements for all the groups (a batch of articles writes hundreds).
     conn.execute("DELETE FROM happenings WHERE event_id IN (SELECT value FROM json_each(?))",
                  (json.dumps(sorted(written)),))
-    conn.executemany(INSERT_HAPPENING, [event_row(summarise(hid, members))
-                                        for hid, members in written.items()])
-    # One row at a time by primary key: PostgreSQL plans "IN (json list)" as a scan of
-    # the table (1.3 ms a statement at 15k reports, most of a batch's write time).
-    conn.executemany("UPDATE events SET happening_id = ? WHERE event_id = ?", links)
+    rows = [event_row(summarise(hid, members)) for hid, members in written.items()]
+    copy_rows = getattr(conn, "copy_rows", None)  # PostgreSQL's COPY: one stream
+    if copy_rows is not None:
+        copy_rows("happenings", EVENT_FIELDS, rows)
+    else:
+        conn.executemany(INSERT_HAPPENING, rows)
+    # Reports point at their happening (those that do already are left alone).
+    moved = [{"e": event_id, "h": hid} for event_id, hid in sorted(links.items())
+             if stored[event_id] != hid]
+    if moved:
+        conn.execute(SET_HAPPENINGS, (json.dumps(moved),))
     return set(written)
+
+
+# Point reports at their happenings, in one statement: {"e": event id, "h": happening}.
+# (PostgreSQL: a join by primary key, ``geo.store.pgsql``.)
+SET_HAPPENINGS = ("UPDATE events SET happening_id = j.value ->> '$.h' FROM json_each(?) AS j "
+                  "WHERE events.event_id = j.value ->> '$.e'")
 
 
 def regroup_all(conn: Connection) -> int:
@@ -360,6 +474,9 @@ def _pins(conn: Connection, ids: Iterable[str] | None) -> dict[str, str]:
     if ids is None:
         rows = conn.execute("SELECT event_id, value FROM overrides WHERE field = 'group'")
     else:
+        ids = list(ids)
+        if not ids:
+            return {}
         rows = conn.execute(
             "SELECT event_id, value FROM overrides WHERE field = 'group' AND event_id IN "
             "(SELECT value FROM json_each(?))", (json.dumps(list(ids)),))

@@ -16,14 +16,15 @@ index-backed ``&&`` bounding box.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
 import psycopg
 
 from geo.model import EventQuery
-from geo.store.sql import EVENT_COLUMNS, like_pattern
+from geo.store.happen import CANDIDATES_MANY, SET_HAPPENINGS
+from geo.store.sql import EVENT_COLUMNS, EVENT_FIELDS, like_pattern
 
 # Advisory lock keys (any fixed 64-bit numbers): one writer at a time regroups
 # happenings (as SQLite's BEGIN IMMEDIATE does), and one process at a time migrates.
@@ -166,8 +167,34 @@ def migrate(conn: psycopg.Connection[Any]) -> list[int]:
         return applied
 
 
+# The candidates of many reports at once: a LATERAL join, so that each wanted report is
+# an index search of its own (a plain join lets the planner hash the whole table).
+_CANDIDATES_MANY = (
+    f"SELECT j.k, {', '.join('e.' + f for f in EVENT_FIELDS)} FROM json_to_recordset(?::json) "
+    'AS j(k text COLLATE "C", kind text COLLATE "C", country text COLLATE "C", lo date, '
+    'hi date, article text COLLATE "C", lat double precision, radius double precision) '
+    "CROSS JOIN LATERAL (SELECT * FROM events WHERE event_type = j.kind "
+    "AND country_code IN (j.country, '') AND date BETWEEN j.lo AND j.hi "
+    "AND article_id != j.article AND review_status != 'rejected' "
+    "AND abs(lat - j.lat) * 110.0 <= greatest(uncertainty_km, j.radius) + ?) AS e"
+)
+
+_UPSERT_EVENTS = (
+    f"INSERT INTO events ({', '.join(EVENT_FIELDS)}) SELECT {', '.join(EVENT_FIELDS)} "
+    "FROM json_populate_recordset(NULL::events, %s::json) ON CONFLICT (event_id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in EVENT_FIELDS[1:])
+)
+
 # SQLite -> PostgreSQL, for the shared SQL (geo.store.common, geo.store.happen).
 _TRANSLATIONS = (
+    (CANDIDATES_MANY, _CANDIDATES_MANY),
+    (SET_HAPPENINGS, "UPDATE events SET happening_id = j.h FROM json_to_recordset(?::json) "
+     'AS j(e text COLLATE "C", h text COLLATE "C") WHERE events.event_id = j.e'),
+    # A column in a list: "= ANY(array)" is an index search whatever the planner knows
+    # of the table; "IN (SELECT ...)" of a set-returning function was planned as a hash
+    # join over the whole table while its statistics lagged behind a first ingest.
+    (" IN (SELECT value FROM json_each(?))",
+     " = ANY(ARRAY(SELECT json_array_elements_text(?::json)))"),
     # A list travels as one JSON text parameter in both.
     ("json_each(?)", "json_array_elements_text(?::json)"),
     # SQLite's two-argument max() is PostgreSQL's greatest().
@@ -195,13 +222,34 @@ def translate(sql: str) -> str:
 
 
 class PgConnection:
-    """A psycopg connection that takes the shared SQLite-flavoured SQL (``translate``)."""
+    """A psycopg connection that takes the shared SQLite-flavoured SQL (``translate``).
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+    ``prepare=False`` plans every ``execute`` afresh (``executemany`` is still prepared):
+    for write transactions, whose reads a cached generic plan made while the tables
+    were small (a first ingest) would turn into scans of the whole table as they grow.
+    """
+
+    searches_together = True  # geo.store.happen: candidates in one statement
+
+    def __init__(self, conn: psycopg.Connection[Any], *, prepare: bool | None = None) -> None:
         self.raw = conn
+        self.prepare = prepare
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> psycopg.Cursor[Any]:
-        return self.raw.execute(translate(sql), parameters)
+        return self.raw.execute(translate(sql), parameters, prepare=self.prepare)
+
+    def copy_rows(self, table: str, columns: Sequence[str],
+                  rows: Iterable[Sequence[Any]]) -> None:
+        """Insert rows with ``COPY``: one stream, not one statement per row."""
+        with self.raw.cursor() as cursor, cursor.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def upsert_events_json(self, rows: str) -> None:
+        """Insert or replace reports given as a JSON list of objects (column: value), in
+        one statement; ids must not repeat."""
+        self.raw.execute(_UPSERT_EVENTS, (rows,))
 
     def executemany(self, sql: str, parameters: Any, /) -> psycopg.Cursor[Any]:
         cursor = self.raw.cursor()

@@ -105,7 +105,7 @@ class PostGISStore(SQLStore):
         with self._pool.connection() as conn:
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-                yield PgConnection(conn)
+                yield PgConnection(conn, prepare=False)
             # After the commit: a reader that sees the new revision sees the new data.
             conn.execute("SELECT nextval('store_revision')")
 
