@@ -47,6 +47,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -130,6 +131,24 @@ def write_inputs(folder: Path, count: int, files: int) -> list[str]:
     return paths
 
 
+def cluster_cpu(cluster: Any) -> float:
+    """CPU seconds of a throwaway cluster's processes (``tests/pg_cluster.py``): the
+    postmaster, its live backends and those it reaped."""
+    import psutil
+
+    pid = int((cluster.root / "data" / "postmaster.pid").read_text().split()[0])
+    master = psutil.Process(pid)
+    times = master.cpu_times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for child in master.children():
+        try:
+            child_times = child.cpu_times()
+        except psutil.Error:
+            continue
+        total += child_times.user + child_times.system
+    return total
+
+
 class Stores:
     """Fresh stores for the runs: SQLite files in the work folder, or PostGIS databases
     on a throwaway cluster (``tests/pg_cluster.py``) or on the server of ``url``."""
@@ -181,21 +200,7 @@ class Stores:
     def server_cpu(self) -> float:
         """CPU seconds the throwaway cluster's processes have used (0 for SQLite, or a
         server elsewhere): the postmaster, its live backends and those it reaped."""
-        if self.cluster is None:
-            return 0.0
-        import psutil
-
-        pid = int((self.cluster.root / "data" / "postmaster.pid").read_text().split()[0])
-        master = psutil.Process(pid)
-        times = master.cpu_times()
-        total = times.user + times.system + times.children_user + times.children_system
-        for child in master.children():
-            try:
-                child_times = child.cpu_times()
-            except psutil.Error:
-                continue
-            total += child_times.user + child_times.system
-        return total
+        return 0.0 if self.cluster is None else cluster_cpu(self.cluster)
 
     def close(self) -> None:
         if self.cluster is not None:

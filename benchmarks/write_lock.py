@@ -100,20 +100,11 @@ def writer(url: str, parts: list[list[tuple[Any, list[Any]]]], results: Any,
 
 
 def server_cpu(cluster: Any) -> float:
-    """CPU seconds of the cluster's processes (the postmaster, its backends, the reaped)."""
-    import psutil
+    """CPU seconds of the cluster's processes (``scale.cluster_cpu``)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import scale
 
-    pid = int((cluster.root / "data" / "postmaster.pid").read_text().split()[0])
-    master = psutil.Process(pid)
-    times = master.cpu_times()
-    total = times.user + times.system + times.children_user + times.children_system
-    for child in master.children():
-        try:
-            child_times = child.cpu_times()
-        except psutil.Error:
-            continue
-        total += child_times.user + child_times.system
-    return total
+    return scale.cluster_cpu(cluster)
 
 
 def run(cluster: Any, name: str, data: list[tuple[Any, list[Any]]],

@@ -8,7 +8,9 @@ a sentence, person names, streets and organisations named after places.
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import compress
 
@@ -130,13 +132,23 @@ def _sentence_start(text: str, pos: int) -> bool:
 
 _TITLE_DOT = frozenset(("St", "Ste", "Mt", "Ft"))
 _POSSESSIVE = ("'s", "’s")
-_POSSESSIVE_GAPS = frozenset(("'s ", "’s "))
+_POSSESSIVE_NAME = re.compile(r"(?<=\w)['’]s (?=\w)")
 _SAINT = frozenset(("St", "Ste", "Saint"))
 _DEDICATED_TO = re.compile(
     r"\b(?:[Cc]hurch|[Cc]athedral|[Cc]hapel|[Bb]asilica|[Mm]onastery|[Cc]onvent|[Aa]bbey|"
     r"[Pp]arish|[Ss]chool|[Cc]ollege|[Hh]ospital)(?:es|s)?\s+of\s+(?:the\s+)?"
     r"(?:(?:St\.?|Saint)\s+[A-Z][\w'’-]*\s+and\s+)?$")
-_ARTICLE_FIRST = re.compile(r"(?:al|el|an|ar|as|ash|at|az|ad|ed|es|et|en|er)-[A-Z]")
+_ARTICLE_FIRST = re.compile(r"\b(?:al|el|an|ar|as|ash|at|az|ad|ed|es|et|en|er)-[A-Z]")
+
+
+def _tokens_at(toks: list[tuple[int, int]], offsets: Iterable[int]) -> list[int]:
+    """Return the indices of the tokens that start at the given offsets (in order)."""
+    out = []
+    for at in offsets:
+        k = bisect.bisect_left(toks, (at,))
+        if k < len(toks) and toks[k][0] == at:
+            out.append(k)
+    return out
 
 
 def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
@@ -145,8 +157,11 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
     words = [text[a:b] for a, b in toks]
     # Names and surnames start with a capital: the few tokens that do are picked once,
     # with names behind an Arabic article in lower case ("in al-Bab").
-    uppers = [k for k, w in enumerate(words)
-              if w[0].isupper() or (w[0] in "ae" and _ARTICLE_FIRST.match(w) is not None)]
+    uppers = [k for k, w in enumerate(words) if w[0].isupper()]
+    if "-" in text:
+        # (Found by one scan of the text, not a second test of every word.)
+        uppers = sorted(uppers + _tokens_at(toks, (m.start() for m in
+                                                   _ARTICLE_FIRST.finditer(text))))
     placeish = gaz.well_known_names
     people = _people(text, toks, words, gaz, placeish, uppers)
     spans: list[Span] = []
@@ -164,10 +179,9 @@ def find_spans(text: str, gaz: Gazetteer) -> list[Span]:
         if text[toks[k - 1][1]:toks[k][0]] == ". ":
             joined[k] = True
     # "Cox's Bazar": a possessive inside a name (tried whole; "Syria's Idlib" is two).
-    if "s " in text:
-        for k in range(1, n):
-            if text[toks[k - 1][1]:toks[k][0]] in _POSSESSIVE_GAPS and capital[k]:
-                joined[k] = True
+    for k in _tokens_at(toks, (m.end() for m in _POSSESSIVE_NAME.finditer(text))):
+        if k and capital[k]:
+            joined[k] = True
     names = gaz.names_as_written  # surface -> names a place, for ``_longest_match``
     i = 0  # the first token not yet part of a span
     for i_upper in uppers:
